@@ -1,0 +1,282 @@
+//! The `jumpup` command line: thin commands over the library. Exit codes: 0 ok, 1 failure,
+//! 2 bad input or usage (ARCHITECTURE.md).
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+use jumpup_domain::date::parse_date;
+use jumpup_domain::program::Catalog;
+use jumpup_domain::rules::Param;
+
+use crate::bench;
+use crate::i18n::Lang;
+use crate::programs::load_catalog;
+use crate::quote_json::{self, Detail};
+use crate::render::{self, Align, Table};
+
+#[derive(Debug, Parser)]
+#[command(name = "jumpup", version, about = "Jump-Up: public SME-finance programmes, exact to the won")]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// What does this loan get? The guarantee, its fees and every subsidy claim (QUOTE.md).
+    Quote(QuoteArgs),
+    /// The programmes and their rule parameters.
+    #[command(subcommand)]
+    Programs(ProgramsCommand),
+    /// Benchmarks.
+    #[command(subcommand)]
+    Bench(BenchCommand),
+}
+
+#[derive(Debug, Args)]
+struct ProgramSource {
+    /// A directory of programme files (*.toml) to add to the built-in programmes.
+    #[arg(long, value_name = "DIR")]
+    programs: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+struct QuoteArgs {
+    /// The case as JSON (QUOTE.md), or - for standard input.
+    #[arg(value_name = "CASE")]
+    case: String,
+    /// Print QUOTE.md's JSON instead of tables.
+    #[arg(long)]
+    json: bool,
+    /// Show each claim period's working: balance segments, exact sum and truncation.
+    #[arg(long)]
+    explain: bool,
+    /// With --json: CASE holds one case per line; print one JSON result per line.
+    #[arg(long, requires = "json")]
+    batch: bool,
+    /// Language of the tables.
+    #[arg(long, value_enum, default_value_t = Lang::Ko)]
+    lang: Lang,
+    #[command(flatten)]
+    source: ProgramSource,
+}
+
+#[derive(Debug, Subcommand)]
+enum ProgramsCommand {
+    /// List the programmes and their versions.
+    List {
+        #[arg(long)]
+        json: bool,
+        #[arg(long, value_enum, default_value_t = Lang::Ko)]
+        lang: Lang,
+        #[command(flatten)]
+        source: ProgramSource,
+    },
+    /// Print every parameter of the version in force on a day.
+    Show {
+        /// The programme id.
+        id: String,
+        /// The day (YYYY-MM-DD); default today.
+        #[arg(long, value_name = "DATE")]
+        on: Option<String>,
+        #[arg(long)]
+        json: bool,
+        #[arg(long, value_enum, default_value_t = Lang::Ko)]
+        lang: Lang,
+        #[command(flatten)]
+        source: ProgramSource,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum BenchCommand {
+    /// Quote generated loans in memory on all cores; print throughput, peak memory, checksum.
+    Quote(bench::BenchArgs),
+}
+
+/// An error that is the user's input, not a failure: exit status 2.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct BadInput(pub String);
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            if let Some(bad) = e.downcast_ref::<BadInput>() {
+                eprintln!("{bad}");
+                ExitCode::from(2)
+            } else {
+                eprintln!("error: {e:#}");
+                ExitCode::from(1)
+            }
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Quote(args) => quote(args),
+        Command::Programs(ProgramsCommand::List { json, lang, source }) => {
+            programs_list(&catalog(&source)?, json, lang).map(|()| ExitCode::SUCCESS)
+        }
+        Command::Programs(ProgramsCommand::Show { id, on, json, lang, source }) => {
+            programs_show(&catalog(&source)?, &id, on.as_deref(), json, lang).map(|()| ExitCode::SUCCESS)
+        }
+        Command::Bench(BenchCommand::Quote(args)) => bench::run(&args, &catalog(&ProgramSource { programs: None })?),
+    }
+}
+
+fn catalog(source: &ProgramSource) -> anyhow::Result<Catalog> {
+    load_catalog(source.programs.as_deref()).map_err(|e| BadInput(e.to_string()).into())
+}
+
+fn read_case(path: &str) -> anyhow::Result<String> {
+    let mut text = String::new();
+    if path == "-" {
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .map_err(|e| BadInput(format!("CASE: cannot read standard input: {e}")))?;
+    } else {
+        text = std::fs::read_to_string(Path::new(path))
+            .map_err(|e| BadInput(format!("CASE: cannot read {path}: {e}")))?;
+    }
+    Ok(text)
+}
+
+fn quote(args: QuoteArgs) -> anyhow::Result<ExitCode> {
+    let catalog = catalog(&args.source)?;
+    let text = read_case(&args.case)?;
+    let detail = if args.explain { Detail::Explained } else { Detail::Figures };
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    if args.batch {
+        let report = bench::quote_lines(&catalog, &text, detail, &mut out)?;
+        out.flush()?;
+        for (line, problem) in &report.problems {
+            eprintln!("line {line}: {problem}");
+        }
+        return Ok(if report.problems.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(2) });
+    }
+    match quote_json::parse(&text, &catalog) {
+        Ok(request) => {
+            let quote = jumpup_domain::quote::quote(&request.input);
+            if args.json {
+                serde_json::to_writer_pretty(&mut out, &quote_json::to_json(&request, &quote, detail))?;
+                writeln!(out)?;
+            } else {
+                out.write_all(render::quote_text(&request, &quote, args.lang, args.explain).as_bytes())?;
+            }
+            out.flush().context("writing the quote")?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(problems) => {
+            for p in &problems {
+                eprintln!("{p}");
+            }
+            if args.json {
+                serde_json::to_writer(&mut out, &quote_json::error_json(&problems))?;
+                writeln!(out)?;
+                out.flush()?;
+            }
+            Ok(ExitCode::from(2))
+        }
+    }
+}
+
+fn programs_list(catalog: &Catalog, json: bool, lang: Lang) -> anyhow::Result<()> {
+    let today = crate::today();
+    if json {
+        let list: Vec<_> = catalog
+            .programs()
+            .iter()
+            .map(|p| {
+                serde_json::json!({
+                    "id": p.id().as_str(),
+                    "name_ko": p.name_ko(),
+                    "name_en": p.name_en(),
+                    "versions": p.versions().iter().map(|v| v.in_force_from.to_string()).collect::<Vec<_>>(),
+                    "in_force_today": p.version_on(today).map(|v| v.in_force_from.to_string()),
+                })
+            })
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&list)?);
+        return Ok(());
+    }
+    let t = lang.texts();
+    let mut table = Table::new(&[
+        (t.id, Align::Left),
+        (t.name, Align::Left),
+        (t.versions, Align::Left),
+        (t.current_version, Align::Left),
+    ]);
+    for p in catalog.programs() {
+        let name = match lang {
+            Lang::Ko => p.name_ko(),
+            Lang::En => p.name_en(),
+        };
+        let versions: Vec<String> = p.versions().iter().map(|v| v.in_force_from.to_string()).collect();
+        let current = p.version_on(today).map_or_else(|| "-".to_owned(), |v| v.in_force_from.to_string());
+        table.row(vec![p.id().to_string(), name.to_owned(), versions.join(", "), current]);
+    }
+    let mut out = String::new();
+    table.render("", &mut out);
+    print!("{out}");
+    Ok(())
+}
+
+fn programs_show(catalog: &Catalog, id: &str, on: Option<&str>, json: bool, lang: Lang) -> anyhow::Result<()> {
+    let program = catalog.get(id).ok_or_else(|| BadInput(format!("ID: unknown programme {id:?}")))?;
+    let day = match on {
+        Some(text) => parse_date(text).map_err(|e| BadInput(format!("--on: {e}")))?,
+        None => crate::today(),
+    };
+    let version = program.version_on(day).ok_or_else(|| {
+        BadInput(format!("--on: {id} has no version in force on {day}; its first is {}", program.first_day()))
+    })?;
+    if json {
+        let mut params = serde_json::Map::new();
+        for &p in Param::ALL {
+            let value = match version.params.value(p) {
+                jumpup_domain::rules::Value::Int(n) => serde_json::Value::from(n),
+                other => serde_json::Value::from(render::value_text(other)),
+            };
+            params.insert(p.name().to_owned(), value);
+        }
+        let out = serde_json::json!({
+            "id": program.id().as_str(),
+            "name_ko": program.name_ko(),
+            "name_en": program.name_en(),
+            "on": day.to_string(),
+            "version": version.in_force_from.to_string(),
+            "parameters": params,
+        });
+        println!("{}", serde_json::to_string_pretty(&out)?);
+        return Ok(());
+    }
+    let t = lang.texts();
+    let name = match lang {
+        Lang::Ko => program.name_ko(),
+        Lang::En => program.name_en(),
+    };
+    println!(
+        "{}: {name} ({}), {} {day}: {} {}",
+        t.programme,
+        program.id(),
+        t.in_force_on,
+        t.version_from,
+        version.in_force_from
+    );
+    let mut table = Table::new(&[(t.parameter, Align::Left), (t.value, Align::Right), (t.meaning, Align::Left)]);
+    for &p in Param::ALL {
+        table.row(vec![p.name().to_owned(), render::value_readable(p, version.params.value(p)), p.meaning().to_owned()]);
+    }
+    let mut out = String::new();
+    table.render("", &mut out);
+    print!("{out}");
+    Ok(())
+}

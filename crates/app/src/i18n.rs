@@ -1,0 +1,187 @@
+//! The message catalogue of the command line's readable output, in Korean (the default) and
+//! English. A catalogue is a struct, so a text missing in one language does not compile.
+
+use clap::ValueEnum;
+use jumpup_domain::loan::EndReason;
+use jumpup_domain::quote::Warning;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum Lang {
+    #[default]
+    Ko,
+    En,
+}
+
+#[derive(Debug)]
+pub struct Texts {
+    pub programme: &'static str,
+    pub version_from: &'static str,
+    pub guarantee: &'static str,
+    pub coverage: &'static str,
+    pub guaranteed: &'static str,
+    pub fee_year: &'static str,
+    pub period: &'static str,
+    pub days: &'static str,
+    pub fee_base: &'static str,
+    pub fee_rate: &'static str,
+    pub fee: &'static str,
+    pub total: &'static str,
+    pub refund: &'static str,
+    pub refund_working: &'static str,
+    pub subsidy: &'static str,
+    pub end_reason: &'static str,
+    pub no_subsidy_days: &'static str,
+    pub claim: &'static str,
+    pub payment: &'static str,
+    pub reservation: &'static str,
+    pub warnings: &'static str,
+    pub segment: &'static str,
+    pub balance: &'static str,
+    pub base: &'static str,
+    pub loan_rate: &'static str,
+    pub effective_rate: &'static str,
+    pub year_days: &'static str,
+    pub arrears: &'static str,
+    pub exact_sum: &'static str,
+    pub truncated: &'static str,
+    pub forfeited: &'static str,
+    pub payment_unit: &'static str,
+    pub won: &'static str,
+    pub parameter: &'static str,
+    pub value: &'static str,
+    pub meaning: &'static str,
+    pub versions: &'static str,
+    pub in_force_on: &'static str,
+    pub id: &'static str,
+    pub name: &'static str,
+    pub current_version: &'static str,
+}
+
+pub const KO: Texts = Texts {
+    programme: "사업",
+    version_from: "시행일",
+    guarantee: "보증",
+    coverage: "보증비율",
+    guaranteed: "보증금액",
+    fee_year: "연차",
+    period: "기간",
+    days: "일수",
+    fee_base: "보증료 기준금액(원)",
+    fee_rate: "보증료율(%)",
+    fee: "보증료(원)",
+    total: "합계",
+    refund: "보증료 환급",
+    refund_working: "환급 계산",
+    subsidy: "이차보전",
+    end_reason: "종료 사유",
+    no_subsidy_days: "지원 일수 없음",
+    claim: "청구액(원)",
+    payment: "지급액(원)",
+    reservation: "예산 예약액",
+    warnings: "참고",
+    segment: "구간",
+    balance: "대출잔액",
+    base: "지원기준액",
+    loan_rate: "대출금리",
+    effective_rate: "적용 지원율",
+    year_days: "연일수",
+    arrears: "연체(지원 없음)",
+    exact_sum: "정확한 합계",
+    truncated: "원 미만 절사",
+    forfeited: "부정수급으로 전액 환수",
+    payment_unit: "지급 단위",
+    won: "원",
+    parameter: "항목",
+    value: "값",
+    meaning: "설명",
+    versions: "시행 버전",
+    in_force_on: "기준일",
+    id: "ID",
+    name: "사업명",
+    current_version: "현행 버전",
+};
+
+pub const EN: Texts = Texts {
+    programme: "Programme",
+    version_from: "in force from",
+    guarantee: "Guarantee",
+    coverage: "coverage",
+    guaranteed: "guaranteed",
+    fee_year: "Year",
+    period: "Period",
+    days: "Days",
+    fee_base: "Base (won)",
+    fee_rate: "Rate (%)",
+    fee: "Fee (won)",
+    total: "Total",
+    refund: "Fee refund",
+    refund_working: "refund working",
+    subsidy: "Interest subsidy",
+    end_reason: "ends because of",
+    no_subsidy_days: "no subsidised days",
+    claim: "Claim (won)",
+    payment: "Payment (won)",
+    reservation: "Budget reservation",
+    warnings: "Notes",
+    segment: "segment",
+    balance: "balance",
+    base: "base",
+    loan_rate: "loan rate",
+    effective_rate: "effective rate",
+    year_days: "year days",
+    arrears: "in arrears (no accrual)",
+    exact_sum: "exact sum",
+    truncated: "truncated to won",
+    forfeited: "forfeited (ineligible)",
+    payment_unit: "payment unit",
+    won: " won",
+    parameter: "Parameter",
+    value: "Value",
+    meaning: "Meaning",
+    versions: "Versions",
+    in_force_on: "on",
+    id: "ID",
+    name: "Name",
+    current_version: "Current version",
+};
+
+impl Lang {
+    pub fn texts(self) -> &'static Texts {
+        match self {
+            Lang::Ko => &KO,
+            Lang::En => &EN,
+        }
+    }
+
+    pub fn end_reason(self, reason: EndReason) -> &'static str {
+        match (self, reason) {
+            (Lang::Ko, EndReason::Term) => "지원기간 만료",
+            (Lang::Ko, EndReason::Maturity) => "대출 만기",
+            (Lang::Ko, EndReason::Repaid) => "전액 상환",
+            (Lang::Ko, EndReason::Relocation) => "관외 이전",
+            (Lang::Ko, EndReason::Closure) => "휴·폐업",
+            (Lang::Ko, EndReason::Default) => "기한이익상실·보증사고",
+            (Lang::Ko, EndReason::Ineligible) => "부정수급·목적외 사용",
+            (Lang::En, EndReason::Term) => "end of term",
+            (Lang::En, EndReason::Maturity) => "maturity",
+            (Lang::En, EndReason::Repaid) => "repaid in full",
+            (Lang::En, EndReason::Relocation) => "relocation outside the city",
+            (Lang::En, EndReason::Closure) => "suspension or closure",
+            (Lang::En, EndReason::Default) => "default",
+            (Lang::En, EndReason::Ineligible) => "ineligible receipt",
+        }
+    }
+
+    pub fn warning(self, warning: Warning) -> String {
+        match (self, warning) {
+            (Lang::Ko, Warning::PrincipalAboveCap { cap }) => {
+                format!("대출원금이 지원 한도({}원)를 넘어 한도까지만 이차보전됩니다", cap.grouped())
+            }
+            (Lang::Ko, Warning::Forfeited { on }) => {
+                format!("{on} 부정수급·목적외 사용: 이차보전 전액이 지급되지 않으며 지급분은 환수됩니다")
+            }
+            (Lang::Ko, Warning::NoSubsidy) => "이 사업은 이차보전을 지원하지 않습니다".into(),
+            (Lang::En, w) => crate::quote_json::warning_en(w),
+        }
+    }
+}

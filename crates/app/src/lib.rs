@@ -1,0 +1,15 @@
+//! The `jumpup` application: programme files, the quote contract, readable output, the
+//! benchmark and the command line. The calculation itself lives in `jumpup-domain`.
+
+pub mod bench;
+pub mod cli;
+pub mod i18n;
+pub mod programs;
+pub mod quote_json;
+pub mod render;
+
+/// Today in Korea (UTC+9): the only clock read, at the edge.
+pub fn today() -> jumpup_domain::Date {
+    let korea = chrono::FixedOffset::east_opt(9 * 3600).expect("invariant: +09:00 is a valid offset");
+    chrono::Utc::now().with_timezone(&korea).date_naive()
+}

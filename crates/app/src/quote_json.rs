@@ -1,0 +1,665 @@
+//! The quote contract of `QUOTE.md`: the JSON input, checked into the domain's values with a
+//! field path for every problem, and the JSON output. The command line and (later) the HTTP
+//! API both go through here, so they cannot disagree.
+
+use jumpup_domain::date::{Date, parse_date};
+use jumpup_domain::grade::KiboGrade;
+use jumpup_domain::guarantee::GuaranteeTerms;
+use jumpup_domain::loan::{Event, EventKind, EventProblem, History, Loan, LoanError, MAX_EVENTS};
+use jumpup_domain::money::{AmountError, Won};
+use jumpup_domain::pct::Pct;
+use jumpup_domain::program::{Catalog, Program, Version};
+use jumpup_domain::quote::{Quote, QuoteInput, Warning};
+use jumpup_domain::rules::{Param, Raw, VersionParams};
+use jumpup_domain::subsidy::{Period, Subsidy};
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+/// One problem with the input: the path of the field at fault and the reason.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Problem {
+    pub field: String,
+    pub message: String,
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.field, self.message)
+    }
+}
+
+/// A checked quote request: the programme, the version in force and the domain input.
+#[derive(Debug)]
+pub struct Request<'c> {
+    pub program: &'c Program,
+    pub version: &'c Version,
+    pub input: QuoteInput,
+}
+
+/// Where a problem sits in QUOTE.md's field order, so problems are reported in that order
+/// whichever check found them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Place {
+    Root,
+    Program,
+    DecidedOn,
+    Rules,
+    Firm,
+    Loan(u8),
+    Guarantee(u8),
+    Events,
+    Event(usize, u8),
+}
+
+struct Problems(Vec<(Place, Problem)>);
+
+impl Problems {
+    fn add(&mut self, place: Place, field: impl Into<String>, message: impl Into<String>) {
+        self.0.push((place, Problem { field: field.into(), message: message.into() }));
+    }
+
+    fn into_sorted(mut self) -> Vec<Problem> {
+        self.0.sort_by_key(|(place, _)| *place); // stable: checks in order within a place
+        self.0.into_iter().map(|(_, p)| p).collect()
+    }
+}
+
+/// Parses and checks a quote request (QUOTE.md "Input" and "Errors"). Every problem is
+/// reported, in the order of the fields in QUOTE.md and events by index.
+pub fn parse<'c>(text: &str, catalog: &'c Catalog) -> Result<Request<'c>, Vec<Problem>> {
+    let mut problems = Problems(Vec::new());
+    let root: Map<String, Value> = match serde_json::from_str::<Value>(text) {
+        Ok(Value::Object(map)) => map,
+        Ok(_) => {
+            problems.add(Place::Root, "", "must be a JSON object");
+            return Err(problems.into_sorted());
+        }
+        Err(e) => {
+            problems.add(Place::Root, "", format!("unreadable JSON: {e}"));
+            return Err(problems.into_sorted());
+        }
+    };
+    let get = |map: &Map<String, Value>, key: &str| map.get(key).filter(|v| !v.is_null()).cloned();
+
+    // program
+    let program = match get(&root, "program") {
+        Some(Value::String(id)) => match catalog.get(&id) {
+            Some(p) => Some(p),
+            None => {
+                problems.add(Place::Program, "program", format!("unknown programme {id:?}"));
+                None
+            }
+        },
+        Some(_) => {
+            problems.add(Place::Program, "program", "must be a programme id string");
+            None
+        }
+        None => {
+            problems.add(Place::Program, "program", "is required");
+            None
+        }
+    };
+    let before_first = |day: Date| program.filter(|p| day < p.first_day()).map(|p| p.first_day());
+
+    // decided_on
+    let decided_on = match get(&root, "decided_on") {
+        None => None,
+        Some(v) => match date_value(&v) {
+            Ok(day) => match before_first(day) {
+                Some(first) => {
+                    problems.add(Place::DecidedOn, "decided_on", format!("is before the programme's first version ({first})"));
+                    None
+                }
+                None => Some(day),
+            },
+            Err(msg) => {
+                problems.add(Place::DecidedOn, "decided_on", msg);
+                None
+            }
+        },
+    };
+
+    // rules: names and types now; the coverage range once the version is known
+    let mut overrides = Vec::new();
+    match get(&root, "rules") {
+        None => {}
+        Some(Value::Object(rules)) => {
+            for (name, value) in &rules {
+                let field = format!("rules.{name}");
+                let Some(param) = Param::from_name(name).filter(|p| p.is_rule()) else {
+                    problems.add(Place::Rules, field, "unknown rule parameter");
+                    continue;
+                };
+                let raw = match value {
+                    Value::String(s) => Raw::Str(s),
+                    Value::Number(n) => n.as_i64().map_or(Raw::Other("number"), Raw::Int),
+                    _ => Raw::Other("other"),
+                };
+                match param.parse_value(raw) {
+                    Ok(v) => overrides.push((param, v)),
+                    Err(e) => problems.add(Place::Rules, field, e.to_string()),
+                }
+            }
+        }
+        Some(_) => problems.add(Place::Rules, "rules", "must be an object of rule parameters"),
+    }
+
+    // firm
+    let grade = match get(&root, "firm") {
+        None => None,
+        Some(Value::Object(firm)) => match get(&firm, "kibo_grade") {
+            None => None,
+            Some(Value::String(g)) => match KiboGrade::parse(&g) {
+                Ok(g) => Some(g),
+                Err(e) => {
+                    problems.add(Place::Firm, "firm.kibo_grade", e.to_string());
+                    None
+                }
+            },
+            Some(_) => {
+                problems.add(Place::Firm, "firm.kibo_grade", "must be a grade string such as \"BBB\"");
+                None
+            }
+        },
+        Some(_) => {
+            problems.add(Place::Firm, "firm", "must be an object");
+            None
+        }
+    };
+
+    // loan
+    let loan_map = object_or_empty(get(&root, "loan"), Place::Loan(0), "loan", &mut problems);
+    let principal = match get(&loan_map, "principal_won") {
+        None => {
+            problems.add(Place::Loan(0), "loan.principal_won", "is required");
+            None
+        }
+        Some(v) => match won_value(&v) {
+            Ok(w) => Some(w),
+            Err(msg) => {
+                problems.add(Place::Loan(0), "loan.principal_won", msg);
+                None
+            }
+        },
+    };
+    let annual_rate = pct_field(&loan_map, "annual_rate_pct", "loan.annual_rate_pct", Place::Loan(1), &mut problems);
+    let executed_on = date_field(&loan_map, "executed_on", "loan.executed_on", Place::Loan(2), &mut problems)
+        .and_then(|day| match before_first(day) {
+            Some(first) => {
+                problems.add(
+                    Place::Loan(2),
+                    "loan.executed_on",
+                    format!("is before the programme's first version ({first})"),
+                );
+                None
+            }
+            None => Some(day),
+        });
+    let maturity_on = date_field(&loan_map, "maturity_on", "loan.maturity_on", Place::Loan(3), &mut problems);
+    let loan = match (principal, annual_rate, executed_on, maturity_on) {
+        (Some(p), Some(r), Some(e), Some(m)) => match Loan::new(p, r, e, m) {
+            Ok(loan) => Some(loan),
+            Err(err) => {
+                let (place, field) = match err {
+                    LoanError::PrincipalNotPositive => (Place::Loan(0), "loan.principal_won"),
+                    LoanError::MaturityNotAfterExecution | LoanError::TooLong => {
+                        (Place::Loan(3), "loan.maturity_on")
+                    }
+                };
+                problems.add(place, field, err.to_string());
+                None
+            }
+        },
+        (_, _, Some(e), Some(m)) if m <= e => {
+            problems.add(Place::Loan(3), "loan.maturity_on", LoanError::MaturityNotAfterExecution.to_string());
+            None
+        }
+        _ => None,
+    };
+
+    // the version in force and the rules with overrides
+    let version = program.and_then(|p| p.version_on(decided_on.or(executed_on)?));
+    let params: Option<VersionParams> = version.and_then(|v| {
+        if overrides.is_empty() {
+            return Some(v.params.clone());
+        }
+        let mut set = v.params.to_set();
+        for (param, value) in &overrides {
+            set.set(*param, *value);
+        }
+        match VersionParams::from_set(&set) {
+            Ok(params) => Some(params),
+            Err(e) => {
+                problems.add(Place::Rules, format!("rules.{}", e.param().name()), e.reason());
+                None
+            }
+        }
+    });
+
+    // guarantee
+    let guarantee_map = object_or_empty(get(&root, "guarantee"), Place::Guarantee(0), "guarantee", &mut problems);
+    let coverage = pct_field(&guarantee_map, "coverage_pct", "guarantee.coverage_pct", Place::Guarantee(0), &mut problems);
+    let base_fee = pct_field(
+        &guarantee_map,
+        "base_fee_rate_pct",
+        "guarantee.base_fee_rate_pct",
+        Place::Guarantee(1),
+        &mut problems,
+    );
+    let terms = match (&params, coverage, base_fee) {
+        (Some(params), Some(c), Some(f)) => match GuaranteeTerms::new(c, f, &params.rules.guarantee) {
+            Ok(t) => Some(t),
+            Err(e) => {
+                problems.add(Place::Guarantee(0), "guarantee.coverage_pct", e.to_string());
+                None
+            }
+        },
+        _ => None,
+    };
+
+    // events
+    let events = match get(&root, "events") {
+        None => Some((Vec::new(), Vec::new())),
+        Some(Value::Array(items)) if items.len() > MAX_EVENTS => {
+            problems.add(Place::Events, "events", format!("at most {MAX_EVENTS} events"));
+            None
+        }
+        Some(Value::Array(items)) => parse_events(&items, &mut problems),
+        Some(_) => {
+            problems.add(Place::Events, "events", "must be an array");
+            None
+        }
+    };
+    let history = match (&loan, events) {
+        (Some(loan), Some((events, indexes))) => match History::new(loan, &events) {
+            Ok(h) => Some(h),
+            Err(errors) => {
+                for e in errors {
+                    let index = indexes[e.index];
+                    let (sub, name) = match e.problem {
+                        EventProblem::BeforeExecution => (0, "on"),
+                        EventProblem::ArrearsAlreadyOpen | EventProblem::NoArrearsOpen => (1, "kind"),
+                        EventProblem::ExceedsBalance => (2, "amount_won"),
+                    };
+                    problems.add(Place::Event(index, sub), format!("events[{index}].{name}"), e.problem.to_string());
+                }
+                None
+            }
+        },
+        _ => None,
+    };
+
+    match (program, version, params, loan, terms, history) {
+        (Some(program), Some(version), Some(params), Some(loan), Some(guarantee), Some(history))
+            if problems.0.is_empty() =>
+        {
+            Ok(Request {
+                program,
+                version,
+                input: QuoteInput { rules: params.rules, grade, loan, guarantee, history },
+            })
+        }
+        _ => {
+            assert!(!problems.0.is_empty(), "invariant: a refused quote names a problem");
+            Err(problems.into_sorted())
+        }
+    }
+}
+
+/// Events whose own fields are well formed, with the input index of each; `None` when any
+/// event is malformed (its problems are recorded).
+fn parse_events(items: &[Value], problems: &mut Problems) -> Option<(Vec<Event>, Vec<usize>)> {
+    let mut events = Vec::with_capacity(items.len());
+    let mut indexes = Vec::with_capacity(items.len());
+    let before = problems.0.len();
+    for (i, item) in items.iter().enumerate() {
+        let at = |name: &str| format!("events[{i}].{name}");
+        let Value::Object(map) = item else {
+            problems.add(Place::Event(i, 0), format!("events[{i}]"), "must be an object");
+            continue;
+        };
+        let field = |key: &str| map.get(key).filter(|v| !v.is_null());
+        let on = match field("on").map(date_value) {
+            Some(Ok(day)) => Some(day),
+            Some(Err(msg)) => {
+                problems.add(Place::Event(i, 0), at("on"), msg);
+                None
+            }
+            None => {
+                problems.add(Place::Event(i, 0), at("on"), "is required");
+                None
+            }
+        };
+        let kind = match field("kind") {
+            Some(Value::String(k)) => match k.as_str() {
+                "repayment" => match field("amount_won").map(won_value) {
+                    Some(Ok(w)) => Some(EventKind::Repayment(w)),
+                    Some(Err(msg)) => {
+                        problems.add(Place::Event(i, 2), at("amount_won"), msg);
+                        None
+                    }
+                    None => {
+                        problems.add(Place::Event(i, 2), at("amount_won"), "is required for a repayment");
+                        None
+                    }
+                },
+                "rate_change" => match field("annual_rate_pct").map(pct_value) {
+                    Some(Ok(r)) => Some(EventKind::RateChange(r)),
+                    Some(Err(msg)) => {
+                        problems.add(Place::Event(i, 3), at("annual_rate_pct"), msg);
+                        None
+                    }
+                    None => {
+                        problems.add(Place::Event(i, 3), at("annual_rate_pct"), "is required for a rate_change");
+                        None
+                    }
+                },
+                "arrears_start" => Some(EventKind::ArrearsStart),
+                "arrears_end" => Some(EventKind::ArrearsEnd),
+                "relocation" => Some(EventKind::Relocation),
+                "closure" => Some(EventKind::Closure),
+                "default" => Some(EventKind::Default),
+                "ineligible" => Some(EventKind::Ineligible),
+                other => {
+                    problems.add(
+                        Place::Event(i, 1),
+                        at("kind"),
+                        format!("unknown event kind {other:?}; one of: {}", EventKind::WORDS.join(", ")),
+                    );
+                    None
+                }
+            },
+            Some(_) => {
+                problems.add(Place::Event(i, 1), at("kind"), "must be an event kind string");
+                None
+            }
+            None => {
+                problems.add(Place::Event(i, 1), at("kind"), "is required");
+                None
+            }
+        };
+        if let (Some(on), Some(kind)) = (on, kind) {
+            events.push(Event { on, kind });
+            indexes.push(i);
+        }
+    }
+    (problems.0.len() == before).then_some((events, indexes))
+}
+
+fn object_or_empty(value: Option<Value>, place: Place, field: &str, problems: &mut Problems) -> Map<String, Value> {
+    match value {
+        Some(Value::Object(map)) => map,
+        None => Map::new(),
+        Some(_) => {
+            problems.add(place, field, "must be an object");
+            Map::new()
+        }
+    }
+}
+
+fn pct_field(map: &Map<String, Value>, key: &str, field: &str, place: Place, problems: &mut Problems) -> Option<Pct> {
+    match map.get(key).filter(|v| !v.is_null()).map(pct_value) {
+        Some(Ok(p)) => Some(p),
+        Some(Err(msg)) => {
+            problems.add(place, field, msg);
+            None
+        }
+        None => {
+            problems.add(place, field, "is required");
+            None
+        }
+    }
+}
+
+fn date_field(map: &Map<String, Value>, key: &str, field: &str, place: Place, problems: &mut Problems) -> Option<Date> {
+    match map.get(key).filter(|v| !v.is_null()).map(date_value) {
+        Some(Ok(d)) => Some(d),
+        Some(Err(msg)) => {
+            problems.add(place, field, msg);
+            None
+        }
+        None => {
+            problems.add(place, field, "is required");
+            None
+        }
+    }
+}
+
+fn pct_value(value: &Value) -> Result<Pct, String> {
+    match value {
+        Value::String(s) => Pct::parse(s).map_err(|e| e.to_string()),
+        _ => Err("must be a percentage string such as \"4.5\", not a number".into()),
+    }
+}
+
+fn date_value(value: &Value) -> Result<Date, String> {
+    match value {
+        Value::String(s) => parse_date(s).map_err(|e| e.to_string()),
+        _ => Err("must be a date string written YYYY-MM-DD".into()),
+    }
+}
+
+fn won_value(value: &Value) -> Result<Won, String> {
+    let positive = "must be a positive integer";
+    match value {
+        Value::Number(n) => match n.as_i64() {
+            Some(w) => Won::positive(w).map_err(|e| e.to_string()),
+            None if n.is_u64() => Err(AmountError::TooLarge.to_string()),
+            None => Err(positive.into()),
+        },
+        _ => Err(positive.into()),
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Output
+
+#[derive(Serialize)]
+struct Out<'a> {
+    program: ProgramOut<'a>,
+    guarantee: GuaranteeOut,
+    subsidy: SubsidyOut,
+    warnings: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct ProgramOut<'a> {
+    id: &'a str,
+    version: String,
+}
+
+#[derive(Serialize)]
+struct GuaranteeOut {
+    coverage_pct: String,
+    guaranteed_won: i64,
+    fees: Vec<FeeOut>,
+    fee_total_won: i64,
+    refund_won: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    refund_explanation: Option<RefundOut>,
+}
+
+#[derive(Serialize)]
+struct FeeOut {
+    year: u32,
+    from: String,
+    to: String,
+    days: i64,
+    base_won: i64,
+    rate_pct: String,
+    fee_won: i64,
+}
+
+#[derive(Serialize)]
+struct RefundOut {
+    year: u32,
+    repaid_on: String,
+    used_days: i64,
+    used_won: i64,
+}
+
+#[derive(Serialize)]
+struct SubsidyOut {
+    from: String,
+    to: Option<String>,
+    end_reason: &'static str,
+    periods: Vec<PeriodOut>,
+    claim_total_won: i64,
+    payment_total_won: i64,
+    reservation_won: i64,
+}
+
+#[derive(Serialize)]
+struct PeriodOut {
+    from: String,
+    to: String,
+    days: i64,
+    claim_won: i64,
+    payment_won: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    explanation: Option<ExplanationOut>,
+}
+
+/// A claim period's working (`--explain`): enough to redo the claim by hand.
+#[derive(Serialize)]
+struct ExplanationOut {
+    segments: Vec<SegmentOut>,
+    /// The exact sum of the daily accruals, in lowest terms.
+    sum_numerator: String,
+    sum_denominator: String,
+    /// The same sum as a decimal, truncated to 10 places.
+    sum_decimal: String,
+    sum_decimal_is_exact: bool,
+    /// The sum truncated to whole won (before forfeiture).
+    truncated_won: i64,
+    forfeited: bool,
+    claim_won: i64,
+    payment_unit_won: i64,
+    payment_won: i64,
+}
+
+#[derive(Serialize)]
+struct SegmentOut {
+    from: String,
+    to: String,
+    days: i64,
+    balance_won: i64,
+    base_won: i64,
+    loan_rate_pct: String,
+    effective_rate_pct: String,
+    year_days: i64,
+    arrears: bool,
+}
+
+/// The places of the explanation's decimal.
+pub const EXPLAIN_DECIMALS: usize = 10;
+
+/// Whether to add each period's working.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Detail {
+    Figures,
+    Explained,
+}
+
+/// The quote as QUOTE.md's JSON object.
+pub fn to_json(request: &Request<'_>, quote: &Quote, detail: Detail) -> Value {
+    let g = &quote.guarantee;
+    let s = &quote.subsidy;
+    let explained = detail == Detail::Explained;
+    let out = Out {
+        program: ProgramOut { id: request.program.id().as_str(), version: request.version.in_force_from.to_string() },
+        guarantee: GuaranteeOut {
+            coverage_pct: g.coverage.to_string(),
+            guaranteed_won: g.guaranteed.get(),
+            fees: g
+                .fees
+                .iter()
+                .map(|y| FeeOut {
+                    year: y.year,
+                    from: y.from.to_string(),
+                    to: y.to.to_string(),
+                    days: y.days,
+                    base_won: y.base.get(),
+                    rate_pct: y.rate.to_string(),
+                    fee_won: y.fee.get(),
+                })
+                .collect(),
+            fee_total_won: g.fee_total.get(),
+            refund_won: g.refund_won().get(),
+            refund_explanation: g.refund.as_ref().filter(|_| explained).map(|r| RefundOut {
+                year: r.year,
+                repaid_on: r.repaid_on.to_string(),
+                used_days: r.used_days,
+                used_won: r.used.get(),
+            }),
+        },
+        subsidy: SubsidyOut {
+            from: s.from.to_string(),
+            to: s.to.map(|d| d.to_string()),
+            end_reason: s.end_reason.as_str(),
+            periods: s
+                .periods
+                .iter()
+                .map(|p| PeriodOut {
+                    from: p.from.to_string(),
+                    to: p.to.to_string(),
+                    days: p.days,
+                    claim_won: p.claim.get(),
+                    payment_won: p.payment.get(),
+                    explanation: explained.then(|| explanation(s, p)),
+                })
+                .collect(),
+            claim_total_won: s.claim_total.get(),
+            payment_total_won: s.payment_total.get(),
+            reservation_won: s.reservation_total.get(),
+        },
+        warnings: quote.warnings.iter().map(|w| warning_en(*w)).collect(),
+    };
+    serde_json::to_value(out).expect("invariant: the output types serialise")
+}
+
+fn explanation(subsidy: &Subsidy, period: &Period) -> ExplanationOut {
+    let (numerator, denominator) = period.accrued.reduced();
+    let (decimal, exact) = period.accrued.decimal(EXPLAIN_DECIMALS);
+    ExplanationOut {
+        segments: subsidy
+            .segments_of(period)
+            .iter()
+            .map(|s| SegmentOut {
+                from: s.from.to_string(),
+                to: s.to.to_string(),
+                days: s.days,
+                balance_won: s.balance.get(),
+                base_won: s.base.get(),
+                loan_rate_pct: s.loan_rate.to_string(),
+                effective_rate_pct: s.effective_rate.to_string(),
+                year_days: s.year_days,
+                arrears: s.arrears,
+            })
+            .collect(),
+        sum_numerator: numerator.to_string(),
+        sum_denominator: denominator.to_string(),
+        sum_decimal: decimal,
+        sum_decimal_is_exact: exact,
+        truncated_won: period.accrued.truncate().get(),
+        forfeited: subsidy.forfeited_on.is_some(),
+        claim_won: period.claim.get(),
+        payment_unit_won: subsidy.payment_unit.get(),
+        payment_won: period.payment.get(),
+    }
+}
+
+/// A warning in English, for the JSON contract.
+pub fn warning_en(warning: Warning) -> String {
+    match warning {
+        Warning::PrincipalAboveCap { .. } => "principal exceeds the subsidy cap".into(),
+        Warning::Forfeited { on } => format!("ineligible on {on}: the whole subsidy is forfeited"),
+        Warning::NoSubsidy => "this programme pays no interest subsidy".into(),
+    }
+}
+
+/// QUOTE.md's error object for the first problem.
+pub fn error_json(problems: &[Problem]) -> Value {
+    let first = problems.first().expect("invariant: at least one problem");
+    serde_json::json!({ "error": { "field": first.field, "message": first.message } })
+}
