@@ -64,12 +64,24 @@ impl CaseSpec {
         if self.quarterly {
             rules.subsidy.claim_period = ClaimPeriod::Quarter;
         }
-        let loan = Loan::new(self.principal, self.rate, self.executed_on, self.maturity_on)
-            .expect("invariant: generated loans are valid");
+        let loan = Loan::new(
+            self.principal,
+            self.rate,
+            self.executed_on,
+            self.maturity_on,
+        )
+        .expect("invariant: generated loans are valid");
         let guarantee = GuaranteeTerms::new(self.coverage, self.base_fee, &rules.guarantee)
             .expect("invariant: generated coverage is in range");
-        let history = History::new(&loan, &self.events).expect("invariant: generated events are valid");
-        QuoteInput { rules, grade: self.grade, loan, guarantee, history }
+        let history = History::new(loan.principal(), loan.executed_on(), &self.events)
+            .expect("invariant: generated events are valid");
+        QuoteInput {
+            rules,
+            grade: self.grade,
+            loan,
+            guarantee,
+            history,
+        }
     }
 
     /// The case as QUOTE.md's input.
@@ -188,14 +200,20 @@ pub fn generate(rng: &mut Rng, mix: &mut Mix) -> CaseSpec {
     let partial = rng.chance(300);
     if partial {
         for _ in 0..rng.range(1, 3) {
-            drafts.push((day(executed_on, rng.range(1, 420)), EventKind::Repayment(Won::ZERO)));
+            drafts.push((
+                day(executed_on, rng.range(1, 420)),
+                EventKind::Repayment(Won::ZERO),
+            ));
         }
     }
     let rate_change = rng.chance(100);
     if rate_change {
         for _ in 0..rng.range(1, 2) {
             let new_rate = pct_units(rng.range(150, 800) * 100);
-            drafts.push((day(executed_on, rng.range(1, 360)), EventKind::RateChange(new_rate)));
+            drafts.push((
+                day(executed_on, rng.range(1, 360)),
+                EventKind::RateChange(new_rate),
+            ));
         }
     }
     let arrears = rng.chance(50);
@@ -204,7 +222,10 @@ pub fn generate(rng: &mut Rng, mix: &mut Mix) -> CaseSpec {
         drafts.push((start, EventKind::ArrearsStart));
         if rng.chance(800) {
             // An end in a later month, so the arrears cross a month boundary.
-            let end = day(jumpup_domain::date::next_month_start(start), rng.range(0, 45));
+            let end = day(
+                jumpup_domain::date::next_month_start(start),
+                rng.range(0, 45),
+            );
             drafts.push((end, EventKind::ArrearsEnd));
         }
     }
@@ -237,7 +258,9 @@ pub fn generate(rng: &mut Rng, mix: &mut Mix) -> CaseSpec {
             other => other,
         };
         if let EventKind::Repayment(w) = kind {
-            balance = balance.checked_sub(w).expect("invariant: repayments within the balance");
+            balance = balance
+                .checked_sub(w)
+                .expect("invariant: repayments within the balance");
         }
         events.push(Event { on, kind });
     }
@@ -248,10 +271,24 @@ pub fn generate(rng: &mut Rng, mix: &mut Mix) -> CaseSpec {
     mix.arrears_across_months += usize::from(arrears);
     mix.stops += usize::from(stop);
     mix.quarterly += usize::from(quarterly);
-    let cap = if grade.is_some_and(KiboGrade::is_a_or_above) { 3_000_000_000 } else { 1_000_000_000 };
+    let cap = if grade.is_some_and(KiboGrade::is_a_or_above) {
+        3_000_000_000
+    } else {
+        1_000_000_000
+    };
     mix.above_cap += usize::from(principal.get() > cap);
     mix.grade_a_or_above += usize::from(grade.is_some_and(KiboGrade::is_a_or_above));
-    CaseSpec { quarterly, grade, principal, rate, executed_on, maturity_on, coverage, base_fee, events }
+    CaseSpec {
+        quarterly,
+        grade,
+        principal,
+        rate,
+        executed_on,
+        maturity_on,
+        coverage,
+        base_fee,
+        events,
+    }
 }
 
 /// Generates `n` cases for `seed`.
@@ -281,10 +318,18 @@ pub fn run(args: &BenchArgs, catalog: &Catalog) -> anyhow::Result<ExitCode> {
     if args.loans == 0 || args.loans > MAX_LOANS {
         return Err(BadInput(format!("--loans: must be from 1 to {MAX_LOANS}")).into());
     }
-    let program = catalog.get(BENCH_PROGRAM).expect("invariant: the built-in programme exists");
+    let program = catalog
+        .get(BENCH_PROGRAM)
+        .expect("invariant: the built-in programme exists");
     let (cases, mix) = generate_cases(args.seed, args.loans);
     let version = program
-        .version_on(cases.iter().map(|c| c.executed_on).min().expect("invariant: at least one loan"))
+        .version_on(
+            cases
+                .iter()
+                .map(|c| c.executed_on)
+                .min()
+                .expect("invariant: at least one loan"),
+        )
         .expect("invariant: loans are executed after the programme's first version");
     let threads = threads(args.threads);
     let chunk = cases.len().div_ceil(threads);
@@ -293,18 +338,30 @@ pub fn run(args: &BenchArgs, catalog: &Catalog) -> anyhow::Result<ExitCode> {
     let digests: Vec<u64> = std::thread::scope(|s| {
         let workers: Vec<_> = cases
             .chunks(chunk)
-            .map(|part| s.spawn(move || part.iter().map(|c| quote(&c.to_input(version)).digest()).collect::<Vec<u64>>()))
+            .map(|part| {
+                s.spawn(move || {
+                    part.iter()
+                        .map(|c| quote(&c.to_input(version)).digest())
+                        .collect::<Vec<u64>>()
+                })
+            })
             .collect();
         workers
             .into_iter()
-            .flat_map(|w| w.join().expect("invariant: a quoting thread does not panic"))
+            .flat_map(|w| {
+                w.join()
+                    .expect("invariant: a quoting thread does not panic")
+            })
             .collect()
     });
     let elapsed = started.elapsed();
     let checksum = combine(digests);
 
     let share = |n: usize| format!("{:.1}%", n as f64 * 100.0 / mix.loans as f64); // display only
-    println!("loans: {}  threads: {threads}  seed: {}  programme: {BENCH_PROGRAM}", args.loans, args.seed);
+    println!(
+        "loans: {}  threads: {threads}  seed: {}  programme: {BENCH_PROGRAM}",
+        args.loans, args.seed
+    );
     println!(
         "mix: partial repayments {}, rate changes {}, arrears across months {}, stops {}, quarterly claims {}, grade A or above {}, principal above cap {}",
         share(mix.partial_repayments),
@@ -316,14 +373,18 @@ pub fn run(args: &BenchArgs, catalog: &Catalog) -> anyhow::Result<ExitCode> {
         share(mix.above_cap),
     );
     let secs = elapsed.as_secs_f64();
-    println!("quoted in {secs:.3} s: {:.0} loans/s", args.loans as f64 / secs);
+    println!(
+        "quoted in {secs:.3} s: {:.0} loans/s",
+        args.loans as f64 / secs
+    );
     if let Some(kib) = peak_memory_kib() {
         println!("peak memory: {} MiB", kib / 1024);
     }
     println!("checksum: {checksum:016x}");
 
     if let Some(path) = &args.cases_out {
-        let file = std::fs::File::create(path).map_err(|e| BadInput(format!("--cases-out: {e}")))?;
+        let file =
+            std::fs::File::create(path).map_err(|e| BadInput(format!("--cases-out: {e}")))?;
         let mut out = std::io::BufWriter::new(file);
         for c in &cases {
             serde_json::to_writer(&mut out, &c.to_json())?;
@@ -350,9 +411,18 @@ pub struct BatchReport {
 
 /// Quotes one case per non-empty line on all cores and writes one JSON result per line, in
 /// input order: the quote, or QUOTE.md's error object for a refused case.
-pub fn quote_lines(catalog: &Catalog, text: &str, detail: Detail, out: &mut impl Write) -> anyhow::Result<BatchReport> {
-    let lines: Vec<(usize, &str)> =
-        text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()).map(|(i, l)| (i + 1, l)).collect();
+pub fn quote_lines(
+    catalog: &Catalog,
+    text: &str,
+    detail: Detail,
+    out: &mut impl Write,
+) -> anyhow::Result<BatchReport> {
+    let lines: Vec<(usize, &str)> = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(i, l)| (i + 1, l))
+        .collect();
     let threads = threads(None);
     let chunk = lines.len().div_ceil(threads).max(1);
     let parts: Vec<(Vec<u8>, BatchReport)> = std::thread::scope(|s| {
@@ -370,18 +440,27 @@ pub fn quote_lines(catalog: &Catalog, text: &str, detail: Detail, out: &mut impl
                             }
                             Err(problems) => {
                                 let first = quote_json::error_json(&problems);
-                                report.problems.extend(problems.into_iter().map(|p| (number, p)));
+                                report
+                                    .problems
+                                    .extend(problems.into_iter().map(|p| (number, p)));
                                 first
                             }
                         };
-                        serde_json::to_writer(&mut bytes, &value).expect("invariant: writing to memory");
+                        serde_json::to_writer(&mut bytes, &value)
+                            .expect("invariant: writing to memory");
                         bytes.push(b'\n');
                     }
                     (bytes, report)
                 })
             })
             .collect();
-        workers.into_iter().map(|w| w.join().expect("invariant: a quoting thread does not panic")).collect()
+        workers
+            .into_iter()
+            .map(|w| {
+                w.join()
+                    .expect("invariant: a quoting thread does not panic")
+            })
+            .collect()
     });
     let mut total = BatchReport::default();
     for (bytes, report) in parts {

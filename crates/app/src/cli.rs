@@ -18,7 +18,11 @@ use crate::quote_json::{self, Detail};
 use crate::render::{self, Align, Table};
 
 #[derive(Debug, Parser)]
-#[command(name = "jumpup", version, about = "Jump-Up: public SME-finance programmes, exact to the won")]
+#[command(
+    name = "jumpup",
+    version,
+    about = "Jump-Up: public SME-finance programmes, exact to the won"
+)]
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -124,10 +128,17 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Programs(ProgramsCommand::List { json, lang, source }) => {
             programs_list(&catalog(&source)?, json, lang).map(|()| ExitCode::SUCCESS)
         }
-        Command::Programs(ProgramsCommand::Show { id, on, json, lang, source }) => {
-            programs_show(&catalog(&source)?, &id, on.as_deref(), json, lang).map(|()| ExitCode::SUCCESS)
+        Command::Programs(ProgramsCommand::Show {
+            id,
+            on,
+            json,
+            lang,
+            source,
+        }) => programs_show(&catalog(&source)?, &id, on.as_deref(), json, lang)
+            .map(|()| ExitCode::SUCCESS),
+        Command::Bench(BenchCommand::Quote(args)) => {
+            bench::run(&args, &catalog(&ProgramSource { programs: None })?)
         }
-        Command::Bench(BenchCommand::Quote(args)) => bench::run(&args, &catalog(&ProgramSource { programs: None })?),
     }
 }
 
@@ -151,7 +162,11 @@ fn read_case(path: &str) -> anyhow::Result<String> {
 fn quote(args: QuoteArgs) -> anyhow::Result<ExitCode> {
     let catalog = catalog(&args.source)?;
     let text = read_case(&args.case)?;
-    let detail = if args.explain { Detail::Explained } else { Detail::Figures };
+    let detail = if args.explain {
+        Detail::Explained
+    } else {
+        Detail::Figures
+    };
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     if args.batch {
@@ -160,16 +175,25 @@ fn quote(args: QuoteArgs) -> anyhow::Result<ExitCode> {
         for (line, problem) in &report.problems {
             eprintln!("line {line}: {problem}");
         }
-        return Ok(if report.problems.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(2) });
+        return Ok(if report.problems.is_empty() {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(2)
+        });
     }
     match quote_json::parse(&text, &catalog) {
         Ok(request) => {
             let quote = jumpup_domain::quote::quote(&request.input);
             if args.json {
-                serde_json::to_writer_pretty(&mut out, &quote_json::to_json(&request, &quote, detail))?;
+                serde_json::to_writer_pretty(
+                    &mut out,
+                    &quote_json::to_json(&request, &quote, detail),
+                )?;
                 writeln!(out)?;
             } else {
-                out.write_all(render::quote_text(&request, &quote, args.lang, args.explain).as_bytes())?;
+                out.write_all(
+                    render::quote_text(&request, &quote, args.lang, args.explain).as_bytes(),
+                )?;
             }
             out.flush().context("writing the quote")?;
             Ok(ExitCode::SUCCESS)
@@ -219,9 +243,20 @@ fn programs_list(catalog: &Catalog, json: bool, lang: Lang) -> anyhow::Result<()
             Lang::Ko => p.name_ko(),
             Lang::En => p.name_en(),
         };
-        let versions: Vec<String> = p.versions().iter().map(|v| v.in_force_from.to_string()).collect();
-        let current = p.version_on(today).map_or_else(|| "-".to_owned(), |v| v.in_force_from.to_string());
-        table.row(vec![p.id().to_string(), name.to_owned(), versions.join(", "), current]);
+        let versions: Vec<String> = p
+            .versions()
+            .iter()
+            .map(|v| v.in_force_from.to_string())
+            .collect();
+        let current = p
+            .version_on(today)
+            .map_or_else(|| "-".to_owned(), |v| v.in_force_from.to_string());
+        table.row(vec![
+            p.id().to_string(),
+            name.to_owned(),
+            versions.join(", "),
+            current,
+        ]);
     }
     let mut out = String::new();
     table.render("", &mut out);
@@ -229,14 +264,25 @@ fn programs_list(catalog: &Catalog, json: bool, lang: Lang) -> anyhow::Result<()
     Ok(())
 }
 
-fn programs_show(catalog: &Catalog, id: &str, on: Option<&str>, json: bool, lang: Lang) -> anyhow::Result<()> {
-    let program = catalog.get(id).ok_or_else(|| BadInput(format!("ID: unknown programme {id:?}")))?;
+fn programs_show(
+    catalog: &Catalog,
+    id: &str,
+    on: Option<&str>,
+    json: bool,
+    lang: Lang,
+) -> anyhow::Result<()> {
+    let program = catalog
+        .get(id)
+        .ok_or_else(|| BadInput(format!("ID: unknown programme {id:?}")))?;
     let day = match on {
         Some(text) => parse_date(text).map_err(|e| BadInput(format!("--on: {e}")))?,
         None => crate::today(),
     };
     let version = program.version_on(day).ok_or_else(|| {
-        BadInput(format!("--on: {id} has no version in force on {day}; its first is {}", program.first_day()))
+        BadInput(format!(
+            "--on: {id} has no version in force on {day}; its first is {}",
+            program.first_day()
+        ))
     })?;
     if json {
         let mut params = serde_json::Map::new();
@@ -271,9 +317,17 @@ fn programs_show(catalog: &Catalog, id: &str, on: Option<&str>, json: bool, lang
         t.version_from,
         version.in_force_from
     );
-    let mut table = Table::new(&[(t.parameter, Align::Left), (t.value, Align::Right), (t.meaning, Align::Left)]);
+    let mut table = Table::new(&[
+        (t.parameter, Align::Left),
+        (t.value, Align::Right),
+        (t.meaning, Align::Left),
+    ]);
     for &p in Param::ALL {
-        table.row(vec![p.name().to_owned(), render::value_readable(p, version.params.value(p)), p.meaning().to_owned()]);
+        table.row(vec![
+            p.name().to_owned(),
+            render::value_readable(p, version.params.value(p)),
+            p.meaning().to_owned(),
+        ]);
     }
     let mut out = String::new();
     table.render("", &mut out);

@@ -26,6 +26,10 @@ pub struct Texts {
     pub fee_rate: &'static str,
     pub fee: &'static str,
     pub total: &'static str,
+    pub fee_total: &'static str,
+    pub repaid_in_full: &'static str,
+    pub days_used: &'static str,
+    pub working: &'static str,
     pub refund: &'static str,
     pub refund_working: &'static str,
     pub subsidy: &'static str,
@@ -70,6 +74,10 @@ pub const KO: Texts = Texts {
     fee_rate: "보증료율(%)",
     fee: "보증료(원)",
     total: "합계",
+    fee_total: "보증료 합계",
+    repaid_in_full: "전액 상환",
+    days_used: "일 사용",
+    working: "계산 내역",
     refund: "보증료 환급",
     refund_working: "환급 계산",
     subsidy: "이차보전",
@@ -114,6 +122,10 @@ pub const EN: Texts = Texts {
     fee_rate: "Rate (%)",
     fee: "Fee (won)",
     total: "Total",
+    fee_total: "Fee total",
+    repaid_in_full: "repaid in full",
+    days_used: " days used",
+    working: "Working",
     refund: "Fee refund",
     refund_working: "refund working",
     subsidy: "Interest subsidy",
@@ -175,10 +187,15 @@ impl Lang {
     pub fn warning(self, warning: Warning) -> String {
         match (self, warning) {
             (Lang::Ko, Warning::PrincipalAboveCap { cap }) => {
-                format!("대출원금이 지원 한도({}원)를 넘어 한도까지만 이차보전됩니다", cap.grouped())
+                format!(
+                    "대출원금이 지원 한도({}원)를 넘어 한도까지만 이차보전됩니다",
+                    cap.grouped()
+                )
             }
             (Lang::Ko, Warning::Forfeited { on }) => {
-                format!("{on} 부정수급·목적외 사용: 이차보전 전액이 지급되지 않으며 지급분은 환수됩니다")
+                format!(
+                    "{on} 부정수급·목적외 사용: 이차보전 전액이 지급되지 않으며 지급분은 환수됩니다"
+                )
             }
             (Lang::Ko, Warning::NoSubsidy) => "이 사업은 이차보전을 지원하지 않습니다".into(),
             (Lang::En, w) => crate::quote_json::warning_en(w),

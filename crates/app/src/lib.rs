@@ -10,6 +10,7 @@ pub mod render;
 
 /// Today in Korea (UTC+9): the only clock read, at the edge.
 pub fn today() -> jumpup_domain::Date {
-    let korea = chrono::FixedOffset::east_opt(9 * 3600).expect("invariant: +09:00 is a valid offset");
+    let korea =
+        chrono::FixedOffset::east_opt(9 * 3600).expect("invariant: +09:00 is a valid offset");
     chrono::Utc::now().with_timezone(&korea).date_naive()
 }

@@ -13,7 +13,10 @@ use toml::{Table, Value};
 
 /// The programmes built into the binary: (file name, text).
 pub const BUILT_IN: &[(&str, &str)] = &[
-    ("incheon-jumpup.toml", include_str!("../programs/incheon-jumpup.toml")),
+    (
+        "incheon-jumpup.toml",
+        include_str!("../programs/incheon-jumpup.toml"),
+    ),
     (
         "incheon-agreement-guarantee.toml",
         include_str!("../programs/incheon-agreement-guarantee.toml"),
@@ -79,21 +82,36 @@ pub fn load_catalog(dir: Option<&Path>) -> Result<Catalog, ProgramFileErrors> {
         match parse_program(file, text) {
             Ok(program) => {
                 if let Err(e) = catalog.add(program) {
-                    problems.push(FileProblem { file: file.clone(), key: "id".into(), reason: e.to_string() });
+                    problems.push(FileProblem {
+                        file: file.clone(),
+                        key: "id".into(),
+                        reason: e.to_string(),
+                    });
                 }
             }
             Err(mut p) => problems.append(&mut p),
         }
     }
-    if problems.is_empty() { Ok(catalog) } else { Err(ProgramFileErrors(problems)) }
+    if problems.is_empty() {
+        Ok(catalog)
+    } else {
+        Err(ProgramFileErrors(problems))
+    }
 }
 
 fn read_dir_sources(dir: &Path) -> Result<Vec<(String, String)>, FileProblem> {
-    let whole = |reason: String| FileProblem { file: dir.display().to_string(), key: String::new(), reason };
-    let entries = std::fs::read_dir(dir).map_err(|e| whole(format!("cannot read the directory: {e}")))?;
+    let whole = |reason: String| FileProblem {
+        file: dir.display().to_string(),
+        key: String::new(),
+        reason,
+    };
+    let entries =
+        std::fs::read_dir(dir).map_err(|e| whole(format!("cannot read the directory: {e}")))?;
     let mut paths: Vec<PathBuf> = Vec::new();
     for entry in entries {
-        let path = entry.map_err(|e| whole(format!("cannot read the directory: {e}")))?.path();
+        let path = entry
+            .map_err(|e| whole(format!("cannot read the directory: {e}")))?
+            .path();
         if path.extension().is_some_and(|x| x == "toml") && path.is_file() {
             paths.push(path);
         }
@@ -103,12 +121,19 @@ fn read_dir_sources(dir: &Path) -> Result<Vec<(String, String)>, FileProblem> {
         .into_iter()
         .map(|path| {
             let file = path.display().to_string();
-            let fail = |reason: String| FileProblem { file: file.clone(), key: String::new(), reason };
-            let size = std::fs::metadata(&path).map_err(|e| fail(format!("cannot read: {e}")))?.len();
+            let fail = |reason: String| FileProblem {
+                file: file.clone(),
+                key: String::new(),
+                reason,
+            };
+            let size = std::fs::metadata(&path)
+                .map_err(|e| fail(format!("cannot read: {e}")))?
+                .len();
             if size > MAX_FILE_BYTES {
                 return Err(fail("is larger than 1 MiB".into()));
             }
-            let text = std::fs::read_to_string(&path).map_err(|e| fail(format!("cannot read: {e}")))?;
+            let text =
+                std::fs::read_to_string(&path).map_err(|e| fail(format!("cannot read: {e}")))?;
             Ok((file, text))
         })
         .collect()
@@ -119,13 +144,20 @@ fn read_dir_sources(dir: &Path) -> Result<Vec<(String, String)>, FileProblem> {
 pub fn parse_program(file: &str, text: &str) -> Result<Program, Vec<FileProblem>> {
     let mut problems = Vec::new();
     let mut fail = |key: &str, reason: String| {
-        problems.push(FileProblem { file: file.to_owned(), key: key.to_owned(), reason });
+        problems.push(FileProblem {
+            file: file.to_owned(),
+            key: key.to_owned(),
+            reason,
+        });
     };
     let table: Table = match text.parse() {
         Ok(t) => t,
         Err(e) => {
             let e: toml::de::Error = e;
-            let at = e.span().map(|s| line_col(text, s.start)).unwrap_or_default();
+            let at = e
+                .span()
+                .map(|s| line_col(text, s.start))
+                .unwrap_or_default();
             fail("", format!("not valid TOML{at}: {}", e.message()));
             return Err(problems);
         }
@@ -165,14 +197,21 @@ pub fn parse_program(file: &str, text: &str) -> Result<Program, Vec<FileProblem>
             None
         }
         _ => {
-            fail("versions", "at least one [[versions]] table is required".into());
+            fail(
+                "versions",
+                "at least one [[versions]] table is required".into(),
+            );
             None
         }
     };
     match (id, name_ko, name_en, versions) {
         (Some(id), Some(ko), Some(en), Some(versions)) if problems.is_empty() => {
             Program::new(id, ko, en, versions).map_err(|e| {
-                vec![FileProblem { file: file.to_owned(), key: "versions".into(), reason: e.to_string() }]
+                vec![FileProblem {
+                    file: file.to_owned(),
+                    key: "versions".into(),
+                    reason: e.to_string(),
+                }]
             })
         }
         _ => Err(problems),
@@ -182,6 +221,7 @@ pub fn parse_program(file: &str, text: &str) -> Result<Program, Vec<FileProblem>
 fn parse_versions(items: &[Value], fail: &mut impl FnMut(&str, String)) -> Option<Vec<Version>> {
     let mut versions = Vec::new();
     let mut inherited = ParamSet::empty();
+    let mut inherited_error = None;
     let mut ok = true;
     for (i, item) in items.iter().enumerate() {
         let at = format!("versions[{i}]");
@@ -196,7 +236,10 @@ fn parse_versions(items: &[Value], fail: &mut impl FnMut(&str, String)) -> Optio
             _ => None,
         };
         if in_force_from.is_none() {
-            fail(&format!("{at}.in_force_from"), "must be a date written YYYY-MM-DD".into());
+            fail(
+                &format!("{at}.in_force_from"),
+                "must be a date written YYYY-MM-DD".into(),
+            );
             ok = false;
         }
         let mut set = inherited.clone();
@@ -228,11 +271,18 @@ fn parse_versions(items: &[Value], fail: &mut impl FnMut(&str, String)) -> Optio
         match VersionParams::from_set(&set) {
             Ok(params) => {
                 if let Some(in_force_from) = in_force_from {
-                    versions.push(Version { in_force_from, params });
+                    versions.push(Version {
+                        in_force_from,
+                        params,
+                    });
                 }
             }
             Err(e) => {
-                fail(&format!("{at}.{}", e.param().name()), e.reason().into());
+                // A problem inherited unchanged from the version before is reported once.
+                if inherited_error.as_ref() != Some(&e) {
+                    fail(&format!("{at}.{}", e.param().name()), e.reason().into());
+                }
+                inherited_error = Some(e);
                 ok = false;
             }
         }
@@ -244,7 +294,11 @@ fn parse_versions(items: &[Value], fail: &mut impl FnMut(&str, String)) -> Optio
 /// Collects `(dotted.name, value)` for every non-table value under `table`.
 fn flatten<'a>(prefix: &str, table: &'a Table, out: &mut Vec<(String, &'a Value)>) {
     for (key, value) in table {
-        let name = if prefix.is_empty() { key.clone() } else { format!("{prefix}.{key}") };
+        let name = if prefix.is_empty() {
+            key.clone()
+        } else {
+            format!("{prefix}.{key}")
+        };
         match value {
             Value::Table(inner) => flatten(&name, inner, out),
             leaf => out.push((name, leaf)),

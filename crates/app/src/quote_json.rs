@@ -6,7 +6,7 @@ use jumpup_domain::date::{Date, parse_date};
 use jumpup_domain::grade::KiboGrade;
 use jumpup_domain::guarantee::GuaranteeTerms;
 use jumpup_domain::loan::{Event, EventKind, EventProblem, History, Loan, LoanError, MAX_EVENTS};
-use jumpup_domain::money::{AmountError, Won};
+use jumpup_domain::money::{AmountError, MAX_AMOUNT_WON, Won};
 use jumpup_domain::pct::Pct;
 use jumpup_domain::program::{Catalog, Program, Version};
 use jumpup_domain::quote::{Quote, QuoteInput, Warning};
@@ -55,7 +55,13 @@ struct Problems(Vec<(Place, Problem)>);
 
 impl Problems {
     fn add(&mut self, place: Place, field: impl Into<String>, message: impl Into<String>) {
-        self.0.push((place, Problem { field: field.into(), message: message.into() }));
+        self.0.push((
+            place,
+            Problem {
+                field: field.into(),
+                message: message.into(),
+            },
+        ));
     }
 
     fn into_sorted(mut self) -> Vec<Problem> {
@@ -86,7 +92,11 @@ pub fn parse<'c>(text: &str, catalog: &'c Catalog) -> Result<Request<'c>, Vec<Pr
         Some(Value::String(id)) => match catalog.get(&id) {
             Some(p) => Some(p),
             None => {
-                problems.add(Place::Program, "program", format!("unknown programme {id:?}"));
+                problems.add(
+                    Place::Program,
+                    "program",
+                    format!("unknown programme {id:?}"),
+                );
                 None
             }
         },
@@ -99,7 +109,11 @@ pub fn parse<'c>(text: &str, catalog: &'c Catalog) -> Result<Request<'c>, Vec<Pr
             None
         }
     };
-    let before_first = |day: Date| program.filter(|p| day < p.first_day()).map(|p| p.first_day());
+    let before_first = |day: Date| {
+        program
+            .filter(|p| day < p.first_day())
+            .map(|p| p.first_day())
+    };
 
     // decided_on
     let decided_on = match get(&root, "decided_on") {
@@ -107,7 +121,11 @@ pub fn parse<'c>(text: &str, catalog: &'c Catalog) -> Result<Request<'c>, Vec<Pr
         Some(v) => match date_value(&v) {
             Ok(day) => match before_first(day) {
                 Some(first) => {
-                    problems.add(Place::DecidedOn, "decided_on", format!("is before the programme's first version ({first})"));
+                    problems.add(
+                        Place::DecidedOn,
+                        "decided_on",
+                        format!("is before the programme's first version ({first})"),
+                    );
                     None
                 }
                 None => Some(day),
@@ -141,7 +159,11 @@ pub fn parse<'c>(text: &str, catalog: &'c Catalog) -> Result<Request<'c>, Vec<Pr
                 }
             }
         }
-        Some(_) => problems.add(Place::Rules, "rules", "must be an object of rule parameters"),
+        Some(_) => problems.add(
+            Place::Rules,
+            "rules",
+            "must be an object of rule parameters",
+        ),
     }
 
     // firm
@@ -157,7 +179,11 @@ pub fn parse<'c>(text: &str, catalog: &'c Catalog) -> Result<Request<'c>, Vec<Pr
                 }
             },
             Some(_) => {
-                problems.add(Place::Firm, "firm.kibo_grade", "must be a grade string such as \"BBB\"");
+                problems.add(
+                    Place::Firm,
+                    "firm.kibo_grade",
+                    "must be a grade string such as \"BBB\"",
+                );
                 None
             }
         },
@@ -182,20 +208,38 @@ pub fn parse<'c>(text: &str, catalog: &'c Catalog) -> Result<Request<'c>, Vec<Pr
             }
         },
     };
-    let annual_rate = pct_field(&loan_map, "annual_rate_pct", "loan.annual_rate_pct", Place::Loan(1), &mut problems);
-    let executed_on = date_field(&loan_map, "executed_on", "loan.executed_on", Place::Loan(2), &mut problems)
-        .and_then(|day| match before_first(day) {
-            Some(first) => {
-                problems.add(
-                    Place::Loan(2),
-                    "loan.executed_on",
-                    format!("is before the programme's first version ({first})"),
-                );
-                None
-            }
-            None => Some(day),
-        });
-    let maturity_on = date_field(&loan_map, "maturity_on", "loan.maturity_on", Place::Loan(3), &mut problems);
+    let annual_rate = pct_field(
+        &loan_map,
+        "annual_rate_pct",
+        "loan.annual_rate_pct",
+        Place::Loan(1),
+        &mut problems,
+    );
+    let executed_on = date_field(
+        &loan_map,
+        "executed_on",
+        "loan.executed_on",
+        Place::Loan(2),
+        &mut problems,
+    )
+    .and_then(|day| match before_first(day) {
+        Some(first) => {
+            problems.add(
+                Place::Loan(2),
+                "loan.executed_on",
+                format!("is before the programme's first version ({first})"),
+            );
+            None
+        }
+        None => Some(day),
+    });
+    let maturity_on = date_field(
+        &loan_map,
+        "maturity_on",
+        "loan.maturity_on",
+        Place::Loan(3),
+        &mut problems,
+    );
     let loan = match (principal, annual_rate, executed_on, maturity_on) {
         (Some(p), Some(r), Some(e), Some(m)) => match Loan::new(p, r, e, m) {
             Ok(loan) => Some(loan),
@@ -211,7 +255,11 @@ pub fn parse<'c>(text: &str, catalog: &'c Catalog) -> Result<Request<'c>, Vec<Pr
             }
         },
         (_, _, Some(e), Some(m)) if m <= e => {
-            problems.add(Place::Loan(3), "loan.maturity_on", LoanError::MaturityNotAfterExecution.to_string());
+            problems.add(
+                Place::Loan(3),
+                "loan.maturity_on",
+                LoanError::MaturityNotAfterExecution.to_string(),
+            );
             None
         }
         _ => None,
@@ -230,15 +278,30 @@ pub fn parse<'c>(text: &str, catalog: &'c Catalog) -> Result<Request<'c>, Vec<Pr
         match VersionParams::from_set(&set) {
             Ok(params) => Some(params),
             Err(e) => {
-                problems.add(Place::Rules, format!("rules.{}", e.param().name()), e.reason());
+                problems.add(
+                    Place::Rules,
+                    format!("rules.{}", e.param().name()),
+                    e.reason(),
+                );
                 None
             }
         }
     });
 
     // guarantee
-    let guarantee_map = object_or_empty(get(&root, "guarantee"), Place::Guarantee(0), "guarantee", &mut problems);
-    let coverage = pct_field(&guarantee_map, "coverage_pct", "guarantee.coverage_pct", Place::Guarantee(0), &mut problems);
+    let guarantee_map = object_or_empty(
+        get(&root, "guarantee"),
+        Place::Guarantee(0),
+        "guarantee",
+        &mut problems,
+    );
+    let coverage = pct_field(
+        &guarantee_map,
+        "coverage_pct",
+        "guarantee.coverage_pct",
+        Place::Guarantee(0),
+        &mut problems,
+    );
     let base_fee = pct_field(
         &guarantee_map,
         "base_fee_rate_pct",
@@ -247,13 +310,15 @@ pub fn parse<'c>(text: &str, catalog: &'c Catalog) -> Result<Request<'c>, Vec<Pr
         &mut problems,
     );
     let terms = match (&params, coverage, base_fee) {
-        (Some(params), Some(c), Some(f)) => match GuaranteeTerms::new(c, f, &params.rules.guarantee) {
-            Ok(t) => Some(t),
-            Err(e) => {
-                problems.add(Place::Guarantee(0), "guarantee.coverage_pct", e.to_string());
-                None
+        (Some(params), Some(c), Some(f)) => {
+            match GuaranteeTerms::new(c, f, &params.rules.guarantee) {
+                Ok(t) => Some(t),
+                Err(e) => {
+                    problems.add(Place::Guarantee(0), "guarantee.coverage_pct", e.to_string());
+                    None
+                }
             }
-        },
+        }
         _ => None,
     };
 
@@ -261,7 +326,11 @@ pub fn parse<'c>(text: &str, catalog: &'c Catalog) -> Result<Request<'c>, Vec<Pr
     let events = match get(&root, "events") {
         None => Some((Vec::new(), Vec::new())),
         Some(Value::Array(items)) if items.len() > MAX_EVENTS => {
-            problems.add(Place::Events, "events", format!("at most {MAX_EVENTS} events"));
+            problems.add(
+                Place::Events,
+                "events",
+                format!("at most {MAX_EVENTS} events"),
+            );
             None
         }
         Some(Value::Array(items)) => parse_events(&items, &mut problems),
@@ -270,37 +339,63 @@ pub fn parse<'c>(text: &str, catalog: &'c Catalog) -> Result<Request<'c>, Vec<Pr
             None
         }
     };
-    let history = match (&loan, events) {
-        (Some(loan), Some((events, indexes))) => match History::new(loan, &events) {
-            Ok(h) => Some(h),
-            Err(errors) => {
-                for e in errors {
-                    let index = indexes[e.index];
-                    let (sub, name) = match e.problem {
-                        EventProblem::BeforeExecution => (0, "on"),
-                        EventProblem::ArrearsAlreadyOpen | EventProblem::NoArrearsOpen => (1, "kind"),
-                        EventProblem::ExceedsBalance => (2, "amount_won"),
-                    };
-                    problems.add(Place::Event(index, sub), format!("events[{index}].{name}"), e.problem.to_string());
+    // Events are checked whenever the execution date is known; an unreadable principal only
+    // skips the balance check.
+    let history = match (executed_on, events) {
+        (Some(executed_on), Some((events, indexes))) => {
+            match History::new(
+                principal.unwrap_or(Won::new(MAX_AMOUNT_WON)),
+                executed_on,
+                &events,
+            ) {
+                Ok(h) => Some(h),
+                Err(errors) => {
+                    for e in errors {
+                        let index = indexes[e.index];
+                        let (sub, name) = match e.problem {
+                            EventProblem::BeforeExecution => (0, "on"),
+                            EventProblem::ArrearsAlreadyOpen | EventProblem::NoArrearsOpen => {
+                                (1, "kind")
+                            }
+                            EventProblem::ExceedsBalance => (2, "amount_won"),
+                        };
+                        problems.add(
+                            Place::Event(index, sub),
+                            format!("events[{index}].{name}"),
+                            e.problem.to_string(),
+                        );
+                    }
+                    None
                 }
-                None
             }
-        },
+        }
         _ => None,
     };
 
     match (program, version, params, loan, terms, history) {
-        (Some(program), Some(version), Some(params), Some(loan), Some(guarantee), Some(history))
-            if problems.0.is_empty() =>
-        {
-            Ok(Request {
-                program,
-                version,
-                input: QuoteInput { rules: params.rules, grade, loan, guarantee, history },
-            })
-        }
+        (
+            Some(program),
+            Some(version),
+            Some(params),
+            Some(loan),
+            Some(guarantee),
+            Some(history),
+        ) if problems.0.is_empty() => Ok(Request {
+            program,
+            version,
+            input: QuoteInput {
+                rules: params.rules,
+                grade,
+                loan,
+                guarantee,
+                history,
+            },
+        }),
         _ => {
-            assert!(!problems.0.is_empty(), "invariant: a refused quote names a problem");
+            assert!(
+                !problems.0.is_empty(),
+                "invariant: a refused quote names a problem"
+            );
             Err(problems.into_sorted())
         }
     }
@@ -315,7 +410,11 @@ fn parse_events(items: &[Value], problems: &mut Problems) -> Option<(Vec<Event>,
     for (i, item) in items.iter().enumerate() {
         let at = |name: &str| format!("events[{i}].{name}");
         let Value::Object(map) = item else {
-            problems.add(Place::Event(i, 0), format!("events[{i}]"), "must be an object");
+            problems.add(
+                Place::Event(i, 0),
+                format!("events[{i}]"),
+                "must be an object",
+            );
             continue;
         };
         let field = |key: &str| map.get(key).filter(|v| !v.is_null());
@@ -339,7 +438,11 @@ fn parse_events(items: &[Value], problems: &mut Problems) -> Option<(Vec<Event>,
                         None
                     }
                     None => {
-                        problems.add(Place::Event(i, 2), at("amount_won"), "is required for a repayment");
+                        problems.add(
+                            Place::Event(i, 2),
+                            at("amount_won"),
+                            "is required for a repayment",
+                        );
                         None
                     }
                 },
@@ -350,7 +453,11 @@ fn parse_events(items: &[Value], problems: &mut Problems) -> Option<(Vec<Event>,
                         None
                     }
                     None => {
-                        problems.add(Place::Event(i, 3), at("annual_rate_pct"), "is required for a rate_change");
+                        problems.add(
+                            Place::Event(i, 3),
+                            at("annual_rate_pct"),
+                            "is required for a rate_change",
+                        );
                         None
                     }
                 },
@@ -364,13 +471,20 @@ fn parse_events(items: &[Value], problems: &mut Problems) -> Option<(Vec<Event>,
                     problems.add(
                         Place::Event(i, 1),
                         at("kind"),
-                        format!("unknown event kind {other:?}; one of: {}", EventKind::WORDS.join(", ")),
+                        format!(
+                            "unknown event kind {other:?}; one of: {}",
+                            EventKind::WORDS.join(", ")
+                        ),
                     );
                     None
                 }
             },
             Some(_) => {
-                problems.add(Place::Event(i, 1), at("kind"), "must be an event kind string");
+                problems.add(
+                    Place::Event(i, 1),
+                    at("kind"),
+                    "must be an event kind string",
+                );
                 None
             }
             None => {
@@ -386,7 +500,12 @@ fn parse_events(items: &[Value], problems: &mut Problems) -> Option<(Vec<Event>,
     (problems.0.len() == before).then_some((events, indexes))
 }
 
-fn object_or_empty(value: Option<Value>, place: Place, field: &str, problems: &mut Problems) -> Map<String, Value> {
+fn object_or_empty(
+    value: Option<Value>,
+    place: Place,
+    field: &str,
+    problems: &mut Problems,
+) -> Map<String, Value> {
     match value {
         Some(Value::Object(map)) => map,
         None => Map::new(),
@@ -397,7 +516,13 @@ fn object_or_empty(value: Option<Value>, place: Place, field: &str, problems: &m
     }
 }
 
-fn pct_field(map: &Map<String, Value>, key: &str, field: &str, place: Place, problems: &mut Problems) -> Option<Pct> {
+fn pct_field(
+    map: &Map<String, Value>,
+    key: &str,
+    field: &str,
+    place: Place,
+    problems: &mut Problems,
+) -> Option<Pct> {
     match map.get(key).filter(|v| !v.is_null()).map(pct_value) {
         Some(Ok(p)) => Some(p),
         Some(Err(msg)) => {
@@ -411,7 +536,13 @@ fn pct_field(map: &Map<String, Value>, key: &str, field: &str, place: Place, pro
     }
 }
 
-fn date_field(map: &Map<String, Value>, key: &str, field: &str, place: Place, problems: &mut Problems) -> Option<Date> {
+fn date_field(
+    map: &Map<String, Value>,
+    key: &str,
+    field: &str,
+    place: Place,
+    problems: &mut Problems,
+) -> Option<Date> {
     match map.get(key).filter(|v| !v.is_null()).map(date_value) {
         Some(Ok(d)) => Some(d),
         Some(Err(msg)) => {
@@ -567,7 +698,10 @@ pub fn to_json(request: &Request<'_>, quote: &Quote, detail: Detail) -> Value {
     let s = &quote.subsidy;
     let explained = detail == Detail::Explained;
     let out = Out {
-        program: ProgramOut { id: request.program.id().as_str(), version: request.version.in_force_from.to_string() },
+        program: ProgramOut {
+            id: request.program.id().as_str(),
+            version: request.version.in_force_from.to_string(),
+        },
         guarantee: GuaranteeOut {
             coverage_pct: g.coverage.to_string(),
             guaranteed_won: g.guaranteed.get(),

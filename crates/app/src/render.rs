@@ -24,11 +24,18 @@ pub struct Table {
 
 impl Table {
     pub fn new(columns: &[(&str, Align)]) -> Table {
-        Table { columns: columns.iter().map(|(h, a)| ((*h).to_owned(), *a)).collect(), rows: Vec::new() }
+        Table {
+            columns: columns.iter().map(|(h, a)| ((*h).to_owned(), *a)).collect(),
+            rows: Vec::new(),
+        }
     }
 
     pub fn row(&mut self, cells: Vec<String>) {
-        assert_eq!(cells.len(), self.columns.len(), "invariant: one cell per column");
+        assert_eq!(
+            cells.len(),
+            self.columns.len(),
+            "invariant: one cell per column"
+        );
         self.rows.push(cells);
     }
 
@@ -72,7 +79,11 @@ impl Table {
 pub fn width(text: &str) -> usize {
     text.chars()
         .map(|c| match c as u32 {
-            0x1100..=0x115F | 0x2E80..=0xA4CF | 0xAC00..=0xD7A3 | 0xF900..=0xFAFF | 0xFF00..=0xFF60 => 2,
+            0x1100..=0x115F
+            | 0x2E80..=0xA4CF
+            | 0xAC00..=0xD7A3
+            | 0xF900..=0xFAFF
+            | 0xFF00..=0xFF60 => 2,
             _ => 1,
         })
         .sum()
@@ -125,17 +136,18 @@ pub fn quote_text(request: &Request<'_>, quote: &Quote, lang: Lang, explain: boo
             y.fee.grouped(),
         ]);
     }
-    fees.row(vec![t.total.into(), String::new(), String::new(), String::new(), String::new(), g.fee_total.grouped()]);
-    fees.row(vec![t.refund.into(), String::new(), String::new(), String::new(), String::new(), g.refund_won().grouped()]);
     fees.render("  ", &mut out);
+    let _ = writeln!(out, "  {}: {}{}", t.fee_total, g.fee_total.grouped(), t.won);
+    let _ = writeln!(out, "  {}: {}{}", t.refund, g.refund_won().grouped(), t.won);
     if let (true, Some(r)) = (explain, &g.refund) {
         let _ = writeln!(
             out,
-            "    {}: {} {} {}: {} - {} = {}{}",
+            "    {}: {} {}, {}{}: {} - {} = {}{}",
             t.refund_working,
             r.repaid_on,
+            t.repaid_in_full,
             r.used_days,
-            t.days,
+            t.days_used,
             g.fees[r.year as usize - 1].fee.grouped(),
             r.used.grouped(),
             r.refund.grouped(),
@@ -148,7 +160,13 @@ pub fn quote_text(request: &Request<'_>, quote: &Quote, lang: Lang, explain: boo
         Some(to) => format!("{} ~ {to}", s.from),
         None => t.no_subsidy_days.to_owned(),
     };
-    let _ = writeln!(out, "\n{}: {span} ({}: {})", t.subsidy, t.end_reason, lang.end_reason(s.end_reason));
+    let _ = writeln!(
+        out,
+        "\n{}: {span} ({}: {})",
+        t.subsidy,
+        t.end_reason,
+        lang.end_reason(s.end_reason)
+    );
     let mut periods = Table::new(&[
         (t.period, Align::Left),
         (t.days, Align::Right),
@@ -156,11 +174,29 @@ pub fn quote_text(request: &Request<'_>, quote: &Quote, lang: Lang, explain: boo
         (t.payment, Align::Right),
     ]);
     for p in &s.periods {
-        periods.row(vec![format!("{} ~ {}", p.from, p.to), p.days.to_string(), p.claim.grouped(), p.payment.grouped()]);
+        periods.row(vec![
+            format!("{} ~ {}", p.from, p.to),
+            p.days.to_string(),
+            p.claim.grouped(),
+            p.payment.grouped(),
+        ]);
     }
-    periods.row(vec![t.total.into(), String::new(), s.claim_total.grouped(), s.payment_total.grouped()]);
+    periods.row(vec![
+        t.total.into(),
+        String::new(),
+        s.claim_total.grouped(),
+        s.payment_total.grouped(),
+    ]);
     periods.render("  ", &mut out);
+    let _ = writeln!(
+        out,
+        "  {}: {}{}",
+        t.reservation,
+        s.reservation_total.grouped(),
+        t.won
+    );
     if explain {
+        let _ = writeln!(out, "\n{}:", t.working);
         for p in &s.periods {
             let _ = writeln!(out, "\n  {} {} ~ {}", t.period, p.from, p.to);
             let mut segs = Table::new(&[
@@ -182,15 +218,29 @@ pub fn quote_text(request: &Request<'_>, quote: &Quote, lang: Lang, explain: boo
                     format!("{}%", seg.loan_rate),
                     format!("{}%", seg.effective_rate),
                     seg.year_days.to_string(),
-                    if seg.arrears { t.arrears.into() } else { String::new() },
+                    if seg.arrears {
+                        t.arrears.into()
+                    } else {
+                        String::new()
+                    },
                 ]);
             }
             segs.render("    ", &mut out);
             let (n, d) = p.accrued.reduced();
             let (decimal, exact) = p.accrued.decimal(EXPLAIN_DECIMALS);
             let ellipsis = if exact { "" } else { "…" };
-            let _ = writeln!(out, "    {} = Σ base x rate / 100 x days / year_days = {n}/{d} = {decimal}{ellipsis}", t.exact_sum);
-            let _ = write!(out, "    {}: {}{}", t.truncated, p.accrued.truncate().grouped(), t.won);
+            let _ = writeln!(
+                out,
+                "    {} = Σ base x rate / 100 x days / year_days = {n}/{d} = {decimal}{ellipsis}",
+                t.exact_sum
+            );
+            let _ = write!(
+                out,
+                "    {}: {}{}",
+                t.truncated,
+                p.accrued.truncate().grouped(),
+                t.won
+            );
             if s.forfeited_on.is_some() {
                 let _ = write!(out, " → {}: 0{}", t.forfeited, t.won);
             }
@@ -205,7 +255,6 @@ pub fn quote_text(request: &Request<'_>, quote: &Quote, lang: Lang, explain: boo
             );
         }
     }
-    let _ = writeln!(out, "  {}: {}{}", t.reservation, s.reservation_total.grouped(), t.won);
 
     if !quote.warnings.is_empty() {
         let _ = writeln!(out, "\n{}:", t.warnings);

@@ -98,13 +98,16 @@ pub fn parse_date(text: &str) -> Result<Date, DateError> {
 pub fn add_months(start: Date, months: u32) -> Date {
     let index = start.year() * 12 + start.month0() as i32 + months as i32;
     let (year, month0) = (index.div_euclid(12), index.rem_euclid(12) as u32);
-    NaiveDate::from_ymd_opt(year, month0 + 1, start.day()).unwrap_or_else(|| {
-        first_of_month_after(year, month0 + 1)
-    })
+    NaiveDate::from_ymd_opt(year, month0 + 1, start.day())
+        .unwrap_or_else(|| first_of_month_after(year, month0 + 1))
 }
 
 fn first_of_month_after(year: i32, month: u32) -> Date {
-    let (y, m) = if month == 12 { (year + 1, 1) } else { (year, month + 1) };
+    let (y, m) = if month == 12 {
+        (year + 1, 1)
+    } else {
+        (year, month + 1)
+    };
     NaiveDate::from_ymd_opt(y, m, 1).expect("invariant: the first of a month always exists")
 }
 
@@ -155,7 +158,11 @@ mod tests {
 
     #[track_caller]
     fn check_term(start: &str, months: u32, end_exclusive: &str) {
-        assert_eq!(add_months(d(start), months), d(end_exclusive), "{start} + {months}");
+        assert_eq!(
+            add_months(d(start), months),
+            d(end_exclusive),
+            "{start} + {months}"
+        );
     }
 
     #[test]
@@ -190,9 +197,18 @@ mod tests {
     fn weighted_days_split_at_new_year() {
         let aa = DayCount::ActualActual;
         assert_eq!(aa.weighted_days(d("2027-12-15"), d("2028-01-01")), 17 * 366);
-        assert_eq!(aa.weighted_days(d("2027-12-31"), d("2028-01-02")), 366 + 365);
-        assert_eq!(DayCount::Actual365.weighted_days(d("2028-01-01"), d("2029-01-01")), 366 * 366);
-        assert_eq!(aa.weighted_days(d("2028-01-01"), d("2029-01-01")), DAY_DENOMINATOR);
+        assert_eq!(
+            aa.weighted_days(d("2027-12-31"), d("2028-01-02")),
+            366 + 365
+        );
+        assert_eq!(
+            DayCount::Actual365.weighted_days(d("2028-01-01"), d("2029-01-01")),
+            366 * 366
+        );
+        assert_eq!(
+            aa.weighted_days(d("2028-01-01"), d("2029-01-01")),
+            DAY_DENOMINATOR
+        );
         assert_eq!(aa.weighted_days(d("2028-01-01"), d("2028-01-01")), 0);
     }
 

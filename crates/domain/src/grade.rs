@@ -87,7 +87,10 @@ mod tests {
         assert_eq!(KiboGrade::parse("bbb"), Err(GradeError::Unknown));
         assert_eq!(KiboGrade::parse("A+"), Err(GradeError::Unknown));
         assert_eq!(KiboGrade::parse("D"), Err(GradeError::Ineligible));
-        let top: Vec<_> = KiboGrade::ALL.into_iter().filter(|g| g.is_a_or_above()).collect();
+        let top: Vec<_> = KiboGrade::ALL
+            .into_iter()
+            .filter(|g| g.is_a_or_above())
+            .collect();
         assert_eq!(top, [KiboGrade::Aaa, KiboGrade::Aa, KiboGrade::A]);
     }
 }

@@ -24,9 +24,15 @@ impl GuaranteeTerms {
         rules: &GuaranteeRules,
     ) -> Result<GuaranteeTerms, CoverageOutOfRange> {
         if coverage < rules.coverage_pct_min || coverage > rules.coverage_pct_max {
-            return Err(CoverageOutOfRange { min: rules.coverage_pct_min, max: rules.coverage_pct_max });
+            return Err(CoverageOutOfRange {
+                min: rules.coverage_pct_min,
+                max: rules.coverage_pct_max,
+            });
         }
-        Ok(GuaranteeTerms { coverage, base_fee_rate })
+        Ok(GuaranteeTerms {
+            coverage,
+            base_fee_rate,
+        })
     }
 
     pub fn coverage(&self) -> Pct {
@@ -102,7 +108,12 @@ pub fn schedule(
     history: &History,
 ) -> GuaranteeSchedule {
     let fee = |base: Won, rate: Pct, from: Date, to: Date| {
-        Exact::accrual(base, rate.units(), rules.fee_day_count.weighted_days(from, to)).truncate()
+        Exact::accrual(
+            base,
+            rate.units(),
+            rules.fee_day_count.weighted_days(from, to),
+        )
+        .truncate()
     };
     // No year that starts on or after full repayment or a default is listed or charged.
     let fee_stop = [history.fully_repaid_on(), history.first_default_on()]
@@ -139,14 +150,19 @@ pub fn schedule(
         if history.first_default_on().is_some_and(|d| d <= repaid_on) {
             return None;
         }
-        let y = fees.iter().find(|y| y.from < repaid_on && repaid_on <= y.to)?;
+        let y = fees
+            .iter()
+            .find(|y| y.from < repaid_on && repaid_on <= y.to)?;
         let used = fee(y.base, y.rate, y.from, repaid_on);
         Some(Refund {
             year: y.year,
             repaid_on,
             used_days: days_between(y.from, repaid_on),
             used,
-            refund: y.fee.checked_sub(used).expect("invariant: the used part is at most the fee"),
+            refund: y
+                .fee
+                .checked_sub(used)
+                .expect("invariant: the used part is at most the fee"),
         })
     });
     GuaranteeSchedule {

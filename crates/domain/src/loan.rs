@@ -37,7 +37,12 @@ impl Loan {
         if maturity_on > add_months(executed_on, MAX_LOAN_YEARS * 12) {
             return Err(LoanError::TooLong);
         }
-        Ok(Loan { principal, annual_rate, executed_on, maturity_on })
+        Ok(Loan {
+            principal,
+            annual_rate,
+            executed_on,
+            maturity_on,
+        })
     }
 
     pub fn principal(&self) -> Won {
@@ -197,18 +202,31 @@ impl History {
     /// Checks events against the loan (RULES.md 6.3): none before execution, repayments within
     /// the balance, arrears opened and closed in turn. Checked in the order they apply, also
     /// after the stop day; every problem is reported, by input index.
-    pub fn new(loan: &Loan, events: &[Event]) -> Result<History, Vec<EventError>> {
-        assert!(events.len() <= MAX_EVENTS, "invariant: callers bound the number of events");
+    ///
+    /// Only the principal and the execution date matter here, so events can be checked even
+    /// when another field of the loan is wrong.
+    pub fn new(
+        principal: Won,
+        executed_on: Date,
+        events: &[Event],
+    ) -> Result<History, Vec<EventError>> {
+        assert!(
+            events.len() <= MAX_EVENTS,
+            "invariant: callers bound the number of events"
+        );
         let mut order: Vec<usize> = (0..events.len()).collect();
         order.sort_by_key(|&i| events[i].on); // stable: input order within a day
         let mut errors = Vec::new();
-        let mut history = History { events: Vec::with_capacity(events.len()), ..History::default() };
-        let mut balance = loan.principal();
+        let mut history = History {
+            events: Vec::with_capacity(events.len()),
+            ..History::default()
+        };
+        let mut balance = principal;
         let mut in_arrears = false;
         for i in order {
             let event = events[i];
             let mut fail = |problem| errors.push(EventError { index: i, problem });
-            if event.on < loan.executed_on() {
+            if event.on < executed_on {
                 fail(EventProblem::BeforeExecution);
                 continue;
             }
@@ -300,6 +318,8 @@ impl History {
                 _ => None,
             })
             .sum();
-        principal.checked_sub(repaid).expect("invariant: repayments never exceed the principal")
+        principal
+            .checked_sub(repaid)
+            .expect("invariant: repayments never exceed the principal")
     }
 }

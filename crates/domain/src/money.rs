@@ -121,7 +121,13 @@ mod tests {
 
     #[test]
     fn truncation_to_a_unit_drops_the_remainder() {
-        assert_eq!(Won::new(937_899).truncate_to_unit(Won::new(10)), Won::new(937_890));
-        assert_eq!(Won::new(937_899).truncate_to_unit(Won::new(1)), Won::new(937_899));
+        assert_eq!(
+            Won::new(937_899).truncate_to_unit(Won::new(10)),
+            Won::new(937_890)
+        );
+        assert_eq!(
+            Won::new(937_899).truncate_to_unit(Won::new(1)),
+            Won::new(937_899)
+        );
     }
 }

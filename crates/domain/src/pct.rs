@@ -113,15 +113,27 @@ mod tests {
         check("0000000000000000000001", Ok(10_000));
         check("100.0001", Err(PctError::AboveHundred));
         check("1000", Err(PctError::AboveHundred));
-        for bad in ["", "4.", ".5", "+4.5", "1e2", "4.55555", "-1", " 4.5", "4,5", "٤"] {
+        for bad in [
+            "", "4.", ".5", "+4.5", "1e2", "4.55555", "-1", " 4.5", "4,5", "٤",
+        ] {
             check(bad, Err(PctError::Malformed));
         }
     }
 
     #[test]
     fn displays_the_shortest_exact_form() {
-        for (text, shown) in [("0.9", "0.9"), ("0.90", "0.9"), ("95", "95"), ("1.05", "1.05"), ("0.0001", "0.0001"), ("0", "0")] {
-            assert_eq!(Pct::parse(text).map(|p| p.to_string()), Ok(shown.to_string()));
+        for (text, shown) in [
+            ("0.9", "0.9"),
+            ("0.90", "0.9"),
+            ("95", "95"),
+            ("1.05", "1.05"),
+            ("0.0001", "0.0001"),
+            ("0", "0"),
+        ] {
+            assert_eq!(
+                Pct::parse(text).map(|p| p.to_string()),
+                Ok(shown.to_string())
+            );
         }
     }
 }

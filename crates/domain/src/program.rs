@@ -73,7 +73,12 @@ impl Program {
         {
             return Err(ProgramError::VersionOrder { index: i + 1 });
         }
-        Ok(Program { id, name_ko, name_en, versions })
+        Ok(Program {
+            id,
+            name_ko,
+            name_en,
+            versions,
+        })
     }
 
     pub fn id(&self) -> &ProgramId {

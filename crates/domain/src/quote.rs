@@ -39,7 +39,12 @@ pub struct Quote {
 }
 
 pub fn quote(input: &QuoteInput) -> Quote {
-    let guarantee = guarantee::schedule(&input.rules.guarantee, &input.loan, &input.guarantee, &input.history);
+    let guarantee = guarantee::schedule(
+        &input.rules.guarantee,
+        &input.loan,
+        &input.guarantee,
+        &input.history,
+    );
     let subsidy = subsidy::subsidy(
         &input.rules.subsidy,
         input.grade,
@@ -57,7 +62,11 @@ pub fn quote(input: &QuoteInput) -> Quote {
     if let Some(on) = subsidy.forfeited_on {
         warnings.push(Warning::Forfeited { on });
     }
-    Quote { guarantee, subsidy, warnings }
+    Quote {
+        guarantee,
+        subsidy,
+        warnings,
+    }
 }
 
 impl Quote {

@@ -33,7 +33,9 @@ impl Exact {
     /// Truncated to whole won, towards zero: the only rounding of an accrual.
     pub fn truncate(self) -> Won {
         let won = self.0 / DENOMINATOR;
-        Won::new(i64::try_from(won).expect("invariant: bounded amounts x rates x days fit in i64 won"))
+        Won::new(
+            i64::try_from(won).expect("invariant: bounded amounts x rates x days fit in i64 won"),
+        )
     }
 
     /// The fraction in lowest terms, `(numerator, denominator)`.
@@ -42,8 +44,8 @@ impl Exact {
         (self.0 / g, DENOMINATOR / g)
     }
 
-    /// The value as a decimal with `places` digits after the point, truncated; the flag says
-    /// whether the decimal is the exact value.
+    /// The value as a decimal with at most `places` digits after the point, truncated; the
+    /// flag says whether it is the exact value (then trailing zeros are dropped).
     pub fn decimal(self, places: usize) -> (String, bool) {
         let (n, d) = self.reduced();
         let mut text = (n / d).to_string();
@@ -55,6 +57,10 @@ impl Exact {
                 let _ = write!(text, "{}", rem / d);
                 rem %= d;
             }
+        }
+        if rem == 0 && places > 0 {
+            let trimmed = text.trim_end_matches('0').trim_end_matches('.').len();
+            text.truncate(trimmed);
         }
         (text, rem == 0)
     }
@@ -92,6 +98,10 @@ mod tests {
         assert_eq!(e.reduced(), (60_000_000, 73));
         assert_eq!(e.decimal(4), ("821917.8082".to_string(), false));
         let whole = Exact::accrual(Won::new(675_250_000), 20_000, 366);
-        assert_eq!(whole.decimal(2), ("37000.00".to_string(), true));
+        assert_eq!(whole.decimal(2), ("37000".to_string(), true));
+        assert_eq!(
+            Exact::accrual(Won::new(5), 500_000, 365 * 366).decimal(4),
+            ("2.5".to_string(), true)
+        );
     }
 }

@@ -154,11 +154,20 @@ mod tests {
         assert_eq!(b.to_string(), "124-81-00998");
         assert!(b.is_corporation());
         assert_eq!(BusinessNumber::parse("1248100998"), Ok(b));
-        assert_eq!(BusinessNumber::parse("124-81-00997"), Err(RegNoError::CheckDigit));
-        assert_eq!(BusinessNumber::parse("12-481-00998"), Err(RegNoError::Malformed));
+        assert_eq!(
+            BusinessNumber::parse("124-81-00997"),
+            Err(RegNoError::CheckDigit)
+        );
+        assert_eq!(
+            BusinessNumber::parse("12-481-00998"),
+            Err(RegNoError::Malformed)
+        );
         let c = CorporateNumber::parse("130111-0006246").expect("valid");
         assert_eq!(c.to_string(), "130111-0006246");
         assert_eq!(CorporateNumber::parse("1301110006246"), Ok(c));
-        assert_eq!(CorporateNumber::parse("130111-0006245"), Err(RegNoError::CheckDigit));
+        assert_eq!(
+            CorporateNumber::parse("130111-0006245"),
+            Err(RegNoError::CheckDigit)
+        );
     }
 }

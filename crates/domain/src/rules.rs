@@ -142,7 +142,10 @@ macro_rules! params {
     };
 }
 
-const WON: Kind = Kind::Int { min: 0, max: MAX_AMOUNT_WON };
+const WON: Kind = Kind::Int {
+    min: 0,
+    max: MAX_AMOUNT_WON,
+};
 const DAY_COUNTS: Kind = Kind::Word(DayCount::WORDS);
 
 params! {
@@ -286,9 +289,8 @@ impl VersionParams {
         let won = |p: Param| int(p).map(Won::new);
         // Integer kinds are range-checked on parsing, so these narrowings cannot fail.
         let small = |p: Param| int(p).map(|n| u32::try_from(n).expect("invariant: range-checked"));
-        let day_count = |p: Param| {
-            word(p).map(|w| DayCount::parse(w).expect("invariant: a listed day count"))
-        };
+        let day_count =
+            |p: Param| word(p).map(|w| DayCount::parse(w).expect("invariant: a listed day count"));
         let params = VersionParams {
             limits: ProgramLimits {
                 budget_subsidy_won: won(P::BudgetSubsidyWon)?,
@@ -395,12 +397,23 @@ mod tests {
     fn values_are_checked_against_their_kind() {
         let p = Param::SubsidyTermMonths;
         assert_eq!(p.parse_value(Raw::Int(12)), Ok(Value::Int(12)));
-        assert_eq!(p.parse_value(Raw::Int(121)), Err(ParamError::Int { min: 1, max: 120 }));
-        assert_eq!(p.parse_value(Raw::Str("12")), Err(ParamError::Int { min: 1, max: 120 }));
-        let r = Param::SubsidyRatePct;
-        assert!(matches!(r.parse_value(Raw::Other("float")), Err(ParamError::Pct(PctError::Malformed))));
         assert_eq!(
-            Param::SubsidyClaimPeriod.parse_value(Raw::Str("week")).map_err(|e| e.to_string()),
+            p.parse_value(Raw::Int(121)),
+            Err(ParamError::Int { min: 1, max: 120 })
+        );
+        assert_eq!(
+            p.parse_value(Raw::Str("12")),
+            Err(ParamError::Int { min: 1, max: 120 })
+        );
+        let r = Param::SubsidyRatePct;
+        assert!(matches!(
+            r.parse_value(Raw::Other("float")),
+            Err(ParamError::Pct(PctError::Malformed))
+        ));
+        assert_eq!(
+            Param::SubsidyClaimPeriod
+                .parse_value(Raw::Str("week"))
+                .map_err(|e| e.to_string()),
             Err("must be one of: month, quarter, term".to_string())
         );
     }

@@ -11,8 +11,8 @@
 use std::ops::Range;
 
 use crate::date::{
-    DAY_DENOMINATOR, Date, add_months, day_before, days_between, next_month_start,
-    next_new_year, next_quarter_start,
+    DAY_DENOMINATOR, Date, add_months, day_before, days_between, next_month_start, next_new_year,
+    next_quarter_start,
 };
 use crate::grade::KiboGrade;
 use crate::guarantee::share;
@@ -49,7 +49,11 @@ impl Segment {
         if self.arrears {
             return Exact::ZERO;
         }
-        Exact::accrual(self.base, self.effective_rate.units(), self.days * (DAY_DENOMINATOR / self.year_days))
+        Exact::accrual(
+            self.base,
+            self.effective_rate.units(),
+            self.days * (DAY_DENOMINATOR / self.year_days),
+        )
     }
 }
 
@@ -115,7 +119,10 @@ fn period_end(kind: ClaimPeriod, start: Date, stop: Date) -> Date {
 /// The stop day and its reason (RULES.md 6.3): the earliest of the term's end, maturity, full
 /// repayment and a terminating event; ties go to the first in that order.
 pub fn stop_day(rules: &SubsidyRules, loan: &Loan, history: &History) -> (Date, EndReason) {
-    let mut stop = (add_months(loan.executed_on(), rules.term_months), EndReason::Term);
+    let mut stop = (
+        add_months(loan.executed_on(), rules.term_months),
+        EndReason::Term,
+    );
     let causes = std::iter::once((loan.maturity_on(), EndReason::Maturity))
         .chain(history.terminations().iter().copied());
     for cause in causes {
@@ -204,7 +211,11 @@ pub fn subsidy(
             }
             cursor = next;
         }
-        let claim = if forfeited_on.is_some() { Won::ZERO } else { accrued.truncate() };
+        let claim = if forfeited_on.is_some() {
+            Won::ZERO
+        } else {
+            accrued.truncate()
+        };
         periods.push(Period {
             from: start,
             to: day_before(end),
@@ -235,14 +246,31 @@ pub fn subsidy(
 }
 
 fn same_inputs(a: &Segment, b: &Segment) -> bool {
-    (a.balance, a.base, a.loan_rate, a.effective_rate, a.year_days, a.arrears)
-        == (b.balance, b.base, b.loan_rate, b.effective_rate, b.year_days, b.arrears)
+    (
+        a.balance,
+        a.base,
+        a.loan_rate,
+        a.effective_rate,
+        a.year_days,
+        a.arrears,
+    ) == (
+        b.balance,
+        b.base,
+        b.loan_rate,
+        b.effective_rate,
+        b.year_days,
+        b.arrears,
+    )
 }
 
 /// The budget reservation for a loan as executed (RULES.md 6.4): `min(principal, cap)`
 /// outstanding every day of the term, clipped at maturity, at the programme rate, with no
 /// events, whatever the base and the loan rate; each period truncated to whole won.
-pub fn reservation(rules: &SubsidyRules, grade: Option<KiboGrade>, loan: &Loan) -> Vec<ReservedPeriod> {
+pub fn reservation(
+    rules: &SubsidyRules,
+    grade: Option<KiboGrade>,
+    loan: &Loan,
+) -> Vec<ReservedPeriod> {
     let base = loan.principal().min(rules.cap_for(grade));
     let stop = add_months(loan.executed_on(), rules.term_months).min(loan.maturity_on());
     let mut periods = Vec::new();

@@ -1,0 +1,10 @@
+//! The application's integration tests, one binary: the spec's examples, corner cases of
+//! RULES.md, QUOTE.md's errors, programme files, the command line and the benchmark.
+
+mod bench;
+mod cli;
+mod corners;
+mod errors;
+mod examples;
+mod programs;
+mod support;
