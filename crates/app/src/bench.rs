@@ -357,7 +357,10 @@ pub fn run(args: &BenchArgs, catalog: &Catalog) -> anyhow::Result<ExitCode> {
     let elapsed = started.elapsed();
     let checksum = combine(digests);
 
-    let share = |n: usize| format!("{:.1}%", n as f64 * 100.0 / mix.loans as f64); // display only
+    let share = |n: usize| {
+        let per_mille = n * 1000 / mix.loans;
+        format!("{}.{}%", per_mille / 10, per_mille % 10)
+    };
     println!(
         "loans: {}  threads: {threads}  seed: {}  programme: {BENCH_PROGRAM}",
         args.loans, args.seed
@@ -372,10 +375,12 @@ pub fn run(args: &BenchArgs, catalog: &Catalog) -> anyhow::Result<ExitCode> {
         share(mix.grade_a_or_above),
         share(mix.above_cap),
     );
-    let secs = elapsed.as_secs_f64();
+    let micros = elapsed.as_micros().max(1);
     println!(
-        "quoted in {secs:.3} s: {:.0} loans/s",
-        args.loans as f64 / secs
+        "quoted in {}.{:03} s: {} loans/s",
+        micros / 1_000_000,
+        micros % 1_000_000 / 1_000,
+        args.loans as u128 * 1_000_000 / micros
     );
     if let Some(kib) = peak_memory_kib() {
         println!("peak memory: {} MiB", kib / 1024);
@@ -409,64 +414,84 @@ pub struct BatchReport {
     pub problems: Vec<(usize, Problem)>,
 }
 
+/// Lines read and quoted together; bounds memory whatever the input's size.
+const BATCH_BLOCK_LINES: usize = 16_384;
+
 /// Quotes one case per non-empty line on all cores and writes one JSON result per line, in
-/// input order: the quote, or QUOTE.md's error object for a refused case.
+/// input order: the quote, or QUOTE.md's error object for a refused case. Reads and writes
+/// block by block, so memory stays bounded for any input.
 pub fn quote_lines(
     catalog: &Catalog,
-    text: &str,
+    input: impl std::io::BufRead,
     detail: Detail,
     out: &mut impl Write,
 ) -> anyhow::Result<BatchReport> {
-    let lines: Vec<(usize, &str)> = text
-        .lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty())
-        .map(|(i, l)| (i + 1, l))
-        .collect();
     let threads = threads(None);
-    let chunk = lines.len().div_ceil(threads).max(1);
-    let parts: Vec<(Vec<u8>, BatchReport)> = std::thread::scope(|s| {
-        let workers: Vec<_> = lines
-            .chunks(chunk)
-            .map(|part| {
-                s.spawn(move || {
-                    let mut bytes = Vec::new();
-                    let mut report = BatchReport::default();
-                    for &(number, line) in part {
-                        let value = match quote_json::parse(line, catalog) {
-                            Ok(request) => {
-                                report.quoted += 1;
-                                quote_json::to_json(&request, &quote(&request.input), detail)
-                            }
-                            Err(problems) => {
-                                let first = quote_json::error_json(&problems);
-                                report
-                                    .problems
-                                    .extend(problems.into_iter().map(|p| (number, p)));
-                                first
-                            }
-                        };
-                        serde_json::to_writer(&mut bytes, &value)
-                            .expect("invariant: writing to memory");
-                        bytes.push(b'\n');
-                    }
-                    (bytes, report)
-                })
-            })
-            .collect();
-        workers
-            .into_iter()
-            .map(|w| {
-                w.join()
-                    .expect("invariant: a quoting thread does not panic")
-            })
-            .collect()
-    });
     let mut total = BatchReport::default();
-    for (bytes, report) in parts {
-        out.write_all(&bytes)?;
-        total.quoted += report.quoted;
-        total.problems.extend(report.problems);
+    let mut lines = input.lines().enumerate();
+    loop {
+        let mut block: Vec<(usize, String)> = Vec::with_capacity(BATCH_BLOCK_LINES);
+        for (i, line) in lines.by_ref() {
+            let line =
+                line.map_err(|e| BadInput(format!("CASE: cannot read line {}: {e}", i + 1)))?;
+            if !line.trim().is_empty() {
+                block.push((i + 1, line));
+            }
+            if block.len() == BATCH_BLOCK_LINES {
+                break;
+            }
+        }
+        if block.is_empty() {
+            return Ok(total);
+        }
+        let chunk = block.len().div_ceil(threads);
+        let parts: Vec<(Vec<u8>, BatchReport)> = std::thread::scope(|s| {
+            let workers: Vec<_> = block
+                .chunks(chunk)
+                .map(|part| s.spawn(move || quote_block(catalog, part, detail)))
+                .collect();
+            workers
+                .into_iter()
+                .map(|w| {
+                    w.join()
+                        .expect("invariant: a quoting thread does not panic")
+                })
+                .collect()
+        });
+        for (bytes, report) in parts {
+            out.write_all(&bytes)?;
+            total.quoted += report.quoted;
+            total.problems.extend(report.problems);
+        }
     }
-    Ok(total)
+}
+
+fn quote_block(
+    catalog: &Catalog,
+    lines: &[(usize, String)],
+    detail: Detail,
+) -> (Vec<u8>, BatchReport) {
+    let mut bytes = Vec::with_capacity(lines.len() * 1024);
+    let mut report = BatchReport::default();
+    for (number, line) in lines {
+        let written = match quote_json::parse(line, catalog) {
+            Ok(request) => {
+                report.quoted += 1;
+                serde_json::to_writer(
+                    &mut bytes,
+                    &quote_json::to_json(&request, &quote(&request.input), detail),
+                )
+            }
+            Err(problems) => {
+                let written = serde_json::to_writer(&mut bytes, &quote_json::error_json(&problems));
+                report
+                    .problems
+                    .extend(problems.into_iter().map(|p| (*number, p)));
+                written
+            }
+        };
+        written.expect("invariant: serialising to memory cannot fail");
+        bytes.push(b'\n');
+    }
+    (bytes, report)
 }

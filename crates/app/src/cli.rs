@@ -161,7 +161,6 @@ fn read_case(path: &str) -> anyhow::Result<String> {
 
 fn quote(args: QuoteArgs) -> anyhow::Result<ExitCode> {
     let catalog = catalog(&args.source)?;
-    let text = read_case(&args.case)?;
     let detail = if args.explain {
         Detail::Explained
     } else {
@@ -170,7 +169,13 @@ fn quote(args: QuoteArgs) -> anyhow::Result<ExitCode> {
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     if args.batch {
-        let report = bench::quote_lines(&catalog, &text, detail, &mut out)?;
+        let report = if args.case == "-" {
+            bench::quote_lines(&catalog, std::io::stdin().lock(), detail, &mut out)?
+        } else {
+            let file = std::fs::File::open(&args.case)
+                .map_err(|e| BadInput(format!("CASE: cannot read {}: {e}", args.case)))?;
+            bench::quote_lines(&catalog, std::io::BufReader::new(file), detail, &mut out)?
+        };
         out.flush()?;
         for (line, problem) in &report.problems {
             eprintln!("line {line}: {problem}");
@@ -181,6 +186,7 @@ fn quote(args: QuoteArgs) -> anyhow::Result<ExitCode> {
             ExitCode::from(2)
         });
     }
+    let text = read_case(&args.case)?;
     match quote_json::parse(&text, &catalog) {
         Ok(request) => {
             let quote = jumpup_domain::quote::quote(&request.input);

@@ -4,6 +4,7 @@
 
 use jumpup_domain::date::{Date, parse_date};
 use jumpup_domain::grade::KiboGrade;
+use jumpup_domain::guarantee::GuaranteeSchedule;
 use jumpup_domain::guarantee::GuaranteeTerms;
 use jumpup_domain::loan::{Event, EventKind, EventProblem, History, Loan, LoanError, MAX_EVENTS};
 use jumpup_domain::money::{AmountError, MAX_AMOUNT_WON, Won};
@@ -582,68 +583,179 @@ fn won_value(value: &Value) -> Result<Won, String> {
     }
 }
 
-// ---------------------------------------------------------------------------------------
 // Output
 
-#[derive(Serialize)]
-struct Out<'a> {
-    program: ProgramOut<'a>,
-    guarantee: GuaranteeOut,
-    subsidy: SubsidyOut,
-    warnings: Vec<String>,
+/// A date serialised as `YYYY-MM-DD` without an intermediate string.
+struct D(Date);
+
+impl Serialize for D {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(&self.0)
+    }
+}
+
+/// A percentage serialised as its shortest exact decimal string.
+struct P(Pct);
+
+impl Serialize for P {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(&self.0)
+    }
+}
+
+/// Whether to add each period's working.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Detail {
+    Figures,
+    Explained,
+}
+
+/// The places of the explanation's decimal.
+pub const EXPLAIN_DECIMALS: usize = 10;
+
+/// QUOTE.md's output object, serialised straight from the domain's values.
+#[derive(Debug)]
+pub struct QuoteJson<'a> {
+    request: &'a Request<'a>,
+    quote: &'a Quote,
+    detail: Detail,
+}
+
+/// The quote as QUOTE.md's JSON object (`serde_json::to_writer` it, or `to_value`).
+pub fn to_json<'a>(request: &'a Request<'a>, quote: &'a Quote, detail: Detail) -> QuoteJson<'a> {
+    QuoteJson {
+        request,
+        quote,
+        detail,
+    }
+}
+
+impl Serialize for QuoteJson<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let (g, sub) = (&self.quote.guarantee, &self.quote.subsidy);
+        let explained = self.detail == Detail::Explained;
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry(
+            "program",
+            &ProgramOut {
+                id: self.request.program.id().as_str(),
+                version: D(self.request.version.in_force_from),
+            },
+        )?;
+        m.serialize_entry("guarantee", &GuaranteeOut { g, explained })?;
+        m.serialize_entry("subsidy", &SubsidyOut { s: sub, explained })?;
+        let warnings: Vec<String> = self.quote.warnings.iter().map(|w| warning_en(*w)).collect();
+        m.serialize_entry("warnings", &warnings)?;
+        m.end()
+    }
 }
 
 #[derive(Serialize)]
 struct ProgramOut<'a> {
     id: &'a str,
-    version: String,
+    version: D,
 }
 
-#[derive(Serialize)]
-struct GuaranteeOut {
-    coverage_pct: String,
-    guaranteed_won: i64,
-    fees: Vec<FeeOut>,
-    fee_total_won: i64,
-    refund_won: i64,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    refund_explanation: Option<RefundOut>,
+struct GuaranteeOut<'a> {
+    g: &'a GuaranteeSchedule,
+    explained: bool,
+}
+
+impl Serialize for GuaranteeOut<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let g = self.g;
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("coverage_pct", &P(g.coverage))?;
+        m.serialize_entry("guaranteed_won", &g.guaranteed.get())?;
+        let fees: Vec<FeeOut> = g
+            .fees
+            .iter()
+            .map(|y| FeeOut {
+                year: y.year,
+                from: D(y.from),
+                to: D(y.to),
+                days: y.days,
+                base_won: y.base.get(),
+                rate_pct: P(y.rate),
+                fee_won: y.fee.get(),
+            })
+            .collect();
+        m.serialize_entry("fees", &fees)?;
+        m.serialize_entry("fee_total_won", &g.fee_total.get())?;
+        m.serialize_entry("refund_won", &g.refund_won().get())?;
+        if let (true, Some(r)) = (self.explained, &g.refund) {
+            m.serialize_entry(
+                "refund_explanation",
+                &RefundOut {
+                    year: r.year,
+                    repaid_on: D(r.repaid_on),
+                    used_days: r.used_days,
+                    used_won: r.used.get(),
+                },
+            )?;
+        }
+        m.end()
+    }
 }
 
 #[derive(Serialize)]
 struct FeeOut {
     year: u32,
-    from: String,
-    to: String,
+    from: D,
+    to: D,
     days: i64,
     base_won: i64,
-    rate_pct: String,
+    rate_pct: P,
     fee_won: i64,
 }
 
 #[derive(Serialize)]
 struct RefundOut {
     year: u32,
-    repaid_on: String,
+    repaid_on: D,
     used_days: i64,
     used_won: i64,
 }
 
-#[derive(Serialize)]
-struct SubsidyOut {
-    from: String,
-    to: Option<String>,
-    end_reason: &'static str,
-    periods: Vec<PeriodOut>,
-    claim_total_won: i64,
-    payment_total_won: i64,
-    reservation_won: i64,
+struct SubsidyOut<'a> {
+    s: &'a Subsidy,
+    explained: bool,
+}
+
+impl Serialize for SubsidyOut<'_> {
+    fn serialize<S: serde::Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let s = self.s;
+        let mut m = ser.serialize_map(None)?;
+        m.serialize_entry("from", &D(s.from))?;
+        m.serialize_entry("to", &s.to.map(D))?;
+        m.serialize_entry("end_reason", s.end_reason.as_str())?;
+        let periods: Vec<PeriodOut> = s
+            .periods
+            .iter()
+            .map(|p| PeriodOut {
+                from: D(p.from),
+                to: D(p.to),
+                days: p.days,
+                claim_won: p.claim.get(),
+                payment_won: p.payment.get(),
+                explanation: self.explained.then(|| explanation(s, p)),
+            })
+            .collect();
+        m.serialize_entry("periods", &periods)?;
+        m.serialize_entry("claim_total_won", &s.claim_total.get())?;
+        m.serialize_entry("payment_total_won", &s.payment_total.get())?;
+        m.serialize_entry("reservation_won", &s.reservation_total.get())?;
+        m.end()
+    }
 }
 
 #[derive(Serialize)]
 struct PeriodOut {
-    from: String,
-    to: String,
+    from: D,
+    to: D,
     days: i64,
     claim_won: i64,
     payment_won: i64,
@@ -658,10 +770,10 @@ struct ExplanationOut {
     /// The exact sum of the daily accruals, in lowest terms.
     sum_numerator: String,
     sum_denominator: String,
-    /// The same sum as a decimal, truncated to 10 places.
+    /// The same sum as a decimal, truncated to [`EXPLAIN_DECIMALS`] places.
     sum_decimal: String,
     sum_decimal_is_exact: bool,
-    /// The sum truncated to whole won (before forfeiture).
+    /// The sum truncated to whole won (before any forfeiture).
     truncated_won: i64,
     forfeited: bool,
     claim_won: i64,
@@ -671,85 +783,15 @@ struct ExplanationOut {
 
 #[derive(Serialize)]
 struct SegmentOut {
-    from: String,
-    to: String,
+    from: D,
+    to: D,
     days: i64,
     balance_won: i64,
     base_won: i64,
-    loan_rate_pct: String,
-    effective_rate_pct: String,
+    loan_rate_pct: P,
+    effective_rate_pct: P,
     year_days: i64,
     arrears: bool,
-}
-
-/// The places of the explanation's decimal.
-pub const EXPLAIN_DECIMALS: usize = 10;
-
-/// Whether to add each period's working.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Detail {
-    Figures,
-    Explained,
-}
-
-/// The quote as QUOTE.md's JSON object.
-pub fn to_json(request: &Request<'_>, quote: &Quote, detail: Detail) -> Value {
-    let g = &quote.guarantee;
-    let s = &quote.subsidy;
-    let explained = detail == Detail::Explained;
-    let out = Out {
-        program: ProgramOut {
-            id: request.program.id().as_str(),
-            version: request.version.in_force_from.to_string(),
-        },
-        guarantee: GuaranteeOut {
-            coverage_pct: g.coverage.to_string(),
-            guaranteed_won: g.guaranteed.get(),
-            fees: g
-                .fees
-                .iter()
-                .map(|y| FeeOut {
-                    year: y.year,
-                    from: y.from.to_string(),
-                    to: y.to.to_string(),
-                    days: y.days,
-                    base_won: y.base.get(),
-                    rate_pct: y.rate.to_string(),
-                    fee_won: y.fee.get(),
-                })
-                .collect(),
-            fee_total_won: g.fee_total.get(),
-            refund_won: g.refund_won().get(),
-            refund_explanation: g.refund.as_ref().filter(|_| explained).map(|r| RefundOut {
-                year: r.year,
-                repaid_on: r.repaid_on.to_string(),
-                used_days: r.used_days,
-                used_won: r.used.get(),
-            }),
-        },
-        subsidy: SubsidyOut {
-            from: s.from.to_string(),
-            to: s.to.map(|d| d.to_string()),
-            end_reason: s.end_reason.as_str(),
-            periods: s
-                .periods
-                .iter()
-                .map(|p| PeriodOut {
-                    from: p.from.to_string(),
-                    to: p.to.to_string(),
-                    days: p.days,
-                    claim_won: p.claim.get(),
-                    payment_won: p.payment.get(),
-                    explanation: explained.then(|| explanation(s, p)),
-                })
-                .collect(),
-            claim_total_won: s.claim_total.get(),
-            payment_total_won: s.payment_total.get(),
-            reservation_won: s.reservation_total.get(),
-        },
-        warnings: quote.warnings.iter().map(|w| warning_en(*w)).collect(),
-    };
-    serde_json::to_value(out).expect("invariant: the output types serialise")
 }
 
 fn explanation(subsidy: &Subsidy, period: &Period) -> ExplanationOut {
@@ -760,13 +802,13 @@ fn explanation(subsidy: &Subsidy, period: &Period) -> ExplanationOut {
             .segments_of(period)
             .iter()
             .map(|s| SegmentOut {
-                from: s.from.to_string(),
-                to: s.to.to_string(),
+                from: D(s.from),
+                to: D(s.to),
                 days: s.days,
                 balance_won: s.balance.get(),
                 base_won: s.base.get(),
-                loan_rate_pct: s.loan_rate.to_string(),
-                effective_rate_pct: s.effective_rate.to_string(),
+                loan_rate_pct: P(s.loan_rate),
+                effective_rate_pct: P(s.effective_rate),
                 year_days: s.year_days,
                 arrears: s.arrears,
             })

@@ -77,7 +77,7 @@ impl fmt::Display for Pct {
             return write!(f, "{whole}");
         }
         let mut width = 4;
-        while frac % 10 == 0 {
+        while frac.is_multiple_of(10) {
             frac /= 10;
             width -= 1;
         }

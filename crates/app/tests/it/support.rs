@@ -89,7 +89,8 @@ pub fn quote(case: &Value) -> Value {
     match quote_json::parse(&case.to_string(), &catalog) {
         Ok(request) => {
             let q = jumpup_domain::quote::quote(&request.input);
-            quote_json::to_json(&request, &q, Detail::Explained)
+            serde_json::to_value(quote_json::to_json(&request, &q, Detail::Explained))
+                .expect("serialises")
         }
         Err(problems) => panic!("the case was refused: {problems:?}"),
     }
