@@ -1,7 +1,6 @@
-//! `jumpup bench quote`: generated loans with a stated mix, quoted in memory on all cores, and
-//! the batch path of `jumpup quote --json --batch` that quotes one case per line. The generator
-//! is deterministic for a seed, so a checksum printed here can be checked against the JSON the
-//! command prints for the same cases.
+//! `jumpup bench quote`: generated loans with a stated mix, quoted in memory on all cores. The
+//! generator is deterministic for a seed, so the checksum printed here can be checked against
+//! the JSON that `jumpup quote --json --batch` prints for the same cases (`--cases-out`).
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -20,7 +19,6 @@ use jumpup_domain::rules::ClaimPeriod;
 use serde_json::json;
 
 use crate::cli::BadInput;
-use crate::quote_json::{self, Detail, Problem};
 
 /// The programme every generated loan is quoted under.
 pub const BENCH_PROGRAM: &str = "incheon-jumpup";
@@ -308,12 +306,6 @@ pub fn combine(digests: impl IntoIterator<Item = u64>) -> u64 {
     h.finish()
 }
 
-fn threads(requested: Option<usize>) -> usize {
-    requested
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
-        .max(1)
-}
-
 pub fn run(args: &BenchArgs, catalog: &Catalog) -> anyhow::Result<ExitCode> {
     if args.loans == 0 || args.loans > MAX_LOANS {
         return Err(BadInput(format!("--loans: must be from 1 to {MAX_LOANS}")).into());
@@ -331,7 +323,7 @@ pub fn run(args: &BenchArgs, catalog: &Catalog) -> anyhow::Result<ExitCode> {
                 .expect("invariant: at least one loan"),
         )
         .expect("invariant: loans are executed after the programme's first version");
-    let threads = threads(args.threads);
+    let threads = crate::worker_threads(args.threads);
     let chunk = cases.len().div_ceil(threads);
 
     let started = Instant::now();
@@ -405,93 +397,4 @@ fn peak_memory_kib() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     line.split_whitespace().nth(1)?.parse().ok()
-}
-
-/// What a batch of cases produced: the problems of the refused lines, by line number.
-#[derive(Debug, Default)]
-pub struct BatchReport {
-    pub quoted: usize,
-    pub problems: Vec<(usize, Problem)>,
-}
-
-/// Lines read and quoted together; bounds memory whatever the input's size.
-const BATCH_BLOCK_LINES: usize = 16_384;
-
-/// Quotes one case per non-empty line on all cores and writes one JSON result per line, in
-/// input order: the quote, or QUOTE.md's error object for a refused case. Reads and writes
-/// block by block, so memory stays bounded for any input.
-pub fn quote_lines(
-    catalog: &Catalog,
-    input: impl std::io::BufRead,
-    detail: Detail,
-    out: &mut impl Write,
-) -> anyhow::Result<BatchReport> {
-    let threads = threads(None);
-    let mut total = BatchReport::default();
-    let mut lines = input.lines().enumerate();
-    loop {
-        let mut block: Vec<(usize, String)> = Vec::with_capacity(BATCH_BLOCK_LINES);
-        for (i, line) in lines.by_ref() {
-            let line =
-                line.map_err(|e| BadInput(format!("CASE: cannot read line {}: {e}", i + 1)))?;
-            if !line.trim().is_empty() {
-                block.push((i + 1, line));
-            }
-            if block.len() == BATCH_BLOCK_LINES {
-                break;
-            }
-        }
-        if block.is_empty() {
-            return Ok(total);
-        }
-        let chunk = block.len().div_ceil(threads);
-        let parts: Vec<(Vec<u8>, BatchReport)> = std::thread::scope(|s| {
-            let workers: Vec<_> = block
-                .chunks(chunk)
-                .map(|part| s.spawn(move || quote_block(catalog, part, detail)))
-                .collect();
-            workers
-                .into_iter()
-                .map(|w| {
-                    w.join()
-                        .expect("invariant: a quoting thread does not panic")
-                })
-                .collect()
-        });
-        for (bytes, report) in parts {
-            out.write_all(&bytes)?;
-            total.quoted += report.quoted;
-            total.problems.extend(report.problems);
-        }
-    }
-}
-
-fn quote_block(
-    catalog: &Catalog,
-    lines: &[(usize, String)],
-    detail: Detail,
-) -> (Vec<u8>, BatchReport) {
-    let mut bytes = Vec::with_capacity(lines.len() * 1024);
-    let mut report = BatchReport::default();
-    for (number, line) in lines {
-        let written = match quote_json::parse(line, catalog) {
-            Ok(request) => {
-                report.quoted += 1;
-                serde_json::to_writer(
-                    &mut bytes,
-                    &quote_json::to_json(&request, &quote(&request.input), detail),
-                )
-            }
-            Err(problems) => {
-                let written = serde_json::to_writer(&mut bytes, &quote_json::error_json(&problems));
-                report
-                    .problems
-                    .extend(problems.into_iter().map(|p| (*number, p)));
-                written
-            }
-        };
-        written.expect("invariant: serialising to memory cannot fail");
-        bytes.push(b'\n');
-    }
-    (bytes, report)
 }

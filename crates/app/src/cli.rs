@@ -11,11 +11,11 @@ use jumpup_domain::date::parse_date;
 use jumpup_domain::program::Catalog;
 use jumpup_domain::rules::Param;
 
-use crate::bench;
 use crate::i18n::Lang;
 use crate::programs::load_catalog;
 use crate::quote_json::{self, Detail};
 use crate::render::{self, Align, Table};
+use crate::{batch, bench};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -170,11 +170,11 @@ fn quote(args: QuoteArgs) -> anyhow::Result<ExitCode> {
     let mut out = std::io::BufWriter::new(stdout.lock());
     if args.batch {
         let report = if args.case == "-" {
-            bench::quote_lines(&catalog, std::io::stdin().lock(), detail, &mut out)?
+            batch::quote_lines(&catalog, std::io::stdin().lock(), detail, &mut out)?
         } else {
             let file = std::fs::File::open(&args.case)
                 .map_err(|e| BadInput(format!("CASE: cannot read {}: {e}", args.case)))?;
-            bench::quote_lines(&catalog, std::io::BufReader::new(file), detail, &mut out)?
+            batch::quote_lines(&catalog, std::io::BufReader::new(file), detail, &mut out)?
         };
         out.flush()?;
         for (line, problem) in &report.problems {

@@ -1,6 +1,7 @@
 //! The `jumpup` application: programme files, the quote contract, readable output, the
 //! benchmark and the command line. The calculation itself lives in `jumpup-domain`.
 
+pub mod batch;
 pub mod bench;
 pub mod cli;
 pub mod i18n;
@@ -13,4 +14,11 @@ pub fn today() -> jumpup_domain::Date {
     let korea =
         chrono::FixedOffset::east_opt(9 * 3600).expect("invariant: +09:00 is a valid offset");
     chrono::Utc::now().with_timezone(&korea).date_naive()
+}
+
+/// Worker threads for bulk work: the number asked for, or one per core.
+pub fn worker_threads(requested: Option<usize>) -> usize {
+    requested
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .max(1)
 }

@@ -86,10 +86,10 @@ pub fn parse<'c>(text: &str, catalog: &'c Catalog) -> Result<Request<'c>, Vec<Pr
             return Err(problems.into_sorted());
         }
     };
-    let get = |map: &Map<String, Value>, key: &str| map.get(key).filter(|v| !v.is_null()).cloned();
+    let mut root = root;
 
     // program
-    let program = match get(&root, "program") {
+    let program = match take(&mut root, "program") {
         Some(Value::String(id)) => match catalog.get(&id) {
             Some(p) => Some(p),
             None => {
@@ -117,7 +117,7 @@ pub fn parse<'c>(text: &str, catalog: &'c Catalog) -> Result<Request<'c>, Vec<Pr
     };
 
     // decided_on
-    let decided_on = match get(&root, "decided_on") {
+    let decided_on = match take(&mut root, "decided_on") {
         None => None,
         Some(v) => match date_value(&v) {
             Ok(day) => match before_first(day) {
@@ -140,7 +140,7 @@ pub fn parse<'c>(text: &str, catalog: &'c Catalog) -> Result<Request<'c>, Vec<Pr
 
     // rules: names and types now; the coverage range once the version is known
     let mut overrides = Vec::new();
-    match get(&root, "rules") {
+    match take(&mut root, "rules") {
         None => {}
         Some(Value::Object(rules)) => {
             for (name, value) in &rules {
@@ -168,9 +168,9 @@ pub fn parse<'c>(text: &str, catalog: &'c Catalog) -> Result<Request<'c>, Vec<Pr
     }
 
     // firm
-    let grade = match get(&root, "firm") {
+    let grade = match take(&mut root, "firm") {
         None => None,
-        Some(Value::Object(firm)) => match get(&firm, "kibo_grade") {
+        Some(Value::Object(mut firm)) => match take(&mut firm, "kibo_grade") {
             None => None,
             Some(Value::String(g)) => match KiboGrade::parse(&g) {
                 Ok(g) => Some(g),
@@ -195,8 +195,13 @@ pub fn parse<'c>(text: &str, catalog: &'c Catalog) -> Result<Request<'c>, Vec<Pr
     };
 
     // loan
-    let loan_map = object_or_empty(get(&root, "loan"), Place::Loan(0), "loan", &mut problems);
-    let principal = match get(&loan_map, "principal_won") {
+    let mut loan_map = object_or_empty(
+        take(&mut root, "loan"),
+        Place::Loan(0),
+        "loan",
+        &mut problems,
+    );
+    let principal = match take(&mut loan_map, "principal_won") {
         None => {
             problems.add(Place::Loan(0), "loan.principal_won", "is required");
             None
@@ -291,7 +296,7 @@ pub fn parse<'c>(text: &str, catalog: &'c Catalog) -> Result<Request<'c>, Vec<Pr
 
     // guarantee
     let guarantee_map = object_or_empty(
-        get(&root, "guarantee"),
+        take(&mut root, "guarantee"),
         Place::Guarantee(0),
         "guarantee",
         &mut problems,
@@ -324,7 +329,7 @@ pub fn parse<'c>(text: &str, catalog: &'c Catalog) -> Result<Request<'c>, Vec<Pr
     };
 
     // events
-    let events = match get(&root, "events") {
+    let events = match take(&mut root, "events") {
         None => Some((Vec::new(), Vec::new())),
         Some(Value::Array(items)) if items.len() > MAX_EVENTS => {
             problems.add(
@@ -499,6 +504,11 @@ fn parse_events(items: &[Value], problems: &mut Problems) -> Option<(Vec<Event>,
         }
     }
     (problems.0.len() == before).then_some((events, indexes))
+}
+
+/// Moves a field out of its object; `null` counts as absent (QUOTE.md).
+fn take(map: &mut Map<String, Value>, key: &str) -> Option<Value> {
+    map.remove(key).filter(|v| !v.is_null())
 }
 
 fn object_or_empty(

@@ -146,8 +146,9 @@ pub fn subsidy(
     let forfeited_on = history.first_ineligible_on();
     let events = history.events();
 
-    let mut periods = Vec::new();
-    let mut segments: Vec<Segment> = Vec::new();
+    let expected_periods = period_count_hint(rules);
+    let mut periods = Vec::with_capacity(expected_periods);
+    let mut segments: Vec<Segment> = Vec::with_capacity(expected_periods + events.len());
     let mut balance = loan.principal();
     let mut loan_rate = loan.annual_rate();
     let mut arrears = false;
@@ -245,6 +246,17 @@ pub fn subsidy(
     }
 }
 
+/// Enough room for the periods of a full term (a partial first month adds one); only a
+/// capacity hint, so the vectors rarely grow.
+fn period_count_hint(rules: &SubsidyRules) -> usize {
+    let months = rules.term_months as usize;
+    match rules.claim_period {
+        ClaimPeriod::Month => months + 1,
+        ClaimPeriod::Quarter => months / 3 + 2,
+        ClaimPeriod::Term => 1,
+    }
+}
+
 fn same_inputs(a: &Segment, b: &Segment) -> bool {
     (
         a.balance,
@@ -273,7 +285,7 @@ pub fn reservation(
 ) -> Vec<ReservedPeriod> {
     let base = loan.principal().min(rules.cap_for(grade));
     let stop = add_months(loan.executed_on(), rules.term_months).min(loan.maturity_on());
-    let mut periods = Vec::new();
+    let mut periods = Vec::with_capacity(period_count_hint(rules));
     let mut start = loan.executed_on();
     while start < stop {
         let end = period_end(rules.claim_period, start, stop);
