@@ -332,7 +332,7 @@ fn programs_show(
         table.row(vec![
             p.name().to_owned(),
             render::value_readable(p, version.params.value(p)),
-            p.meaning().to_owned(),
+            lang.param_meaning(p).to_owned(),
         ]);
     }
     let mut out = String::new();

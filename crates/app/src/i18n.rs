@@ -4,6 +4,7 @@
 use clap::ValueEnum;
 use jumpup_domain::loan::EndReason;
 use jumpup_domain::quote::Warning;
+use jumpup_domain::rules::Param;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
 pub enum Lang {
@@ -59,6 +60,12 @@ pub struct Texts {
     pub id: &'static str,
     pub name: &'static str,
     pub current_version: &'static str,
+    pub loan: &'static str,
+    pub annual_rate: &'static str,
+    pub executed_on: &'static str,
+    pub maturity_on: &'static str,
+    pub grade: &'static str,
+    pub override_rule: &'static str,
 }
 
 pub const KO: Texts = Texts {
@@ -107,6 +114,12 @@ pub const KO: Texts = Texts {
     id: "ID",
     name: "사업명",
     current_version: "현행 버전",
+    loan: "대출",
+    annual_rate: "금리 연",
+    executed_on: "실행일",
+    maturity_on: "만기일",
+    grade: "기술평가등급",
+    override_rule: "적용 규칙 변경",
 };
 
 pub const EN: Texts = Texts {
@@ -155,6 +168,12 @@ pub const EN: Texts = Texts {
     id: "ID",
     name: "Name",
     current_version: "Current version",
+    loan: "Loan",
+    annual_rate: "rate",
+    executed_on: "executed",
+    maturity_on: "maturity",
+    grade: "KIBO grade",
+    override_rule: "Rule override",
 };
 
 impl Lang {
@@ -181,6 +200,38 @@ impl Lang {
             (Lang::En, EndReason::Closure) => "suspension or closure",
             (Lang::En, EndReason::Default) => "default",
             (Lang::En, EndReason::Ineligible) => "ineligible receipt",
+        }
+    }
+
+    /// What a rule parameter means, in this language.
+    pub fn param_meaning(self, param: Param) -> &'static str {
+        use Param as P;
+        match self {
+            Lang::En => param.meaning(),
+            Lang::Ko => match param {
+                P::BudgetSubsidyWon => {
+                    "이차보전 예산: 예약 총액은 이 금액(추가 증액 포함)을 넘지 않음"
+                }
+                P::BudgetGuaranteeSupplyWon => "기술보증기금의 우대보증 공급 규모",
+                P::LimitPerFirmWon => "기업당 지원 한도 (선정되어 진행 중인 건의 합계)",
+                P::LimitPerFirmWonGradeAOrAbove => "기술평가등급 A 이상(AAA, AA, A) 기업의 한도",
+                P::CaseLoanDeadlineDays => "승인 후 이 일수 안에 대출이 실행되지 않으면 만료",
+                P::GuaranteeCoveragePctMin => "보증비율 하한",
+                P::GuaranteeCoveragePctMax => "보증비율 상한",
+                P::GuaranteeFeeDiscountPct => "기준 보증료율에서 감면하는 율",
+                P::GuaranteeFeeDiscountYears => "감면을 받는 보증 연차 수",
+                P::GuaranteeFeeFloorPct => "보증료율 하한",
+                P::GuaranteeFeeDayCount => "보증료 일수 계산 방식",
+                P::SubsidyRatePct => "이차보전율 (연 %p)",
+                P::SubsidyTermMonths => "대출 실행일부터의 이차보전 기간",
+                P::SubsidyMinBorrowerRatePct => "기업이 항상 부담하는 최소 금리",
+                P::SubsidyBaseParam => "loan: 대출잔액, guaranteed: 보증부분 잔액",
+                P::SubsidyCapWon => "이차보전 대상 잔액 한도",
+                P::SubsidyCapWonGradeAOrAbove => "기술평가등급 A 이상 기업의 잔액 한도",
+                P::SubsidyClaimPeriod => "청구 주기: month(월), quarter(분기), term(기간 전체 1회)",
+                P::SubsidyDayCount => "이차보전 일수 계산 방식",
+                P::SubsidyPaymentUnitWon => "지급액 절사 단위 (원)",
+            },
         }
     }
 

@@ -11,7 +11,7 @@ use jumpup_domain::money::{AmountError, MAX_AMOUNT_WON, Won};
 use jumpup_domain::pct::Pct;
 use jumpup_domain::program::{Catalog, Program, Version};
 use jumpup_domain::quote::{Quote, QuoteInput, Warning};
-use jumpup_domain::rules::{Param, Raw, VersionParams};
+use jumpup_domain::rules::{self, Param, Raw, VersionParams};
 use jumpup_domain::subsidy::{Period, Subsidy};
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -34,6 +34,8 @@ impl std::fmt::Display for Problem {
 pub struct Request<'c> {
     pub program: &'c Program,
     pub version: &'c Version,
+    /// The `rules` overrides applied on top of the version, in name order.
+    pub overrides: Vec<(Param, rules::Value)>,
     pub input: QuoteInput,
 }
 
@@ -389,6 +391,7 @@ pub fn parse<'c>(text: &str, catalog: &'c Catalog) -> Result<Request<'c>, Vec<Pr
         ) if problems.0.is_empty() => Ok(Request {
             program,
             version,
+            overrides,
             input: QuoteInput {
                 rules: params.rules,
                 grade,

@@ -107,6 +107,33 @@ pub fn quote_text(request: &Request<'_>, quote: &Quote, lang: Lang, explain: boo
         request.version.in_force_from
     );
 
+    let input = &request.input;
+    let loan = &input.loan;
+    let _ = writeln!(
+        out,
+        "{}: {}{}, {} {}%, {} {}, {} {}, {} {}",
+        t.loan,
+        loan.principal().grouped(),
+        t.won,
+        t.annual_rate,
+        loan.annual_rate(),
+        t.executed_on,
+        loan.executed_on(),
+        t.maturity_on,
+        loan.maturity_on(),
+        t.grade,
+        input.grade.map_or("-", |g| g.as_str()),
+    );
+    for (param, value) in &request.overrides {
+        let _ = writeln!(
+            out,
+            "{}: {} = {}",
+            t.override_rule,
+            param.name(),
+            value_text(*value)
+        );
+    }
+
     let g = &quote.guarantee;
     let _ = writeln!(
         out,
@@ -278,7 +305,8 @@ pub fn value_text(value: Value) -> String {
 pub fn value_readable(param: Param, value: Value) -> String {
     match value {
         Value::Pct(p) => format!("{p}%"),
-        Value::Int(n) if param.name().ends_with("_won") => jumpup_domain::Won::new(n).grouped(),
+        // Every amount parameter has `_won` in its name (units last, or before a qualifier).
+        Value::Int(n) if param.name().contains("_won") => jumpup_domain::Won::new(n).grouped(),
         other => value_text(other),
     }
 }
