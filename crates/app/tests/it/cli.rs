@@ -102,3 +102,23 @@ fn an_unreadable_case_file_is_bad_input() {
         "--batch needs --json: a usage error"
     );
 }
+
+#[test]
+fn the_readme_case_quotes_with_the_loan_and_its_rule_overrides_echoed() {
+    let case =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/examples/case.json");
+    let out = jumpup(&["quote", "--explain", case.to_str().expect("utf-8")], "");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    for expected in [
+        "대출: 500,000,000원, 금리 연 4.5%, 실행일 2025-09-01, 만기일 2028-09-01, 기술평가등급 BBB",
+        "적용 규칙 변경: subsidy.claim_period = quarter",
+        "적용 규칙 변경: subsidy.min_borrower_rate_pct = 1",
+        // Relocation on 2026-05-11 ends the subsidy; the quarter is clipped to 40 days.
+        "이차보전: 2025-09-01 ~ 2026-05-10 (종료 사유: 관외 이전)",
+        "2026-04-01 ~ 2026-05-10    40     345,205     345,205",
+        "계산 내역:",
+    ] {
+        assert!(text.contains(expected), "missing {expected:?} in\n{text}");
+    }
+}
