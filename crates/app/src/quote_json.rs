@@ -11,7 +11,7 @@ use jumpup_domain::money::{AmountError, MAX_AMOUNT_WON, Won};
 use jumpup_domain::pct::Pct;
 use jumpup_domain::program::{Catalog, Program, Version};
 use jumpup_domain::quote::{Quote, QuoteInput, Warning};
-use jumpup_domain::rules::{self, Param, Raw, VersionParams};
+use jumpup_domain::rules::{self, Param, ParamSetError, Raw, VersionParams};
 use jumpup_domain::subsidy::{Period, Subsidy};
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -146,6 +146,9 @@ pub fn parse<'c>(text: &str, catalog: &'c Catalog) -> Result<Request<'c>, Vec<Pr
         None => {}
         Some(Value::Object(rules)) => {
             for (name, value) in &rules {
+                if value.is_null() {
+                    continue; // an optional field given as null counts as absent
+                }
                 let field = format!("rules.{name}");
                 let Some(param) = Param::from_name(name).filter(|p| p.is_rule()) else {
                     problems.add(Place::Rules, field, "unknown rule parameter");
@@ -229,18 +232,19 @@ pub fn parse<'c>(text: &str, catalog: &'c Catalog) -> Result<Request<'c>, Vec<Pr
         "loan.executed_on",
         Place::Loan(2),
         &mut problems,
-    )
-    .and_then(|day| match before_first(day) {
+    );
+    // A loan cannot predate its programme; the date still serves the other checks.
+    let executed_too_early = match executed_on.and_then(before_first) {
         Some(first) => {
             problems.add(
                 Place::Loan(2),
                 "loan.executed_on",
                 format!("is before the programme's first version ({first})"),
             );
-            None
+            true
         }
-        None => Some(day),
-    });
+        None => false,
+    };
     let maturity_on = date_field(
         &loan_map,
         "maturity_on",
@@ -271,10 +275,26 @@ pub fn parse<'c>(text: &str, catalog: &'c Catalog) -> Result<Request<'c>, Vec<Pr
             None
         }
         _ => None,
-    };
+    }
+    .filter(|_| !executed_too_early);
 
     // the version in force and the rules with overrides
     let version = program.and_then(|p| p.version_on(decided_on.or(executed_on)?));
+    if version.is_none() {
+        // Without a version only an overridden range can be checked: both ends given.
+        let given = |p: Param| overrides.iter().find(|(q, _)| *q == p).map(|(_, v)| *v);
+        if let (Some(rules::Value::Pct(min)), Some(rules::Value::Pct(max))) = (
+            given(Param::GuaranteeCoveragePctMin),
+            given(Param::GuaranteeCoveragePctMax),
+        ) && min > max
+        {
+            problems.add(
+                Place::Rules,
+                format!("rules.{}", Param::GuaranteeCoveragePctMin.name()),
+                ParamSetError::CoverageRange.reason(),
+            );
+        }
+    }
     let params: Option<VersionParams> = version.and_then(|v| {
         if overrides.is_empty() {
             return Some(v.params.clone());
@@ -317,22 +337,25 @@ pub fn parse<'c>(text: &str, catalog: &'c Catalog) -> Result<Request<'c>, Vec<Pr
         Place::Guarantee(1),
         &mut problems,
     );
-    let terms = match (&params, coverage, base_fee) {
-        (Some(params), Some(c), Some(f)) => {
-            match GuaranteeTerms::new(c, f, &params.rules.guarantee) {
-                Ok(t) => Some(t),
-                Err(e) => {
-                    problems.add(Place::Guarantee(0), "guarantee.coverage_pct", e.to_string());
-                    None
-                }
+    let coverage = match (&params, coverage) {
+        (Some(params), Some(c)) => match GuaranteeTerms::check_coverage(c, &params.rules.guarantee)
+        {
+            Ok(()) => Some(c),
+            Err(e) => {
+                problems.add(Place::Guarantee(0), "guarantee.coverage_pct", e.to_string());
+                None
             }
-        }
+        },
+        (_, c) => c,
+    };
+    let terms = match (&params, coverage, base_fee) {
+        (Some(params), Some(c), Some(f)) => GuaranteeTerms::new(c, f, &params.rules.guarantee).ok(),
         _ => None,
     };
 
     // events
     let events = match take(&mut root, "events") {
-        None => Some((Vec::new(), Vec::new())),
+        None => Some(ParsedEvents::default()),
         Some(Value::Array(items)) if items.len() > MAX_EVENTS => {
             problems.add(
                 Place::Events,
@@ -350,7 +373,23 @@ pub fn parse<'c>(text: &str, catalog: &'c Catalog) -> Result<Request<'c>, Vec<Pr
     // Events are checked whenever the execution date is known; an unreadable principal only
     // skips the balance check.
     let history = match (executed_on, events) {
-        (Some(executed_on), Some((events, indexes))) => {
+        (
+            Some(executed_on),
+            Some(ParsedEvents {
+                events,
+                indexes,
+                dated_only,
+            }),
+        ) => {
+            for (index, on) in dated_only {
+                if on < executed_on {
+                    problems.add(
+                        Place::Event(index, 0),
+                        format!("events[{index}].on"),
+                        EventProblem::BeforeExecution.to_string(),
+                    );
+                }
+            }
             match History::new(
                 principal.unwrap_or(Won::new(MAX_AMOUNT_WON)),
                 executed_on,
@@ -410,12 +449,23 @@ pub fn parse<'c>(text: &str, catalog: &'c Catalog) -> Result<Request<'c>, Vec<Pr
     }
 }
 
-/// Events whose own fields are well formed, with the input index of each; `None` when any
-/// event is malformed (its problems are recorded).
-fn parse_events(items: &[Value], problems: &mut Problems) -> Option<(Vec<Event>, Vec<usize>)> {
-    let mut events = Vec::with_capacity(items.len());
-    let mut indexes = Vec::with_capacity(items.len());
-    let before = problems.0.len();
+/// The events whose own fields are well formed (with the input index of each), and the dates
+/// of those that are not, so every event can still be checked against the execution date.
+#[derive(Debug, Default)]
+struct ParsedEvents {
+    events: Vec<Event>,
+    indexes: Vec<usize>,
+    dated_only: Vec<(usize, Date)>,
+}
+
+/// Reads every event; the problems of malformed ones are recorded and the rest are kept, so
+/// one bad event does not hide the problems of the others.
+fn parse_events(items: &[Value], problems: &mut Problems) -> Option<ParsedEvents> {
+    let mut parsed = ParsedEvents {
+        events: Vec::with_capacity(items.len()),
+        indexes: Vec::with_capacity(items.len()),
+        dated_only: Vec::new(),
+    };
     for (i, item) in items.iter().enumerate() {
         let at = |name: &str| format!("events[{i}].{name}");
         let Value::Object(map) = item else {
@@ -501,12 +551,16 @@ fn parse_events(items: &[Value], problems: &mut Problems) -> Option<(Vec<Event>,
                 None
             }
         };
-        if let (Some(on), Some(kind)) = (on, kind) {
-            events.push(Event { on, kind });
-            indexes.push(i);
+        match (on, kind) {
+            (Some(on), Some(kind)) => {
+                parsed.events.push(Event { on, kind });
+                parsed.indexes.push(i);
+            }
+            (Some(on), None) => parsed.dated_only.push((i, on)),
+            _ => {}
         }
     }
-    (problems.0.len() == before).then_some((events, indexes))
+    Some(parsed)
 }
 
 /// Moves a field out of its object; `null` counts as absent (QUOTE.md).

@@ -23,16 +23,22 @@ impl GuaranteeTerms {
         base_fee_rate: Pct,
         rules: &GuaranteeRules,
     ) -> Result<GuaranteeTerms, CoverageOutOfRange> {
+        Self::check_coverage(coverage, rules)?;
+        Ok(GuaranteeTerms {
+            coverage,
+            base_fee_rate,
+        })
+    }
+
+    /// Refuses a coverage outside `[coverage_pct_min, coverage_pct_max]` (RULES.md 5).
+    pub fn check_coverage(coverage: Pct, rules: &GuaranteeRules) -> Result<(), CoverageOutOfRange> {
         if coverage < rules.coverage_pct_min || coverage > rules.coverage_pct_max {
             return Err(CoverageOutOfRange {
                 min: rules.coverage_pct_min,
                 max: rules.coverage_pct_max,
             });
         }
-        Ok(GuaranteeTerms {
-            coverage,
-            base_fee_rate,
-        })
+        Ok(())
     }
 
     pub fn coverage(&self) -> Pct {

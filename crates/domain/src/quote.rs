@@ -7,7 +7,7 @@ use crate::grade::KiboGrade;
 use crate::guarantee::{self, GuaranteeSchedule, GuaranteeTerms};
 use crate::loan::{History, Loan};
 use crate::money::Won;
-use crate::rules::Rules;
+use crate::rules::{Rules, SubsidyBase};
 use crate::subsidy::{self, Subsidy};
 
 /// Everything a quote needs, already checked.
@@ -23,7 +23,8 @@ pub struct QuoteInput {
 /// Notes that do not stop a quote.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Warning {
-    /// The principal is above the subsidy cap, so only the cap earns subsidy.
+    /// The principal (or its guaranteed part, under that base) is above the subsidy cap, so
+    /// only the cap earns subsidy.
     PrincipalAboveCap { cap: Won },
     /// An `ineligible` event forfeits the whole subsidy.
     Forfeited { on: Date },
@@ -56,7 +57,7 @@ pub fn quote(input: &QuoteInput) -> Quote {
     let cap = input.rules.subsidy.cap_for(input.grade);
     if input.rules.subsidy.rate_pct.units() == 0 {
         warnings.push(Warning::NoSubsidy);
-    } else if input.loan.principal() > cap {
+    } else if subsidy_base_at_execution(input) > cap {
         warnings.push(Warning::PrincipalAboveCap { cap });
     }
     if let Some(on) = subsidy.forfeited_on {
@@ -66,6 +67,17 @@ pub fn quote(input: &QuoteInput) -> Quote {
         guarantee,
         subsidy,
         warnings,
+    }
+}
+
+/// What would earn subsidy on the execution day without the cap: the principal, or its
+/// guaranteed part under `subsidy.base = guaranteed`.
+fn subsidy_base_at_execution(input: &QuoteInput) -> Won {
+    match input.rules.subsidy.base {
+        SubsidyBase::Loan => input.loan.principal(),
+        SubsidyBase::Guaranteed => {
+            guarantee::share(input.loan.principal(), input.guarantee.coverage())
+        }
     }
 }
 

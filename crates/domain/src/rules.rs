@@ -142,6 +142,8 @@ macro_rules! params {
     };
 }
 
+/// An integer parameter that QUOTE.md bounds only from below ("0 or more").
+pub const NO_UPPER_BOUND: i64 = u32::MAX as i64;
 const WON: Kind = Kind::Int {
     min: 0,
     max: MAX_AMOUNT_WON,
@@ -165,7 +167,7 @@ params! {
         "the highest allowed coverage ratio";
     GuaranteeFeeDiscountPct => "guarantee.fee_discount_pct", Kind::Pct, true,
         "cut from KIBO's base fee rate";
-    GuaranteeFeeDiscountYears => "guarantee.fee_discount_years", Kind::Int { min: 0, max: 100 }, true,
+    GuaranteeFeeDiscountYears => "guarantee.fee_discount_years", Kind::Int { min: 0, max: NO_UPPER_BOUND }, true,
         "guarantee years that get the cut";
     GuaranteeFeeFloorPct => "guarantee.fee_floor_pct", Kind::Pct, true,
         "the fee rate never goes below this";
@@ -217,10 +219,18 @@ impl Param {
 pub enum ParamError {
     #[error("{0}")]
     Pct(PctError),
-    #[error("must be an integer from {min} to {max}")]
+    #[error("{}", int_message(*.min, *.max))]
     Int { min: i64, max: i64 },
     #[error("must be one of: {}", .0.join(", "))]
     Word(&'static [&'static str]),
+}
+
+fn int_message(min: i64, max: i64) -> String {
+    if max == NO_UPPER_BOUND {
+        format!("must be an integer of {min} or more")
+    } else {
+        format!("must be an integer from {min} to {max}")
+    }
 }
 
 /// A full or partial assignment of values to parameters, indexed by [`Param`].

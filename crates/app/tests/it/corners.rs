@@ -348,3 +348,25 @@ fn the_predecessor_programme_reserves_and_pays_no_subsidy() {
     // No discount: 500,000,000 x 1.2% = 6,000,000 a year.
     assert_eq!(fees(&q)[0].3, 6_000_000);
 }
+
+#[test]
+fn the_cap_warning_looks_at_what_earns_subsidy() {
+    let warnings = |base: &str| {
+        let q = quote(&case(|c| {
+            c["loan"]["principal_won"] = json!(1_050_000_000);
+            c["guarantee"]["coverage_pct"] = json!("90");
+            c["rules"] = json!({ "subsidy.base": base });
+        }));
+        q["warnings"].as_array().expect("warnings").len()
+    };
+    assert_eq!(
+        warnings("loan"),
+        1,
+        "1,050,000,000 is above the 1,000,000,000 cap"
+    );
+    assert_eq!(
+        warnings("guaranteed"),
+        0,
+        "its guaranteed 945,000,000 is not"
+    );
+}

@@ -299,3 +299,92 @@ fn a_refused_case_lists_every_problem_through_the_library_too() {
         ]
     );
 }
+
+/// The fields named on stderr, in order.
+fn fields(input: &str) -> Vec<String> {
+    let out = jumpup(&["quote", "-"], input);
+    assert_eq!(out.status.code(), Some(2), "{input}");
+    stderr(&out)
+        .lines()
+        .map(|l| l.split(": ").next().unwrap_or_default().to_owned())
+        .collect()
+}
+
+#[test]
+fn one_malformed_event_does_not_hide_the_problems_of_the_others() {
+    // A date before execution is reported even when the same event's rate is malformed.
+    let input = with(|c| {
+        c["events"] =
+            json!([{ "on": "2025-08-01", "kind": "rate_change", "annual_rate_pct": "x" }]);
+    });
+    assert_eq!(
+        fields(&input),
+        ["events[0].on", "events[0].annual_rate_pct"]
+    );
+    // A repayment beyond the balance is reported beside an unknown kind after it.
+    let input = with(|c| {
+        c["events"] = json!([
+            { "on": "2026-03-01", "kind": "repayment", "amount_won": 600000000 },
+            { "on": "2026-04-01", "kind": "bogus" }
+        ]);
+    });
+    assert_eq!(fields(&input), ["events[0].amount_won", "events[1].kind"]);
+}
+
+#[test]
+fn the_coverage_range_is_checked_whatever_the_fee_rate_and_the_version() {
+    let input =
+        with(|c| c["guarantee"] = json!({ "coverage_pct": "85", "base_fee_rate_pct": "1." }));
+    assert_eq!(
+        fields(&input),
+        ["guarantee.coverage_pct", "guarantee.base_fee_rate_pct"]
+    );
+    // Both ends overridden: the range is wrong even when no version can be found.
+    let input = with(|c| {
+        c["rules"] =
+            json!({ "guarantee.coverage_pct_min": "99", "guarantee.coverage_pct_max": "96" });
+        c["loan"]["executed_on"] = json!("2025-07-01");
+    });
+    assert_eq!(
+        fields(&input),
+        ["rules.guarantee.coverage_pct_min", "loan.executed_on"]
+    );
+}
+
+#[test]
+fn rule_problems_come_in_input_order() {
+    let input = r#"{"program":"incheon-jumpup","rules":{"subsidy.rate_pct":5,"subsidy.base":"x"},
+        "loan":{"principal_won":1,"annual_rate_pct":"4","executed_on":"2026-01-15","maturity_on":"2027-01-15"},
+        "guarantee":{"coverage_pct":"95","base_fee_rate_pct":"1"}}"#;
+    assert_eq!(
+        fields(input),
+        ["rules.subsidy.rate_pct", "rules.subsidy.base"]
+    );
+}
+
+#[test]
+fn an_execution_before_the_programme_still_has_its_maturity_and_events_checked() {
+    let input = with(|c| {
+        c["loan"]["executed_on"] = json!("2025-01-15");
+        c["loan"]["maturity_on"] = json!("2024-01-15");
+        c["events"] = json!([{ "on": "2020-01-01", "kind": "closure" }]);
+    });
+    assert_eq!(
+        fields(&input),
+        ["loan.executed_on", "loan.maturity_on", "events[0].on"]
+    );
+}
+
+#[test]
+fn discount_years_are_0_or_more_and_a_null_override_counts_as_absent() {
+    let input = with(|c| {
+        c["rules"] = json!({ "guarantee.fee_discount_years": 101, "subsidy.rate_pct": null })
+    });
+    let out = jumpup(&["quote", "--json", "-"], &input);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    check(
+        &with(|c| c["rules"] = json!({ "guarantee.fee_discount_years": -1 })),
+        "rules.guarantee.fee_discount_years",
+        "0 or more",
+    );
+}
