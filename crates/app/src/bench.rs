@@ -353,11 +353,14 @@ pub fn run(args: &BenchArgs, catalog: &Catalog) -> anyhow::Result<ExitCode> {
         let per_mille = n * 1000 / mix.loans;
         format!("{}.{}%", per_mille / 10, per_mille % 10)
     };
-    println!(
+    writeln!(
+        std::io::stdout(),
         "loans: {}  threads: {threads}  seed: {}  programme: {BENCH_PROGRAM}",
-        args.loans, args.seed
-    );
-    println!(
+        args.loans,
+        args.seed
+    )?;
+    writeln!(
+        std::io::stdout(),
         "mix: partial repayments {}, rate changes {}, arrears across months {}, stops {}, quarterly claims {}, grade A or above {}, principal above cap {}",
         share(mix.partial_repayments),
         share(mix.rate_changes),
@@ -366,18 +369,19 @@ pub fn run(args: &BenchArgs, catalog: &Catalog) -> anyhow::Result<ExitCode> {
         share(mix.quarterly),
         share(mix.grade_a_or_above),
         share(mix.above_cap),
-    );
+    )?;
     let micros = elapsed.as_micros().max(1);
-    println!(
+    writeln!(
+        std::io::stdout(),
         "quoted in {}.{:03} s: {} loans/s",
         micros / 1_000_000,
         micros % 1_000_000 / 1_000,
         args.loans as u128 * 1_000_000 / micros
-    );
+    )?;
     if let Some(kib) = peak_memory_kib() {
-        println!("peak memory: {} MiB", kib / 1024);
+        writeln!(std::io::stdout(), "peak memory: {} MiB", kib / 1024)?;
     }
-    println!("checksum: {checksum:016x}");
+    writeln!(std::io::stdout(), "checksum: {checksum:016x}")?;
 
     if let Some(path) = &args.cases_out {
         let file =

@@ -111,6 +111,13 @@ pub fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
+            // A reader that went away (`jumpup ... | head`) is not a failure to report.
+            if e.chain().any(|c| {
+                c.downcast_ref::<std::io::Error>()
+                    .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            }) {
+                return ExitCode::SUCCESS;
+            }
             if let Some(bad) = e.downcast_ref::<BadInput>() {
                 eprintln!("{bad}");
                 ExitCode::from(2)
@@ -234,7 +241,11 @@ fn programs_list(catalog: &Catalog, json: bool, lang: Lang) -> anyhow::Result<()
                 })
             })
             .collect();
-        println!("{}", serde_json::to_string_pretty(&list)?);
+        writeln!(
+            std::io::stdout(),
+            "{}",
+            serde_json::to_string_pretty(&list)?
+        )?;
         return Ok(());
     }
     let t = lang.texts();
@@ -266,7 +277,7 @@ fn programs_list(catalog: &Catalog, json: bool, lang: Lang) -> anyhow::Result<()
     }
     let mut out = String::new();
     table.render("", &mut out);
-    print!("{out}");
+    write!(std::io::stdout(), "{out}")?;
     Ok(())
 }
 
@@ -307,7 +318,7 @@ fn programs_show(
             "version": version.in_force_from.to_string(),
             "parameters": params,
         });
-        println!("{}", serde_json::to_string_pretty(&out)?);
+        writeln!(std::io::stdout(), "{}", serde_json::to_string_pretty(&out)?)?;
         return Ok(());
     }
     let t = lang.texts();
@@ -315,14 +326,15 @@ fn programs_show(
         Lang::Ko => program.name_ko(),
         Lang::En => program.name_en(),
     };
-    println!(
+    writeln!(
+        std::io::stdout(),
         "{}: {name} ({}), {} {day}: {} {}",
         t.programme,
         program.id(),
         t.in_force_on,
         t.version_from,
         version.in_force_from
-    );
+    )?;
     let mut table = Table::new(&[
         (t.parameter, Align::Left),
         (t.value, Align::Right),
@@ -337,6 +349,6 @@ fn programs_show(
     }
     let mut out = String::new();
     table.render("", &mut out);
-    print!("{out}");
+    write!(std::io::stdout(), "{out}")?;
     Ok(())
 }
