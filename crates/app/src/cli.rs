@@ -72,12 +72,8 @@ struct QuoteArgs {
 enum ProgramsCommand {
     /// List the programmes and their versions.
     List {
-        #[arg(long)]
-        json: bool,
-        #[arg(long, value_enum, default_value_t = Lang::Ko)]
-        lang: Lang,
         #[command(flatten)]
-        source: ProgramSource,
+        view: ProgramView,
     },
     /// Print every parameter of the version in force on a day.
     Show {
@@ -86,13 +82,22 @@ enum ProgramsCommand {
         /// The day (YYYY-MM-DD); default today.
         #[arg(long, value_name = "DATE")]
         on: Option<String>,
-        #[arg(long)]
-        json: bool,
-        #[arg(long, value_enum, default_value_t = Lang::Ko)]
-        lang: Lang,
         #[command(flatten)]
-        source: ProgramSource,
+        view: ProgramView,
     },
+}
+
+/// Where the programmes come from and how to print them.
+#[derive(Debug, Args)]
+struct ProgramView {
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    json: bool,
+    /// Language of the table.
+    #[arg(long, value_enum, default_value_t = Lang::Ko)]
+    lang: Lang,
+    #[command(flatten)]
+    source: ProgramSource,
 }
 
 #[derive(Debug, Subcommand)]
@@ -132,17 +137,17 @@ pub fn main() -> ExitCode {
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Quote(args) => quote(args),
-        Command::Programs(ProgramsCommand::List { json, lang, source }) => {
-            programs_list(&catalog(&source)?, json, lang).map(|()| ExitCode::SUCCESS)
+        Command::Programs(ProgramsCommand::List { view }) => {
+            programs_list(&catalog(&view.source)?, view.json, view.lang).map(|()| ExitCode::SUCCESS)
         }
-        Command::Programs(ProgramsCommand::Show {
-            id,
-            on,
-            json,
-            lang,
-            source,
-        }) => programs_show(&catalog(&source)?, &id, on.as_deref(), json, lang)
-            .map(|()| ExitCode::SUCCESS),
+        Command::Programs(ProgramsCommand::Show { id, on, view }) => programs_show(
+            &catalog(&view.source)?,
+            &id,
+            on.as_deref(),
+            view.json,
+            view.lang,
+        )
+        .map(|()| ExitCode::SUCCESS),
         Command::Bench(BenchCommand::Quote(args)) => {
             bench::run(&args, &catalog(&ProgramSource { programs: None })?)
         }

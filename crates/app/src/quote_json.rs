@@ -200,38 +200,35 @@ pub fn parse<'c>(text: &str, catalog: &'c Catalog) -> Result<Request<'c>, Vec<Pr
     };
 
     // loan
-    let mut loan_map = object_or_empty(
+    let loan_map = object_or_empty(
         take(&mut root, "loan"),
         Place::Loan(0),
         "loan",
         &mut problems,
     );
-    let principal = match take(&mut loan_map, "principal_won") {
-        None => {
-            problems.add(Place::Loan(0), "loan.principal_won", "is required");
-            None
-        }
-        Some(v) => match won_value(&v) {
-            Ok(w) => Some(w),
-            Err(msg) => {
-                problems.add(Place::Loan(0), "loan.principal_won", msg);
-                None
-            }
-        },
-    };
-    let annual_rate = pct_field(
+    let principal = required(
+        &loan_map,
+        "principal_won",
+        "loan.principal_won",
+        Place::Loan(0),
+        &mut problems,
+        won_value,
+    );
+    let annual_rate = required(
         &loan_map,
         "annual_rate_pct",
         "loan.annual_rate_pct",
         Place::Loan(1),
         &mut problems,
+        pct_value,
     );
-    let executed_on = date_field(
+    let executed_on = required(
         &loan_map,
         "executed_on",
         "loan.executed_on",
         Place::Loan(2),
         &mut problems,
+        date_value,
     );
     // A loan cannot predate its programme; the date still serves the other checks.
     let executed_too_early = match executed_on.and_then(before_first) {
@@ -245,12 +242,13 @@ pub fn parse<'c>(text: &str, catalog: &'c Catalog) -> Result<Request<'c>, Vec<Pr
         }
         None => false,
     };
-    let maturity_on = date_field(
+    let maturity_on = required(
         &loan_map,
         "maturity_on",
         "loan.maturity_on",
         Place::Loan(3),
         &mut problems,
+        date_value,
     );
     let loan = match (principal, annual_rate, executed_on, maturity_on) {
         (Some(p), Some(r), Some(e), Some(m)) => match Loan::new(p, r, e, m) {
@@ -323,19 +321,21 @@ pub fn parse<'c>(text: &str, catalog: &'c Catalog) -> Result<Request<'c>, Vec<Pr
         "guarantee",
         &mut problems,
     );
-    let coverage = pct_field(
+    let coverage = required(
         &guarantee_map,
         "coverage_pct",
         "guarantee.coverage_pct",
         Place::Guarantee(0),
         &mut problems,
+        pct_value,
     );
-    let base_fee = pct_field(
+    let base_fee = required(
         &guarantee_map,
         "base_fee_rate_pct",
         "guarantee.base_fee_rate_pct",
         Place::Guarantee(1),
         &mut problems,
+        pct_value,
     );
     let coverage = match (&params, coverage) {
         (Some(params), Some(c)) => match GuaranteeTerms::check_coverage(c, &params.rules.guarantee)
@@ -476,50 +476,34 @@ fn parse_events(items: &[Value], problems: &mut Problems) -> Option<ParsedEvents
             );
             continue;
         };
-        let field = |key: &str| map.get(key).filter(|v| !v.is_null());
-        let on = match field("on").map(date_value) {
-            Some(Ok(day)) => Some(day),
-            Some(Err(msg)) => {
-                problems.add(Place::Event(i, 0), at("on"), msg);
-                None
-            }
-            None => {
-                problems.add(Place::Event(i, 0), at("on"), "is required");
-                None
-            }
-        };
-        let kind = match field("kind") {
+        let on = required(
+            map,
+            "on",
+            &at("on"),
+            Place::Event(i, 0),
+            problems,
+            date_value,
+        );
+        let kind = match map.get("kind").filter(|v| !v.is_null()) {
             Some(Value::String(k)) => match k.as_str() {
-                "repayment" => match field("amount_won").map(won_value) {
-                    Some(Ok(w)) => Some(EventKind::Repayment(w)),
-                    Some(Err(msg)) => {
-                        problems.add(Place::Event(i, 2), at("amount_won"), msg);
-                        None
-                    }
-                    None => {
-                        problems.add(
-                            Place::Event(i, 2),
-                            at("amount_won"),
-                            "is required for a repayment",
-                        );
-                        None
-                    }
-                },
-                "rate_change" => match field("annual_rate_pct").map(pct_value) {
-                    Some(Ok(r)) => Some(EventKind::RateChange(r)),
-                    Some(Err(msg)) => {
-                        problems.add(Place::Event(i, 3), at("annual_rate_pct"), msg);
-                        None
-                    }
-                    None => {
-                        problems.add(
-                            Place::Event(i, 3),
-                            at("annual_rate_pct"),
-                            "is required for a rate_change",
-                        );
-                        None
-                    }
-                },
+                "repayment" => required(
+                    map,
+                    "amount_won",
+                    &at("amount_won"),
+                    Place::Event(i, 2),
+                    problems,
+                    won_value,
+                )
+                .map(EventKind::Repayment),
+                "rate_change" => required(
+                    map,
+                    "annual_rate_pct",
+                    &at("annual_rate_pct"),
+                    Place::Event(i, 3),
+                    problems,
+                    pct_value,
+                )
+                .map(EventKind::RateChange),
                 "arrears_start" => Some(EventKind::ArrearsStart),
                 "arrears_end" => Some(EventKind::ArrearsEnd),
                 "relocation" => Some(EventKind::Relocation),
@@ -584,35 +568,17 @@ fn object_or_empty(
     }
 }
 
-fn pct_field(
+/// A required field: absent or `null` is "is required", otherwise `parse` decides.
+fn required<T>(
     map: &Map<String, Value>,
     key: &str,
     field: &str,
     place: Place,
     problems: &mut Problems,
-) -> Option<Pct> {
-    match map.get(key).filter(|v| !v.is_null()).map(pct_value) {
-        Some(Ok(p)) => Some(p),
-        Some(Err(msg)) => {
-            problems.add(place, field, msg);
-            None
-        }
-        None => {
-            problems.add(place, field, "is required");
-            None
-        }
-    }
-}
-
-fn date_field(
-    map: &Map<String, Value>,
-    key: &str,
-    field: &str,
-    place: Place,
-    problems: &mut Problems,
-) -> Option<Date> {
-    match map.get(key).filter(|v| !v.is_null()).map(date_value) {
-        Some(Ok(d)) => Some(d),
+    parse: fn(&Value) -> Result<T, String>,
+) -> Option<T> {
+    match map.get(key).filter(|v| !v.is_null()).map(parse) {
+        Some(Ok(v)) => Some(v),
         Some(Err(msg)) => {
             problems.add(place, field, msg);
             None
