@@ -13,7 +13,7 @@ use jumpup_domain::guarantee::GuaranteeTerms;
 use jumpup_domain::loan::{Event, EventKind, History, Loan};
 use jumpup_domain::money::Won;
 use jumpup_domain::pct::Pct;
-use jumpup_domain::program::{Catalog, Version};
+use jumpup_domain::program::{Catalog, Program};
 use jumpup_domain::quote::{Fnv, QuoteInput, quote};
 use jumpup_domain::rules::ClaimPeriod;
 use serde_json::json;
@@ -56,8 +56,12 @@ pub struct CaseSpec {
 }
 
 impl CaseSpec {
-    /// The domain input under `version`, exactly as the JSON of [`CaseSpec::to_json`] parses.
-    pub fn to_input(&self, version: &Version) -> QuoteInput {
+    /// The domain input under the version in force on the execution date, exactly as the JSON
+    /// of [`CaseSpec::to_json`] parses.
+    pub fn to_input(&self, program: &Program) -> QuoteInput {
+        let version = program
+            .version_on(self.executed_on)
+            .expect("invariant: generated loans are executed after the programme's first version");
         let mut rules = version.params.rules.clone();
         if self.quarterly {
             rules.subsidy.claim_period = ClaimPeriod::Quarter;
@@ -314,15 +318,6 @@ pub fn run(args: &BenchArgs, catalog: &Catalog) -> anyhow::Result<ExitCode> {
         .get(BENCH_PROGRAM)
         .expect("invariant: the built-in programme exists");
     let (cases, mix) = generate_cases(args.seed, args.loans);
-    let version = program
-        .version_on(
-            cases
-                .iter()
-                .map(|c| c.executed_on)
-                .min()
-                .expect("invariant: at least one loan"),
-        )
-        .expect("invariant: loans are executed after the programme's first version");
     let threads = crate::worker_threads(args.threads);
     let chunk = cases.len().div_ceil(threads);
 
@@ -333,7 +328,7 @@ pub fn run(args: &BenchArgs, catalog: &Catalog) -> anyhow::Result<ExitCode> {
             .map(|part| {
                 s.spawn(move || {
                     part.iter()
-                        .map(|c| quote(&c.to_input(version)).digest())
+                        .map(|c| quote(&c.to_input(program)).digest())
                         .collect::<Vec<u64>>()
                 })
             })

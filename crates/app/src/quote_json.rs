@@ -77,7 +77,7 @@ impl Problems {
 /// reported, in the order of the fields in QUOTE.md and events by index.
 pub fn parse<'c>(text: &str, catalog: &'c Catalog) -> Result<Request<'c>, Vec<Problem>> {
     let mut problems = Problems(Vec::new());
-    let root: Map<String, Value> = match serde_json::from_str::<Value>(text) {
+    let mut root: Map<String, Value> = match serde_json::from_str::<Value>(text) {
         Ok(Value::Object(map)) => map,
         Ok(_) => {
             problems.add(Place::Root, "", "must be a JSON object");
@@ -88,7 +88,6 @@ pub fn parse<'c>(text: &str, catalog: &'c Catalog) -> Result<Request<'c>, Vec<Pr
             return Err(problems.into_sorted());
         }
     };
-    let mut root = root;
 
     // program
     let program = match take(&mut root, "program") {
