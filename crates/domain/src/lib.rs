@@ -17,6 +17,7 @@ pub mod ratio;
 pub mod regno;
 pub mod rules;
 pub mod subsidy;
+pub mod workflow;
 
 pub use date::{Date, DayCount};
 pub use grade::KiboGrade;

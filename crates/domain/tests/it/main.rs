@@ -4,3 +4,4 @@
 
 mod properties;
 mod regno;
+mod workflow;
