@@ -8,6 +8,7 @@
 pub mod date;
 pub mod grade;
 pub mod guarantee;
+pub mod ledger;
 pub mod loan;
 pub mod money;
 pub mod pct;

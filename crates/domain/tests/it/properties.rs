@@ -226,3 +226,20 @@ proptest! {
         prop_assert!(q.guarantee.refund_won() <= q.guarantee.fee_total);
     }
 }
+
+proptest! {
+    #[test]
+    fn any_sequence_of_accepted_postings_keeps_the_budget_equation(
+        moves in prop::collection::vec((0usize..9, 1i64..1_000_000, 0usize..40), 1..200),
+    ) {
+        use jumpup_domain::ledger::{Ledger, Posting, PostingKind};
+        let mut ledger = Ledger::new();
+        for (kind, amount, id) in moves {
+            let kind = PostingKind::ALL[kind];
+            // Ids repeat on purpose: a repeat is either the same posting or a conflict.
+            let posting = Posting::new(format!("p{id}-{}", kind.as_str()), kind, Won::new(amount)).expect("positive");
+            let _ = ledger.apply(posting);
+            prop_assert_eq!(ledger.check(), Ok(()));
+        }
+    }
+}
