@@ -5,6 +5,7 @@
 //! decimals, and the only rounding is a named truncation. Callers (the command line, the
 //! server, settlement) decide what the results become.
 
+pub mod audit;
 pub mod date;
 pub mod grade;
 pub mod guarantee;
