@@ -1,0 +1,359 @@
+//! Jump-Up's persistence: one store over SQLite (embedded, the default: a file) and PostgreSQL
+//! (production). The same SQL text runs on both (`$1` placeholders, `returning`); only the
+//! DDL of the migrations and the statement that begins a write transaction differ, side by side
+//! here. Callers own transactions; every query takes the caller's transaction.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::migrate::{Migration, MigrationType, Migrator};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+use sqlx::{Postgres, Row, Sqlite, Transaction};
+
+/// The default database: a file in the working directory.
+pub const DEFAULT_URL: &str = "sqlite:jumpup.db";
+
+/// The migrations, one list per dialect, in version order: `(version, description, sql)`.
+const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[(
+    1,
+    "identity",
+    include_str!("../migrations/sqlite/0001_identity.sql"),
+)];
+const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[(
+    1,
+    "identity",
+    include_str!("../migrations/postgres/0001_identity.sql"),
+)];
+
+/// A short fingerprint of the PostgreSQL schema (its migrations' text), naming the test
+/// template database so a schema change builds a new template.
+pub fn schema_fingerprint() -> String {
+    let mut h = jumpup_domain::quote::Fnv::new();
+    for (version, _, sql) in POSTGRES_MIGRATIONS {
+        h.int(*version);
+        h.bytes(sql.as_bytes());
+    }
+    format!("{:016x}", h.finish())
+}
+
+/// A pool on one of the two databases.
+#[derive(Debug, Clone)]
+pub enum Db {
+    Sqlite(SqlitePool),
+    Pg(PgPool),
+}
+
+/// A write transaction on one of the two databases.
+#[derive(Debug)]
+pub enum Tx {
+    Sqlite(Transaction<'static, Sqlite>),
+    Pg(Transaction<'static, Postgres>),
+}
+
+/// Expands `$body` once per backend with `$conn` bound to the concrete connection, so one
+/// SQL text and one piece of Rust serve both databases.
+#[macro_export]
+macro_rules! with_tx {
+    ($tx:expr, $conn:ident => $body:expr) => {
+        match $tx {
+            $crate::Tx::Sqlite(t) => {
+                let $conn = &mut **t;
+                $body
+            }
+            $crate::Tx::Pg(t) => {
+                let $conn = &mut **t;
+                $body
+            }
+        }
+    };
+}
+
+/// Expands `$body` once per backend with `$pool` bound to the concrete pool.
+#[macro_export]
+macro_rules! with_db {
+    ($db:expr, $pool:ident => $body:expr) => {
+        match $db {
+            $crate::Db::Sqlite($pool) => $body,
+            $crate::Db::Pg($pool) => $body,
+        }
+    };
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("unsupported database URL {0:?}: use sqlite:PATH or postgres://...")]
+    BadUrl(String),
+    #[error("not found")]
+    NotFound,
+    #[error("conflict with an existing record ({constraint})")]
+    Conflict { constraint: String },
+    #[error(
+        "the database schema is at version {found}, this program needs {needed}: run `jumpup db migrate`"
+    )]
+    SchemaBehind { found: i64, needed: i64 },
+    #[error(
+        "the database schema is at version {found}, newer than this program's {known}: upgrade the program"
+    )]
+    SchemaAhead { found: i64, known: i64 },
+    #[error("applied migration {0} was edited after it was applied")]
+    MigrationEdited(i64),
+    #[error(transparent)]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error(transparent)]
+    Database(sqlx::Error),
+}
+
+impl From<sqlx::Error> for StoreError {
+    /// Named constraints become `Conflict`, so callers can map them to domain refusals.
+    fn from(e: sqlx::Error) -> StoreError {
+        match &e {
+            sqlx::Error::RowNotFound => StoreError::NotFound,
+            sqlx::Error::Database(db)
+                if db.is_unique_violation()
+                    || db.is_check_violation()
+                    || db.is_foreign_key_violation() =>
+            {
+                StoreError::Conflict {
+                    constraint: db
+                        .constraint()
+                        .map_or_else(|| db.message().to_owned(), str::to_owned),
+                }
+            }
+            _ => StoreError::Database(e),
+        }
+    }
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+fn migrator(list: &[(i64, &'static str, &'static str)]) -> Migrator {
+    Migrator::with_migrations(
+        list.iter()
+            .map(|(version, description, sql)| {
+                Migration::new(
+                    *version,
+                    (*description).into(),
+                    MigrationType::Simple,
+                    sqlx::AssertSqlSafe(*sql).into_sql_str(),
+                    false,
+                )
+            })
+            .collect(),
+    )
+}
+
+use sqlx::SqlSafeStr;
+
+/// One migration's state (`jumpup db status`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MigrationStatus {
+    pub version: i64,
+    pub description: String,
+    pub state: MigrationState,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MigrationState {
+    Applied,
+    Pending,
+    /// Applied, but its text changed since: a migration must never be edited.
+    Edited,
+    /// Applied by a newer program.
+    Unknown,
+}
+
+impl MigrationState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MigrationState::Applied => "applied",
+            MigrationState::Pending => "pending",
+            MigrationState::Edited => "edited",
+            MigrationState::Unknown => "unknown",
+        }
+    }
+}
+
+impl Db {
+    /// Connects to `sqlite:PATH` (creating the file) or `postgres://...`, without migrating.
+    pub async fn connect(url: &str) -> Result<Db> {
+        if url.starts_with("sqlite:") {
+            let options = SqliteConnectOptions::from_str(url)
+                .map_err(|_| StoreError::BadUrl(url.to_owned()))?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(30));
+            let pool = SqlitePoolOptions::new()
+                .max_connections(8)
+                .connect_with(options)
+                .await?;
+            Ok(Db::Sqlite(pool))
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let options =
+                PgConnectOptions::from_str(url).map_err(|_| StoreError::BadUrl(url.to_owned()))?;
+            let pool = PgPoolOptions::new()
+                .max_connections(16)
+                .connect_with(options)
+                .await?;
+            Ok(Db::Pg(pool))
+        } else {
+            Err(StoreError::BadUrl(url.to_owned()))
+        }
+    }
+
+    /// Connects for use: SQLite is created and migrated on first use; PostgreSQL must already
+    /// be migrated to exactly this program's schema (`jumpup db migrate`).
+    pub async fn open(url: &str) -> Result<Db> {
+        let db = Db::connect(url).await?;
+        match &db {
+            Db::Sqlite(_) => db.migrate().await?,
+            Db::Pg(_) => db.require_current_schema().await?,
+        }
+        Ok(db)
+    }
+
+    fn migrations(&self) -> &'static [(i64, &'static str, &'static str)] {
+        match self {
+            Db::Sqlite(_) => SQLITE_MIGRATIONS,
+            Db::Pg(_) => POSTGRES_MIGRATIONS,
+        }
+    }
+
+    /// Applies pending migrations under the migrator's lock (an advisory lock on PostgreSQL);
+    /// refuses when an applied migration was edited.
+    pub async fn migrate(&self) -> Result<()> {
+        let m = migrator(self.migrations());
+        match with_db!(self, p => m.run(p).await) {
+            Err(sqlx::migrate::MigrateError::VersionMismatch(v)) => {
+                Err(StoreError::MigrationEdited(v))
+            }
+            other => Ok(other?),
+        }
+    }
+
+    /// Every known and applied migration with its state.
+    pub async fn status(&self) -> Result<Vec<MigrationStatus>> {
+        let applied: Vec<(i64, Vec<u8>, String)> = with_db!(self, p => {
+            let exists: bool = sqlx::query_scalar(match self {
+                Db::Sqlite(_) => "select count(*) > 0 from sqlite_master where type = 'table' and name = '_sqlx_migrations'",
+                Db::Pg(_) => "select count(*) > 0 from information_schema.tables where table_name = '_sqlx_migrations'",
+            })
+            .fetch_one(p)
+            .await?;
+            if exists {
+                sqlx::query("select version, checksum, description from _sqlx_migrations where success order by version")
+                    .fetch_all(p)
+                    .await?
+                    .iter()
+                    .map(|r| Ok((r.try_get("version")?, r.try_get("checksum")?, r.try_get("description")?)))
+                    .collect::<std::result::Result<Vec<_>, sqlx::Error>>()?
+            } else {
+                Vec::new()
+            }
+        });
+        let mut out = Vec::new();
+        for m in migrator(self.migrations()).iter() {
+            let state = match applied.iter().find(|(v, _, _)| *v == m.version) {
+                None => MigrationState::Pending,
+                Some((_, checksum, _)) if checksum[..] == m.checksum[..] => MigrationState::Applied,
+                Some(_) => MigrationState::Edited,
+            };
+            out.push(MigrationStatus {
+                version: m.version,
+                description: m.description.to_string(),
+                state,
+            });
+        }
+        for (version, _, description) in &applied {
+            if !self.migrations().iter().any(|(v, _, _)| v == version) {
+                out.push(MigrationStatus {
+                    version: *version,
+                    description: description.clone(),
+                    state: MigrationState::Unknown,
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    /// Refuses a schema older or newer than this program's, or one with an edited migration.
+    pub async fn require_current_schema(&self) -> Result<()> {
+        let status = self.status().await?;
+        let known = self.migrations().last().map_or(0, |m| m.0);
+        if let Some(m) = status.iter().find(|m| m.state == MigrationState::Edited) {
+            return Err(StoreError::MigrationEdited(m.version));
+        }
+        if let Some(m) = status
+            .iter()
+            .rev()
+            .find(|m| m.state == MigrationState::Unknown)
+        {
+            return Err(StoreError::SchemaAhead {
+                found: m.version,
+                known,
+            });
+        }
+        if status.iter().any(|m| m.state == MigrationState::Pending) {
+            let found = status
+                .iter()
+                .filter(|m| m.state == MigrationState::Applied)
+                .map(|m| m.version)
+                .max()
+                .unwrap_or(0);
+            return Err(StoreError::SchemaBehind {
+                found,
+                needed: known,
+            });
+        }
+        Ok(())
+    }
+
+    /// Begins a write transaction: `BEGIN IMMEDIATE` on SQLite (the writer waits for the lock
+    /// instead of failing on a stale snapshot), `SERIALIZABLE` on PostgreSQL (callers retry on
+    /// a serialization failure, see [`is_retryable`]).
+    pub async fn begin_write(&self) -> Result<Tx> {
+        Ok(match self {
+            Db::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
+            Db::Pg(p) => Tx::Pg(p.begin_with("BEGIN ISOLATION LEVEL SERIALIZABLE").await?),
+        })
+    }
+
+    pub fn backend(&self) -> &'static str {
+        match self {
+            Db::Sqlite(_) => "sqlite",
+            Db::Pg(_) => "postgres",
+        }
+    }
+
+    pub async fn close(&self) {
+        with_db!(self, p => p.close().await)
+    }
+}
+
+impl Tx {
+    pub async fn commit(self) -> Result<()> {
+        match self {
+            Tx::Sqlite(t) => t.commit().await?,
+            Tx::Pg(t) => t.commit().await?,
+        }
+        Ok(())
+    }
+}
+
+/// A write that lost a race and should be retried: SQLite busy, PostgreSQL serialization
+/// failure or deadlock.
+pub fn is_retryable(e: &StoreError) -> bool {
+    match e {
+        StoreError::Database(sqlx::Error::Database(db)) => {
+            matches!(
+                db.code().as_deref(),
+                Some("40001" | "40P01" | "5" | "517" | "6")
+            )
+        }
+        _ => false,
+    }
+}

@@ -1,0 +1,5 @@
+//! The store's integration tests; every test runs on SQLite and on PostgreSQL.
+
+mod support;
+
+mod schema;

@@ -1,0 +1,83 @@
+//! Migrations: applied on first use (SQLite), refused when behind (PostgreSQL), an edited
+//! migration named, the same status on both databases.
+
+use jumpup_store::{Db, MigrationState, StoreError};
+
+use crate::both;
+use crate::support;
+
+both! {
+    async fn a_migrated_database_reports_every_migration_applied(db) {
+        let status = db.status().await.expect("status");
+        assert!(!status.is_empty());
+        assert!(status.iter().all(|m| m.state == MigrationState::Applied), "{status:?}");
+        db.migrate().await.expect("migrating again changes nothing");
+        db.require_current_schema().await.expect("current");
+    }
+
+    async fn an_edited_migration_is_named_and_the_database_refused(db) {
+        let mut tx = db.begin_write().await.expect("begin");
+        jumpup_store::with_tx!(&mut tx, c => {
+            sqlx::query("update _sqlx_migrations set checksum = $1 where version = 1")
+                .bind(vec![0u8; 48])
+                .execute(c)
+                .await
+                .expect("tamper");
+        });
+        tx.commit().await.expect("commit");
+        let status = db.status().await.expect("status");
+        assert_eq!(status[0].state, MigrationState::Edited);
+        assert!(matches!(db.require_current_schema().await, Err(StoreError::MigrationEdited(1))));
+        assert!(matches!(db.migrate().await, Err(StoreError::MigrationEdited(1))));
+    }
+}
+
+#[tokio::test]
+async fn sqlite_creates_and_migrates_its_file_on_first_use() {
+    let dir = support::TempDir::new();
+    let url = dir.sqlite_url();
+    let db = Db::open(&url).await.expect("open");
+    assert!(dir.0.join("jumpup.db").is_file());
+    assert!(
+        db.status()
+            .await
+            .expect("status")
+            .iter()
+            .all(|m| m.state == MigrationState::Applied)
+    );
+}
+
+#[tokio::test]
+async fn postgres_refuses_a_schema_older_than_the_program_until_migrated() {
+    let Some((url, guard)) = support::postgres_empty().await else {
+        return;
+    };
+    let err = Db::open(&url)
+        .await
+        .expect_err("an unmigrated database is refused");
+    assert!(
+        matches!(err, StoreError::SchemaBehind { found: 0, .. }),
+        "{err}"
+    );
+    let db = Db::connect(&url).await.expect("connect");
+    assert!(
+        db.status()
+            .await
+            .expect("status")
+            .iter()
+            .all(|m| m.state == MigrationState::Pending)
+    );
+    db.migrate().await.expect("migrate");
+    db.close().await;
+    let db = Db::open(&url).await.expect("open after migrating");
+    guard.drop_db(db).await;
+}
+
+#[test]
+fn a_bad_url_is_refused() {
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    assert!(matches!(
+        rt.block_on(Db::connect("mysql://x")),
+        Err(StoreError::BadUrl(_))
+    ));
+}
