@@ -8,6 +8,7 @@ pub mod i18n;
 pub mod programs;
 pub mod quote_json;
 pub mod render;
+pub mod service;
 
 /// Today in Korea (UTC+9): the only clock read, at the edge.
 pub fn today() -> jumpup_domain::Date {

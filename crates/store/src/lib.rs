@@ -3,6 +3,10 @@
 //! DDL of the migrations and the statement that begins a write transaction differ, side by side
 //! here. Callers own transactions; every query takes the caller's transaction.
 
+pub mod audit;
+pub mod identity;
+pub mod testing;
+
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -98,6 +102,8 @@ pub enum StoreError {
         "the database schema is at version {found}, newer than this program's {known}: upgrade the program"
     )]
     SchemaAhead { found: i64, known: i64 },
+    #[error("stored data is malformed: {0}")]
+    Corrupt(String),
     #[error("applied migration {0} was edited after it was applied")]
     MigrationEdited(i64),
     #[error(transparent)]

@@ -7,4 +7,5 @@ mod corners;
 mod errors;
 mod examples;
 mod programs;
+mod records;
 mod support;

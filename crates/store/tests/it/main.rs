@@ -1,5 +1,3 @@
 //! The store's integration tests; every test runs on SQLite and on PostgreSQL.
 
-mod support;
-
 mod schema;

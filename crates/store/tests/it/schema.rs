@@ -3,8 +3,8 @@
 
 use jumpup_store::{Db, MigrationState, StoreError};
 
-use crate::both;
-use crate::support;
+use jumpup_store::both;
+use jumpup_store::testing as support;
 
 both! {
     async fn a_migrated_database_reports_every_migration_applied(db) {

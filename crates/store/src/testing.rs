@@ -1,11 +1,12 @@
-//! Fresh databases for tests: a SQLite file in a temporary directory, or a PostgreSQL database
-//! copied from a migrated template (created once per schema, under an advisory lock), so no
-//! test migrates its own PostgreSQL database and none shares one.
+//! Test support, compiled into the library so that every crate's tests make databases the
+//! same way; nothing in the product calls it. A fresh SQLite file in a temporary directory, or
+//! a PostgreSQL database copied from a migrated template (created once per schema, under an
+//! advisory lock), so no test migrates its own PostgreSQL database and none shares one.
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use jumpup_store::Db;
+use crate::Db;
 
 static NEXT: AtomicUsize = AtomicUsize::new(0);
 
@@ -18,9 +19,11 @@ fn unique() -> String {
 }
 
 /// A temporary directory removed when dropped.
+#[derive(Debug)]
 pub struct TempDir(pub PathBuf);
 
 impl TempDir {
+    #[allow(clippy::new_without_default)]
     pub fn new() -> TempDir {
         let path = std::env::temp_dir().join(format!("jumpup-store-{}", unique()));
         std::fs::create_dir_all(&path).expect("temporary directory");
@@ -75,12 +78,18 @@ pub fn with_database(url: &str, name: &str) -> String {
 }
 
 /// A fresh PostgreSQL database; drop it with [`PgGuard::drop_db`] at the end of the test.
+#[derive(Debug)]
 pub struct PgGuard {
     admin_url: String,
     name: String,
 }
 
 impl PgGuard {
+    /// The test database's URL.
+    pub fn url(&self) -> String {
+        with_database(&self.admin_url, &self.name)
+    }
+
     pub async fn drop_db(self, db: Db) {
         db.close().await;
         let admin = Db::connect(&self.admin_url)
@@ -123,7 +132,7 @@ pub async fn postgres_empty() -> Option<(String, PgGuard)> {
 /// A migrated PostgreSQL database, copied from the template for the current schema.
 pub async fn postgres() -> Option<(Db, PgGuard)> {
     let admin_url = postgres_admin_url()?;
-    let template = format!("jumpup_template_{}", jumpup_store::schema_fingerprint());
+    let template = format!("jumpup_template_{}", crate::schema_fingerprint());
     let name = format!("jumpup_test_{}", unique());
     let admin = Db::connect(&admin_url).await.expect("admin connection");
     let Db::Pg(pool) = &admin else {
@@ -174,6 +183,7 @@ pub async fn postgres() -> Option<(Db, PgGuard)> {
 }
 
 /// One test, two variants: `NAME::sqlite` and `NAME::postgres`, each on a fresh database.
+/// The body sees `$db: Db`.
 #[macro_export]
 macro_rules! both {
     ($(async fn $name:ident($db:ident) $body:block)*) => {$(
@@ -183,17 +193,53 @@ macro_rules! both {
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn sqlite() {
-                let ($db, _dir) = $crate::support::sqlite().await;
+                let ($db, _dir) = $crate::testing::sqlite().await;
                 $body
             }
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn postgres() {
-                let Some(($db, guard)) = $crate::support::postgres().await else { return };
+                let Some(($db, guard)) = $crate::testing::postgres().await else { return };
                 let db_for_drop = $db.clone();
                 $body
                 guard.drop_db(db_for_drop).await;
             }
         }
     )*};
+}
+
+/// Like [`both!`], with the database's URL as well: the body sees `$db: Db` and `$url: String`
+/// (for tests that drive the `jumpup` binary with `--database`).
+#[macro_export]
+macro_rules! both_url {
+    ($(async fn $name:ident($db:ident, $url:ident) $body:block)*) => {$(
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let ($db, dir) = $crate::testing::sqlite().await;
+                let $url = dir.sqlite_url();
+                $body
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                let Some(($db, guard)) = $crate::testing::postgres().await else { return };
+                let $url = guard.url();
+                let db_for_drop = $db.clone();
+                $body
+                guard.drop_db(db_for_drop).await;
+            }
+        }
+    )*};
+}
+
+/// Runs one SQL statement outside any service: for tests that tamper with stored rows.
+pub async fn execute_raw(db: &Db, sql: &str) {
+    let result = crate::with_db!(db, p => sqlx::query(sqlx::AssertSqlSafe(sql.to_owned())).execute(p).await.map(|_| ()));
+    if let Err(e) = result {
+        panic!("{sql}: {e}");
+    }
 }

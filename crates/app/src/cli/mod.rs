@@ -1,5 +1,7 @@
 //! The `jumpup` command line: thin commands over the library. Exit codes: 0 ok, 1 failure,
-//! 2 bad input or usage (ARCHITECTURE.md).
+//! 2 bad input or usage, 3 refused by the rules (role, scope, state, budget).
+
+mod records;
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -26,6 +28,8 @@ use crate::{batch, bench};
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
+    #[command(flatten)]
+    database: records::DbArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -38,6 +42,21 @@ enum Command {
     /// Benchmarks.
     #[command(subcommand)]
     Bench(BenchCommand),
+    /// The database's schema: migrate, status.
+    #[command(subcommand)]
+    Db(records::DbCommand),
+    /// Users (one role each: city, tp, kibo, bank, firm, auditor, admin).
+    #[command(subcommand)]
+    User(records::UserCommand),
+    /// Partner banks.
+    #[command(subcommand)]
+    Bank(records::BankCommand),
+    /// Firms.
+    #[command(subcommand)]
+    Firm(records::FirmCommand),
+    /// The tamper-evident audit log.
+    #[command(subcommand)]
+    Audit(records::AuditCommand),
 }
 
 #[derive(Debug, Args)]
@@ -151,6 +170,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Bench(BenchCommand::Quote(args)) => {
             bench::run(&args, &catalog(&ProgramSource { programs: None })?)
         }
+        Command::Db(c) => records::db(c, &cli.database),
+        Command::User(c) => records::user(c, &cli.database),
+        Command::Bank(c) => records::bank(c, &cli.database),
+        Command::Firm(c) => records::firm(c, &cli.database),
+        Command::Audit(c) => records::audit(c, &cli.database),
     }
 }
 

@@ -1,0 +1,344 @@
+//! The database commands: `db`, `user`, `bank`, `firm` and `audit`. Each opens the store
+//! named by `--database` / `JUMPUP_DATABASE_URL` (default `sqlite:jumpup.db`, created and
+//! migrated on first use), acts as `--actor` through the services, and prints the result.
+//! A refusal exits with status 3 and prints its code.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::{Args, Subcommand};
+use jumpup_domain::audit::Head;
+use jumpup_domain::regno::{BusinessNumber, CorporateNumber};
+use jumpup_domain::workflow::{BankCode, Role};
+use jumpup_store::identity::NewFirm;
+use jumpup_store::{DEFAULT_URL, Db, StoreError};
+use serde_json::json;
+
+use super::BadInput;
+use crate::service::identity::NewScope;
+use crate::service::{ServiceError, Services};
+
+/// Which database to use.
+#[derive(Debug, Args, Clone)]
+pub struct DbArgs {
+    /// The database: sqlite:PATH or postgres://... (default: sqlite:jumpup.db here).
+    #[arg(long, env = "JUMPUP_DATABASE_URL", value_name = "URL", global = true)]
+    pub database: Option<String>,
+}
+
+impl DbArgs {
+    pub fn url(&self) -> &str {
+        self.database.as_deref().unwrap_or(DEFAULT_URL)
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DbCommand {
+    /// Apply pending migrations (under a lock); the way to upgrade PostgreSQL.
+    Migrate,
+    /// Applied and pending migrations, and any applied one that was edited.
+    Status {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Add a user with one role (admin only; the first user, an admin, needs no --actor).
+    Add {
+        name: String,
+        #[arg(long, value_parser = parse_role)]
+        role: Role,
+        /// The bank of a bank user (3-digit code).
+        #[arg(long, value_name = "CODE", value_parser = parse_bank)]
+        bank: Option<BankCode>,
+        /// The firm of a firm user (business registration number).
+        #[arg(long, value_name = "BUSINESS_NO", value_parser = parse_business_no)]
+        firm: Option<BusinessNumber>,
+        #[arg(long)]
+        actor: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BankCommand {
+    /// Add a partner bank (admin).
+    Add {
+        #[arg(value_parser = parse_bank)]
+        code: BankCode,
+        name: String,
+        #[arg(long)]
+        actor: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum FirmCommand {
+    /// Add a firm (admin or tp); one per business registration number.
+    Add {
+        #[arg(long, value_name = "BUSINESS_NO", value_parser = parse_business_no)]
+        business_no: BusinessNumber,
+        #[arg(long, value_name = "CORPORATE_NO", value_parser = parse_corporate_no)]
+        corporate_no: Option<CorporateNumber>,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        address: String,
+        /// The district (구/군) of the site in Incheon.
+        #[arg(long)]
+        district: String,
+        #[arg(long)]
+        industry_code: String,
+        #[arg(long)]
+        actor: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// The latest sequence and hash: keep it outside the database as an anchor.
+    Head,
+    /// Re-walk the hash chain and name the first entry edited, deleted or reordered.
+    Verify {
+        /// An anchor kept earlier (SEQ:HASH): also catches a truncated or rewritten tail.
+        #[arg(long, value_name = "SEQ:HASH", value_parser = parse_anchor)]
+        anchor: Option<Head>,
+    },
+}
+
+fn parse_role(s: &str) -> Result<Role, String> {
+    Role::parse(s).ok_or_else(|| "must be one of city, tp, kibo, bank, firm, auditor, admin".into())
+}
+
+fn parse_bank(s: &str) -> Result<BankCode, String> {
+    BankCode::parse(s).ok_or_else(|| "must be a 3-digit bank code".into())
+}
+
+fn parse_business_no(s: &str) -> Result<BusinessNumber, String> {
+    BusinessNumber::parse(s).map_err(|e| e.to_string())
+}
+
+fn parse_corporate_no(s: &str) -> Result<CorporateNumber, String> {
+    CorporateNumber::parse(s).map_err(|e| e.to_string())
+}
+
+fn parse_anchor(s: &str) -> Result<Head, String> {
+    Head::parse(s).ok_or_else(|| "must be SEQ:HASH as `jumpup audit head` prints it".into())
+}
+
+/// The runtime for one database command.
+pub fn block_on<T>(future: impl Future<Output = T>) -> T {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("invariant: a runtime can be built")
+        .block_on(future)
+}
+
+async fn services(db: &DbArgs) -> anyhow::Result<Services> {
+    Ok(Services::new(
+        Db::open(db.url()).await.map_err(store_error)?,
+    ))
+}
+
+fn store_error(e: StoreError) -> anyhow::Error {
+    match e {
+        StoreError::BadUrl(_) => BadInput(format!("--database: {e}")).into(),
+        other => anyhow::Error::new(other),
+    }
+}
+
+/// Maps a service result to the exit codes: 3 refused, 2 bad input, 1 failure.
+fn finish(
+    result: Result<serde_json::Value, ServiceError>,
+    json: bool,
+    text: impl FnOnce(&serde_json::Value) -> String,
+) -> anyhow::Result<ExitCode> {
+    match result {
+        Ok(value) => {
+            let mut out = std::io::stdout();
+            if json {
+                writeln!(out, "{value}")?;
+            } else {
+                writeln!(out, "{}", text(&value))?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(ServiceError::Refused { code, message }) => {
+            eprintln!("refused ({code}): {message}");
+            if json {
+                writeln!(
+                    std::io::stdout(),
+                    "{}",
+                    json!({ "error": { "code": code, "message": message } })
+                )?;
+            }
+            Ok(ExitCode::from(3))
+        }
+        Err(ServiceError::BadInput { field, message }) => {
+            Err(BadInput(format!("{field}: {message}")).into())
+        }
+        Err(ServiceError::Store(e)) => Err(store_error(e)),
+    }
+}
+
+pub fn db(command: DbCommand, db: &DbArgs) -> anyhow::Result<ExitCode> {
+    block_on(async {
+        let store = Db::connect(db.url()).await.map_err(store_error)?;
+        match command {
+            DbCommand::Migrate => {
+                store.migrate().await.map_err(store_error)?;
+                writeln!(std::io::stdout(), "{}: schema up to date", store.backend())?;
+            }
+            DbCommand::Status { json } => {
+                let status = store.status().await.map_err(store_error)?;
+                let mut out = std::io::stdout();
+                if json {
+                    let list: Vec<_> = status
+                        .iter()
+                        .map(|m| json!({ "version": m.version, "description": m.description, "state": m.state.as_str() }))
+                        .collect();
+                    writeln!(out, "{}", serde_json::Value::from(list))?;
+                } else {
+                    for m in &status {
+                        writeln!(
+                            out,
+                            "{:>4}  {:<8}  {}",
+                            m.version,
+                            m.state.as_str(),
+                            m.description
+                        )?;
+                    }
+                }
+            }
+        }
+        store.close().await;
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+pub fn user(command: UserCommand, db: &DbArgs) -> anyhow::Result<ExitCode> {
+    let UserCommand::Add {
+        name,
+        role,
+        bank,
+        firm,
+        actor,
+        json,
+    } = command;
+    let scope = match (bank, firm) {
+        (Some(_), Some(_)) => {
+            return Err(BadInput("--bank, --firm: give at most one".into()).into());
+        }
+        (Some(b), None) => NewScope::Bank(b),
+        (None, Some(f)) => NewScope::Firm(f),
+        (None, None) => NewScope::None,
+    };
+    block_on(async {
+        let s = services(db).await?;
+        let result = s.add_user(actor.as_deref(), &name, role, scope, None).await;
+        let result = result.map(|id| json!({ "user_id": id, "name": name, "role": role.as_str() }));
+        finish(result, json, |v| {
+            format!(
+                "user {} added as {} (id {})",
+                v["name"].as_str().unwrap_or_default(),
+                role,
+                v["user_id"]
+            )
+        })
+    })
+}
+
+pub fn bank(command: BankCommand, db: &DbArgs) -> anyhow::Result<ExitCode> {
+    let BankCommand::Add {
+        code,
+        name,
+        actor,
+        json,
+    } = command;
+    block_on(async {
+        let s = services(db).await?;
+        let result = s
+            .add_bank(&actor, code, &name)
+            .await
+            .map(|id| json!({ "bank_id": id, "code": code.as_str() }));
+        finish(result, json, |v| {
+            format!("bank {code} added (id {})", v["bank_id"])
+        })
+    })
+}
+
+pub fn firm(command: FirmCommand, db: &DbArgs) -> anyhow::Result<ExitCode> {
+    let FirmCommand::Add {
+        business_no,
+        corporate_no,
+        name,
+        address,
+        district,
+        industry_code,
+        actor,
+        json,
+    } = command;
+    let firm = NewFirm {
+        business_no,
+        corporate_no,
+        name,
+        address,
+        district,
+        industry_code,
+    };
+    block_on(async {
+        let s = services(db).await?;
+        let result = s
+            .add_firm(&actor, &firm)
+            .await
+            .map(|id| json!({ "firm_id": id.0 }));
+        finish(result, json, |v| {
+            format!("firm added (id {})", v["firm_id"])
+        })
+    })
+}
+
+pub fn audit(command: AuditCommand, db: &DbArgs) -> anyhow::Result<ExitCode> {
+    block_on(async {
+        let store = Db::open(db.url()).await.map_err(store_error)?;
+        let code = match command {
+            AuditCommand::Head => {
+                let head = jumpup_store::audit::head(&store)
+                    .await
+                    .map_err(store_error)?;
+                writeln!(std::io::stdout(), "{head}")?;
+                ExitCode::SUCCESS
+            }
+            AuditCommand::Verify { anchor } => {
+                let entries = jumpup_store::audit::load(&store)
+                    .await
+                    .map_err(store_error)?;
+                match jumpup_domain::audit::verify(entries, anchor) {
+                    Ok(head) => {
+                        writeln!(
+                            std::io::stdout(),
+                            "audit chain intact: {} entries, head {head}",
+                            head.seq
+                        )?;
+                        ExitCode::SUCCESS
+                    }
+                    Err(tamper) => {
+                        eprintln!("audit chain broken: {tamper}");
+                        ExitCode::from(1)
+                    }
+                }
+            }
+        };
+        store.close().await;
+        Ok(code)
+    })
+}

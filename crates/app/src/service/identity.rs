@@ -1,0 +1,162 @@
+//! Banks, firms and users: added by the roles RULES.md 8 allows, each change audited.
+
+use jumpup_domain::regno::BusinessNumber;
+use jumpup_domain::workflow::{BankCode, FirmId, Role};
+use jumpup_store::identity::{self as store, NewFirm, Scope};
+use jumpup_store::{StoreError, audit};
+use serde_json::json;
+
+use super::{Result, ServiceError, Services, actor, entry, require_role};
+
+/// The scope a new user gets, by role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NewScope {
+    None,
+    Bank(BankCode),
+    Firm(BusinessNumber),
+}
+
+fn conflict(e: StoreError, code: &'static str, message: String) -> ServiceError {
+    match e {
+        StoreError::Conflict { .. } => ServiceError::refused(code, message),
+        other => other.into(),
+    }
+}
+
+impl Services {
+    /// Adds a partner bank (`admin`).
+    pub async fn add_bank(&self, actor_name: &str, code: BankCode, name: &str) -> Result<i64> {
+        if name.trim().is_empty() {
+            return Err(ServiceError::bad_input("name", "is required"));
+        }
+        self.write(async |tx| {
+            let (user, _) = actor(tx, actor_name).await?;
+            require_role(&user, &[Role::Admin], "add a bank")?;
+            let at = self.clock.now();
+            let id = store::insert_bank(tx, code, name.trim(), at)
+                .await
+                .map_err(|e| conflict(e, "bank_exists", format!("bank {code} exists")))?;
+            let after = json!({ "bank_id": id, "code": code.as_str() }).to_string();
+            audit::append(
+                tx,
+                entry(
+                    at,
+                    Some(&user),
+                    "bank.add",
+                    format!("bank:{id}"),
+                    "null".into(),
+                    after,
+                ),
+            )
+            .await?;
+            Ok(id)
+        })
+        .await
+    }
+
+    /// Adds a firm (`admin` or `tp`); one firm per business registration number.
+    pub async fn add_firm(&self, actor_name: &str, firm: &NewFirm) -> Result<FirmId> {
+        for (field, value) in [
+            ("name", &firm.name),
+            ("address", &firm.address),
+            ("district", &firm.district),
+            ("industry_code", &firm.industry_code),
+        ] {
+            if value.trim().is_empty() {
+                return Err(ServiceError::bad_input(field, "is required"));
+            }
+        }
+        self.write(async |tx| {
+            let (user, _) = actor(tx, actor_name).await?;
+            require_role(&user, &[Role::Admin, Role::Tp], "add a firm")?;
+            let at = self.clock.now();
+            let id = store::insert_firm(tx, firm, at)
+                .await
+                .map_err(|e| conflict(e, "firm_exists", format!("a firm with business number {} exists", firm.business_no)))?;
+            let after = json!({ "firm_id": id.0, "district": firm.district, "industry_code": firm.industry_code }).to_string();
+            audit::append(tx, entry(at, Some(&user), "firm.add", format!("firm:{}", id.0), "null".into(), after)).await?;
+            Ok(id)
+        })
+        .await
+    }
+
+    /// Adds a user (`admin`; the very first user, an admin, needs no actor).
+    pub async fn add_user(
+        &self,
+        actor_name: Option<&str>,
+        name: &str,
+        role: Role,
+        scope: NewScope,
+        password_hash: Option<&str>,
+    ) -> Result<i64> {
+        if name.trim().is_empty() || name.len() > 64 {
+            return Err(ServiceError::bad_input(
+                "NAME",
+                "must be 1 to 64 characters",
+            ));
+        }
+        match (role, scope) {
+            (Role::Bank, NewScope::Bank(_)) | (Role::Firm, NewScope::Firm(_)) => {}
+            (Role::Bank, _) => {
+                return Err(ServiceError::bad_input(
+                    "--bank",
+                    "a bank user needs --bank CODE",
+                ));
+            }
+            (Role::Firm, _) => {
+                return Err(ServiceError::bad_input(
+                    "--firm",
+                    "a firm user needs --firm BUSINESS_NO",
+                ));
+            }
+            (_, NewScope::None) => {}
+            (_, _) => {
+                return Err(ServiceError::bad_input(
+                    "--role",
+                    "only bank and firm users belong to a bank or firm",
+                ));
+            }
+        }
+        self.write(async |tx| {
+            let acting = match actor_name {
+                Some(a) => {
+                    let (user, _) = actor(tx, a).await?;
+                    require_role(&user, &[Role::Admin], "add users")?;
+                    Some(user)
+                }
+                None => {
+                    if store::count_users(tx).await? > 0 {
+                        return Err(ServiceError::refused("actor_required", "only the first user, an admin, is added without --actor"));
+                    }
+                    if role != Role::Admin {
+                        return Err(ServiceError::refused("first_user_admin", "the first user must be an admin"));
+                    }
+                    None
+                }
+            };
+            let scope = match scope {
+                NewScope::None => Scope::None,
+                NewScope::Bank(code) => Scope::Bank(
+                    store::bank_by_code(tx, code)
+                        .await?
+                        .ok_or_else(|| ServiceError::refused("unknown_bank", format!("no bank {code}")))?
+                        .bank_id,
+                ),
+                NewScope::Firm(no) => Scope::Firm(
+                    store::firm_by_business_no(tx, no)
+                        .await?
+                        .ok_or_else(|| ServiceError::refused("unknown_firm", format!("no firm {no}")))?
+                        .firm_id,
+                ),
+            };
+            let at = self.clock.now();
+            let id = store::insert_user(tx, name.trim(), role, scope, password_hash, at)
+                .await
+                .map_err(|e| conflict(e, "user_exists", format!("a user named {name:?} exists")))?;
+            let after = json!({ "user_id": id, "role": role.as_str(), "bank_id": match scope { Scope::Bank(b) => Some(b), _ => None }, "firm_id": match scope { Scope::Firm(f) => Some(f.0), _ => None } }).to_string();
+            audit::append(tx, entry(at, acting.as_ref(), "user.add", format!("user:{id}"), "null".into(), after)).await?;
+            Ok(id)
+        })
+        .await
+    }
+}

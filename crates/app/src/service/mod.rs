@@ -1,0 +1,176 @@
+//! Use cases: load, let the domain decide, persist, and write the audit entry, in one write
+//! transaction each (retried when it loses a race). The clock is injected, never global.
+
+pub mod identity;
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use jumpup_domain::audit::Entry;
+use jumpup_domain::workflow::{Actor, Role};
+use jumpup_store::identity::User;
+use jumpup_store::{Db, StoreError, Tx};
+
+/// Where time comes from.
+pub trait Clock: Send + Sync + std::fmt::Debug {
+    fn now(&self) -> DateTime<Utc>;
+}
+
+/// The system's clock.
+#[derive(Debug)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+}
+
+/// What the services work with.
+#[derive(Debug, Clone)]
+pub struct Services {
+    pub db: Db,
+    pub clock: Arc<dyn Clock>,
+}
+
+/// Why a service said no or failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    /// The rules refuse: a stable code and a sentence (exit status 3).
+    #[error("refused ({code}): {message}")]
+    Refused { code: &'static str, message: String },
+    /// The input is malformed: the field and why (exit status 2).
+    #[error("{field}: {message}")]
+    BadInput { field: String, message: String },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl ServiceError {
+    pub fn refused(code: &'static str, message: impl Into<String>) -> ServiceError {
+        ServiceError::Refused {
+            code,
+            message: message.into(),
+        }
+    }
+
+    pub fn bad_input(field: &str, message: impl Into<String>) -> ServiceError {
+        ServiceError::BadInput {
+            field: field.to_owned(),
+            message: message.into(),
+        }
+    }
+}
+
+impl From<jumpup_domain::workflow::Refusal> for ServiceError {
+    fn from(r: jumpup_domain::workflow::Refusal) -> ServiceError {
+        ServiceError::Refused {
+            code: r.code(),
+            message: r.to_string(),
+        }
+    }
+}
+
+pub type Result<T> = std::result::Result<T, ServiceError>;
+
+/// How often a write that lost a race is tried again.
+const WRITE_ATTEMPTS: usize = 20;
+
+impl Services {
+    pub fn new(db: Db) -> Services {
+        Services {
+            db,
+            clock: Arc::new(SystemClock),
+        }
+    }
+
+    /// Runs `body` in one write transaction and commits it; a lost race (SQLite busy,
+    /// PostgreSQL serialization failure) is retried from the start, a refusal rolls back.
+    pub async fn write<T>(&self, mut body: impl AsyncFnMut(&mut Tx) -> Result<T>) -> Result<T> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let mut tx = self.db.begin_write().await?;
+            let outcome = match body(&mut tx).await {
+                Ok(value) => tx
+                    .commit()
+                    .await
+                    .map(|()| value)
+                    .map_err(ServiceError::from),
+                Err(e) => Err(e),
+            };
+            match outcome {
+                Err(ServiceError::Store(e))
+                    if jumpup_store::is_retryable(&e) && attempt < WRITE_ATTEMPTS =>
+                {
+                    continue;
+                }
+                other => return other,
+            }
+        }
+    }
+}
+
+/// The acting user, who must exist and be active (RULES.md 8: the command line acts as the
+/// named `--actor`).
+pub async fn actor(tx: &mut Tx, name: &str) -> Result<(User, Actor)> {
+    let user = jumpup_store::identity::user_by_name(tx, name)
+        .await?
+        .ok_or_else(|| ServiceError::refused("unknown_actor", format!("no user named {name:?}")))?;
+    if !user.active {
+        return Err(ServiceError::refused(
+            "inactive_actor",
+            format!("user {name:?} is not active"),
+        ));
+    }
+    let actor = match user.role {
+        Role::City => Actor::City,
+        Role::Tp => Actor::Tp,
+        Role::Kibo => Actor::Kibo,
+        Role::Bank => Actor::Bank(
+            user.bank
+                .ok_or_else(|| StoreError::Corrupt("a bank user without a bank".into()))?,
+        ),
+        Role::Firm => Actor::Firm(
+            user.firm
+                .ok_or_else(|| StoreError::Corrupt("a firm user without a firm".into()))?,
+        ),
+        Role::Auditor => Actor::Auditor,
+        Role::Admin => Actor::Admin,
+    };
+    Ok((user, actor))
+}
+
+/// Refuses unless the user's role is one of `roles`.
+pub fn require_role(user: &User, roles: &[Role], what: &str) -> Result<()> {
+    if roles.contains(&user.role) {
+        Ok(())
+    } else {
+        Err(ServiceError::refused(
+            "role_not_allowed",
+            format!("a {} user may not {what}", user.role),
+        ))
+    }
+}
+
+/// An audit entry for a change by `user` (ids only, no personal data).
+pub fn entry(
+    at: DateTime<Utc>,
+    user: Option<&User>,
+    action: &str,
+    subject: String,
+    before: String,
+    after: String,
+) -> Entry {
+    Entry {
+        seq: 0,
+        at: at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+        actor: user.map_or_else(|| "bootstrap".to_owned(), |u| format!("user:{}", u.user_id)),
+        role: user.map_or_else(|| "-".to_owned(), |u| u.role.as_str().to_owned()),
+        action: action.to_owned(),
+        subject,
+        before,
+        after,
+        reason: String::new(),
+    }
+}

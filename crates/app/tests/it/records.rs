@@ -1,0 +1,206 @@
+//! Users, banks, firms and the audit log through the command line, on both databases:
+//! who may do what (exit 3 with a code), and tampering with the audit log caught.
+
+use jumpup_domain::audit::{Entry, Head, chain};
+use jumpup_store::{Db, both_url};
+
+use crate::support::{jumpup, stderr, stdout};
+
+/// Runs `jumpup --database URL ARGS`.
+fn run(url: &str, args: &[&str]) -> std::process::Output {
+    let mut all = vec!["--database", url];
+    all.extend_from_slice(args);
+    jumpup(&all, "")
+}
+
+#[track_caller]
+fn ok(url: &str, args: &[&str]) -> String {
+    let out = run(url, args);
+    assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(&out));
+    stdout(&out)
+}
+
+#[track_caller]
+fn refused(url: &str, args: &[&str], code: &str) {
+    let out = run(url, args);
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "{args:?}: {}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    assert!(
+        stderr(&out).starts_with(&format!("refused ({code}):")),
+        "{args:?}: {}",
+        stderr(&out)
+    );
+}
+
+fn seed(url: &str) {
+    ok(url, &["user", "add", "root", "--role", "admin"]);
+    ok(
+        url,
+        &["bank", "add", "004", "KB국민은행", "--actor", "root"],
+    );
+    ok(
+        url,
+        &[
+            "firm",
+            "add",
+            "--business-no",
+            "124-81-00998",
+            "--name",
+            "주식회사 테스트",
+            "--address",
+            "인천 연수구 송도동 1",
+            "--district",
+            "연수구",
+            "--industry-code",
+            "C26",
+            "--actor",
+            "root",
+        ],
+    );
+    ok(
+        url,
+        &[
+            "user", "add", "clerk", "--role", "bank", "--bank", "004", "--actor", "root",
+        ],
+    );
+    ok(
+        url,
+        &[
+            "user",
+            "add",
+            "owner",
+            "--role",
+            "firm",
+            "--firm",
+            "1248100998",
+            "--actor",
+            "root",
+        ],
+    );
+    ok(
+        url,
+        &["user", "add", "officer", "--role", "tp", "--actor", "root"],
+    );
+}
+
+async fn exec(db: &Db, sql: &str) {
+    jumpup_store::testing::execute_raw(db, sql).await;
+}
+
+fn verify(url: &str, anchor: Option<&str>) -> (i32, String) {
+    let mut args = vec!["audit", "verify"];
+    if let Some(a) = anchor {
+        args.extend(["--anchor", a]);
+    }
+    let out = run(url, &args);
+    (
+        out.status.code().unwrap_or(-1),
+        format!("{}{}", stdout(&out), stderr(&out)),
+    )
+}
+
+both_url! {
+    async fn users_banks_and_firms_are_added_by_the_roles_allowed(db, url) {
+        seed(&url);
+        refused(&url, &["user", "add", "second", "--role", "admin"], "actor_required");
+        refused(&url, &["bank", "add", "004", "again", "--actor", "root"], "bank_exists");
+        refused(&url, &["bank", "add", "011", "농협은행", "--actor", "clerk"], "role_not_allowed");
+        refused(&url, &["bank", "add", "011", "농협은행", "--actor", "nobody"], "unknown_actor");
+        refused(&url, &["user", "add", "clerk", "--role", "tp", "--actor", "root"], "user_exists");
+        refused(&url, &["user", "add", "x", "--role", "bank", "--bank", "088", "--actor", "root"], "unknown_bank");
+        refused(&url, &["user", "add", "y", "--role", "city", "--actor", "officer"], "role_not_allowed");
+        refused(&url, &[
+            "firm", "add", "--business-no", "1248100998", "--name", "dup", "--address", "a", "--district", "중구",
+            "--industry-code", "C", "--actor", "officer",
+        ], "firm_exists");
+        // Malformed input is exit 2, before any actor is looked up.
+        let out = run(&url, &["firm", "add", "--business-no", "124-81-00997", "--name", "n", "--address", "a",
+            "--district", "d", "--industry-code", "c", "--actor", "root"]);
+        assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+        let out = run(&url, &["user", "add", "z", "--role", "bank", "--actor", "root"]);
+        assert_eq!(out.status.code(), Some(2), "a bank user needs a bank: {}", stderr(&out));
+        // Six changes, six audit entries, none naming a person or a business number.
+        let (code, text) = verify(&url, None);
+        assert_eq!(code, 0, "{text}");
+        assert!(text.contains("6 entries"), "{text}");
+        let entries = jumpup_store::audit::load(&db).await.expect("load");
+        for e in &entries {
+            let all = format!("{e:?}");
+            for personal in ["주식회사 테스트", "124-81-00998", "1248100998", "clerk", "owner", "송도동"] {
+                assert!(!all.contains(personal), "audit entry {} holds {personal:?}", e.entry.seq);
+            }
+        }
+    }
+
+    async fn audit_verify_names_an_edited_entry(db, url) {
+        seed(&url);
+        let head = ok(&url, &["audit", "head"]).trim().to_owned();
+        assert!(head.starts_with("6:"), "{head}");
+        assert_eq!(verify(&url, Some(&head)).0, 0);
+
+        // Edited.
+        exec(&db, "update audit_entry set after = '{}' where seq = 3").await;
+        let (code, text) = verify(&url, None);
+        assert_eq!(code, 1);
+        assert!(text.contains("entry 3 was edited"), "{text}");
+    }
+
+    async fn audit_verify_catches_a_deleted_entry(db, url) {
+        seed(&url);
+        exec(&db, "delete from audit_entry where seq = 2").await;
+        let (code, text) = verify(&url, None);
+        assert_eq!(code, 1);
+        assert!(text.contains("entry 2 is missing"), "{text}");
+    }
+
+    async fn audit_verify_catches_reordered_entries(db, url) {
+        seed(&url);
+        // Swap the contents of entries 2 and 3, keeping each row's sequence.
+        exec(&db, "update audit_entry set seq = -2 where seq = 2").await;
+        exec(&db, "update audit_entry set seq = 2 where seq = 3").await;
+        exec(&db, "update audit_entry set seq = 3 where seq = -2").await;
+        let (code, text) = verify(&url, None);
+        assert_eq!(code, 1);
+        assert!(text.contains("entry 2"), "{text}");
+    }
+
+    async fn an_anchor_catches_a_truncated_tail_and_a_rewritten_chain(db, url) {
+        seed(&url);
+        let anchor = ok(&url, &["audit", "head"]).trim().to_owned();
+        exec(&db, "delete from audit_entry where seq >= 5").await;
+        assert_eq!(verify(&url, None).0, 0, "without an anchor a clean cut looks intact");
+        let (code, text) = verify(&url, Some(&anchor));
+        assert_eq!(code, 1);
+        assert!(text.contains("truncated"), "{text}");
+
+        // Rebuild a database whose chain was edited at entry 2 and recomputed from there on.
+        let entries = jumpup_store::audit::load(&db).await.expect("load");
+        exec(&db, "delete from audit_entry where seq >= 2").await;
+        let mut head = Head { seq: 1, hash: entries[0].hash };
+        for stored in &entries[1..] {
+            let mut e: Entry = stored.entry.clone();
+            e.after = e.after.replace("\"role\":\"tp\"", "\"role\":\"city\"");
+            e.reason = "rewritten".into();
+            let again = chain(head, e);
+            let sql = format!(
+                "insert into audit_entry (seq, at, actor, role, action, subject, before, after, reason, prev_hash, hash) \
+                 values ({}, '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}')",
+                again.entry.seq, again.entry.at, again.entry.actor, again.entry.role, again.entry.action, again.entry.subject,
+                again.entry.before.replace('\'', "''"), again.entry.after.replace('\'', "''"), again.entry.reason,
+                again.prev_hash.hex(), again.hash.hex()
+            );
+            exec(&db, &sql).await;
+            head = Head { seq: again.entry.seq, hash: again.hash };
+        }
+        assert_eq!(verify(&url, None).0, 0, "a recomputed chain is internally consistent");
+        let early_anchor = format!("4:{}", entries[3].hash.hex());
+        let (code, text) = verify(&url, Some(&early_anchor));
+        assert_eq!(code, 1);
+        assert!(text.contains("entry 4 does not match the anchor"), "{text}");
+    }
+}

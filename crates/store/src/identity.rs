@@ -1,0 +1,240 @@
+//! Banks, firms and users (RULES.md 8): one role per user; a bank user belongs to one bank, a
+//! firm user to one firm. Resident registration numbers have no column anywhere.
+
+use chrono::{DateTime, Utc};
+use jumpup_domain::regno::{BusinessNumber, CorporateNumber};
+use jumpup_domain::workflow::{BankCode, FirmId, Role};
+use sqlx::Row;
+
+use crate::{Db, Result, StoreError, Tx, with_db, with_tx};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Bank {
+    pub bank_id: i64,
+    pub code: BankCode,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewFirm {
+    pub business_no: BusinessNumber,
+    pub corporate_no: Option<CorporateNumber>,
+    pub name: String,
+    pub address: String,
+    pub district: String,
+    pub industry_code: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Firm {
+    pub firm_id: FirmId,
+    pub business_no: BusinessNumber,
+    pub corporate_no: Option<CorporateNumber>,
+    pub name: String,
+    pub address: String,
+    pub district: String,
+    pub industry_code: String,
+}
+
+/// What a user is scoped to, by role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    None,
+    Bank(i64),
+    Firm(FirmId),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    pub user_id: i64,
+    pub name: String,
+    pub role: Role,
+    /// The bank's code for a bank user.
+    pub bank: Option<BankCode>,
+    pub firm: Option<FirmId>,
+    pub active: bool,
+}
+
+pub async fn insert_bank(
+    tx: &mut Tx,
+    code: BankCode,
+    name: &str,
+    at: DateTime<Utc>,
+) -> Result<i64> {
+    let id: i64 = with_tx!(tx, c => {
+        sqlx::query_scalar("insert into bank (code, name, created_at) values ($1, $2, $3) returning bank_id")
+            .bind(code.as_str())
+            .bind(name)
+            .bind(at)
+            .fetch_one(c)
+            .await?
+    });
+    Ok(id)
+}
+
+fn bank_code(text: &str) -> Result<BankCode> {
+    BankCode::parse(text).ok_or_else(|| StoreError::Corrupt(format!("bank code {text:?}")))
+}
+
+pub async fn bank_by_code(tx: &mut Tx, code: BankCode) -> Result<Option<Bank>> {
+    let row: Option<(i64, String, String)> = with_tx!(tx, c => {
+        sqlx::query_as("select bank_id, code, name from bank where code = $1")
+            .bind(code.as_str())
+            .fetch_optional(c)
+            .await?
+    });
+    row.map(|(bank_id, code, name)| {
+        Ok(Bank {
+            bank_id,
+            code: bank_code(&code)?,
+            name,
+        })
+    })
+    .transpose()
+}
+
+pub async fn list_banks(db: &Db) -> Result<Vec<Bank>> {
+    let rows: Vec<(i64, String, String)> = with_db!(db, p => {
+        sqlx::query_as("select bank_id, code, name from bank order by code").fetch_all(p).await?
+    });
+    rows.into_iter()
+        .map(|(bank_id, code, name)| {
+            Ok(Bank {
+                bank_id,
+                code: bank_code(&code)?,
+                name,
+            })
+        })
+        .collect()
+}
+
+pub async fn insert_firm(tx: &mut Tx, firm: &NewFirm, at: DateTime<Utc>) -> Result<FirmId> {
+    let id: i64 = with_tx!(tx, c => {
+        sqlx::query_scalar(
+            "insert into firm (business_no, corporate_no, name, address, district, industry_code, created_at)
+             values ($1, $2, $3, $4, $5, $6, $7)
+             returning firm_id",
+        )
+        .bind(firm.business_no.to_string())
+        .bind(firm.corporate_no.map(|c| c.to_string()))
+        .bind(&firm.name)
+        .bind(&firm.address)
+        .bind(&firm.district)
+        .bind(&firm.industry_code)
+        .bind(at)
+        .fetch_one(c)
+        .await?
+    });
+    Ok(FirmId(id))
+}
+
+const FIRM_COLUMNS: &str =
+    "select firm_id, business_no, corporate_no, name, address, district, industry_code from firm";
+
+fn firm_from<R: Row>(r: &R) -> Result<Firm>
+where
+    for<'a> &'a str: sqlx::ColumnIndex<R>,
+    for<'a> i64: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    for<'a> String: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    for<'a> Option<String>: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+{
+    let business_no: String = r.try_get("business_no")?;
+    let corporate_no: Option<String> = r.try_get("corporate_no")?;
+    Ok(Firm {
+        firm_id: FirmId(r.try_get("firm_id")?),
+        business_no: BusinessNumber::parse(&business_no)
+            .map_err(|_| StoreError::Corrupt(format!("business number of firm {business_no}")))?,
+        corporate_no: corporate_no
+            .map(|c| {
+                CorporateNumber::parse(&c)
+                    .map_err(|_| StoreError::Corrupt("a corporate number".into()))
+            })
+            .transpose()?,
+        name: r.try_get("name")?,
+        address: r.try_get("address")?,
+        district: r.try_get("district")?,
+        industry_code: r.try_get("industry_code")?,
+    })
+}
+
+pub async fn firm_by_business_no(tx: &mut Tx, business_no: BusinessNumber) -> Result<Option<Firm>> {
+    let sql = sqlx::AssertSqlSafe(format!("{FIRM_COLUMNS} where business_no = $1"));
+    with_tx!(tx, c => {
+        sqlx::query(sql).bind(business_no.to_string()).fetch_optional(c).await?.map(|r| firm_from(&r)).transpose()
+    })
+}
+
+pub async fn firm_by_id(db: &Db, firm_id: FirmId) -> Result<Option<Firm>> {
+    let sql = sqlx::AssertSqlSafe(format!("{FIRM_COLUMNS} where firm_id = $1"));
+    with_db!(db, p => {
+        sqlx::query(sql).bind(firm_id.0).fetch_optional(p).await?.map(|r| firm_from(&r)).transpose()
+    })
+}
+
+pub async fn count_users(tx: &mut Tx) -> Result<i64> {
+    let n: i64 =
+        with_tx!(tx, c => sqlx::query_scalar("select count(*) from app_user").fetch_one(c).await?);
+    Ok(n)
+}
+
+pub async fn insert_user(
+    tx: &mut Tx,
+    name: &str,
+    role: Role,
+    scope: Scope,
+    password_hash: Option<&str>,
+    at: DateTime<Utc>,
+) -> Result<i64> {
+    let (bank_id, firm_id) = match scope {
+        Scope::None => (None, None),
+        Scope::Bank(b) => (Some(b), None),
+        Scope::Firm(f) => (None, Some(f.0)),
+    };
+    let id: i64 = with_tx!(tx, c => {
+        sqlx::query_scalar(
+            "insert into app_user (name, role, bank_id, firm_id, password_hash, active, created_at)
+             values ($1, $2, $3, $4, $5, $6, $7)
+             returning user_id",
+        )
+        .bind(name)
+        .bind(role.as_str())
+        .bind(bank_id)
+        .bind(firm_id)
+        .bind(password_hash)
+        .bind(true)
+        .bind(at)
+        .fetch_one(c)
+        .await?
+    });
+    Ok(id)
+}
+
+/// `user_id, name, role, bank code, firm_id, active`.
+type UserRow = (i64, String, String, Option<String>, Option<i64>, bool);
+
+/// A user by name, with the bank's code for a bank user.
+pub async fn user_by_name(tx: &mut Tx, name: &str) -> Result<Option<User>> {
+    let row: Option<UserRow> = with_tx!(tx, c => {
+        sqlx::query_as(
+            "select u.user_id, u.name, u.role, b.code, u.firm_id, u.active
+             from app_user u
+             left join bank b on b.bank_id = u.bank_id
+             where u.name = $1",
+        )
+        .bind(name)
+        .fetch_optional(c)
+        .await?
+    });
+    row.map(|(user_id, name, role, bank, firm, active)| {
+        Ok(User {
+            user_id,
+            name,
+            role: Role::parse(&role)
+                .ok_or_else(|| StoreError::Corrupt(format!("role {role:?}")))?,
+            bank: bank.as_deref().map(bank_code).transpose()?,
+            firm: firm.map(FirmId),
+            active,
+        })
+    })
+    .transpose()
+}
