@@ -312,3 +312,91 @@ fn line_col(text: &str, offset: usize) -> String {
     let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
     format!(" at line {line}, column {col}")
 }
+
+/// A version's canonical content: the programme's id and names, the date and every parameter
+/// in RULES.md's order, as compact JSON. Its SHA-256 is the version's digest, so the same
+/// rules always have the same digest whatever file they came from.
+pub fn version_content(program: &Program, version: &Version) -> String {
+    let mut parameters = serde_json::Map::new();
+    for &p in Param::ALL {
+        let value = match version.params.value(p) {
+            jumpup_domain::rules::Value::Int(n) => serde_json::Value::from(n),
+            other => serde_json::Value::from(crate::render::value_text(other)),
+        };
+        parameters.insert(p.name().to_owned(), value);
+    }
+    serde_json::json!({
+        "id": program.id().as_str(),
+        "name_ko": program.name_ko(),
+        "name_en": program.name_en(),
+        "in_force_from": version.in_force_from.to_string(),
+        "parameters": parameters,
+    })
+    .to_string()
+}
+
+/// The SHA-256 of a version's content, in hex.
+pub fn digest(content: &str) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(content.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Reads a stored version's content back into its parameters.
+pub fn version_from_content(content: &str) -> Result<Version, String> {
+    let value: serde_json::Value =
+        serde_json::from_str(content).map_err(|e| format!("unreadable content: {e}"))?;
+    let in_force_from = value["in_force_from"]
+        .as_str()
+        .and_then(|d| parse_date(d).ok())
+        .ok_or("content without a valid in_force_from")?;
+    let mut set = ParamSet::empty();
+    for &p in Param::ALL {
+        let raw = crate::quote_json::raw(&value["parameters"][p.name()]);
+        set.set(
+            p,
+            p.parse_value(raw)
+                .map_err(|e| format!("{}: {e}", p.name()))?,
+        );
+    }
+    let params = VersionParams::from_set(&set).map_err(|e| e.to_string())?;
+    Ok(Version {
+        in_force_from,
+        params,
+    })
+}
+
+/// The catalogue of the stored, approved versions.
+pub fn catalog_from_rows(rows: &[jumpup_store::programs::VersionRow]) -> Result<Catalog, String> {
+    let mut catalog = Catalog::default();
+    let mut rows: Vec<_> = rows.iter().filter(|r| r.approved).collect();
+    rows.sort_by(|a, b| (&a.program_id, a.in_force_from).cmp(&(&b.program_id, b.in_force_from)));
+    for group in rows.chunk_by(|a, b| a.program_id == b.program_id) {
+        let versions = group
+            .iter()
+            .map(|r| {
+                version_from_content(&r.content)
+                    .map_err(|e| format!("programme {} {}: {e}", r.program_id, r.in_force_from))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let last = group.last().expect("invariant: chunks are not empty");
+        let id = ProgramId::parse(&last.program_id)
+            .map_err(|e| format!("programme id {}: {e}", last.program_id))?;
+        let program = Program::new(id, last.name_ko.clone(), last.name_en.clone(), versions)
+            .map_err(|e| e.to_string())?;
+        catalog.add(program).map_err(|e| e.to_string())?;
+    }
+    Ok(catalog)
+}
+
+/// The built-in programmes, parsed.
+pub fn built_in() -> Vec<Program> {
+    BUILT_IN
+        .iter()
+        .map(|(name, text)| {
+            parse_program(name, text).expect("invariant: the built-in programmes parse (tested)")
+        })
+        .collect()
+}

@@ -153,12 +153,7 @@ pub fn parse<'c>(text: &str, catalog: &'c Catalog) -> Result<Request<'c>, Vec<Pr
                     problems.add(Place::Rules, field, "unknown rule parameter");
                     continue;
                 };
-                let raw = match value {
-                    Value::String(s) => Raw::Str(s),
-                    Value::Number(n) => n.as_i64().map_or(Raw::Other("number"), Raw::Int),
-                    _ => Raw::Other("other"),
-                };
-                match param.parse_value(raw) {
+                match param.parse_value(raw(value)) {
                     Ok(v) => overrides.push((param, v)),
                     Err(e) => problems.add(Place::Rules, field, e.to_string()),
                 }
@@ -544,6 +539,15 @@ fn parse_events(items: &[Value], problems: &mut Problems) -> Option<ParsedEvents
         }
     }
     Some(parsed)
+}
+
+/// A JSON value as a raw parameter value: strings and integers are what parameters take.
+pub fn raw(value: &Value) -> Raw<'_> {
+    match value {
+        Value::String(s) => Raw::Str(s),
+        Value::Number(n) => n.as_i64().map_or(Raw::Other("number"), Raw::Int),
+        _ => Raw::Other("other"),
+    }
 }
 
 /// Moves a field out of its object; `null` counts as absent (QUOTE.md).

@@ -371,7 +371,7 @@ pub struct Context<'a> {
 /// A refusal: why the answer is no, with a stable code.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Refusal {
-    #[error("a {role} user may not {command}")]
+    #[error("the {role} role may not {command}")]
     RoleNotAllowed { role: Role, command: &'static str },
     #[error("the case belongs to another firm")]
     NotYourFirm,

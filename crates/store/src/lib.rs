@@ -5,6 +5,7 @@
 
 pub mod audit;
 pub mod identity;
+pub mod programs;
 pub mod testing;
 
 use std::str::FromStr;

@@ -104,6 +104,22 @@ enum ProgramsCommand {
         #[command(flatten)]
         view: ProgramView,
     },
+    /// Store every version of a programme file in the database, pending approval (admin).
+    Import {
+        file: PathBuf,
+        #[arg(long)]
+        actor: String,
+    },
+    /// Approve a pending programme version (city).
+    Approve {
+        /// The programme id.
+        id: String,
+        /// The version's in-force date.
+        #[arg(long, value_name = "DATE")]
+        on: String,
+        #[arg(long)]
+        actor: String,
+    },
 }
 
 /// Where the programmes come from and how to print them.
@@ -155,20 +171,28 @@ pub fn main() -> ExitCode {
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
-        Command::Quote(args) => quote(args),
+        Command::Quote(args) => quote(args, &cli.database),
         Command::Programs(ProgramsCommand::List { view }) => {
-            programs_list(&catalog(&view.source)?, view.json, view.lang).map(|()| ExitCode::SUCCESS)
+            programs_list(&catalog(&view.source, &cli.database)?, view.json, view.lang)
+                .map(|()| ExitCode::SUCCESS)
         }
         Command::Programs(ProgramsCommand::Show { id, on, view }) => programs_show(
-            &catalog(&view.source)?,
+            &catalog(&view.source, &cli.database)?,
             &id,
             on.as_deref(),
             view.json,
             view.lang,
         )
         .map(|()| ExitCode::SUCCESS),
-        Command::Bench(BenchCommand::Quote(args)) => {
-            bench::run(&args, &catalog(&ProgramSource { programs: None })?)
+        Command::Bench(BenchCommand::Quote(args)) => bench::run(
+            &args,
+            &load_catalog(None).map_err(|e| BadInput(e.to_string()))?,
+        ),
+        Command::Programs(ProgramsCommand::Import { file, actor }) => {
+            records::import_program(&file, &actor, &cli.database)
+        }
+        Command::Programs(ProgramsCommand::Approve { id, on, actor }) => {
+            records::approve_program(&id, &on, &actor, &cli.database)
         }
         Command::Db(c) => records::db(c, &cli.database),
         Command::User(c) => records::user(c, &cli.database),
@@ -178,7 +202,19 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
-fn catalog(source: &ProgramSource) -> anyhow::Result<Catalog> {
+/// The programmes a command computes with: the database's approved versions when a database
+/// is configured (`--database`, `JUMPUP_DATABASE_URL`) or `jumpup.db` exists here, so the
+/// command line and the API agree; otherwise the built-in and `--programs` files.
+fn catalog(source: &ProgramSource, db: &records::DbArgs) -> anyhow::Result<Catalog> {
+    if db.database.is_some() || Path::new("jumpup.db").exists() {
+        if source.programs.is_some() {
+            return Err(BadInput(
+                "--programs: a database is in use; store programme files with `jumpup programs import`".into(),
+            )
+            .into());
+        }
+        return records::catalog(db);
+    }
     load_catalog(source.programs.as_deref()).map_err(|e| BadInput(e.to_string()).into())
 }
 
@@ -195,8 +231,8 @@ fn read_case(path: &str) -> anyhow::Result<String> {
     Ok(text)
 }
 
-fn quote(args: QuoteArgs) -> anyhow::Result<ExitCode> {
-    let catalog = catalog(&args.source)?;
+fn quote(args: QuoteArgs, db: &records::DbArgs) -> anyhow::Result<ExitCode> {
+    let catalog = catalog(&args.source, db)?;
     let detail = if args.explain {
         Detail::Explained
     } else {

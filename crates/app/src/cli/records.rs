@@ -144,9 +144,73 @@ pub fn block_on<T>(future: impl Future<Output = T>) -> T {
 }
 
 async fn services(db: &DbArgs) -> anyhow::Result<Services> {
-    Ok(Services::new(
-        Db::open(db.url()).await.map_err(store_error)?,
-    ))
+    Services::open(db.url()).await.map_err(store_error)
+}
+
+/// The database's approved programme versions.
+pub fn catalog(db: &DbArgs) -> anyhow::Result<jumpup_domain::program::Catalog> {
+    block_on(async {
+        let s = services(db).await?;
+        let catalog = s.catalog().await.map_err(|e| anyhow::anyhow!("{e}"))?;
+        s.db.close().await;
+        Ok(catalog)
+    })
+}
+
+pub fn import_program(
+    file: &std::path::Path,
+    actor: &str,
+    db: &DbArgs,
+) -> anyhow::Result<ExitCode> {
+    let name = file.display().to_string();
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| BadInput(format!("FILE: cannot read {name}: {e}")))?;
+    let program = crate::programs::parse_program(&name, &text)
+        .map_err(|p| BadInput(crate::programs::ProgramFileErrors(p).to_string()))?;
+    block_on(async {
+        let s = services(db).await?;
+        let result = s.import_program(actor, &program).await.map(|versions| {
+            let list: Vec<_> = versions
+                .iter()
+                .map(|v| json!({ "in_force_from": v.in_force_from.to_string(), "digest": v.digest, "stored": v.stored }))
+                .collect();
+            json!({ "program": program.id().as_str(), "versions": list })
+        });
+        finish(result, false, |v| {
+            let mut lines = Vec::new();
+            for version in v["versions"].as_array().into_iter().flatten() {
+                let what = if version["stored"] == true {
+                    "stored, pending approval"
+                } else {
+                    "unchanged"
+                };
+                lines.push(format!(
+                    "{} {}: {what} (digest {})",
+                    v["program"].as_str().unwrap_or_default(),
+                    version["in_force_from"].as_str().unwrap_or_default(),
+                    version["digest"].as_str().unwrap_or_default()
+                ));
+            }
+            lines.join("\n")
+        })
+    })
+}
+
+pub fn approve_program(id: &str, on: &str, actor: &str, db: &DbArgs) -> anyhow::Result<ExitCode> {
+    let day = jumpup_domain::date::parse_date(on).map_err(|e| BadInput(format!("--on: {e}")))?;
+    block_on(async {
+        let s = services(db).await?;
+        let result = s
+            .approve_program(actor, id, day)
+            .await
+            .map(|digest| json!({ "program": id, "in_force_from": on, "digest": digest }));
+        finish(result, false, |v| {
+            format!(
+                "{id} {on} approved (digest {})",
+                v["digest"].as_str().unwrap_or_default()
+            )
+        })
+    })
 }
 
 fn store_error(e: StoreError) -> anyhow::Error {
@@ -309,7 +373,7 @@ pub fn firm(command: FirmCommand, db: &DbArgs) -> anyhow::Result<ExitCode> {
 
 pub fn audit(command: AuditCommand, db: &DbArgs) -> anyhow::Result<ExitCode> {
     block_on(async {
-        let store = Db::open(db.url()).await.map_err(store_error)?;
+        let store = services(db).await?.db;
         let code = match command {
             AuditCommand::Head => {
                 let head = jumpup_store::audit::head(&store)

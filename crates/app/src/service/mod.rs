@@ -2,6 +2,7 @@
 //! transaction each (retried when it loses a race). The clock is injected, never global.
 
 pub mod identity;
+pub mod programs;
 
 use std::sync::Arc;
 
@@ -148,7 +149,7 @@ pub fn require_role(user: &User, roles: &[Role], what: &str) -> Result<()> {
     } else {
         Err(ServiceError::refused(
             "role_not_allowed",
-            format!("a {} user may not {what}", user.role),
+            format!("the {} role may not {what}", user.role),
         ))
     }
 }

@@ -124,10 +124,11 @@ both_url! {
         assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
         let out = run(&url, &["user", "add", "z", "--role", "bank", "--actor", "root"]);
         assert_eq!(out.status.code(), Some(2), "a bank user needs a bank: {}", stderr(&out));
-        // Six changes, six audit entries, none naming a person or a business number.
+        // Two built-in programme versions and six changes: eight audit entries, none naming a
+        // person or a business number.
         let (code, text) = verify(&url, None);
         assert_eq!(code, 0, "{text}");
-        assert!(text.contains("6 entries"), "{text}");
+        assert!(text.contains("8 entries"), "{text}");
         let entries = jumpup_store::audit::load(&db).await.expect("load");
         for e in &entries {
             let all = format!("{e:?}");
@@ -140,7 +141,7 @@ both_url! {
     async fn audit_verify_names_an_edited_entry(db, url) {
         seed(&url);
         let head = ok(&url, &["audit", "head"]).trim().to_owned();
-        assert!(head.starts_with("6:"), "{head}");
+        assert!(head.starts_with("8:"), "{head}");
         assert_eq!(verify(&url, Some(&head)).0, 0);
 
         // Edited.
@@ -202,5 +203,78 @@ both_url! {
         let (code, text) = verify(&url, Some(&early_anchor));
         assert_eq!(code, 1);
         assert!(text.contains("entry 4 does not match the anchor"), "{text}");
+    }
+}
+
+const OTHER_CITY: &str = r#"
+id = "busan-tech-leap"
+name_ko = "부산 기술도약 이차보전"
+name_en = "Busan Tech Leap Interest Subsidy"
+
+[[versions]]
+in_force_from = 2025-01-01
+budget.subsidy_won = 500_000_000
+budget.guarantee_supply_won = 0
+limit.per_firm_won = 500_000_000
+limit.per_firm_won_grade_a_or_above = 800_000_000
+case.loan_deadline_days = 60
+guarantee.coverage_pct_min = "80"
+guarantee.coverage_pct_max = "90"
+guarantee.fee_discount_pct = "0.2"
+guarantee.fee_discount_years = 1
+guarantee.fee_floor_pct = "0.4"
+guarantee.fee_day_count = "actual_365"
+subsidy.rate_pct = "1.0"
+subsidy.term_months = 24
+subsidy.min_borrower_rate_pct = "1.5"
+subsidy.base = "guaranteed"
+subsidy.cap_won = 300_000_000
+subsidy.cap_won_grade_a_or_above = 600_000_000
+subsidy.claim_period = "month"
+subsidy.day_count = "actual_365"
+subsidy.payment_unit_won = 10
+"#;
+
+both_url! {
+    async fn programme_versions_are_stored_immutable_and_used_only_once_approved(db, url) {
+        seed(&url);
+        ok(&url, &["user", "add", "mayor", "--role", "city", "--actor", "root"]);
+        // The built-in programmes are stored, approved, on first use.
+        let list = ok(&url, &["programs", "list", "--json"]);
+        assert!(list.contains("incheon-jumpup") && list.contains("incheon-agreement-guarantee"), "{list}");
+
+        let dir = crate::support::TempDir::new();
+        let file = dir.write("busan.toml", OTHER_CITY);
+        let file = file.to_str().expect("utf-8");
+        refused(&url, &["programs", "import", file, "--actor", "officer"], "role_not_allowed");
+        let out = ok(&url, &["programs", "import", file, "--actor", "root"]);
+        assert!(out.contains("stored, pending approval"), "{out}");
+        assert!(ok(&url, &["programs", "import", file, "--actor", "root"]).contains("unchanged"));
+        // Pending: not used by quotes yet.
+        let case = serde_json::json!({
+            "program": "busan-tech-leap",
+            "loan": { "principal_won": 400000000, "annual_rate_pct": "5.0", "executed_on": "2026-02-01", "maturity_on": "2029-02-01" },
+            "guarantee": { "coverage_pct": "85", "base_fee_rate_pct": "1.0" }
+        });
+        let case_file = dir.write("case.json", &case.to_string());
+        let case_file = case_file.to_str().expect("utf-8");
+        let out = run(&url, &["quote", "--json", case_file]);
+        assert_eq!(out.status.code(), Some(2), "a pending version is not in force");
+        refused(&url, &["programs", "approve", "busan-tech-leap", "--on", "2025-01-01", "--actor", "root"], "role_not_allowed");
+        ok(&url, &["programs", "approve", "busan-tech-leap", "--on", "2025-01-01", "--actor", "mayor"]);
+        refused(&url, &["programs", "approve", "busan-tech-leap", "--on", "2025-01-01", "--actor", "mayor"], "already_approved");
+        let q: serde_json::Value = serde_json::from_str(&ok(&url, &["quote", "--json", case_file])).expect("JSON");
+        assert_eq!(q["subsidy"]["periods"][0]["claim_won"], 230_136, "300,000,000 x 1.0% x 28 / 365 in February 2026");
+        // The same programme and date with other content is refused, and nothing changes.
+        let changed = dir.write("busan2.toml", &OTHER_CITY.replace("subsidy.rate_pct = \"1.0\"", "subsidy.rate_pct = \"1.1\""));
+        refused(&url, &["programs", "import", changed.to_str().expect("utf-8"), "--actor", "root"], "version_conflict");
+        let q2: serde_json::Value = serde_json::from_str(&ok(&url, &["quote", "--json", case_file])).expect("JSON");
+        assert_eq!(q, q2);
+        // A database in use excludes programme files.
+        let out = run(&url, &["quote", "--programs", dir.path().to_str().expect("utf-8"), case_file]);
+        assert_eq!(out.status.code(), Some(2));
+        let (code, text) = verify(&url, None);
+        assert_eq!(code, 0, "{text}");
+        let _ = &db;
     }
 }

@@ -29,6 +29,7 @@ pub fn jumpup(args: &[&str], stdin: &str) -> Output {
     use std::io::Write;
     let mut child = Command::new(env!("CARGO_BIN_EXE_jumpup"))
         .args(args)
+        .env_remove("JUMPUP_DATABASE_URL")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

@@ -1,0 +1,178 @@
+//! Programme versions in the database (issue 3): imported by an `admin`, pending until a
+//! `city` user approves them; the built-in programmes stored, approved, on first use. A stored
+//! version never changes: the same programme and date with other content is refused.
+
+use jumpup_domain::date::Date;
+use jumpup_domain::program::{Catalog, Program};
+use jumpup_domain::workflow::Role;
+use jumpup_store::{audit, programs as store};
+use serde_json::json;
+
+use super::{Result, ServiceError, Services, actor, entry, require_role};
+use crate::programs::{built_in, catalog_from_rows, digest, version_content};
+
+/// What an import did with one version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportedVersion {
+    pub in_force_from: Date,
+    pub digest: String,
+    /// False when the same content was already stored (nothing changed).
+    pub stored: bool,
+}
+
+impl Services {
+    /// Opens the database for use and stores the built-in programmes the first time.
+    pub async fn open(url: &str) -> std::result::Result<Services, jumpup_store::StoreError> {
+        let services = Services::new(jumpup_store::Db::open(url).await?);
+        match services.store_built_in_programs().await {
+            Ok(()) => Ok(services),
+            Err(ServiceError::Store(e)) => Err(e),
+            Err(other) => {
+                unreachable!("invariant: storing the built-in programmes refuses nothing: {other}")
+            }
+        }
+    }
+
+    /// Stores each built-in version not yet stored, approved. A stored version with the same
+    /// date is left alone (stored versions are authoritative and immutable).
+    async fn store_built_in_programs(&self) -> Result<()> {
+        let programs = built_in();
+        self.write(async |tx| {
+            for program in &programs {
+                for version in program.versions() {
+                    if store::by_key(tx, program.id().as_str(), version.in_force_from)
+                        .await?
+                        .is_some()
+                    {
+                        continue;
+                    }
+                    let content = version_content(program, version);
+                    let digest = digest(&content);
+                    let at = self.clock.now();
+                    let id = store::insert(
+                        tx,
+                        &new_version(program, version.in_force_from, &digest, &content),
+                        true,
+                        None,
+                        at,
+                    )
+                    .await?;
+                    let after =
+                        json!({ "program_version_id": id, "digest": digest, "status": "approved" })
+                            .to_string();
+                    let subject = format!("program:{}@{}", program.id(), version.in_force_from);
+                    audit::append(
+                        tx,
+                        entry(at, None, "program.built_in", subject, "null".into(), after),
+                    )
+                    .await?;
+                }
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    /// Imports every version of a programme file (`admin`); all or nothing.
+    pub async fn import_program(
+        &self,
+        actor_name: &str,
+        program: &Program,
+    ) -> Result<Vec<ImportedVersion>> {
+        self.write(async |tx| {
+            let (user, _) = actor(tx, actor_name).await?;
+            require_role(&user, &[Role::Admin], "import programme versions")?;
+            let mut out = Vec::new();
+            for version in program.versions() {
+                let content = version_content(program, version);
+                let digest = digest(&content);
+                match store::by_key(tx, program.id().as_str(), version.in_force_from).await? {
+                    Some(existing) if existing.digest == digest => {
+                        out.push(ImportedVersion { in_force_from: version.in_force_from, digest, stored: false });
+                    }
+                    Some(_) => {
+                        return Err(ServiceError::refused(
+                            "version_conflict",
+                            format!(
+                                "{} has a stored version in force from {} with other content; a stored version never changes",
+                                program.id(),
+                                version.in_force_from
+                            ),
+                        ));
+                    }
+                    None => {
+                        let at = self.clock.now();
+                        let id = store::insert(tx, &new_version(program, version.in_force_from, &digest, &content), false, Some(user.user_id), at).await?;
+                        let after = json!({ "program_version_id": id, "digest": digest, "status": "pending" }).to_string();
+                        let subject = format!("program:{}@{}", program.id(), version.in_force_from);
+                        audit::append(tx, entry(at, Some(&user), "program.import", subject, "null".into(), after)).await?;
+                        out.push(ImportedVersion { in_force_from: version.in_force_from, digest, stored: true });
+                    }
+                }
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    /// Approves a pending version (`city`).
+    pub async fn approve_program(
+        &self,
+        actor_name: &str,
+        program_id: &str,
+        in_force_from: Date,
+    ) -> Result<String> {
+        self.write(async |tx| {
+            let (user, _) = actor(tx, actor_name).await?;
+            require_role(&user, &[Role::City], "approve programme versions")?;
+            let row = store::by_key(tx, program_id, in_force_from)
+                .await?
+                .ok_or_else(|| {
+                    ServiceError::refused(
+                        "unknown_version",
+                        format!("no stored version of {program_id} in force from {in_force_from}"),
+                    )
+                })?;
+            if row.approved {
+                return Err(ServiceError::refused(
+                    "already_approved",
+                    format!("{program_id} {in_force_from} is already approved"),
+                ));
+            }
+            let at = self.clock.now();
+            store::approve(tx, row.program_version_id, user.user_id, at).await?;
+            let subject = format!("program:{program_id}@{in_force_from}");
+            let before = json!({ "status": "pending", "digest": row.digest }).to_string();
+            let after = json!({ "status": "approved", "digest": row.digest }).to_string();
+            audit::append(
+                tx,
+                entry(at, Some(&user), "program.approve", subject, before, after),
+            )
+            .await?;
+            Ok(row.digest)
+        })
+        .await
+    }
+
+    /// The approved versions, as the catalogue every database command computes with.
+    pub async fn catalog(&self) -> Result<Catalog> {
+        let rows = store::all(&self.db).await?;
+        catalog_from_rows(&rows).map_err(|e| jumpup_store::StoreError::Corrupt(e).into())
+    }
+}
+
+fn new_version<'a>(
+    program: &'a Program,
+    in_force_from: Date,
+    digest: &'a str,
+    content: &'a str,
+) -> store::NewVersion<'a> {
+    store::NewVersion {
+        program_id: program.id().as_str(),
+        name_ko: program.name_ko(),
+        name_en: program.name_en(),
+        in_force_from,
+        digest,
+        content,
+    }
+}
