@@ -259,30 +259,39 @@ impl Ledger {
 
     /// RULES.md 6.4's equation and "no account is negative", checked from the balances.
     pub fn check(&self) -> Result<(), Violation> {
-        for account in Account::ALL {
-            let balance = self.balance(account);
-            if balance < Won::ZERO {
-                return Err(Violation::Negative { account, balance });
-            }
-        }
-        let held = [
-            Account::Available,
-            Account::Reserved,
-            Account::Paid,
-            Account::ClawbackReceivable,
-        ]
-        .into_iter()
-        .map(|a| self.balance(a))
-        .sum::<Won>();
-        let sourced = self
-            .balance(Account::Funding)
-            .checked_add(self.balance(Account::Overrun))
-            .expect("invariant: bounded");
-        if held != sourced {
-            return Err(Violation::Unbalanced { held, sourced });
-        }
-        Ok(())
+        check_balances(|a| self.balance(a))
     }
+}
+
+/// RULES.md 6.4's invariants over a programme's balances (sources as what they supplied):
+/// no account negative, and `available + reserved + paid + clawback_receivable =
+/// appropriation + top-ups + overrun`.
+pub fn check_balances(balance: impl Fn(Account) -> Won) -> Result<(), Violation> {
+    for account in Account::ALL {
+        let b = balance(account);
+        if b < Won::ZERO {
+            return Err(Violation::Negative {
+                account,
+                balance: b,
+            });
+        }
+    }
+    let held = [
+        Account::Available,
+        Account::Reserved,
+        Account::Paid,
+        Account::ClawbackReceivable,
+    ]
+    .into_iter()
+    .map(&balance)
+    .sum::<Won>();
+    let sourced = balance(Account::Funding)
+        .checked_add(balance(Account::Overrun))
+        .expect("invariant: bounded");
+    if held != sourced {
+        return Err(Violation::Unbalanced { held, sourced });
+    }
+    Ok(())
 }
 
 #[cfg(test)]

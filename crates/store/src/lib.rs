@@ -4,7 +4,9 @@
 //! here. Callers own transactions; every query takes the caller's transaction.
 
 pub mod audit;
+pub mod cases;
 pub mod identity;
+pub mod ledger;
 pub mod programs;
 pub mod testing;
 
@@ -22,16 +24,30 @@ use sqlx::{Postgres, Row, Sqlite, Transaction};
 pub const DEFAULT_URL: &str = "sqlite:jumpup.db";
 
 /// The migrations, one list per dialect, in version order: `(version, description, sql)`.
-const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "identity",
-    include_str!("../migrations/sqlite/0001_identity.sql"),
-)];
-const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "identity",
-    include_str!("../migrations/postgres/0001_identity.sql"),
-)];
+const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "identity",
+        include_str!("../migrations/sqlite/0001_identity.sql"),
+    ),
+    (
+        2,
+        "cases",
+        include_str!("../migrations/sqlite/0002_cases.sql"),
+    ),
+];
+const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "identity",
+        include_str!("../migrations/postgres/0001_identity.sql"),
+    ),
+    (
+        2,
+        "cases",
+        include_str!("../migrations/postgres/0002_cases.sql"),
+    ),
+];
 
 /// A short fingerprint of the PostgreSQL schema (its migrations' text), naming the test
 /// template database so a schema change builds a new template.
@@ -326,6 +342,14 @@ impl Db {
         Ok(match self {
             Db::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
             Db::Pg(p) => Tx::Pg(p.begin_with("BEGIN ISOLATION LEVEL SERIALIZABLE").await?),
+        })
+    }
+
+    /// Begins a read-only transaction: a consistent snapshot, no write lock taken.
+    pub async fn begin_read(&self) -> Result<Tx> {
+        Ok(match self {
+            Db::Sqlite(p) => Tx::Sqlite(p.begin().await?),
+            Db::Pg(p) => Tx::Pg(p.begin_with("BEGIN READ ONLY").await?),
         })
     }
 

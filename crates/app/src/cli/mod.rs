@@ -1,6 +1,7 @@
 //! The `jumpup` command line: thin commands over the library. Exit codes: 0 ok, 1 failure,
 //! 2 bad input or usage, 3 refused by the rules (role, scope, state, budget).
 
+mod cases;
 mod records;
 
 use std::io::{Read, Write};
@@ -57,6 +58,18 @@ enum Command {
     /// The tamper-evident audit log.
     #[command(subcommand)]
     Audit(records::AuditCommand),
+    /// Support cases and their workflow.
+    #[command(subcommand)]
+    Case(cases::CaseCommand),
+    /// Loans.
+    #[command(subcommand)]
+    Loan(cases::LoanCommand),
+    /// The subsidy budget: top-ups and balances.
+    #[command(subcommand)]
+    Budget(cases::BudgetCommand),
+    /// The budget ledger's trial balance and invariants.
+    #[command(subcommand)]
+    Ledger(cases::LedgerCommand),
 }
 
 #[derive(Debug, Args)]
@@ -199,6 +212,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Bank(c) => records::bank(c, &cli.database),
         Command::Firm(c) => records::firm(c, &cli.database),
         Command::Audit(c) => records::audit(c, &cli.database),
+        Command::Case(c) => cases::case(c, &cli.database),
+        Command::Loan(c) => cases::loan(c, &cli.database),
+        Command::Budget(c) => cases::budget(c, &cli.database),
+        Command::Ledger(c) => cases::ledger(c, &cli.database),
     }
 }
 

@@ -143,7 +143,7 @@ pub fn block_on<T>(future: impl Future<Output = T>) -> T {
         .block_on(future)
 }
 
-async fn services(db: &DbArgs) -> anyhow::Result<Services> {
+pub(super) async fn services(db: &DbArgs) -> anyhow::Result<Services> {
     Services::open(db.url()).await.map_err(store_error)
 }
 
@@ -221,7 +221,7 @@ fn store_error(e: StoreError) -> anyhow::Error {
 }
 
 /// Maps a service result to the exit codes: 3 refused, 2 bad input, 1 failure.
-fn finish(
+pub(super) fn finish(
     result: Result<serde_json::Value, ServiceError>,
     json: bool,
     text: impl FnOnce(&serde_json::Value) -> String,

@@ -1,6 +1,8 @@
 //! Use cases: load, let the domain decide, persist, and write the audit entry, in one write
 //! transaction each (retried when it loses a race). The clock is injected, never global.
 
+pub mod budget;
+pub mod cases;
 pub mod identity;
 pub mod programs;
 

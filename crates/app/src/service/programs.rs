@@ -8,6 +8,7 @@ use jumpup_domain::workflow::Role;
 use jumpup_store::{audit, programs as store};
 use serde_json::json;
 
+use super::budget::fund_appropriation;
 use super::{Result, ServiceError, Services, actor, entry, require_role};
 use crate::programs::{built_in, catalog_from_rows, digest, version_content};
 
@@ -66,6 +67,9 @@ impl Services {
                         entry(at, None, "program.built_in", subject, "null".into(), after),
                     )
                     .await?;
+                    let date = version.in_force_from.to_string();
+                    let budget = version.params.limits.budget_subsidy_won;
+                    fund_appropriation(tx, program.id().as_str(), &date, budget, at).await?;
                 }
             }
             Ok(())
@@ -149,6 +153,11 @@ impl Services {
                 entry(at, Some(&user), "program.approve", subject, before, after),
             )
             .await?;
+            let version = crate::programs::version_from_content(&row.content)
+                .map_err(jumpup_store::StoreError::Corrupt)?;
+            let date = in_force_from.to_string();
+            let budget = version.params.limits.budget_subsidy_won;
+            fund_appropriation(tx, program_id, &date, budget, at).await?;
             Ok(row.digest)
         })
         .await

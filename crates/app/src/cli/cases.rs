@@ -1,0 +1,512 @@
+//! `jumpup case`, `jumpup loan`, `jumpup budget` and `jumpup ledger`: the case workflow and
+//! the budget from the command line. The role allowed for each command is in its help.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::Subcommand;
+use jumpup_domain::date::{Date, parse_date};
+use jumpup_domain::grade::KiboGrade;
+use jumpup_domain::loan::Loan;
+use jumpup_domain::money::Won;
+use jumpup_domain::pct::Pct;
+use jumpup_domain::workflow::{BankCode, Check, CheckItem, Command, LoanTerms, Selection, State};
+use serde_json::json;
+
+use super::BadInput;
+use super::records::{DbArgs, block_on, finish, services};
+use crate::service::cases::case_json;
+
+fn parse_won(s: &str) -> Result<Won, String> {
+    s.replace(',', "")
+        .parse::<i64>()
+        .ok()
+        .and_then(|n| Won::positive(n).ok())
+        .ok_or_else(|| "must be a positive whole number of won".into())
+}
+
+fn parse_pct(s: &str) -> Result<Pct, String> {
+    Pct::parse(s).map_err(|e| e.to_string())
+}
+
+fn parse_day(s: &str) -> Result<Date, String> {
+    parse_date(s).map_err(|e| e.to_string())
+}
+
+fn parse_grade(s: &str) -> Result<KiboGrade, String> {
+    KiboGrade::parse(s).map_err(|e| e.to_string())
+}
+
+fn parse_bank(s: &str) -> Result<BankCode, String> {
+    BankCode::parse(s).ok_or_else(|| "must be a 3-digit bank code".into())
+}
+
+fn parse_item(s: &str) -> Result<CheckItem, String> {
+    CheckItem::parse(s).ok_or_else(|| {
+        "must be one of incheon_site, not_closed, no_tax_arrears, not_delinquent, not_listed".into()
+    })
+}
+
+fn parse_state(s: &str) -> Result<State, String> {
+    State::parse(s).ok_or_else(|| "must be a case state such as approved".into())
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CaseCommand {
+    /// Open a draft case for the actor's firm (firm).
+    New {
+        #[arg(long)]
+        program: String,
+        /// The amount applied for, in won.
+        #[arg(long, value_parser = parse_won)]
+        amount: Won,
+        #[arg(long)]
+        actor: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Submit a draft (firm).
+    Submit {
+        id: i64,
+        #[arg(long)]
+        actor: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Take a submitted case into review (kibo).
+    KiboReview {
+        id: i64,
+        #[arg(long)]
+        actor: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Select a case: grade, coverage, base fee rate, approved amount, lending bank (kibo).
+    Select {
+        id: i64,
+        #[arg(long, value_parser = parse_grade)]
+        grade: KiboGrade,
+        #[arg(long, value_parser = parse_pct)]
+        coverage: Pct,
+        #[arg(long, value_parser = parse_pct)]
+        base_fee_rate: Pct,
+        #[arg(long, value_parser = parse_won)]
+        amount: Won,
+        #[arg(long, value_parser = parse_bank)]
+        bank: BankCode,
+        #[arg(long)]
+        actor: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Reject a case in review (kibo in KIBO's review, tp in eligibility review).
+    Reject {
+        id: i64,
+        #[arg(long)]
+        reason: String,
+        #[arg(long)]
+        actor: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Start the eligibility review of a selected case (tp).
+    EligibilityReview {
+        id: i64,
+        #[arg(long)]
+        actor: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Record one eligibility item with its evidence (tp).
+    Check {
+        id: i64,
+        #[arg(long, value_parser = parse_item)]
+        item: CheckItem,
+        /// The item is not met (default: met).
+        #[arg(long)]
+        not_met: bool,
+        #[arg(long)]
+        evidence: String,
+        #[arg(long)]
+        actor: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Approve: pins the version in force and reserves the budget, or waitlists (tp).
+    Approve {
+        id: i64,
+        #[arg(long)]
+        actor: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Issue the guarantee (kibo).
+    IssueGuarantee {
+        id: i64,
+        #[arg(long)]
+        number: String,
+        #[arg(long)]
+        actor: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Withdraw before the loan (firm).
+    Withdraw {
+        id: i64,
+        #[arg(long)]
+        actor: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Expire an approved case with no loan within the deadline (tp).
+    Expire {
+        id: i64,
+        #[arg(long)]
+        actor: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// One case (city, tp, kibo, auditor; a bank its own loans' cases; a firm its own).
+    Show {
+        id: i64,
+        #[arg(long)]
+        actor: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Cases in id order, 50 at a time (same visibility as show).
+    List {
+        #[arg(long, value_parser = parse_state)]
+        state: Option<State>,
+        /// Cases after this id (the cursor).
+        #[arg(long, default_value_t = 0)]
+        after: i64,
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+        #[arg(long)]
+        actor: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LoanCommand {
+    /// Record the loan of a case with an issued guarantee (the lending bank).
+    Execute {
+        #[arg(long = "case")]
+        case_id: i64,
+        #[arg(long)]
+        loan_no: String,
+        #[arg(long, value_parser = parse_won)]
+        principal: Won,
+        #[arg(long, value_parser = parse_pct)]
+        rate: Pct,
+        #[arg(long, value_parser = parse_day)]
+        executed_on: Date,
+        #[arg(long, value_parser = parse_day)]
+        maturity_on: Date,
+        #[arg(long)]
+        actor: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BudgetCommand {
+    /// Add to a programme's budget; clears overruns first, then promotes the waitlist (city).
+    TopUp {
+        program: String,
+        #[arg(value_parser = parse_won)]
+        amount: Won,
+        #[arg(long)]
+        actor: String,
+    },
+    /// Balances, overruns and the waitlist of every programme.
+    Show {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LedgerCommand {
+    /// The trial balance per programme; exits 1 if any invariant fails.
+    Check,
+}
+
+fn text(row: &serde_json::Value) -> String {
+    format!(
+        "case {}: {} ({} won requested, {} approved, bank {})",
+        row["case_id"],
+        row["state"].as_str().unwrap_or_default(),
+        row["requested_won"],
+        row["approved_won"],
+        row["bank"].as_str().unwrap_or("-")
+    )
+}
+
+pub fn case(command: CaseCommand, db: &DbArgs) -> anyhow::Result<ExitCode> {
+    block_on(async {
+        let s = services(db).await?;
+        let (result, json) = match command {
+            CaseCommand::New {
+                program,
+                amount,
+                actor,
+                json,
+            } => (
+                s.new_case(&actor, &program, amount)
+                    .await
+                    .map(|r| case_json(&r)),
+                json,
+            ),
+            CaseCommand::Show { id, actor, json } => (
+                s.read_cases(&actor, Some(id), None, 0, 1)
+                    .await
+                    .map(|r| case_json(&r[0])),
+                json,
+            ),
+            CaseCommand::List {
+                state,
+                after,
+                limit,
+                actor,
+                json,
+            } => {
+                let result = s
+                    .read_cases(&actor, None, state, after, limit)
+                    .await
+                    .map(|rows| json!(rows.iter().map(case_json).collect::<Vec<_>>()));
+                if !json {
+                    return match result {
+                        Ok(list) => {
+                            let mut out = std::io::stdout();
+                            for row in list.as_array().into_iter().flatten() {
+                                writeln!(out, "{}", text(row))?;
+                            }
+                            Ok(ExitCode::SUCCESS)
+                        }
+                        Err(e) => finish(Err(e), false, |_| String::new()),
+                    };
+                }
+                (result, json)
+            }
+            other => {
+                let (id, actor, json, command) = workflow_command(other)?;
+                (
+                    s.case_command(&actor, id, command)
+                        .await
+                        .map(|r| case_json(&r)),
+                    json,
+                )
+            }
+        };
+        finish(result, json, text)
+    })
+}
+
+fn workflow_command(command: CaseCommand) -> anyhow::Result<(i64, String, bool, Command)> {
+    Ok(match command {
+        CaseCommand::Submit { id, actor, json } => (id, actor, json, Command::Submit),
+        CaseCommand::KiboReview { id, actor, json } => (id, actor, json, Command::TakeIntoReview),
+        CaseCommand::Select {
+            id,
+            grade,
+            coverage,
+            base_fee_rate,
+            amount,
+            bank,
+            actor,
+            json,
+        } => (
+            id,
+            actor,
+            json,
+            Command::Select(Selection {
+                grade,
+                coverage,
+                base_fee_rate,
+                approved_amount: amount,
+                bank,
+            }),
+        ),
+        CaseCommand::Reject {
+            id,
+            reason,
+            actor,
+            json,
+        } => (id, actor, json, Command::Reject { reason }),
+        CaseCommand::EligibilityReview { id, actor, json } => {
+            (id, actor, json, Command::StartEligibilityReview)
+        }
+        CaseCommand::Check {
+            id,
+            item,
+            not_met,
+            evidence,
+            actor,
+            json,
+        } => (
+            id,
+            actor,
+            json,
+            Command::Check(Check {
+                item,
+                met: !not_met,
+                evidence,
+            }),
+        ),
+        CaseCommand::Approve { id, actor, json } => (id, actor, json, Command::Approve),
+        CaseCommand::IssueGuarantee {
+            id,
+            number,
+            actor,
+            json,
+        } => (
+            id,
+            actor,
+            json,
+            Command::IssueGuarantee {
+                guarantee_no: number,
+            },
+        ),
+        CaseCommand::Withdraw { id, actor, json } => (id, actor, json, Command::Withdraw),
+        CaseCommand::Expire { id, actor, json } => (id, actor, json, Command::Expire),
+        CaseCommand::New { .. } | CaseCommand::Show { .. } | CaseCommand::List { .. } => {
+            unreachable!("invariant: handled before")
+        }
+    })
+}
+
+pub fn loan(command: LoanCommand, db: &DbArgs) -> anyhow::Result<ExitCode> {
+    let LoanCommand::Execute {
+        case_id,
+        loan_no,
+        principal,
+        rate,
+        executed_on,
+        maturity_on,
+        actor,
+        json,
+    } = command;
+    let loan = Loan::new(principal, rate, executed_on, maturity_on)
+        .map_err(|e| BadInput(format!("--maturity-on: {e}")))?;
+    block_on(async {
+        let s = services(db).await?;
+        let result = s
+            .case_command(
+                &actor,
+                case_id,
+                Command::ExecuteLoan(LoanTerms { loan_no, loan }),
+            )
+            .await
+            .map(|r| case_json(&r));
+        finish(result, json, text)
+    })
+}
+
+pub fn budget(command: BudgetCommand, db: &DbArgs) -> anyhow::Result<ExitCode> {
+    block_on(async {
+        let s = services(db).await?;
+        match command {
+            BudgetCommand::TopUp {
+                program,
+                amount,
+                actor,
+            } => {
+                let result = s
+                    .top_up(&actor, &program, amount)
+                    .await
+                    .map(|()| json!({ "program": program, "amount_won": amount.get() }));
+                finish(result, false, |_| {
+                    format!("{program}: topped up by {} won", amount.grouped())
+                })
+            }
+            BudgetCommand::Show { json } => {
+                let budgets = s.budgets().await.map_err(|e| anyhow::anyhow!("{e}"))?;
+                let mut out = std::io::stdout();
+                let mut list = Vec::new();
+                for b in &budgets {
+                    let waitlist = s
+                        .read_waitlist(&b.program_id)
+                        .await
+                        .map_err(|e| anyhow::anyhow!("{e}"))?;
+                    let balances: serde_json::Map<String, serde_json::Value> = b
+                        .balances
+                        .iter()
+                        .map(|(a, w)| (a.as_str().to_owned(), json!(w.get())))
+                        .collect();
+                    if json {
+                        list.push(json!({ "program": b.program_id, "balances": balances, "waitlist": waitlist }));
+                    } else {
+                        writeln!(out, "{}", b.program_id)?;
+                        for (account, won) in &b.balances {
+                            let label = match account.as_str() {
+                                "funding" => "appropriation + top-ups",
+                                other => other,
+                            };
+                            writeln!(out, "  {label:<24} {:>20}", won.grouped())?;
+                        }
+                        writeln!(
+                            out,
+                            "  waitlist: {}",
+                            if waitlist.is_empty() {
+                                "none".to_owned()
+                            } else {
+                                waitlist
+                                    .iter()
+                                    .map(|c| format!("case {c}"))
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            }
+                        )?;
+                    }
+                }
+                if json {
+                    writeln!(out, "{}", serde_json::Value::from(list))?;
+                }
+                Ok(ExitCode::SUCCESS)
+            }
+        }
+    })
+}
+
+pub fn ledger(command: LedgerCommand, db: &DbArgs) -> anyhow::Result<ExitCode> {
+    let LedgerCommand::Check = command;
+    block_on(async {
+        let s = services(db).await?;
+        let budgets = s.budgets().await.map_err(|e| anyhow::anyhow!("{e}"))?;
+        let bad = s
+            .inconsistent_postings()
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let mut out = std::io::stdout();
+        let mut ok = bad.is_empty();
+        for b in &budgets {
+            writeln!(out, "{}", b.program_id)?;
+            for (account, won) in &b.balances {
+                writeln!(out, "  {:<20} {:>20}", account.as_str(), won.grouped())?;
+            }
+            match &b.check {
+                Ok(()) => writeln!(
+                    out,
+                    "  ok: available + reserved + paid + clawback_receivable = appropriation + top-ups + overrun"
+                )?,
+                Err(v) => {
+                    ok = false;
+                    writeln!(out, "  FAILED: {v}")?;
+                }
+            }
+        }
+        for id in &bad {
+            writeln!(out, "posting {id}: its accounts do not match its kind")?;
+        }
+        Ok(if ok {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(1)
+        })
+    })
+}

@@ -1,0 +1,107 @@
+//! The budget (RULES.md 6.4): the appropriation posted when a programme version is stored
+//! approved, City top-ups (which clear overruns first and then promote the waitlist), the
+//! balances, and the ledger check.
+
+use chrono::{DateTime, Utc};
+use jumpup_domain::ledger::{Account, Posting, PostingKind, Violation, check_balances};
+use jumpup_domain::money::Won;
+use jumpup_domain::workflow::Role;
+use jumpup_store::{StoreError, Tx, audit, ledger};
+use serde_json::json;
+
+use super::{Result, ServiceError, Services, actor, entry, require_role};
+
+/// Posts the appropriation a version calls for beyond what earlier versions appropriated.
+pub(crate) async fn fund_appropriation(
+    tx: &mut Tx,
+    program_id: &str,
+    in_force_from: &str,
+    budget: Won,
+    at: DateTime<Utc>,
+) -> Result<()> {
+    let so_far = ledger::kind_total(tx, program_id, PostingKind::Appropriation).await?;
+    if budget > so_far {
+        let amount = budget.checked_sub(so_far).expect("invariant: bounded");
+        let posting = Posting::new(
+            format!("appropriation:{program_id}@{in_force_from}"),
+            PostingKind::Appropriation,
+            amount,
+        )
+        .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        ledger::post(tx, program_id, &posting, None, at).await?;
+    }
+    Ok(())
+}
+
+/// One programme's balances, waitlist and check.
+#[derive(Debug, Clone)]
+pub struct ProgramBudget {
+    pub program_id: String,
+    pub balances: Vec<(Account, Won)>,
+    pub check: std::result::Result<(), Violation>,
+}
+
+impl Services {
+    /// A City top-up: into `available`, clearing overruns first, then promoting the waitlist.
+    pub async fn top_up(&self, actor_name: &str, program_id: &str, amount: Won) -> Result<()> {
+        if amount <= Won::ZERO {
+            return Err(ServiceError::bad_input(
+                "AMOUNT",
+                "must be a positive integer",
+            ));
+        }
+        let catalog = self.catalog().await?;
+        if catalog.get(program_id).is_none() {
+            return Err(ServiceError::refused(
+                "unknown_program",
+                format!("no approved programme {program_id}"),
+            ));
+        }
+        self.write(async |tx| {
+            let (user, _) = actor(tx, actor_name).await?;
+            require_role(&user, &[Role::City], "top up a budget")?;
+            let at = self.clock.now();
+            let n = ledger::program_posting_count(tx, program_id, PostingKind::TopUp).await? + 1;
+            let id = format!("top_up:{program_id}:{n}");
+            let posting = Posting::new(id.clone(), PostingKind::TopUp, amount).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            ledger::post(tx, program_id, &posting, None, at).await?;
+            let overrun = ledger::balance(tx, program_id, Account::Overrun).await?;
+            let clear = overrun.min(amount);
+            if clear > Won::ZERO {
+                let posting = Posting::new(format!("{id}:clear"), PostingKind::OverrunClear, clear).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                ledger::post(tx, program_id, &posting, None, at).await?;
+            }
+            let after = json!({ "posting_id": id, "amount_won": amount.get(), "overrun_cleared_won": clear.get() }).to_string();
+            audit::append(tx, entry(at, Some(&user), "budget.top_up", format!("program:{program_id}"), "null".into(), after)).await?;
+            self.promote_waitlist(tx, &catalog, program_id, Some(&user), at).await?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Every programme's balances with RULES.md 6.4's invariants checked.
+    pub async fn budgets(&self) -> Result<Vec<ProgramBudget>> {
+        Ok(ledger::balances(&self.db)
+            .await?
+            .into_iter()
+            .map(|(program_id, balances)| {
+                let check = check_balances(|a| {
+                    balances
+                        .iter()
+                        .find(|(b, _)| *b == a)
+                        .map_or(Won::ZERO, |(_, w)| *w)
+                });
+                ProgramBudget {
+                    program_id,
+                    balances,
+                    check,
+                }
+            })
+            .collect())
+    }
+
+    /// Postings whose accounts do not match their kind.
+    pub async fn inconsistent_postings(&self) -> Result<Vec<String>> {
+        Ok(ledger::inconsistent_postings(&self.db).await?)
+    }
+}

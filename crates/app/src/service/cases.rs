@@ -1,0 +1,529 @@
+//! The case workflow applied: each command loads the case, asks the domain's state machine,
+//! and persists its outcome with the budget postings and the audit entry, in one write
+//! transaction. Waitlisted cases are promoted, in order, in the same transaction as whatever
+//! frees budget (RULES.md 6.4).
+
+use chrono::{DateTime, FixedOffset, Utc};
+use jumpup_domain::date::Date;
+use jumpup_domain::grade::KiboGrade;
+use jumpup_domain::ledger::{Account, Posting, PostingKind};
+use jumpup_domain::money::Won;
+use jumpup_domain::pct::Pct;
+use jumpup_domain::program::{Catalog, Version};
+use jumpup_domain::workflow::{
+    self, Actor, Case, Check, CheckItem, Command, Context, Outcome, Role, Selection, State,
+};
+use jumpup_store::cases::{self as store, CaseRow, CheckRow, LoanRow};
+use jumpup_store::identity::User;
+use jumpup_store::{StoreError, Tx, audit, identity, ledger, programs};
+use serde_json::json;
+
+use super::{Result, ServiceError, Services, actor, entry, require_role};
+
+/// Today in Korea (UTC+9), from the injected clock.
+pub fn korea_date(at: DateTime<Utc>) -> Date {
+    at.with_timezone(&FixedOffset::east_opt(9 * 3600).expect("invariant: +09:00"))
+        .date_naive()
+}
+
+fn corrupt(what: String) -> ServiceError {
+    StoreError::Corrupt(what).into()
+}
+
+/// The workflow's view of a stored case.
+fn workflow_case(row: &CaseRow, checks: &[CheckRow]) -> Result<Case> {
+    let selection = match (
+        &row.grade,
+        &row.coverage_pct,
+        &row.base_fee_rate_pct,
+        row.approved_won,
+        &row.bank_code,
+    ) {
+        (Some(g), Some(c), Some(f), Some(a), Some(b)) => Some(Selection {
+            grade: KiboGrade::parse(g)
+                .map_err(|_| corrupt(format!("case {} grade", row.case_id)))?,
+            coverage: Pct::parse(c)
+                .map_err(|_| corrupt(format!("case {} coverage", row.case_id)))?,
+            base_fee_rate: Pct::parse(f)
+                .map_err(|_| corrupt(format!("case {} fee rate", row.case_id)))?,
+            approved_amount: Won::new(a),
+            bank: workflow::BankCode::parse(b)
+                .ok_or_else(|| corrupt(format!("case {} bank", row.case_id)))?,
+        }),
+        _ => None,
+    };
+    let checks = checks
+        .iter()
+        .map(|c| {
+            Ok(Check {
+                item: CheckItem::parse(&c.item)
+                    .ok_or_else(|| corrupt(format!("check item {:?}", c.item)))?,
+                met: c.met,
+                evidence: c.evidence.clone(),
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Case {
+        state: row.state,
+        firm: row.firm_id,
+        selection,
+        checks,
+        decided_on: row.decided_on,
+        guarantee_no: row.guarantee_no.clone(),
+    })
+}
+
+/// A case's state and figures for the audit log and output (ids and amounts only).
+pub fn case_json(row: &CaseRow) -> serde_json::Value {
+    json!({
+        "case_id": row.case_id,
+        "program": row.program_id,
+        "firm_id": row.firm_id.0,
+        "state": row.state.as_str(),
+        "requested_won": row.requested_won,
+        "grade": row.grade,
+        "coverage_pct": row.coverage_pct,
+        "base_fee_rate_pct": row.base_fee_rate_pct,
+        "approved_won": row.approved_won,
+        "bank": row.bank_code,
+        "program_version_id": row.program_version_id,
+        "decided_on": row.decided_on.map(|d| d.to_string()),
+        "waitlist_seq": row.waitlist_seq,
+        "guarantee_no": row.guarantee_no,
+    })
+}
+
+/// The version a case computes with: its pinned one, or the one in force on `day`.
+async fn version_for(
+    s: &Services,
+    catalog: &Catalog,
+    row: &CaseRow,
+    day: Date,
+) -> Result<(Option<i64>, Version)> {
+    if let Some(id) = row.program_version_id {
+        let stored = programs::by_id(&s.db, id)
+            .await?
+            .ok_or_else(|| corrupt(format!("programme version {id}")))?;
+        let version = crate::programs::version_from_content(&stored.content).map_err(corrupt)?;
+        return Ok((Some(id), version));
+    }
+    let version = catalog
+        .get(&row.program_id)
+        .and_then(|p| p.version_on(day))
+        .ok_or_else(|| {
+            ServiceError::refused(
+                "no_version_in_force",
+                format!(
+                    "{} has no approved version in force on {day}",
+                    row.program_id
+                ),
+            )
+        })?;
+    Ok((None, version.clone()))
+}
+
+/// The stored id of the version in force on `day` (pinned at a decision).
+async fn pin(tx: &mut Tx, program_id: &str, version: &Version) -> Result<i64> {
+    let stored = programs::by_key(tx, program_id, version.in_force_from)
+        .await?
+        .ok_or_else(|| {
+            corrupt(format!(
+                "{program_id} {} is in force but not stored",
+                version.in_force_from
+            ))
+        })?;
+    Ok(stored.program_version_id)
+}
+
+/// Posts a case's budget movement under the next number of its postings.
+async fn post_for_case(
+    tx: &mut Tx,
+    program_id: &str,
+    case_id: i64,
+    kind: PostingKind,
+    amount: Won,
+    at: DateTime<Utc>,
+) -> Result<()> {
+    if amount <= Won::ZERO {
+        return Ok(());
+    }
+    let n = ledger::case_posting_count(tx, case_id).await? + 1;
+    let posting = Posting::new(
+        format!("case:{case_id}:{n}:{}", kind.as_str()),
+        kind,
+        amount,
+    )
+    .map_err(|e| corrupt(e.to_string()))?;
+    ledger::post(tx, program_id, &posting, Some(case_id), at).await?;
+    Ok(())
+}
+
+/// Moves a case's reservation to `target`: releases the difference, or reserves it from the
+/// available budget and books whatever that cannot cover as an overrun (RULES.md 6.4).
+async fn set_reservation(
+    tx: &mut Tx,
+    row: &CaseRow,
+    target: Won,
+    at: DateTime<Utc>,
+) -> Result<Won> {
+    let current = ledger::case_reserved(tx, row.case_id).await?;
+    if target < current {
+        let release = current.checked_sub(target).expect("invariant: bounded");
+        post_for_case(
+            tx,
+            &row.program_id,
+            row.case_id,
+            PostingKind::Release,
+            release,
+            at,
+        )
+        .await?;
+        return Ok(release);
+    }
+    let increase = target.checked_sub(current).expect("invariant: bounded");
+    let available = ledger::balance(tx, &row.program_id, Account::Available).await?;
+    let from_available = increase.min(available);
+    post_for_case(
+        tx,
+        &row.program_id,
+        row.case_id,
+        PostingKind::Reserve,
+        from_available,
+        at,
+    )
+    .await?;
+    let overrun = increase
+        .checked_sub(from_available)
+        .expect("invariant: bounded");
+    post_for_case(
+        tx,
+        &row.program_id,
+        row.case_id,
+        PostingKind::OverrunReserve,
+        overrun,
+        at,
+    )
+    .await?;
+    Ok(Won::ZERO)
+}
+
+impl Services {
+    /// A firm user opens a draft case for its own firm.
+    pub async fn new_case(
+        &self,
+        actor_name: &str,
+        program_id: &str,
+        requested: Won,
+    ) -> Result<CaseRow> {
+        if requested <= Won::ZERO {
+            return Err(ServiceError::bad_input(
+                "--amount",
+                "must be a positive integer",
+            ));
+        }
+        let catalog = self.catalog().await?;
+        self.write(async |tx| {
+            let (user, who) = actor(tx, actor_name).await?;
+            require_role(&user, &[Role::Firm], "open a case")?;
+            let Actor::Firm(firm) = who else {
+                unreachable!("invariant: a firm user acts as its firm")
+            };
+            let today = korea_date(self.clock.now());
+            if catalog
+                .get(program_id)
+                .and_then(|p| p.version_on(today))
+                .is_none()
+            {
+                return Err(ServiceError::refused(
+                    "no_version_in_force",
+                    format!("{program_id} has no approved version in force today"),
+                ));
+            }
+            let at = self.clock.now();
+            let id = store::insert(tx, program_id, firm, requested.get(), at).await?;
+            let row = store::get(tx, id).await?.ok_or(StoreError::NotFound)?;
+            audit::append(
+                tx,
+                entry(
+                    at,
+                    Some(&user),
+                    "case.new",
+                    format!("case:{id}"),
+                    "null".into(),
+                    case_json(&row).to_string(),
+                ),
+            )
+            .await?;
+            Ok(row)
+        })
+        .await
+    }
+
+    /// Applies one workflow command to a case.
+    pub async fn case_command(
+        &self,
+        actor_name: &str,
+        case_id: i64,
+        command: Command,
+    ) -> Result<CaseRow> {
+        let catalog = self.catalog().await?;
+        self.write(async |tx| {
+            let (user, who) = actor(tx, actor_name).await?;
+            let mut row = store::get(tx, case_id).await?.ok_or_else(|| {
+                ServiceError::refused("unknown_case", format!("no case {case_id}"))
+            })?;
+            let before = case_json(&row);
+            let checks = store::checks(tx, case_id).await?;
+            let case = workflow_case(&row, &checks)?;
+            let at = self.clock.now();
+            let today = korea_date(at);
+            let (pinned, version) = version_for(self, &catalog, &row, today).await?;
+            let ctx = Context {
+                today,
+                limits: &version.params.limits,
+                rules: &version.params.rules,
+                firm_open_won: Won::new(
+                    store::firm_open_won(tx, &row.program_id, row.firm_id, case_id).await?,
+                ),
+                available_won: ledger::balance(tx, &row.program_id, Account::Available).await?,
+                waitlist_nonempty: !store::waitlist(tx, &row.program_id).await?.is_empty(),
+            };
+            let outcome = workflow::decide(&case, &who, &command, &ctx)?;
+            let mut bank_id = match &case.selection {
+                Some(s) => identity::bank_by_code(tx, s.bank).await?.map(|b| b.bank_id),
+                None => None,
+            };
+            let mut released = false;
+            match &outcome {
+                Outcome::Moved { state } => row.state = *state,
+                Outcome::Selected { selection } => {
+                    bank_id = Some(
+                        identity::bank_by_code(tx, selection.bank)
+                            .await?
+                            .ok_or_else(|| {
+                                ServiceError::refused(
+                                    "unknown_bank",
+                                    format!("no bank {}", selection.bank),
+                                )
+                            })?
+                            .bank_id,
+                    );
+                    row.state = State::Selected;
+                    row.grade = Some(selection.grade.as_str().to_owned());
+                    row.coverage_pct = Some(selection.coverage.to_string());
+                    row.base_fee_rate_pct = Some(selection.base_fee_rate.to_string());
+                    row.approved_won = Some(selection.approved_amount.get());
+                    row.bank_code = Some(selection.bank.as_str().to_owned());
+                }
+                Outcome::Checked { check } => {
+                    let check = CheckRow {
+                        item: check.item.as_str().to_owned(),
+                        met: check.met,
+                        evidence: check.evidence.clone(),
+                    };
+                    store::insert_check(tx, case_id, &check, user.user_id, at).await?;
+                }
+                Outcome::Approved {
+                    decided_on,
+                    reservation,
+                } => {
+                    row.state = State::Approved;
+                    row.decided_on = Some(*decided_on);
+                    row.program_version_id = Some(match pinned {
+                        Some(id) => id,
+                        None => pin(tx, &row.program_id, &version).await?,
+                    });
+                    set_reservation(tx, &row, *reservation, at).await?;
+                }
+                Outcome::Waitlisted { .. } => {
+                    row.state = State::Waitlisted;
+                    row.waitlist_seq = Some(store::next_waitlist_seq(tx).await?);
+                }
+                Outcome::GuaranteeIssued { guarantee_no } => {
+                    row.state = State::GuaranteeIssued;
+                    row.guarantee_no = Some(guarantee_no.clone());
+                }
+                Outcome::LoanExecuted { terms, reservation } => {
+                    row.state = State::LoanExecuted;
+                    let loan = LoanRow {
+                        case_id,
+                        bank_id: bank_id.ok_or_else(|| {
+                            corrupt(format!("case {case_id} has no lending bank"))
+                        })?,
+                        loan_no: terms.loan_no.trim().to_owned(),
+                        principal_won: terms.loan.principal().get(),
+                        annual_rate_pct: terms.loan.annual_rate().to_string(),
+                        executed_on: terms.loan.executed_on(),
+                        maturity_on: terms.loan.maturity_on(),
+                    };
+                    store::insert_loan(tx, &loan, at)
+                        .await
+                        .map_err(|e| match e {
+                            StoreError::Conflict { .. } => ServiceError::refused(
+                                "loan_no_exists",
+                                format!("the bank already has loan {}", loan.loan_no),
+                            ),
+                            other => other.into(),
+                        })?;
+                    released = set_reservation(tx, &row, *reservation, at).await? > Won::ZERO;
+                }
+                Outcome::Ended { state } => {
+                    row.state = *state;
+                    row.waitlist_seq = None;
+                    released = set_reservation(tx, &row, Won::ZERO, at).await? > Won::ZERO
+                        || case.state == State::Waitlisted;
+                }
+            }
+            store::update(tx, &row, bank_id, at)
+                .await
+                .map_err(|e| match e {
+                    StoreError::Conflict { .. } => ServiceError::refused(
+                        "guarantee_no_exists",
+                        "that guarantee number is already used",
+                    ),
+                    other => other.into(),
+                })?;
+            let action = format!("case.{}", command.name());
+            let mut record = entry(
+                at,
+                Some(&user),
+                &action,
+                format!("case:{case_id}"),
+                before.to_string(),
+                case_json(&row).to_string(),
+            );
+            if let Command::Reject { reason } = &command {
+                record.reason = reason.clone();
+            }
+            audit::append(tx, record).await?;
+            if released {
+                self.promote_waitlist(tx, &catalog, &row.program_id, Some(&user), at)
+                    .await?;
+            }
+            Ok(row)
+        })
+        .await
+    }
+
+    /// Promotes waitlisted cases strictly in order while the next one fits; a case that does
+    /// not fit blocks those behind it (RULES.md 6.4). Returns how many were promoted.
+    pub(crate) async fn promote_waitlist(
+        &self,
+        tx: &mut Tx,
+        catalog: &Catalog,
+        program_id: &str,
+        user: Option<&User>,
+        at: DateTime<Utc>,
+    ) -> Result<usize> {
+        let today = korea_date(at);
+        let Some(version) = catalog.get(program_id).and_then(|p| p.version_on(today)) else {
+            return Ok(0);
+        };
+        let mut promoted = 0;
+        for mut row in store::waitlist(tx, program_id).await? {
+            let case = workflow_case(&row, &store::checks(tx, row.case_id).await?)?;
+            let available = ledger::balance(tx, program_id, Account::Available).await?;
+            let Some(Outcome::Approved {
+                decided_on,
+                reservation,
+            }) = workflow::promote(&case, &version.params.rules, today, available)
+            else {
+                break;
+            };
+            let before = case_json(&row);
+            row.state = State::Approved;
+            row.decided_on = Some(decided_on);
+            row.waitlist_seq = None;
+            row.program_version_id = Some(pin(tx, program_id, version).await?);
+            set_reservation(tx, &row, reservation, at).await?;
+            let bank_id = match &case.selection {
+                Some(s) => identity::bank_by_code(tx, s.bank).await?.map(|b| b.bank_id),
+                None => None,
+            };
+            store::update(tx, &row, bank_id, at).await?;
+            audit::append(
+                tx,
+                entry(
+                    at,
+                    user,
+                    "case.promote",
+                    format!("case:{}", row.case_id),
+                    before.to_string(),
+                    case_json(&row).to_string(),
+                ),
+            )
+            .await?;
+            promoted += 1;
+        }
+        Ok(promoted)
+    }
+}
+
+impl Services {
+    /// The cases `actor_name` may see (RULES.md 8): everything for city, tp, kibo and
+    /// auditors; a bank its own loans' cases; a firm its own; admins none.
+    pub async fn read_cases(
+        &self,
+        actor_name: &str,
+        case_id: Option<i64>,
+        state: Option<State>,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<CaseRow>> {
+        let mut tx = self.db.begin_read().await?;
+        let (user, who) = actor(&mut tx, actor_name).await?;
+        drop(tx);
+        require_role(
+            &user,
+            &[
+                Role::City,
+                Role::Tp,
+                Role::Kibo,
+                Role::Auditor,
+                Role::Bank,
+                Role::Firm,
+            ],
+            "read cases",
+        )?;
+        let firm = match who {
+            Actor::Firm(f) => Some(f),
+            _ => None,
+        };
+        let rows = match case_id {
+            Some(id) => store::get_read(&self.db, id).await?.into_iter().collect(),
+            None => store::list(&self.db, firm, state, after, limit.clamp(1, 200)).await?,
+        };
+        let visible: Vec<CaseRow> = rows
+            .into_iter()
+            .filter(|r| match who {
+                Actor::Firm(f) => r.firm_id == f,
+                Actor::Bank(b) => r.bank_code.as_deref() == Some(b.as_str()),
+                _ => true,
+            })
+            .collect();
+        if case_id.is_some() && visible.is_empty() {
+            return Err(ServiceError::refused(
+                "unknown_case",
+                format!(
+                    "no case {} that this user may see",
+                    case_id.unwrap_or_default()
+                ),
+            ));
+        }
+        Ok(visible)
+    }
+}
+
+impl Services {
+    /// The ids of a programme's waitlisted cases, in order (no firm data).
+    pub async fn read_waitlist(&self, program_id: &str) -> Result<Vec<i64>> {
+        let mut tx = self.db.begin_read().await?;
+        let ids = store::waitlist(&mut tx, program_id)
+            .await?
+            .iter()
+            .map(|r| r.case_id)
+            .collect();
+        drop(tx);
+        Ok(ids)
+    }
+}

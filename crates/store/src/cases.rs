@@ -1,0 +1,281 @@
+//! Support cases, their eligibility checks and loans.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use jumpup_domain::workflow::{FirmId, State};
+use sqlx::Row;
+
+use crate::{Db, Result, StoreError, Tx, with_db, with_tx};
+
+/// A case as stored; the service turns it into the workflow's view.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseRow {
+    pub case_id: i64,
+    pub program_id: String,
+    pub firm_id: FirmId,
+    pub state: State,
+    pub requested_won: i64,
+    pub grade: Option<String>,
+    pub coverage_pct: Option<String>,
+    pub base_fee_rate_pct: Option<String>,
+    pub approved_won: Option<i64>,
+    /// The lending bank's code.
+    pub bank_code: Option<String>,
+    pub program_version_id: Option<i64>,
+    pub decided_on: Option<NaiveDate>,
+    pub waitlist_seq: Option<i64>,
+    pub guarantee_no: Option<String>,
+}
+
+const SELECT: &str = "select c.case_id, c.program_id, c.firm_id, c.state, c.requested_won, c.grade, c.coverage_pct,
+            c.base_fee_rate_pct, c.approved_won, b.code as bank_code, c.program_version_id, c.decided_on,
+            c.waitlist_seq, c.guarantee_no
+     from support_case c
+     left join bank b on b.bank_id = c.bank_id";
+
+fn case_row<R: Row>(r: &R) -> Result<CaseRow>
+where
+    for<'a> &'a str: sqlx::ColumnIndex<R>,
+    for<'a> i64: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    for<'a> Option<i64>: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    for<'a> String: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    for<'a> Option<String>: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    for<'a> Option<NaiveDate>: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+{
+    let state: String = r.try_get("state")?;
+    Ok(CaseRow {
+        case_id: r.try_get("case_id")?,
+        program_id: r.try_get("program_id")?,
+        firm_id: FirmId(r.try_get("firm_id")?),
+        state: State::parse(&state)
+            .ok_or_else(|| StoreError::Corrupt(format!("case state {state:?}")))?,
+        requested_won: r.try_get("requested_won")?,
+        grade: r.try_get("grade")?,
+        coverage_pct: r.try_get("coverage_pct")?,
+        base_fee_rate_pct: r.try_get("base_fee_rate_pct")?,
+        approved_won: r.try_get("approved_won")?,
+        bank_code: r.try_get("bank_code")?,
+        program_version_id: r.try_get("program_version_id")?,
+        decided_on: r.try_get("decided_on")?,
+        waitlist_seq: r.try_get("waitlist_seq")?,
+        guarantee_no: r.try_get("guarantee_no")?,
+    })
+}
+
+pub async fn insert(
+    tx: &mut Tx,
+    program_id: &str,
+    firm: FirmId,
+    requested_won: i64,
+    at: DateTime<Utc>,
+) -> Result<i64> {
+    let id: i64 = with_tx!(tx, c => {
+        sqlx::query_scalar(
+            "insert into support_case (program_id, firm_id, state, requested_won, created_at, updated_at)
+             values ($1, $2, 'draft', $3, $4, $4)
+             returning case_id",
+        )
+        .bind(program_id)
+        .bind(firm.0)
+        .bind(requested_won)
+        .bind(at)
+        .fetch_one(c)
+        .await?
+    });
+    Ok(id)
+}
+
+pub async fn get(tx: &mut Tx, case_id: i64) -> Result<Option<CaseRow>> {
+    let sql = sqlx::AssertSqlSafe(format!("{SELECT} where c.case_id = $1"));
+    with_tx!(tx, c => sqlx::query(sql).bind(case_id).fetch_optional(c).await?.map(|r| case_row(&r)).transpose())
+}
+
+pub async fn get_read(db: &Db, case_id: i64) -> Result<Option<CaseRow>> {
+    let sql = sqlx::AssertSqlSafe(format!("{SELECT} where c.case_id = $1"));
+    with_db!(db, p => sqlx::query(sql).bind(case_id).fetch_optional(p).await?.map(|r| case_row(&r)).transpose())
+}
+
+/// Cases in id order, optionally only one firm's or one state's, at most `limit` after `after`.
+pub async fn list(
+    db: &Db,
+    firm: Option<FirmId>,
+    state: Option<State>,
+    after: i64,
+    limit: i64,
+) -> Result<Vec<CaseRow>> {
+    let sql = sqlx::AssertSqlSafe(format!(
+        "{SELECT}
+     where c.case_id > $1
+       and ($2 is null or c.firm_id = $2)
+       and ($3 is null or c.state = $3)
+     order by c.case_id
+     limit $4"
+    ));
+    with_db!(db, p => {
+        sqlx::query(sql)
+            .bind(after)
+            .bind(firm.map(|f| f.0))
+            .bind(state.map(|s| s.as_str()))
+            .bind(limit)
+            .fetch_all(p)
+            .await?
+            .iter()
+            .map(case_row)
+            .collect()
+    })
+}
+
+/// Waitlisted cases of a programme in the order they were waitlisted.
+pub async fn waitlist(tx: &mut Tx, program_id: &str) -> Result<Vec<CaseRow>> {
+    let sql = sqlx::AssertSqlSafe(format!(
+        "{SELECT} where c.program_id = $1 and c.state = 'waitlisted' order by c.waitlist_seq"
+    ));
+    with_tx!(tx, c => sqlx::query(sql).bind(program_id).fetch_all(c).await?.iter().map(case_row).collect())
+}
+
+pub async fn next_waitlist_seq(tx: &mut Tx) -> Result<i64> {
+    let n: i64 = with_tx!(tx, c => {
+        sqlx::query_scalar("select cast(coalesce(max(waitlist_seq), 0) + 1 as bigint) from support_case").fetch_one(c).await?
+    });
+    Ok(n)
+}
+
+/// The approved amounts of a firm's open selected cases of a programme, except one case.
+pub async fn firm_open_won(
+    tx: &mut Tx,
+    program_id: &str,
+    firm: FirmId,
+    except_case: i64,
+) -> Result<i64> {
+    let n: i64 = with_tx!(tx, c => {
+        sqlx::query_scalar(
+            "select cast(coalesce(sum(approved_won), 0) as bigint)
+             from support_case
+             where program_id = $1
+               and firm_id = $2
+               and case_id <> $3
+               and state in ('selected', 'eligibility_review', 'approved', 'waitlisted', 'guarantee_issued', 'loan_executed')",
+        )
+        .bind(program_id)
+        .bind(firm.0)
+        .bind(except_case)
+        .fetch_one(c)
+        .await?
+    });
+    Ok(n)
+}
+
+/// Writes every mutable column of a case.
+pub async fn update(
+    tx: &mut Tx,
+    case: &CaseRow,
+    bank_id: Option<i64>,
+    at: DateTime<Utc>,
+) -> Result<()> {
+    with_tx!(tx, c => {
+        sqlx::query(
+            "update support_case
+             set state = $2, grade = $3, coverage_pct = $4, base_fee_rate_pct = $5, approved_won = $6,
+                 bank_id = $7, program_version_id = $8, decided_on = $9, waitlist_seq = $10, guarantee_no = $11,
+                 updated_at = $12
+             where case_id = $1",
+        )
+        .bind(case.case_id)
+        .bind(case.state.as_str())
+        .bind(&case.grade)
+        .bind(&case.coverage_pct)
+        .bind(&case.base_fee_rate_pct)
+        .bind(case.approved_won)
+        .bind(bank_id)
+        .bind(case.program_version_id)
+        .bind(case.decided_on)
+        .bind(case.waitlist_seq)
+        .bind(&case.guarantee_no)
+        .bind(at)
+        .execute(c)
+        .await?;
+    });
+    Ok(())
+}
+
+/// One eligibility answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckRow {
+    pub item: String,
+    pub met: bool,
+    pub evidence: String,
+}
+
+pub async fn insert_check(
+    tx: &mut Tx,
+    case_id: i64,
+    check: &CheckRow,
+    by: i64,
+    at: DateTime<Utc>,
+) -> Result<()> {
+    with_tx!(tx, c => {
+        sqlx::query(
+            "insert into case_check (case_id, item, met, evidence, checked_by, checked_at)
+             values ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(case_id)
+        .bind(&check.item)
+        .bind(check.met)
+        .bind(&check.evidence)
+        .bind(by)
+        .bind(at)
+        .execute(c)
+        .await?;
+    });
+    Ok(())
+}
+
+/// A case's answers in the order they were given.
+pub async fn checks(tx: &mut Tx, case_id: i64) -> Result<Vec<CheckRow>> {
+    let rows: Vec<(String, bool, String)> = with_tx!(tx, c => {
+        sqlx::query_as("select item, met, evidence from case_check where case_id = $1 order by case_check_id")
+            .bind(case_id)
+            .fetch_all(c)
+            .await?
+    });
+    Ok(rows
+        .into_iter()
+        .map(|(item, met, evidence)| CheckRow {
+            item,
+            met,
+            evidence,
+        })
+        .collect())
+}
+
+/// An executed loan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoanRow {
+    pub case_id: i64,
+    pub bank_id: i64,
+    pub loan_no: String,
+    pub principal_won: i64,
+    pub annual_rate_pct: String,
+    pub executed_on: NaiveDate,
+    pub maturity_on: NaiveDate,
+}
+
+pub async fn insert_loan(tx: &mut Tx, loan: &LoanRow, at: DateTime<Utc>) -> Result<i64> {
+    let id: i64 = with_tx!(tx, c => {
+        sqlx::query_scalar(
+            "insert into loan (case_id, bank_id, loan_no, principal_won, annual_rate_pct, executed_on, maturity_on, created_at)
+             values ($1, $2, $3, $4, $5, $6, $7, $8)
+             returning loan_id",
+        )
+        .bind(loan.case_id)
+        .bind(loan.bank_id)
+        .bind(&loan.loan_no)
+        .bind(loan.principal_won)
+        .bind(&loan.annual_rate_pct)
+        .bind(loan.executed_on)
+        .bind(loan.maturity_on)
+        .bind(at)
+        .fetch_one(c)
+        .await?
+    });
+    Ok(id)
+}

@@ -1,0 +1,173 @@
+//! Budget postings: inserted once under their id (the idempotency key), never updated, and
+//! summed into balances. The domain's `Ledger` re-checks them when loaded.
+
+use chrono::{DateTime, Utc};
+use jumpup_domain::ledger::{Account, Posting, PostingKind};
+use jumpup_domain::money::Won;
+
+use crate::{Db, Result, StoreError, Tx, with_db, with_tx};
+
+/// Inserts a posting; the same id again with the same content changes nothing (`false`), with
+/// other content it is a conflict.
+pub async fn post(
+    tx: &mut Tx,
+    program_id: &str,
+    posting: &Posting,
+    case_id: Option<i64>,
+    at: DateTime<Utc>,
+) -> Result<bool> {
+    let existing: Option<(String, String, i64)> = with_tx!(tx, c => {
+        sqlx::query_as("select program_id, kind, amount_won from budget_posting where posting_id = $1")
+            .bind(posting.id())
+            .fetch_optional(c)
+            .await?
+    });
+    if let Some((program, kind, amount)) = existing {
+        return if program == program_id
+            && kind == posting.kind().as_str()
+            && amount == posting.amount().get()
+        {
+            Ok(false)
+        } else {
+            Err(StoreError::Conflict {
+                constraint: format!("budget_posting {} exists with other content", posting.id()),
+            })
+        };
+    }
+    with_tx!(tx, c => {
+        sqlx::query(
+            "insert into budget_posting (posting_id, program_id, kind, from_account, to_account, amount_won, case_id, created_at)
+             values ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(posting.id())
+        .bind(program_id)
+        .bind(posting.kind().as_str())
+        .bind(posting.from().as_str())
+        .bind(posting.to().as_str())
+        .bind(posting.amount().get())
+        .bind(case_id)
+        .bind(at)
+        .execute(c)
+        .await?;
+    });
+    Ok(true)
+}
+
+const FLOWS: &str = "select from_account, to_account, cast(sum(amount_won) as bigint)
+     from budget_posting
+     where program_id = $1
+     group by from_account, to_account";
+
+/// A programme's balance of one account, from its postings (sources as what they supplied).
+pub async fn balance(tx: &mut Tx, program_id: &str, account: Account) -> Result<Won> {
+    let flows: Vec<(String, String, i64)> =
+        with_tx!(tx, c => sqlx::query_as(FLOWS).bind(program_id).fetch_all(c).await?);
+    Ok(balance_of(&flows, account))
+}
+
+fn balance_of(flows: &[(String, String, i64)], account: Account) -> Won {
+    let name = account.as_str();
+    let mut total: i64 = 0;
+    for (from, to, amount) in flows {
+        if to == name {
+            total += amount;
+        }
+        if from == name {
+            total -= amount;
+        }
+    }
+    // Sources are reported as what they supplied.
+    Won::new(if matches!(account, Account::Funding | Account::Overrun) {
+        -total
+    } else {
+        total
+    })
+}
+
+/// What one case holds reserved: reservations in, releases and payments out.
+pub async fn case_reserved(tx: &mut Tx, case_id: i64) -> Result<Won> {
+    let n: i64 = with_tx!(tx, c => {
+        sqlx::query_scalar(
+            "select cast(coalesce(sum(case when to_account = 'reserved' then amount_won
+                                            when from_account = 'reserved' then -amount_won
+                                            else 0 end), 0) as bigint)
+             from budget_posting
+             where case_id = $1",
+        )
+        .bind(case_id)
+        .fetch_one(c)
+        .await?
+    });
+    Ok(Won::new(n))
+}
+
+/// How many postings a case has (to number new ones).
+pub async fn case_posting_count(tx: &mut Tx, case_id: i64) -> Result<i64> {
+    let n: i64 = with_tx!(tx, c => {
+        sqlx::query_scalar("select count(*) from budget_posting where case_id = $1").bind(case_id).fetch_one(c).await?
+    });
+    Ok(n)
+}
+
+/// The total of a programme's postings of one kind.
+pub async fn kind_total(tx: &mut Tx, program_id: &str, kind: PostingKind) -> Result<Won> {
+    let n: i64 = with_tx!(tx, c => {
+        sqlx::query_scalar("select cast(coalesce(sum(amount_won), 0) as bigint) from budget_posting where program_id = $1 and kind = $2")
+            .bind(program_id)
+            .bind(kind.as_str())
+            .fetch_one(c)
+            .await?
+    });
+    Ok(Won::new(n))
+}
+
+pub async fn program_posting_count(
+    tx: &mut Tx,
+    program_id: &str,
+    kind: PostingKind,
+) -> Result<i64> {
+    let n: i64 = with_tx!(tx, c => {
+        sqlx::query_scalar("select count(*) from budget_posting where program_id = $1 and kind = $2")
+            .bind(program_id)
+            .bind(kind.as_str())
+            .fetch_one(c)
+            .await?
+    });
+    Ok(n)
+}
+
+/// Every programme's balances, for `budget show` and `ledger check`.
+pub async fn balances(db: &Db) -> Result<Vec<(String, Vec<(Account, Won)>)>> {
+    let programs: Vec<String> = with_db!(db, p => {
+        sqlx::query_scalar("select distinct program_id from budget_posting order by program_id").fetch_all(p).await?
+    });
+    let mut out = Vec::new();
+    for program in programs {
+        let flows: Vec<(String, String, i64)> =
+            with_db!(db, p => sqlx::query_as(FLOWS).bind(&program).fetch_all(p).await?);
+        out.push((
+            program,
+            Account::ALL
+                .into_iter()
+                .map(|a| (a, balance_of(&flows, a)))
+                .collect(),
+        ));
+    }
+    Ok(out)
+}
+
+/// Postings whose stored accounts do not match their kind (never, unless rows were edited).
+pub async fn inconsistent_postings(db: &Db) -> Result<Vec<String>> {
+    let rows: Vec<(String, String, String, String, i64)> = with_db!(db, p => {
+        sqlx::query_as("select posting_id, kind, from_account, to_account, amount_won from budget_posting").fetch_all(p).await?
+    });
+    Ok(rows
+        .into_iter()
+        .filter(|(_, kind, from, to, amount)| {
+            PostingKind::parse(kind)
+                .is_none_or(|k| k.accounts().0.as_str() != from || k.accounts().1.as_str() != to)
+                || *amount <= 0
+        })
+        .map(|(id, ..)| id)
+        .collect())
+}
