@@ -24,7 +24,20 @@ pub struct ImportedVersion {
 impl Services {
     /// Opens the database for use and stores the built-in programmes the first time.
     pub async fn open(url: &str) -> std::result::Result<Services, jumpup_store::StoreError> {
-        let services = Services::new(jumpup_store::Db::open(url).await?);
+        Services::start(
+            jumpup_store::Db::open(url).await?,
+            std::sync::Arc::new(super::SystemClock),
+        )
+        .await
+    }
+
+    /// Services over an open database with a clock; stores the built-in programmes the first
+    /// time.
+    pub async fn start(
+        db: jumpup_store::Db,
+        clock: std::sync::Arc<dyn super::Clock>,
+    ) -> std::result::Result<Services, jumpup_store::StoreError> {
+        let services = Services { db, clock };
         match services.store_built_in_programs().await {
             Ok(()) => Ok(services),
             Err(ServiceError::Store(e)) => Err(e),

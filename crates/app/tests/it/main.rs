@@ -2,6 +2,7 @@
 //! RULES.md, QUOTE.md's errors, programme files, the command line and the benchmark.
 
 mod bench;
+mod cases;
 mod cli;
 mod corners;
 mod errors;

@@ -1,0 +1,344 @@
+//! The case workflow through the services, on both databases, with a clock the test moves:
+//! reservations, pinning, the waitlist in order, overruns and top-ups, expiry.
+
+use std::sync::{Arc, Mutex};
+
+use chrono::{DateTime, TimeZone, Utc};
+use jumpup::service::identity::NewScope;
+use jumpup::service::{Clock, ServiceError, Services};
+use jumpup_domain::date::{Date, parse_date};
+use jumpup_domain::grade::KiboGrade;
+use jumpup_domain::ledger::Account;
+use jumpup_domain::loan::Loan;
+use jumpup_domain::money::Won;
+use jumpup_domain::pct::Pct;
+use jumpup_domain::regno::BusinessNumber;
+use jumpup_domain::workflow::{
+    BankCode, Check, CheckItem, Command, LoanTerms, Role, Selection, State,
+};
+use jumpup_store::identity::NewFirm;
+use jumpup_store::{Db, both};
+
+/// A clock the test sets; it reads 01:00 Korea time (16:00 UTC the day before).
+#[derive(Debug)]
+pub struct TestClock(Mutex<DateTime<Utc>>);
+
+impl TestClock {
+    pub fn on(day: &str) -> Arc<TestClock> {
+        let clock = Arc::new(TestClock(Mutex::new(Utc::now())));
+        clock.set(day);
+        clock
+    }
+
+    pub fn set(&self, day: &str) {
+        let d = parse_date(day).expect("date") - chrono::Days::new(1);
+        let at = Utc.from_utc_datetime(&d.and_hms_opt(16, 0, 0).expect("time"));
+        *self.0.lock().expect("clock") = at;
+    }
+}
+
+impl Clock for TestClock {
+    fn now(&self) -> DateTime<Utc> {
+        *self.0.lock().expect("clock")
+    }
+}
+
+pub fn d(s: &str) -> Date {
+    parse_date(s).expect("date")
+}
+
+pub fn pct(s: &str) -> Pct {
+    Pct::parse(s).expect("pct")
+}
+
+/// A small fictional programme whose budget the tests can exhaust.
+pub fn test_programme(budget_won: i64, per_firm_won: i64) -> String {
+    format!(
+        r#"
+id = "test-city"
+name_ko = "시험 도시"
+name_en = "Test City"
+[[versions]]
+in_force_from = 2025-01-01
+budget.subsidy_won = {budget_won}
+budget.guarantee_supply_won = 0
+limit.per_firm_won = {per_firm_won}
+limit.per_firm_won_grade_a_or_above = {per_firm_won}
+case.loan_deadline_days = 90
+guarantee.coverage_pct_min = "90"
+guarantee.coverage_pct_max = "100"
+guarantee.fee_discount_pct = "0.3"
+guarantee.fee_discount_years = 3
+guarantee.fee_floor_pct = "0.5"
+guarantee.fee_day_count = "actual_365"
+subsidy.rate_pct = "2.0"
+subsidy.term_months = 12
+subsidy.min_borrower_rate_pct = "0"
+subsidy.base = "loan"
+subsidy.cap_won = 1_000_000_000
+subsidy.cap_won_grade_a_or_above = 3_000_000_000
+subsidy.claim_period = "month"
+subsidy.day_count = "actual_actual"
+subsidy.payment_unit_won = 1
+"#
+    )
+}
+
+/// The test programme's rules.
+pub fn rules() -> jumpup_domain::rules::Rules {
+    let program = jumpup::programs::parse_program("test-city.toml", &test_programme(1, 1))
+        .expect("programme");
+    program.versions()[0].params.rules.clone()
+}
+
+/// What an approval of `amount` on `day` reserves under the test programme.
+pub fn reservation(amount: i64, day: &str) -> Won {
+    jumpup_domain::workflow::reservation_at_approval(
+        &rules(),
+        KiboGrade::Bbb,
+        Won::new(amount),
+        d(day),
+    )
+}
+
+/// Users of every role, a bank, a firm, and the test programme approved.
+pub async fn setup(db: Db, clock: Arc<TestClock>, programme: &str) -> Services {
+    let s = Services::start(db, clock).await.expect("start");
+    s.add_user(None, "root", Role::Admin, NewScope::None, None)
+        .await
+        .expect("admin");
+    s.add_bank("root", BankCode::parse("004").expect("code"), "KB")
+        .await
+        .expect("bank");
+    let firm = NewFirm {
+        business_no: BusinessNumber::parse("124-81-00998").expect("bno"),
+        corporate_no: None,
+        name: "주식회사 시험".into(),
+        address: "인천 연수구".into(),
+        district: "연수구".into(),
+        industry_code: "C26".into(),
+    };
+    s.add_firm("root", &firm).await.expect("firm");
+    for (name, role) in [
+        ("mayor", Role::City),
+        ("officer", Role::Tp),
+        ("reviewer", Role::Kibo),
+    ] {
+        s.add_user(Some("root"), name, role, NewScope::None, None)
+            .await
+            .expect("user");
+    }
+    s.add_user(
+        Some("root"),
+        "clerk",
+        Role::Bank,
+        NewScope::Bank(BankCode::parse("004").expect("code")),
+        None,
+    )
+    .await
+    .expect("clerk");
+    s.add_user(
+        Some("root"),
+        "owner",
+        Role::Firm,
+        NewScope::Firm(firm.business_no),
+        None,
+    )
+    .await
+    .expect("owner");
+    let program = jumpup::programs::parse_program("test-city.toml", programme).expect("programme");
+    s.import_program("root", &program).await.expect("import");
+    s.approve_program("mayor", "test-city", d("2025-01-01"))
+        .await
+        .expect("approve");
+    s
+}
+
+/// A case of `amount` taken to eligibility review with every item met.
+pub async fn reviewed_case(s: &Services, amount: i64) -> i64 {
+    let id = s
+        .new_case("owner", "test-city", Won::new(amount))
+        .await
+        .expect("new")
+        .case_id;
+    s.case_command("owner", id, Command::Submit)
+        .await
+        .expect("submit");
+    s.case_command("reviewer", id, Command::TakeIntoReview)
+        .await
+        .expect("review");
+    let selection = Selection {
+        grade: KiboGrade::Bbb,
+        coverage: pct("95"),
+        base_fee_rate: pct("1.2"),
+        approved_amount: Won::new(amount),
+        bank: BankCode::parse("004").expect("code"),
+    };
+    s.case_command("reviewer", id, Command::Select(selection))
+        .await
+        .expect("select");
+    s.case_command("officer", id, Command::StartEligibilityReview)
+        .await
+        .expect("eligibility");
+    for item in CheckItem::ALL {
+        let check = Check {
+            item,
+            met: true,
+            evidence: format!("document {}", item.as_str()),
+        };
+        s.case_command("officer", id, Command::Check(check))
+            .await
+            .expect("check");
+    }
+    id
+}
+
+async fn state(s: &Services, id: i64) -> State {
+    s.read_cases("mayor", Some(id), None, 0, 1)
+        .await
+        .expect("read")[0]
+        .state
+}
+
+async fn balance(s: &Services, account: Account) -> Won {
+    let budgets = s.budgets().await.expect("budgets");
+    let b = budgets
+        .iter()
+        .find(|b| b.program_id == "test-city")
+        .expect("test-city budget");
+    assert_eq!(b.check, Ok(()), "the ledger's invariants hold");
+    b.balances
+        .iter()
+        .find(|(a, _)| *a == account)
+        .expect("account")
+        .1
+}
+
+fn execute(loan_no: &str, principal: i64, on: &str) -> Command {
+    Command::ExecuteLoan(LoanTerms {
+        loan_no: loan_no.into(),
+        loan: Loan::new(Won::new(principal), pct("4.5"), d(on), d("2029-01-01")).expect("loan"),
+    })
+}
+
+#[track_caller]
+fn refused_with(result: Result<jumpup_store::cases::CaseRow, ServiceError>, code: &str) {
+    match result {
+        Err(ServiceError::Refused { code: c, .. }) => assert_eq!(c, code),
+        other => panic!("expected a refusal {code}, got {other:?}"),
+    }
+}
+
+both! {
+    async fn the_whole_workflow_reserves_at_approval_and_recomputes_at_loan_execution(db) {
+        let clock = TestClock::on("2025-09-01");
+        let s = setup(db, clock.clone(), &test_programme(2_000_000_000, 1_000_000_000)).await;
+        let id = reviewed_case(&s, 500_000_000).await;
+        s.case_command("officer", id, Command::Approve).await.expect("approve");
+        // 500,000,000 for 12 months from 2025-09-01 at 2%: 9,999,996 (as quote example 01).
+        assert_eq!(balance(&s, Account::Reserved).await, Won::new(9_999_996));
+        refused_with(s.case_command("clerk", id, execute("L-1", 500_000_000, "2025-09-10")).await, "wrong_state");
+        s.case_command("reviewer", id, Command::IssueGuarantee { guarantee_no: "G-1".into() }).await.expect("guarantee");
+        refused_with(s.case_command("clerk", id, execute("L-1", 500_000_001, "2025-09-10")).await, "above_approved_amount");
+        refused_with(s.case_command("owner", id, execute("L-1", 400_000_000, "2025-09-10")).await, "role_not_allowed");
+        clock.set("2025-09-10");
+        let row = s.case_command("clerk", id, execute("L-1", 400_000_000, "2025-09-10")).await.expect("execute");
+        assert_eq!(row.state, State::LoanExecuted);
+        // Recomputed for the real loan: 400,000,000 from 2025-09-10 for 12 months, monthly.
+        let loan = Loan::new(Won::new(400_000_000), pct("4.5"), d("2025-09-10"), d("2029-01-01")).expect("loan");
+        let expected: Won = jumpup_domain::subsidy::reservation(&rules().subsidy, Some(KiboGrade::Bbb), &loan)
+            .iter()
+            .map(|p| p.amount)
+            .sum();
+        assert_eq!(balance(&s, Account::Reserved).await, expected);
+        assert_eq!(balance(&s, Account::Available).await, Won::new(2_000_000_000).checked_sub(expected).expect("won"));
+        refused_with(s.case_command("owner", id, Command::Withdraw).await, "wrong_state");
+    }
+
+    async fn approvals_beyond_the_budget_wait_and_are_promoted_in_order_when_budget_frees(db) {
+        let _clock = TestClock::on("2025-09-01");
+        let big = reservation(500_000_000, "2025-09-01");
+        let small_reservation = reservation(50_000_000, "2025-09-01");
+        assert_eq!(big, Won::new(9_999_996));
+        // Room for two big reservations and a little more than a small one.
+        let budget = 2 * big.get() + small_reservation.get() + 9;
+        let s = setup(db, _clock.clone(), &test_programme(budget, 10_000_000_000)).await;
+        let a = reviewed_case(&s, 500_000_000).await;
+        let b = reviewed_case(&s, 500_000_000).await;
+        let c = reviewed_case(&s, 500_000_000).await;
+        let small = reviewed_case(&s, 50_000_000).await;
+        for id in [a, b, c, small] {
+            s.case_command("officer", id, Command::Approve).await.expect("approve or waitlist");
+        }
+        assert_eq!(state(&s, a).await, State::Approved);
+        assert_eq!(state(&s, b).await, State::Approved);
+        assert_eq!(state(&s, c).await, State::Waitlisted);
+        // The small one would fit, but it queues behind the waitlisted case (strict order).
+        assert_eq!(state(&s, small).await, State::Waitlisted);
+        // A top-up that does not fit the head of the queue promotes nobody behind it either.
+        s.top_up("mayor", "test-city", Won::new(5_000_000)).await.expect("top up");
+        assert_eq!(state(&s, c).await, State::Waitlisted);
+        assert_eq!(state(&s, small).await, State::Waitlisted);
+        // Withdrawing an approved case frees its reservation and promotes, in the same
+        // transaction and in order, both waiting cases.
+        s.case_command("owner", a, Command::Withdraw).await.expect("withdraw");
+        assert_eq!(state(&s, a).await, State::Withdrawn);
+        assert_eq!(state(&s, c).await, State::Approved);
+        assert_eq!(state(&s, small).await, State::Approved);
+        let reserved = 2 * big.get() + small_reservation.get();
+        assert_eq!(balance(&s, Account::Reserved).await, Won::new(reserved));
+        assert_eq!(balance(&s, Account::Available).await, Won::new(budget + 5_000_000 - reserved));
+    }
+
+    async fn a_loan_costing_more_than_available_books_an_overrun_that_a_top_up_clears(db) {
+        // Approved 2027-02-01: the term has no 29 February. Executed 2027-03-05: its term holds
+        // 29 February 2028, so the real reservation is higher than the approval's.
+        let clock = TestClock::on("2027-02-01");
+        let at_approval = reservation(500_000_000, "2027-02-01");
+        let s = setup(db, clock.clone(), &test_programme(at_approval.get(), 10_000_000_000)).await;
+        let id = reviewed_case(&s, 500_000_000).await;
+        s.case_command("officer", id, Command::Approve).await.expect("approve");
+        assert_eq!(state(&s, id).await, State::Approved);
+        assert_eq!(balance(&s, Account::Available).await, Won::ZERO);
+        s.case_command("reviewer", id, Command::IssueGuarantee { guarantee_no: "G-9".into() }).await.expect("guarantee");
+        clock.set("2027-03-05");
+        s.case_command("clerk", id, execute("L-9", 500_000_000, "2027-03-05")).await.expect("recorded despite the shortfall");
+        let overrun = balance(&s, Account::Overrun).await;
+        assert!(overrun > Won::ZERO, "the increase is booked as an overrun");
+        assert_eq!(balance(&s, Account::Reserved).await, at_approval.checked_add(overrun).expect("won"));
+        s.top_up("mayor", "test-city", Won::new(1_000_000)).await.expect("top up");
+        assert_eq!(balance(&s, Account::Overrun).await, Won::ZERO, "a top-up clears overruns first");
+        assert_eq!(balance(&s, Account::Available).await, Won::new(1_000_000).checked_sub(overrun).expect("won"));
+    }
+
+    async fn an_approved_case_expires_after_the_loan_deadline_and_releases_its_reservation(db) {
+        let clock = TestClock::on("2025-09-01");
+        let s = setup(db, clock.clone(), &test_programme(2_000_000_000, 1_000_000_000)).await;
+        let id = reviewed_case(&s, 500_000_000).await;
+        s.case_command("officer", id, Command::Approve).await.expect("approve");
+        clock.set("2025-11-30");
+        refused_with(s.case_command("officer", id, Command::Expire).await, "deadline_not_passed");
+        clock.set("2025-12-01");
+        s.case_command("officer", id, Command::Expire).await.expect("expire");
+        assert_eq!(state(&s, id).await, State::Expired);
+        assert_eq!(balance(&s, Account::Reserved).await, Won::ZERO);
+        assert_eq!(balance(&s, Account::Available).await, Won::new(2_000_000_000));
+    }
+
+    async fn the_per_firm_limit_counts_the_firms_open_selected_cases(db) {
+        let _clock = TestClock::on("2025-09-01");
+        let s = setup(db, _clock.clone(), &test_programme(2_000_000_000, 1_000_000_000)).await;
+        reviewed_case(&s, 700_000_000).await;
+        let id = s.new_case("owner", "test-city", Won::new(400_000_000)).await.expect("new").case_id;
+        s.case_command("owner", id, Command::Submit).await.expect("submit");
+        s.case_command("reviewer", id, Command::TakeIntoReview).await.expect("review");
+        let selection = Selection {
+            grade: KiboGrade::Bbb,
+            coverage: pct("95"),
+            base_fee_rate: pct("1.2"),
+            approved_amount: Won::new(400_000_000),
+            bank: BankCode::parse("004").expect("code"),
+        };
+        refused_with(s.case_command("reviewer", id, Command::Select(selection)).await, "limit_exceeded");
+    }
+}
