@@ -20,6 +20,9 @@ use sqlx::sqlite::{
 };
 use sqlx::{Postgres, Row, Sqlite, Transaction};
 
+/// The PostgreSQL advisory lock that write transactions take in turn.
+const WRITE_LOCK: i64 = 0x6a75_6d70; // "jump"
+
 /// The default database: a file in the working directory.
 pub const DEFAULT_URL: &str = "sqlite:jumpup.db";
 
@@ -335,13 +338,25 @@ impl Db {
         Ok(())
     }
 
-    /// Begins a write transaction: `BEGIN IMMEDIATE` on SQLite (the writer waits for the lock
-    /// instead of failing on a stale snapshot), `SERIALIZABLE` on PostgreSQL (callers retry on
-    /// a serialization failure, see [`is_retryable`]).
+    /// Begins a write transaction. Writers take turns, so every read-then-write (the budget,
+    /// the waitlist, the audit head) sees the committed state of the writer before:
+    /// - SQLite: `BEGIN IMMEDIATE` takes the write lock at once (a deferred transaction would
+    ///   fail on a stale snapshot instead of waiting).
+    /// - PostgreSQL: a transaction-scoped advisory lock, taken first, under READ COMMITTED so
+    ///   each statement after it reads what the previous writer committed (a SERIALIZABLE
+    ///   snapshot would predate the wait and fail). Callers still retry on the errors
+    ///   [`is_retryable`] names.
     pub async fn begin_write(&self) -> Result<Tx> {
         Ok(match self {
             Db::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
-            Db::Pg(p) => Tx::Pg(p.begin_with("BEGIN ISOLATION LEVEL SERIALIZABLE").await?),
+            Db::Pg(p) => {
+                let mut tx = p.begin().await?;
+                sqlx::query("select pg_advisory_xact_lock($1)")
+                    .bind(WRITE_LOCK)
+                    .execute(&mut *tx)
+                    .await?;
+                Tx::Pg(tx)
+            }
         })
     }
 

@@ -9,6 +9,7 @@ use jumpup_domain::workflow::Role;
 use jumpup_store::{StoreError, Tx, audit, ledger};
 use serde_json::json;
 
+use super::in_write_tx;
 use super::{Result, ServiceError, Services, actor, entry, require_role};
 
 /// Posts the appropriation a version calls for beyond what earlier versions appropriated.
@@ -57,26 +58,39 @@ impl Services {
                 format!("no approved programme {program_id}"),
             ));
         }
-        self.write(async |tx| {
+        in_write_tx!(self, |tx| {
             let (user, _) = actor(tx, actor_name).await?;
             require_role(&user, &[Role::City], "top up a budget")?;
             let at = self.clock.now();
             let n = ledger::program_posting_count(tx, program_id, PostingKind::TopUp).await? + 1;
             let id = format!("top_up:{program_id}:{n}");
-            let posting = Posting::new(id.clone(), PostingKind::TopUp, amount).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            let posting = Posting::new(id.clone(), PostingKind::TopUp, amount)
+                .map_err(|e| StoreError::Corrupt(e.to_string()))?;
             ledger::post(tx, program_id, &posting, None, at).await?;
             let overrun = ledger::balance(tx, program_id, Account::Overrun).await?;
             let clear = overrun.min(amount);
             if clear > Won::ZERO {
-                let posting = Posting::new(format!("{id}:clear"), PostingKind::OverrunClear, clear).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                let posting = Posting::new(format!("{id}:clear"), PostingKind::OverrunClear, clear)
+                    .map_err(|e| StoreError::Corrupt(e.to_string()))?;
                 ledger::post(tx, program_id, &posting, None, at).await?;
             }
             let after = json!({ "posting_id": id, "amount_won": amount.get(), "overrun_cleared_won": clear.get() }).to_string();
-            audit::append(tx, entry(at, Some(&user), "budget.top_up", format!("program:{program_id}"), "null".into(), after)).await?;
-            self.promote_waitlist(tx, &catalog, program_id, Some(&user), at).await?;
+            audit::append(
+                tx,
+                entry(
+                    at,
+                    Some(&user),
+                    "budget.top_up",
+                    format!("program:{program_id}"),
+                    "null".into(),
+                    after,
+                ),
+            )
+            .await?;
+            self.promote_waitlist(tx, &catalog, program_id, Some(&user), at)
+                .await?;
             Ok(())
         })
-        .await
     }
 
     /// Every programme's balances with RULES.md 6.4's invariants checked.

@@ -18,6 +18,7 @@ use jumpup_store::identity::User;
 use jumpup_store::{StoreError, Tx, audit, identity, ledger, programs};
 use serde_json::json;
 
+use super::in_write_tx;
 use super::{Result, ServiceError, Services, actor, entry, require_role};
 
 /// Today in Korea (UTC+9), from the injected clock.
@@ -222,7 +223,7 @@ impl Services {
             ));
         }
         let catalog = self.catalog().await?;
-        self.write(async |tx| {
+        in_write_tx!(self, |tx| {
             let (user, who) = actor(tx, actor_name).await?;
             require_role(&user, &[Role::Firm], "open a case")?;
             let Actor::Firm(firm) = who else {
@@ -256,7 +257,6 @@ impl Services {
             .await?;
             Ok(row)
         })
-        .await
     }
 
     /// Applies one workflow command to a case.
@@ -267,7 +267,7 @@ impl Services {
         command: Command,
     ) -> Result<CaseRow> {
         let catalog = self.catalog().await?;
-        self.write(async |tx| {
+        in_write_tx!(self, |tx| {
             let (user, who) = actor(tx, actor_name).await?;
             let mut row = store::get(tx, case_id).await?.ok_or_else(|| {
                 ServiceError::refused("unknown_case", format!("no case {case_id}"))
@@ -402,7 +402,6 @@ impl Services {
             }
             Ok(row)
         })
-        .await
     }
 
     /// Promotes waitlisted cases strictly in order while the next one fits; a case that does

@@ -6,6 +6,7 @@ use jumpup_store::identity::{self as store, NewFirm, Scope};
 use jumpup_store::{StoreError, audit};
 use serde_json::json;
 
+use super::in_write_tx;
 use super::{Result, ServiceError, Services, actor, entry, require_role};
 
 /// The scope a new user gets, by role.
@@ -29,7 +30,7 @@ impl Services {
         if name.trim().is_empty() {
             return Err(ServiceError::bad_input("name", "is required"));
         }
-        self.write(async |tx| {
+        in_write_tx!(self, |tx| {
             let (user, _) = actor(tx, actor_name).await?;
             require_role(&user, &[Role::Admin], "add a bank")?;
             let at = self.clock.now();
@@ -51,7 +52,6 @@ impl Services {
             .await?;
             Ok(id)
         })
-        .await
     }
 
     /// Adds a firm (`admin` or `tp`); one firm per business registration number.
@@ -66,18 +66,32 @@ impl Services {
                 return Err(ServiceError::bad_input(field, "is required"));
             }
         }
-        self.write(async |tx| {
+        in_write_tx!(self, |tx| {
             let (user, _) = actor(tx, actor_name).await?;
             require_role(&user, &[Role::Admin, Role::Tp], "add a firm")?;
             let at = self.clock.now();
-            let id = store::insert_firm(tx, firm, at)
-                .await
-                .map_err(|e| conflict(e, "firm_exists", format!("a firm with business number {} exists", firm.business_no)))?;
+            let id = store::insert_firm(tx, firm, at).await.map_err(|e| {
+                conflict(
+                    e,
+                    "firm_exists",
+                    format!("a firm with business number {} exists", firm.business_no),
+                )
+            })?;
             let after = json!({ "firm_id": id.0, "district": firm.district, "industry_code": firm.industry_code }).to_string();
-            audit::append(tx, entry(at, Some(&user), "firm.add", format!("firm:{}", id.0), "null".into(), after)).await?;
+            audit::append(
+                tx,
+                entry(
+                    at,
+                    Some(&user),
+                    "firm.add",
+                    format!("firm:{}", id.0),
+                    "null".into(),
+                    after,
+                ),
+            )
+            .await?;
             Ok(id)
         })
-        .await
     }
 
     /// Adds a user (`admin`; the very first user, an admin, needs no actor).
@@ -117,7 +131,7 @@ impl Services {
                 ));
             }
         }
-        self.write(async |tx| {
+        in_write_tx!(self, |tx| {
             let acting = match actor_name {
                 Some(a) => {
                     let (user, _) = actor(tx, a).await?;
@@ -126,10 +140,16 @@ impl Services {
                 }
                 None => {
                     if store::count_users(tx).await? > 0 {
-                        return Err(ServiceError::refused("actor_required", "only the first user, an admin, is added without --actor"));
+                        return Err(ServiceError::refused(
+                            "actor_required",
+                            "only the first user, an admin, is added without --actor",
+                        ));
                     }
                     if role != Role::Admin {
-                        return Err(ServiceError::refused("first_user_admin", "the first user must be an admin"));
+                        return Err(ServiceError::refused(
+                            "first_user_admin",
+                            "the first user must be an admin",
+                        ));
                     }
                     None
                 }
@@ -139,13 +159,17 @@ impl Services {
                 NewScope::Bank(code) => Scope::Bank(
                     store::bank_by_code(tx, code)
                         .await?
-                        .ok_or_else(|| ServiceError::refused("unknown_bank", format!("no bank {code}")))?
+                        .ok_or_else(|| {
+                            ServiceError::refused("unknown_bank", format!("no bank {code}"))
+                        })?
                         .bank_id,
                 ),
                 NewScope::Firm(no) => Scope::Firm(
                     store::firm_by_business_no(tx, no)
                         .await?
-                        .ok_or_else(|| ServiceError::refused("unknown_firm", format!("no firm {no}")))?
+                        .ok_or_else(|| {
+                            ServiceError::refused("unknown_firm", format!("no firm {no}"))
+                        })?
                         .firm_id,
                 ),
             };
@@ -154,9 +178,19 @@ impl Services {
                 .await
                 .map_err(|e| conflict(e, "user_exists", format!("a user named {name:?} exists")))?;
             let after = json!({ "user_id": id, "role": role.as_str(), "bank_id": match scope { Scope::Bank(b) => Some(b), _ => None }, "firm_id": match scope { Scope::Firm(f) => Some(f.0), _ => None } }).to_string();
-            audit::append(tx, entry(at, acting.as_ref(), "user.add", format!("user:{id}"), "null".into(), after)).await?;
+            audit::append(
+                tx,
+                entry(
+                    at,
+                    acting.as_ref(),
+                    "user.add",
+                    format!("user:{id}"),
+                    "null".into(),
+                    after,
+                ),
+            )
+            .await?;
             Ok(id)
         })
-        .await
     }
 }

@@ -77,7 +77,7 @@ impl From<jumpup_domain::workflow::Refusal> for ServiceError {
 pub type Result<T> = std::result::Result<T, ServiceError>;
 
 /// How often a write that lost a race is tried again.
-const WRITE_ATTEMPTS: usize = 20;
+pub(crate) const WRITE_ATTEMPTS: usize = 20;
 
 impl Services {
     pub fn new(db: Db) -> Services {
@@ -86,33 +86,45 @@ impl Services {
             clock: Arc::new(SystemClock),
         }
     }
+}
 
-    /// Runs `body` in one write transaction and commits it; a lost race (SQLite busy,
-    /// PostgreSQL serialization failure) is retried from the start, a refusal rolls back.
-    pub async fn write<T>(&self, mut body: impl AsyncFnMut(&mut Tx) -> Result<T>) -> Result<T> {
-        let mut attempt = 0;
+/// Runs a block in one write transaction and commits it, as `in_write_tx!(services, |tx|
+/// { ... })` where `tx: &mut Tx` and the block's value is a `Result`. A `?` in the block
+/// rolls back; a lost race (SQLite busy, PostgreSQL serialization failure or deadlock) runs
+/// the block again from the start. A macro rather than a function taking an async closure, so
+/// the future stays `Send` for the server.
+macro_rules! in_write_tx {
+    ($services:expr, |$tx:ident| $body:block) => {{
+        let mut attempt = 0usize;
         loop {
             attempt += 1;
-            let mut tx = self.db.begin_write().await?;
-            let outcome = match body(&mut tx).await {
-                Ok(value) => tx
+            let mut owned = $services.db.begin_write().await?;
+            let result: $crate::service::Result<_> = async {
+                let $tx = &mut owned;
+                $body
+            }
+            .await;
+            let outcome = match result {
+                Ok(value) => owned
                     .commit()
                     .await
                     .map(|()| value)
-                    .map_err(ServiceError::from),
+                    .map_err($crate::service::ServiceError::from),
                 Err(e) => Err(e),
             };
             match outcome {
-                Err(ServiceError::Store(e))
-                    if jumpup_store::is_retryable(&e) && attempt < WRITE_ATTEMPTS =>
+                Err($crate::service::ServiceError::Store(e))
+                    if jumpup_store::is_retryable(&e)
+                        && attempt < $crate::service::WRITE_ATTEMPTS =>
                 {
                     continue;
                 }
-                other => return other,
+                other => break other,
             }
         }
-    }
+    }};
 }
+pub(crate) use in_write_tx;
 
 /// The acting user, who must exist and be active (RULES.md 8: the command line acts as the
 /// named `--actor`).

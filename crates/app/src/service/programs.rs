@@ -9,6 +9,7 @@ use jumpup_store::{audit, programs as store};
 use serde_json::json;
 
 use super::budget::fund_appropriation;
+use super::in_write_tx;
 use super::{Result, ServiceError, Services, actor, entry, require_role};
 use crate::programs::{built_in, catalog_from_rows, digest, version_content};
 
@@ -51,7 +52,7 @@ impl Services {
     /// date is left alone (stored versions are authoritative and immutable).
     async fn store_built_in_programs(&self) -> Result<()> {
         let programs = built_in();
-        self.write(async |tx| {
+        in_write_tx!(self, |tx| {
             for program in &programs {
                 for version in program.versions() {
                     if store::by_key(tx, program.id().as_str(), version.in_force_from)
@@ -87,7 +88,6 @@ impl Services {
             }
             Ok(())
         })
-        .await
     }
 
     /// Imports every version of a programme file (`admin`); all or nothing.
@@ -96,7 +96,7 @@ impl Services {
         actor_name: &str,
         program: &Program,
     ) -> Result<Vec<ImportedVersion>> {
-        self.write(async |tx| {
+        in_write_tx!(self, |tx| {
             let (user, _) = actor(tx, actor_name).await?;
             require_role(&user, &[Role::Admin], "import programme versions")?;
             let mut out = Vec::new();
@@ -105,7 +105,11 @@ impl Services {
                 let digest = digest(&content);
                 match store::by_key(tx, program.id().as_str(), version.in_force_from).await? {
                     Some(existing) if existing.digest == digest => {
-                        out.push(ImportedVersion { in_force_from: version.in_force_from, digest, stored: false });
+                        out.push(ImportedVersion {
+                            in_force_from: version.in_force_from,
+                            digest,
+                            stored: false,
+                        });
                     }
                     Some(_) => {
                         return Err(ServiceError::refused(
@@ -119,17 +123,38 @@ impl Services {
                     }
                     None => {
                         let at = self.clock.now();
-                        let id = store::insert(tx, &new_version(program, version.in_force_from, &digest, &content), false, Some(user.user_id), at).await?;
+                        let id = store::insert(
+                            tx,
+                            &new_version(program, version.in_force_from, &digest, &content),
+                            false,
+                            Some(user.user_id),
+                            at,
+                        )
+                        .await?;
                         let after = json!({ "program_version_id": id, "digest": digest, "status": "pending" }).to_string();
                         let subject = format!("program:{}@{}", program.id(), version.in_force_from);
-                        audit::append(tx, entry(at, Some(&user), "program.import", subject, "null".into(), after)).await?;
-                        out.push(ImportedVersion { in_force_from: version.in_force_from, digest, stored: true });
+                        audit::append(
+                            tx,
+                            entry(
+                                at,
+                                Some(&user),
+                                "program.import",
+                                subject,
+                                "null".into(),
+                                after,
+                            ),
+                        )
+                        .await?;
+                        out.push(ImportedVersion {
+                            in_force_from: version.in_force_from,
+                            digest,
+                            stored: true,
+                        });
                     }
                 }
             }
             Ok(out)
         })
-        .await
     }
 
     /// Approves a pending version (`city`).
@@ -139,7 +164,7 @@ impl Services {
         program_id: &str,
         in_force_from: Date,
     ) -> Result<String> {
-        self.write(async |tx| {
+        in_write_tx!(self, |tx| {
             let (user, _) = actor(tx, actor_name).await?;
             require_role(&user, &[Role::City], "approve programme versions")?;
             let row = store::by_key(tx, program_id, in_force_from)
@@ -173,7 +198,6 @@ impl Services {
             fund_appropriation(tx, program_id, &date, budget, at).await?;
             Ok(row.digest)
         })
-        .await
     }
 
     /// The approved versions, as the catalogue every database command computes with.

@@ -8,5 +8,6 @@ mod corners;
 mod errors;
 mod examples;
 mod programs;
+mod race;
 mod records;
 mod support;
