@@ -342,3 +342,36 @@ both! {
         refused_with(s.case_command("reviewer", id, Command::Select(selection)).await, "limit_exceeded");
     }
 }
+
+both! {
+    async fn a_decided_case_keeps_computing_under_its_pinned_version(db) {
+        let clock = TestClock::on("2025-09-01");
+        let s = setup(db, clock.clone(), &test_programme(2_000_000_000, 1_000_000_000)).await;
+        let id = reviewed_case(&s, 500_000_000).await;
+        let row = s.case_command("officer", id, Command::Approve).await.expect("approve");
+        let pinned = row.program_version_id.expect("pinned at approval");
+        s.case_command("reviewer", id, Command::IssueGuarantee { guarantee_no: "G-7".into() }).await.expect("guarantee");
+        // A newer version, in force before the loan, raises the subsidy rate to 3%.
+        let newer = format!(
+            "{}\n[[versions]]\nin_force_from = 2025-09-05\nsubsidy.rate_pct = \"3.0\"\n",
+            test_programme(2_000_000_000, 1_000_000_000)
+        );
+        let dir = crate::support::TempDir::new();
+        let file = dir.write("test-city.toml", &newer);
+        let text = std::fs::read_to_string(&file).expect("read the programme file");
+        let program = jumpup::programs::parse_program(&file.display().to_string(), &text).expect("programme");
+        s.import_program("root", &program).await.expect("import");
+        s.approve_program("mayor", "test-city", d("2025-09-05")).await.expect("approve version");
+        clock.set("2025-09-10");
+        let row = s.case_command("clerk", id, execute("L-7", 500_000_000, "2025-09-10")).await.expect("execute");
+        assert_eq!(row.program_version_id, Some(pinned));
+        // The reservation is recomputed at the pinned 2%, not the newer 3%.
+        let loan = Loan::new(Won::new(500_000_000), pct("4.5"), d("2025-09-10"), d("2029-01-01")).expect("loan");
+        let at_two: Won = jumpup_domain::subsidy::reservation(&rules().subsidy, Some(KiboGrade::Bbb), &loan).iter().map(|p| p.amount).sum();
+        assert_eq!(balance(&s, Account::Reserved).await, at_two);
+        // A case decided now pins the newer version.
+        let later = reviewed_case(&s, 500_000_000).await;
+        let row = s.case_command("officer", later, Command::Approve).await.expect("approve");
+        assert_ne!(row.program_version_id, Some(pinned));
+    }
+}
