@@ -5,6 +5,7 @@ pub mod batch;
 pub mod bench;
 pub mod cli;
 pub mod i18n;
+pub mod interchange;
 pub mod programs;
 pub mod quote_json;
 pub mod render;

@@ -7,6 +7,7 @@
 
 pub mod audit;
 pub mod date;
+pub mod district;
 pub mod grade;
 pub mod guarantee;
 pub mod ledger;

@@ -58,6 +58,9 @@ enum Command {
     /// The tamper-evident audit log.
     #[command(subcommand)]
     Audit(records::AuditCommand),
+    /// Bulk imports of FILES.md files.
+    #[command(subcommand)]
+    Import(records::ImportCommand),
     /// Support cases and their workflow.
     #[command(subcommand)]
     Case(cases::CaseCommand),
@@ -212,6 +215,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Bank(c) => records::bank(c, &cli.database),
         Command::Firm(c) => records::firm(c, &cli.database),
         Command::Audit(c) => records::audit(c, &cli.database),
+        Command::Import(c) => records::import(c, &cli.database),
         Command::Case(c) => cases::case(c, &cli.database),
         Command::Loan(c) => cases::loan(c, &cli.database),
         Command::Budget(c) => cases::budget(c, &cli.database),

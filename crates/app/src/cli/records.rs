@@ -250,6 +250,10 @@ pub(super) fn finish(
         Err(ServiceError::BadInput { field, message }) => {
             Err(BadInput(format!("{field}: {message}")).into())
         }
+        Err(ServiceError::Import(report)) => {
+            print_report(&report, json)?;
+            Ok(ExitCode::from(2))
+        }
         Err(ServiceError::Store(e)) => Err(store_error(e)),
     }
 }
@@ -404,5 +408,86 @@ pub fn audit(command: AuditCommand, db: &DbArgs) -> anyhow::Result<ExitCode> {
         };
         store.close().await;
         Ok(code)
+    })
+}
+
+/// FILES.md's import report: `stored N, skipped M, warnings K` and every problem on stderr, or
+/// the JSON object.
+pub(super) fn print_report(
+    report: &crate::service::imports::ImportReport,
+    json: bool,
+) -> anyhow::Result<()> {
+    let mut out = std::io::stdout();
+    if json {
+        writeln!(
+            out,
+            "{}",
+            json!({ "stored": report.stored, "skipped": report.skipped, "warnings": report.warnings, "errors": report.errors })
+        )?;
+    } else {
+        writeln!(
+            out,
+            "stored {}, skipped {}, warnings {}",
+            report.stored,
+            report.skipped,
+            report.warnings.len()
+        )?;
+    }
+    for w in &report.warnings {
+        eprintln!("warning: {w}");
+    }
+    for e in &report.errors {
+        eprintln!("{e}");
+    }
+    Ok(())
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// Decided cases (FILES.md `cases`), CSV or XLSX, all or nothing (tp).
+    Cases {
+        file: std::path::PathBuf,
+        #[arg(long)]
+        actor: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+pub fn import(command: ImportCommand, db: &DbArgs) -> anyhow::Result<ExitCode> {
+    let ImportCommand::Cases { file, actor, json } = command;
+    let refused = |errors: Vec<crate::interchange::RowError>| -> anyhow::Result<ExitCode> {
+        let report = crate::service::imports::ImportReport {
+            errors,
+            ..Default::default()
+        };
+        print_report(&report, json)?;
+        Ok(ExitCode::from(2))
+    };
+    let sheet = match crate::interchange::read(&file) {
+        Ok(sheet) => sheet,
+        Err(e) => return refused(vec![e]),
+    };
+    let crate::interchange::cases::Parsed {
+        records,
+        warnings,
+        errors: form_errors,
+    } = match crate::interchange::cases::parse(&sheet) {
+        Ok(parsed) => parsed,
+        Err(errors) => return refused(errors),
+    };
+    let digest = crate::programs::digest(&std::fs::read_to_string(&file).unwrap_or_default());
+    block_on(async {
+        let s = services(db).await?;
+        let result = s
+            .import_cases(&actor, &records, form_errors, warnings, &digest)
+            .await;
+        match result {
+            Ok(report) => {
+                print_report(&report, json)?;
+                Ok(ExitCode::SUCCESS)
+            }
+            Err(e) => finish(Err(e), json, |_| String::new()),
+        }
     })
 }

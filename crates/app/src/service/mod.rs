@@ -4,6 +4,7 @@
 pub mod budget;
 pub mod cases;
 pub mod identity;
+pub mod imports;
 pub mod programs;
 
 use std::sync::Arc;
@@ -45,6 +46,9 @@ pub enum ServiceError {
     /// The input is malformed: the field and why (exit status 2).
     #[error("{field}: {message}")]
     BadInput { field: String, message: String },
+    /// A file refused: every bad row (exit status 2), nothing stored.
+    #[error("the file was refused: {} problems", .0.errors.len())]
+    Import(imports::ImportReport),
     #[error(transparent)]
     Store(#[from] StoreError),
 }

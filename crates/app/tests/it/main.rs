@@ -7,6 +7,7 @@ mod cli;
 mod corners;
 mod errors;
 mod examples;
+mod imports;
 mod programs;
 mod race;
 mod records;

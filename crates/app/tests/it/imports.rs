@@ -1,0 +1,142 @@
+//! `jumpup import cases` (FILES.md) on both databases: the spec's bad file refused whole with
+//! exactly its bad rows, the good file stored with its reservations, the same file again
+//! skipped, Korean headers in CP949 read, a contradiction and an over-committed budget refused.
+
+use jumpup_store::both_url;
+
+use crate::support::{TempDir, jumpup, spec_dir, stderr, stdout};
+
+fn run(url: &str, args: &[&str]) -> std::process::Output {
+    let mut all = vec!["--database", url];
+    all.extend_from_slice(args);
+    jumpup(&all, "")
+}
+
+fn settlement(name: &str) -> String {
+    spec_dir()
+        .join("examples/settlement")
+        .join(name)
+        .to_str()
+        .expect("utf-8")
+        .to_owned()
+}
+
+fn users(url: &str) {
+    for args in [
+        vec!["user", "add", "root", "--role", "admin"],
+        vec!["user", "add", "officer", "--role", "tp", "--actor", "root"],
+        vec!["user", "add", "mayor", "--role", "city", "--actor", "root"],
+    ] {
+        let out = run(url, &args);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    }
+}
+
+fn reserved(url: &str) -> i64 {
+    let out = run(url, &["budget", "show", "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("JSON");
+    v.as_array()
+        .expect("programmes")
+        .iter()
+        .find(|p| p["program"] == "incheon-jumpup")
+        .map_or(0, |p| p["balances"]["reserved"].as_i64().expect("reserved"))
+}
+
+both_url! {
+    async fn the_spec_cases_files_import_as_files_md_says(db, url) {
+        users(&url);
+        // The bad file: refused whole, exactly the rows the spec lists, nothing stored.
+        let out = run(&url, &["import", "cases", &settlement("cases-bad.csv"), "--actor", "officer", "--json"]);
+        assert_eq!(out.status.code(), Some(2));
+        let report: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("JSON report");
+        let rows: Vec<i64> = report["errors"].as_array().expect("errors").iter().map(|e| e["row"].as_i64().expect("row")).collect();
+        let expected: Vec<i64> = std::fs::read_to_string(settlement("cases-bad.expected-rows.txt"))
+            .expect("expected rows")
+            .split_whitespace()
+            .map(|n| n.parse().expect("row number"))
+            .collect();
+        assert_eq!(rows, expected);
+        assert_eq!(report["stored"], 0);
+        assert_eq!(reserved(&url), 0);
+        let list = run(&url, &["case", "list", "--actor", "officer", "--json"]);
+        assert_eq!(stdout(&list).trim(), "[]");
+
+        // The good file: twelve cases with their reservations, then the same file again: skipped.
+        let out = run(&url, &["import", "cases", &settlement("cases.csv"), "--actor", "officer"]);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        assert_eq!(stdout(&out).trim(), "stored 12, skipped 0, warnings 0");
+        let after_first = reserved(&url);
+        assert!(after_first > 0);
+        let out = run(&url, &["import", "cases", &settlement("cases.csv"), "--actor", "officer"]);
+        assert_eq!(stdout(&out).trim(), "stored 0, skipped 12, warnings 0");
+        assert_eq!(reserved(&url), after_first);
+        // Only tp imports.
+        let out = run(&url, &["import", "cases", &settlement("cases.csv"), "--actor", "mayor"]);
+        assert_eq!(out.status.code(), Some(3));
+        let out = run(&url, &["ledger", "check"]);
+        assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+        let out = run(&url, &["audit", "verify"]);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        let _ = &db;
+    }
+
+    async fn korean_headers_in_cp949_are_read_and_a_contradiction_is_refused(db, url) {
+        users(&url);
+        // The spec's files end their lines with CRLF, as Excel writes them.
+        let original = std::fs::read_to_string(settlement("cases.csv")).expect("cases.csv").replace("\r\n", "\n");
+        let (header, body) = original.split_once('\n').expect("a header");
+        let korean = header
+            .replace("business_no", "사업자등록번호")
+            .replace("corporate_no", "법인등록번호")
+            .replace("firm_name", "기업명")
+            .replace("district", "구군")
+            .replace("kibo_grade", "기술등급")
+            .replace("program", "사업")
+            .replace("decided_on", "결정일")
+            .replace("guarantee_no", "보증번호")
+            .replace("coverage_pct", "보증비율")
+            .replace("base_fee_rate_pct", "기본보증료율")
+            .replace("approved_won", "승인금액");
+        // Hyphenless business numbers and separators in amounts, as spreadsheets write them.
+        let body = body.replacen("542-87-10361", "5428710361", 1).replacen(",500000000\n", ",\"500,000,000\"\n", 1);
+        let text = format!("{korean},메모\n{body}");
+        let (bytes, _, unmappable) = encoding_rs::EUC_KR.encode(&text);
+        assert!(!unmappable);
+        let dir = TempDir::new();
+        let path = dir.path().join("cases-cp949.csv");
+        std::fs::write(&path, &bytes).expect("write");
+        let out = run(&url, &["import", "cases", path.to_str().expect("utf-8"), "--actor", "officer"]);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        assert_eq!(stdout(&out).trim(), "stored 12, skipped 0, warnings 1");
+        assert!(stderr(&out).contains("메모"), "the extra column is named: {}", stderr(&out));
+        // The same guarantee number with another amount contradicts the stored case.
+        let changed = original.replacen("KB202500000,100,1.0,500000000", "KB202500000,100,1.0,400000000", 1);
+        let path = dir.write("changed.csv", &changed);
+        let out = run(&url, &["import", "cases", path.to_str().expect("utf-8"), "--actor", "officer"]);
+        assert_eq!(out.status.code(), Some(2));
+        assert!(stderr(&out).contains("row 2, guarantee_no: contradicts the stored case"), "{}", stderr(&out));
+        let _ = &db;
+    }
+
+    async fn a_file_that_would_over_commit_the_budget_is_refused_naming_the_first_row_that_does_not_fit(db, url) {
+        users(&url);
+        // 200 cases of 1,000,000,000 reserve about 20,000,000 each: the 2,000,000,000 budget
+        // holds 100 of them.
+        let mut text = String::from("business_no,firm_name,district,kibo_grade,program,decided_on,guarantee_no,coverage_pct,base_fee_rate_pct,approved_won\n");
+        for i in 0..120u32 {
+            let first9: Vec<u8> = format!("{:09}", 100_000_000 + i * 7).bytes().map(|b| b - b'0').collect();
+            let number = jumpup_domain::regno::BusinessNumber::from_first9(first9.try_into().expect("nine digits"));
+            text.push_str(&format!("{number},기업{i},연수구,BBB,incheon-jumpup,2025-09-01,G{i:04},95,1.0,1000000000\n"));
+        }
+        let dir = TempDir::new();
+        let path = dir.write("many.csv", &text);
+        let out = run(&url, &["import", "cases", path.to_str().expect("utf-8"), "--actor", "officer"]);
+        assert_eq!(out.status.code(), Some(2));
+        let err = stderr(&out);
+        // 2,000,000,000 / 19,999,992 per case: 100 fit; row 102 (the 101st case) does not.
+        assert!(err.starts_with("row 102, approved_won: the file would over-commit the incheon-jumpup budget"), "{err}");
+        assert_eq!(err.lines().count(), 1, "only the first row that does not fit is named: {err}");
+        assert_eq!(reserved(&url), 0, "nothing stored");
+        let _ = &db;
+    }
+}
