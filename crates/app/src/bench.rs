@@ -397,3 +397,97 @@ fn peak_memory_kib() -> Option<u64> {
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     line.split_whitespace().nth(1)?.parse().ok()
 }
+
+/// A FILES.md `cases` file of `n` distinct decided cases of Jump-Up (distinct firms and
+/// guarantee numbers; small amounts, so that even 100,000 of them fit the budget).
+pub fn cases_csv(n: usize) -> String {
+    let mut out = String::with_capacity(n * 120 + 200);
+    out.push_str("business_no,firm_name,district,kibo_grade,program,decided_on,guarantee_no,coverage_pct,base_fee_rate_pct,approved_won\n");
+    for i in 0..n {
+        let digits = format!("{:09}", 100_000_000 + i);
+        let mut first9 = [0u8; 9];
+        for (slot, b) in first9.iter_mut().zip(digits.bytes()) {
+            *slot = b - b'0';
+        }
+        let business_no = jumpup_domain::regno::BusinessNumber::from_first9(first9);
+        out.push_str(&format!("{business_no},벤치기업{i},연수구,BBB,incheon-jumpup,2025-09-01,BENCH{i:07},95,1.0,500000\n"));
+    }
+    out
+}
+
+#[derive(Debug, Args)]
+pub struct ImportBenchArgs {
+    /// How many decided cases to import.
+    #[arg(long)]
+    cases: usize,
+}
+
+/// `jumpup bench import --cases N`: imports a generated cases file into an empty database and
+/// prints the time and rows per second.
+pub fn run_import(args: &ImportBenchArgs, url: &str) -> anyhow::Result<ExitCode> {
+    if args.cases == 0 || args.cases > crate::interchange::MAX_ROWS {
+        return Err(BadInput(format!(
+            "--cases: must be from 1 to {}",
+            crate::interchange::MAX_ROWS
+        ))
+        .into());
+    }
+    let dir = std::env::temp_dir().join(format!("jumpup-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let file = dir.join("cases.csv");
+    std::fs::write(&file, cases_csv(args.cases))?;
+    let result = crate::cli::block_on(async {
+        let s = crate::service::Services::open(url).await?;
+        let setup = async {
+            s.add_user(
+                None,
+                "bench-admin",
+                jumpup_domain::workflow::Role::Admin,
+                crate::service::identity::NewScope::None,
+                None,
+            )
+            .await?;
+            s.add_user(
+                Some("bench-admin"),
+                "bench-tp",
+                jumpup_domain::workflow::Role::Tp,
+                crate::service::identity::NewScope::None,
+                None,
+            )
+            .await
+        };
+        setup.await.map_err(|e| {
+            BadInput(format!(
+                "--database: the benchmark needs an empty database ({e})"
+            ))
+        })?;
+        let started = Instant::now();
+        let sheet = crate::interchange::read(&file).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let parsed = crate::interchange::cases::parse(&sheet)
+            .map_err(|e| anyhow::anyhow!("{:?}", e.first()))?;
+        let report = s
+            .import_cases(
+                "bench-tp",
+                &parsed.records,
+                parsed.errors,
+                parsed.warnings,
+                "bench",
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let elapsed = started.elapsed();
+        anyhow::Ok((report, elapsed, s.db.backend()))
+    });
+    let _ = std::fs::remove_dir_all(&dir);
+    let (report, elapsed, backend) = result?;
+    let micros = elapsed.as_micros().max(1);
+    writeln!(
+        std::io::stdout(),
+        "imported {} cases into {backend} in {}.{:03} s: {} rows/s",
+        report.stored,
+        micros / 1_000_000,
+        micros % 1_000_000 / 1_000,
+        report.stored as u128 * 1_000_000 / micros
+    )?;
+    Ok(ExitCode::SUCCESS)
+}

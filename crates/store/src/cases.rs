@@ -325,3 +325,73 @@ pub async fn insert_decided(tx: &mut Tx, c: &DecidedCase<'_>, at: DateTime<Utc>)
     });
     Ok(id)
 }
+
+/// Every case with a guarantee number, by that number.
+pub async fn by_guarantee_numbers(
+    tx: &mut Tx,
+) -> Result<std::collections::HashMap<String, CaseRow>> {
+    let sql = sqlx::AssertSqlSafe(format!("{SELECT} where c.guarantee_no is not null"));
+    let rows: Vec<CaseRow> = with_tx!(tx, c => sqlx::query(sql).fetch_all(c).await?.iter().map(case_row).collect::<Result<_>>()?);
+    Ok(rows
+        .into_iter()
+        .filter_map(|r| r.guarantee_no.clone().map(|g| (g, r)))
+        .collect())
+}
+
+/// The approved amounts of open selected cases, by programme and firm (the per-firm limit).
+pub async fn open_won_by_firm(
+    tx: &mut Tx,
+) -> Result<std::collections::HashMap<(String, FirmId), i64>> {
+    let rows: Vec<(String, i64, i64)> = with_tx!(tx, c => {
+        sqlx::query_as(
+            "select program_id, firm_id, cast(coalesce(sum(approved_won), 0) as bigint)
+             from support_case
+             where state in ('selected', 'eligibility_review', 'approved', 'waitlisted', 'guarantee_issued', 'loan_executed')
+             group by program_id, firm_id",
+        )
+        .fetch_all(c)
+        .await?
+    });
+    Ok(rows
+        .into_iter()
+        .map(|(p, f, w)| ((p, FirmId(f)), w))
+        .collect())
+}
+
+/// Inserts many decided cases with multi-row statements; returns each guarantee number's id.
+pub async fn insert_decided_many(
+    tx: &mut Tx,
+    cases: &[DecidedCase<'_>],
+    at: DateTime<Utc>,
+) -> Result<Vec<(String, i64)>> {
+    let mut out = Vec::with_capacity(cases.len());
+    for chunk in cases.chunks(crate::identity::BATCH_ROWS) {
+        let rows: Vec<(String, i64)> = with_tx!(tx, conn => {
+            let mut q = sqlx::QueryBuilder::new(
+                "insert into support_case
+                     (program_id, firm_id, state, requested_won, grade, coverage_pct, base_fee_rate_pct, approved_won,
+                      bank_id, program_version_id, decided_on, guarantee_no, created_at, updated_at) ",
+            );
+            q.push_values(chunk, |mut b, c| {
+                b.push_bind(c.program_id.to_owned())
+                    .push_bind(c.firm_id.0)
+                    .push_bind("guarantee_issued")
+                    .push_bind(c.approved_won)
+                    .push_bind(c.grade.to_owned())
+                    .push_bind(c.coverage_pct.clone())
+                    .push_bind(c.base_fee_rate_pct.clone())
+                    .push_bind(c.approved_won)
+                    .push_bind(c.bank_id)
+                    .push_bind(c.program_version_id)
+                    .push_bind(c.decided_on)
+                    .push_bind(c.guarantee_no.to_owned())
+                    .push_bind(at)
+                    .push_bind(at);
+            });
+            q.push(" returning guarantee_no, case_id");
+            q.build_query_as().fetch_all(conn).await?
+        });
+        out.extend(rows);
+    }
+    Ok(out)
+}

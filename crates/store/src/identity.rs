@@ -238,3 +238,41 @@ pub async fn user_by_name(tx: &mut Tx, name: &str) -> Result<Option<User>> {
     })
     .transpose()
 }
+
+/// Every firm's id by business number (as stored, hyphenated).
+pub async fn firm_ids(tx: &mut Tx) -> Result<std::collections::HashMap<String, FirmId>> {
+    let rows: Vec<(String, i64)> = with_tx!(tx, c => sqlx::query_as("select business_no, firm_id from firm").fetch_all(c).await?);
+    Ok(rows.into_iter().map(|(b, id)| (b, FirmId(id))).collect())
+}
+
+/// Rows per multi-row insert: well inside both databases' parameter limits.
+pub const BATCH_ROWS: usize = 500;
+
+/// Inserts many firms with multi-row statements; returns each business number's new id.
+pub async fn insert_firms(
+    tx: &mut Tx,
+    firms: &[NewFirm],
+    at: DateTime<Utc>,
+) -> Result<Vec<(String, FirmId)>> {
+    let mut out = Vec::with_capacity(firms.len());
+    for chunk in firms.chunks(BATCH_ROWS) {
+        let rows: Vec<(String, i64)> = with_tx!(tx, c => {
+            let mut q = sqlx::QueryBuilder::new(
+                "insert into firm (business_no, corporate_no, name, address, district, industry_code, created_at) ",
+            );
+            q.push_values(chunk, |mut b, f| {
+                b.push_bind(f.business_no.to_string())
+                    .push_bind(f.corporate_no.map(|c| c.to_string()))
+                    .push_bind(f.name.clone())
+                    .push_bind(f.address.clone())
+                    .push_bind(f.district.clone())
+                    .push_bind(f.industry_code.clone())
+                    .push_bind(at);
+            });
+            q.push(" returning business_no, firm_id");
+            q.build_query_as().fetch_all(c).await?
+        });
+        out.extend(rows.into_iter().map(|(b, id)| (b, FirmId(id))));
+    }
+    Ok(out)
+}

@@ -4,6 +4,8 @@
 mod cases;
 mod records;
 
+pub use records::block_on;
+
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -155,6 +157,8 @@ struct ProgramView {
 enum BenchCommand {
     /// Quote generated loans in memory on all cores; print throughput, peak memory, checksum.
     Quote(bench::BenchArgs),
+    /// Import a generated file of decided cases into an empty database; print rows per second.
+    Import(bench::ImportBenchArgs),
 }
 
 /// An error that is the user's input, not a failure: exit status 2.
@@ -210,6 +214,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Programs(ProgramsCommand::Approve { id, on, actor }) => {
             records::approve_program(&id, &on, &actor, &cli.database)
         }
+        Command::Bench(BenchCommand::Import(args)) => bench::run_import(&args, cli.database.url()),
         Command::Db(c) => records::db(c, &cli.database),
         Command::User(c) => records::user(c, &cli.database),
         Command::Bank(c) => records::bank(c, &cli.database),

@@ -10,7 +10,7 @@ use jumpup_domain::guarantee::GuaranteeTerms;
 use jumpup_domain::ledger::{Account, Posting, PostingKind};
 use jumpup_domain::money::Won;
 use jumpup_domain::regno::BusinessNumber;
-use jumpup_domain::workflow::{FirmId, Role, reservation_at_approval};
+use jumpup_domain::workflow::{Role, reservation_at_approval};
 use jumpup_store::cases::{self as store, DecidedCase};
 use jumpup_store::identity::{self, NewFirm};
 use jumpup_store::{StoreError, audit, ledger, programs};
@@ -39,6 +39,17 @@ fn row_error(row: usize, column: &str, message: impl Into<String>) -> RowError {
     }
 }
 
+/// A test hook for crash-safety tests: with `JUMPUP_PAUSE_BEFORE_COMMIT` naming this step, the
+/// process reports on stderr that every row is written but not committed, and waits for its
+/// standard input to close, so a test can kill it at exactly that point. It changes no data.
+fn pause_before_commit(step: &str) {
+    if std::env::var("JUMPUP_PAUSE_BEFORE_COMMIT").is_ok_and(|s| s == step) {
+        eprintln!("paused before commit: {step}");
+        let mut sink = String::new();
+        let _ = std::io::Read::read_to_string(&mut std::io::stdin(), &mut sink);
+    }
+}
+
 impl Services {
     /// Imports decided cases (`tp`): each row a case in state `guarantee_issued`, pinned to the
     /// version in force on its decision date, with its reservation. `form_errors` are the rows
@@ -56,10 +67,21 @@ impl Services {
             let (user, _) = actor(tx, actor_name).await?;
             require_role(&user, &[Role::Tp], "import decided cases")?;
             let at = self.clock.now();
+            // What the checks need, read once: stored cases by guarantee number, firms, the
+            // firms' open amounts, the banks.
+            let stored_cases = store::by_guarantee_numbers(tx).await?;
+            let mut firm_ids = identity::firm_ids(tx).await?;
+            let open_won = store::open_won_by_firm(tx).await?;
+            let banks: HashMap<String, i64> = identity::list_banks(&self.db)
+                .await?
+                .into_iter()
+                .map(|b| (b.code.as_str().to_owned(), b.bank_id))
+                .collect();
             let mut errors = form_errors.clone();
             let mut available: HashMap<String, Won> = HashMap::new();
             let mut firm_in_file: HashMap<(String, BusinessNumber), Won> = HashMap::new();
             let mut over_committed: HashMap<String, bool> = HashMap::new();
+            let mut version_ids: HashMap<(String, jumpup_domain::Date), i64> = HashMap::new();
             let mut to_store = Vec::new();
             let mut skipped = 0;
             for r in records {
@@ -98,9 +120,23 @@ impl Services {
                     ));
                     continue;
                 }
-                if let Some(stored) = store::by_guarantee_no(tx, &r.guarantee_no).await? {
-                    let firm = identity::firm_by_business_no(tx, r.business_no).await?;
-                    let same = firm.is_some_and(|f| f.firm_id == stored.firm_id)
+                let bank_id = match r.bank {
+                    Some(code) => match banks.get(code.as_str()) {
+                        Some(id) => Some(*id),
+                        None => {
+                            errors.push(row_error(
+                                r.row,
+                                "bank_code",
+                                format!("no partner bank {code}"),
+                            ));
+                            continue;
+                        }
+                    },
+                    None => None,
+                };
+                let firm = firm_ids.get(&r.business_no.to_string()).copied();
+                if let Some(stored) = stored_cases.get(&r.guarantee_no) {
+                    let same = firm == Some(stored.firm_id)
                         && stored.program_id == r.program
                         && stored.decided_on == Some(r.decided_on)
                         && stored.approved_won == Some(r.approved.get())
@@ -128,10 +164,9 @@ impl Services {
                 } else {
                     limits.per_firm_won
                 };
-                let stored_open = match identity::firm_by_business_no(tx, r.business_no).await? {
-                    Some(f) => Won::new(store::firm_open_won(tx, &r.program, f.firm_id, 0).await?),
-                    None => Won::ZERO,
-                };
+                let stored_open = firm
+                    .and_then(|f| open_won.get(&(r.program.clone(), f)))
+                    .map_or(Won::ZERO, |w| Won::new(*w));
                 let key = (r.program.clone(), r.business_no);
                 let in_file = firm_in_file.get(&key).copied().unwrap_or(Won::ZERO);
                 let would_hold = stored_open
@@ -177,7 +212,20 @@ impl Services {
                     left.checked_sub(reservation)
                         .expect("invariant: checked above"),
                 );
-                to_store.push((r, version.in_force_from, reservation));
+                let version_key = (r.program.clone(), version.in_force_from);
+                if !version_ids.contains_key(&version_key) {
+                    let id = programs::by_key(tx, &r.program, version.in_force_from)
+                        .await?
+                        .ok_or_else(|| {
+                            StoreError::Corrupt(format!(
+                                "{} {} is in force but not stored",
+                                r.program, version.in_force_from
+                            ))
+                        })?
+                        .program_version_id;
+                    version_ids.insert(version_key.clone(), id);
+                }
+                to_store.push((r, version_ids[&version_key], bank_id, reservation));
             }
             if !errors.is_empty() {
                 errors.sort_by_key(|e| e.row);
@@ -188,67 +236,47 @@ impl Services {
                     errors,
                 }));
             }
+            // New firms, then the cases, then their reservations, in multi-row statements.
+            let mut new_firms: Vec<NewFirm> = Vec::new();
+            let mut seen = std::collections::HashSet::new();
+            for (r, ..) in &to_store {
+                let key = r.business_no.to_string();
+                if !firm_ids.contains_key(&key) && seen.insert(key) {
+                    new_firms.push(NewFirm {
+                        business_no: r.business_no,
+                        corporate_no: r.corporate_no,
+                        name: r.firm_name.clone(),
+                        address: String::new(),
+                        district: r.district.clone(),
+                        industry_code: String::new(),
+                    });
+                }
+            }
+            firm_ids.extend(identity::insert_firms(tx, &new_firms, at).await?);
+            let decided: Vec<DecidedCase<'_>> = to_store
+                .iter()
+                .map(|(r, version_id, bank_id, _)| DecidedCase {
+                    program_id: &r.program,
+                    firm_id: firm_ids[&r.business_no.to_string()],
+                    approved_won: r.approved.get(),
+                    grade: r.grade.as_str(),
+                    coverage_pct: r.coverage.to_string(),
+                    base_fee_rate_pct: r.base_fee_rate.to_string(),
+                    bank_id: *bank_id,
+                    program_version_id: *version_id,
+                    decided_on: r.decided_on,
+                    guarantee_no: &r.guarantee_no,
+                })
+                .collect();
+            let case_ids: HashMap<String, i64> = store::insert_decided_many(tx, &decided, at)
+                .await?
+                .into_iter()
+                .collect();
+            let mut postings: HashMap<&str, Vec<(Posting, Option<i64>)>> = HashMap::new();
             let mut created = Vec::with_capacity(to_store.len());
-            for (r, in_force_from, reservation) in &to_store {
-                let firm_id: FirmId = match identity::firm_by_business_no(tx, r.business_no).await?
-                {
-                    Some(f) => f.firm_id,
-                    None => {
-                        let firm = NewFirm {
-                            business_no: r.business_no,
-                            corporate_no: r.corporate_no,
-                            name: r.firm_name.clone(),
-                            address: String::new(),
-                            district: r.district.clone(),
-                            industry_code: String::new(),
-                        };
-                        identity::insert_firm(tx, &firm, at).await?
-                    }
-                };
-                let bank_id = match r.bank {
-                    Some(code) => Some(
-                        identity::bank_by_code(tx, code)
-                            .await?
-                            .ok_or_else(|| {
-                                ServiceError::Import(ImportReport {
-                                    errors: vec![row_error(
-                                        r.row,
-                                        "bank_code",
-                                        format!("no partner bank {code}"),
-                                    )],
-                                    ..ImportReport::default()
-                                })
-                            })?
-                            .bank_id,
-                    ),
-                    None => None,
-                };
-                let version_id = programs::by_key(tx, &r.program, *in_force_from)
-                    .await?
-                    .ok_or_else(|| {
-                        StoreError::Corrupt(format!(
-                            "{} {in_force_from} is in force but not stored",
-                            r.program
-                        ))
-                    })?
-                    .program_version_id;
-                let case_id = store::insert_decided(
-                    tx,
-                    &DecidedCase {
-                        program_id: &r.program,
-                        firm_id,
-                        approved_won: r.approved.get(),
-                        grade: r.grade.as_str(),
-                        coverage_pct: r.coverage.to_string(),
-                        base_fee_rate_pct: r.base_fee_rate.to_string(),
-                        bank_id,
-                        program_version_id: version_id,
-                        decided_on: r.decided_on,
-                        guarantee_no: &r.guarantee_no,
-                    },
-                    at,
-                )
-                .await?;
+            for (r, _, _, reservation) in &to_store {
+                let case_id = case_ids[&r.guarantee_no];
+                created.push(case_id);
                 if *reservation > Won::ZERO {
                     let posting = Posting::new(
                         format!("case:{case_id}:1:reserve"),
@@ -256,10 +284,16 @@ impl Services {
                         *reservation,
                     )
                     .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-                    ledger::post(tx, &r.program, &posting, Some(case_id), at).await?;
+                    postings
+                        .entry(r.program.as_str())
+                        .or_default()
+                        .push((posting, Some(case_id)));
                 }
-                created.push(case_id);
             }
+            for (program, list) in &postings {
+                ledger::post_many(tx, program, list, at).await?;
+            }
+            created.sort_unstable();
             let after = json!({ "created_case_ids": created, "rows": records.len(), "skipped": skipped, "digest": digest }).to_string();
             audit::append(
                 tx,
@@ -273,6 +307,7 @@ impl Services {
                 ),
             )
             .await?;
+            pause_before_commit("import");
             Ok(ImportReport {
                 stored: created.len(),
                 skipped,

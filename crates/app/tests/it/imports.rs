@@ -140,3 +140,44 @@ both_url! {
         let _ = &db;
     }
 }
+
+both_url! {
+    async fn an_import_killed_before_its_commit_leaves_nothing_and_can_be_run_again(db, url) {
+        users(&url);
+        let dir = TempDir::new();
+        let path = dir.write("cases-50k.csv", &jumpup::bench::cases_csv(50_000));
+        let path = path.to_str().expect("utf-8");
+        // Every row written, the commit not yet made: the process stops there and is killed.
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_jumpup"))
+            .args(["--database", &url, "import", "cases", path, "--actor", "officer"])
+            .env_remove("JUMPUP_DATABASE_URL")
+            .env("JUMPUP_PAUSE_BEFORE_COMMIT", "import")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn the import");
+        let mut err = std::io::BufReader::new(child.stderr.take().expect("stderr"));
+        let mut line = String::new();
+        while !line.contains("paused before commit") {
+            line.clear();
+            let n = std::io::BufRead::read_line(&mut err, &mut line).expect("import output");
+            assert!(n > 0, "the import ended before reaching its commit");
+        }
+        child.kill().expect("SIGKILL");
+        child.wait().expect("reaped");
+
+        assert_eq!(reserved(&url), 0, "nothing of the file is stored");
+        let list = run(&url, &["case", "list", "--actor", "officer", "--json"]);
+        assert_eq!(stdout(&list).trim(), "[]");
+        let out = run(&url, &["ledger", "check"]);
+        assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+        let out = run(&url, &["audit", "verify"]);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+
+        let out = run(&url, &["import", "cases", path, "--actor", "officer"]);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        assert_eq!(stdout(&out).trim(), "stored 50000, skipped 0, warnings 0");
+        let _ = &db;
+    }
+}
