@@ -181,3 +181,99 @@ both_url! {
         let _ = &db;
     }
 }
+
+/// The spec's `cases.csv` as an XLSX workbook the way Excel users make it: Korean headers, a
+/// date cell, amounts as numbers with separators, coverage as a percentage cell, a bank code
+/// whose leading zeros the spreadsheet dropped, business numbers without hyphens.
+fn cases_xlsx(dir: &TempDir) -> std::path::PathBuf {
+    use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
+    let text = std::fs::read_to_string(settlement("cases.csv"))
+        .expect("cases.csv")
+        .replace("\r\n", "\n");
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    let headers = [
+        "사업자등록번호",
+        "법인등록번호",
+        "기업명",
+        "구군",
+        "기술등급",
+        "사업",
+        "결정일",
+        "보증번호",
+        "은행코드",
+        "보증비율",
+        "기본보증료율",
+        "승인금액",
+    ];
+    for (c, h) in headers.iter().enumerate() {
+        sheet.write_string(0, c as u16, *h).expect("header");
+    }
+    let date = Format::new().set_num_format("yyyy-mm-dd");
+    let percent = Format::new().set_num_format("0%");
+    let won = Format::new().set_num_format("#,##0");
+    for (r, line) in text.lines().skip(1).enumerate() {
+        let f: Vec<&str> = line.split(',').collect();
+        let row = r as u32 + 1;
+        sheet
+            .write_string(row, 0, f[0].replace('-', ""))
+            .expect("cell");
+        sheet.write_string(row, 1, f[1]).expect("cell");
+        sheet.write_string(row, 2, f[2]).expect("cell");
+        sheet.write_string(row, 3, f[3]).expect("cell");
+        sheet.write_string(row, 4, f[4]).expect("cell");
+        sheet.write_string(row, 5, f[5]).expect("cell");
+        let d: Vec<u16> = f[6]
+            .split('-')
+            .map(|p| p.parse().expect("date part"))
+            .collect();
+        let day = ExcelDateTime::from_ymd(d[0], d[1] as u8, d[2] as u8).expect("date");
+        sheet
+            .write_date_with_format(row, 6, &day, &date)
+            .expect("cell");
+        sheet.write_string(row, 7, f[7]).expect("cell");
+        sheet.write_number(row, 8, 4).expect("cell");
+        let coverage: u32 = f[8].parse().expect("coverage");
+        // The fraction a percentage cell holds (95% is 0.95), written as text and read back.
+        let fraction: f64 = if coverage == 100 {
+            1.0
+        } else {
+            format!("0.{coverage:02}").parse().expect("fraction")
+        };
+        sheet
+            .write_number_with_format(row, 9, fraction, &percent)
+            .expect("cell");
+        sheet
+            .write_number(row, 10, f[9].parse::<f64>().expect("fee"))
+            .expect("cell");
+        sheet
+            .write_number_with_format(row, 11, f[10].parse::<f64>().expect("amount"), &won)
+            .expect("cell");
+    }
+    let path = dir.path().join("cases.xlsx");
+    book.save(&path).expect("save the workbook");
+    path
+}
+
+both_url! {
+    async fn an_xlsx_file_imports_like_its_csv(db, url) {
+        users(&url);
+        let out = run(&url, &["bank", "add", "004", "KB국민은행", "--actor", "root"]);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        let dir = TempDir::new();
+        let xlsx = cases_xlsx(&dir);
+        let out = run(&url, &["import", "cases", xlsx.to_str().expect("utf-8"), "--actor", "officer"]);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        assert_eq!(stdout(&out).trim(), "stored 12, skipped 0, warnings 0");
+        let via_xlsx = reserved(&url);
+        // The CSV of the same cases is then recognised as the same rows.
+        let out = run(&url, &["import", "cases", &settlement("cases.csv"), "--actor", "officer"]);
+        assert_eq!(stdout(&out).trim(), "stored 0, skipped 12, warnings 0", "{}", stderr(&out));
+        assert_eq!(reserved(&url), via_xlsx);
+        let show = run(&url, &["case", "show", "1", "--actor", "officer", "--json"]);
+        let case: serde_json::Value = serde_json::from_str(&stdout(&show)).expect("JSON");
+        assert_eq!(case["bank"], "004", "a dropped leading zero is restored");
+        assert_eq!(case["coverage_pct"], "100", "a percentage cell of 1 is 100%");
+        let _ = &db;
+    }
+}
