@@ -94,10 +94,19 @@ pub async fn get_read(db: &Db, case_id: i64) -> Result<Option<CaseRow>> {
     with_db!(db, p => sqlx::query(sql).bind(case_id).fetch_optional(p).await?.map(|r| case_row(&r)).transpose())
 }
 
+/// Whose cases a list holds.
+#[derive(Debug, Clone)]
+pub enum ListScope {
+    All,
+    Firm(FirmId),
+    /// The cases whose lending bank has this code.
+    Bank(String),
+}
+
 /// Cases in id order, optionally only one firm's or one state's, at most `limit` after `after`.
 pub async fn list(
     db: &Db,
-    firm: Option<FirmId>,
+    scope: ListScope,
     state: Option<State>,
     after: i64,
     limit: i64,
@@ -106,14 +115,21 @@ pub async fn list(
         "{SELECT}
      where c.case_id > $1
        and ($2 is null or c.firm_id = $2)
-       and ($3 is null or c.state = $3)
+       and ($3 is null or b.code = $3)
+       and ($4 is null or c.state = $4)
      order by c.case_id
-     limit $4"
+     limit $5"
     ));
+    let (firm, bank) = match scope {
+        ListScope::All => (None, None),
+        ListScope::Firm(f) => (Some(f.0), None),
+        ListScope::Bank(code) => (None, Some(code)),
+    };
     with_db!(db, p => {
         sqlx::query(sql)
             .bind(after)
-            .bind(firm.map(|f| f.0))
+            .bind(firm)
+            .bind(bank)
             .bind(state.map(|s| s.as_str()))
             .bind(limit)
             .fetch_all(p)

@@ -484,13 +484,14 @@ impl Services {
             ],
             "read cases",
         )?;
-        let firm = match who {
-            Actor::Firm(f) => Some(f),
-            _ => None,
+        let scope = match who {
+            Actor::Firm(f) => store::ListScope::Firm(f),
+            Actor::Bank(b) => store::ListScope::Bank(b.as_str().to_owned()),
+            _ => store::ListScope::All,
         };
         let rows = match case_id {
             Some(id) => store::get_read(&self.db, id).await?.into_iter().collect(),
-            None => store::list(&self.db, firm, state, after, limit.clamp(1, 200)).await?,
+            None => store::list(&self.db, scope, state, after, limit.clamp(1, 200)).await?,
         };
         let visible: Vec<CaseRow> = rows
             .into_iter()

@@ -375,3 +375,45 @@ both! {
         assert_ne!(row.program_version_id, Some(pinned));
     }
 }
+
+both! {
+    async fn each_role_reads_only_the_cases_it_may_see(db) {
+        let clock = TestClock::on("2025-09-01");
+        let s = setup(db, clock, &test_programme(2_000_000_000, 1_000_000_000)).await;
+        let ours = reviewed_case(&s, 100_000_000).await;
+        // Another firm with its own user and a case at another bank.
+        s.add_bank("root", BankCode::parse("088").expect("code"), "신한").await.expect("bank");
+        let other = NewFirm {
+            business_no: BusinessNumber::parse("130-86-55023").expect("bno"),
+            corporate_no: None,
+            name: "다른 기업".into(),
+            address: "인천 남동구".into(),
+            district: "남동구".into(),
+            industry_code: "C27".into(),
+        };
+        s.add_firm("root", &other).await.expect("firm");
+        s.add_user(Some("root"), "other-owner", Role::Firm, NewScope::Firm(other.business_no), None).await.expect("user");
+        s.add_user(Some("root"), "other-clerk", Role::Bank, NewScope::Bank(BankCode::parse("088").expect("code")), None).await.expect("user");
+        let theirs = s.new_case("other-owner", "test-city", Won::new(100_000_000)).await.expect("new").case_id;
+
+        let ids = |rows: Vec<jumpup_store::cases::CaseRow>| rows.iter().map(|r| r.case_id).collect::<Vec<_>>();
+        assert_eq!(ids(s.read_cases("mayor", None, None, 0, 50).await.expect("city")), [ours, theirs]);
+        assert_eq!(ids(s.read_cases("owner", None, None, 0, 50).await.expect("firm")), [ours]);
+        assert_eq!(ids(s.read_cases("other-owner", None, None, 0, 50).await.expect("firm")), [theirs]);
+        // The lending bank of `ours` is 004; 088 lends nothing yet.
+        assert_eq!(ids(s.read_cases("clerk", None, None, 0, 50).await.expect("bank")), [ours]);
+        assert!(s.read_cases("other-clerk", None, None, 0, 50).await.expect("bank").is_empty());
+        for (who, id) in [("owner", theirs), ("other-owner", ours), ("other-clerk", ours)] {
+            match s.read_cases(who, Some(id), None, 0, 1).await {
+                Err(ServiceError::Refused { code, .. }) => assert_eq!(code, "unknown_case", "{who} reading case {id}"),
+                other => panic!("{who} read case {id}: {other:?}"),
+            }
+        }
+        match s.read_cases("root", None, None, 0, 50).await {
+            Err(ServiceError::Refused { code, .. }) => assert_eq!(code, "role_not_allowed"),
+            other => panic!("an admin read cases: {other:?}"),
+        }
+        // A firm cannot act on another firm's case.
+        refused_with(s.case_command("other-owner", ours, Command::Withdraw).await, "not_your_firm");
+    }
+}
