@@ -276,3 +276,11 @@ pub async fn insert_firms(
     }
     Ok(out)
 }
+
+/// A user's stored password hash, if any (for login).
+pub async fn password_hash(db: &Db, name: &str) -> Result<Option<String>> {
+    let row: Option<(Option<String>,)> = with_db!(db, p => {
+        sqlx::query_as("select password_hash from app_user where name = $1").bind(name).fetch_optional(p).await?
+    });
+    Ok(row.and_then(|(h,)| h))
+}

@@ -56,6 +56,9 @@ pub enum UserCommand {
         /// The firm of a firm user (business registration number).
         #[arg(long, value_name = "BUSINESS_NO", value_parser = parse_business_no)]
         firm: Option<BusinessNumber>,
+        /// Read the user's password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
         #[arg(long)]
         actor: Option<String>,
         #[arg(long)]
@@ -299,9 +302,23 @@ pub fn user(command: UserCommand, db: &DbArgs) -> anyhow::Result<ExitCode> {
         role,
         bank,
         firm,
+        password_stdin,
         actor,
         json,
     } = command;
+    let password_hash = if password_stdin {
+        let mut line = String::new();
+        std::io::stdin()
+            .read_line(&mut line)
+            .map_err(|e| BadInput(format!("--password-stdin: {e}")))?;
+        let password = line.trim_end_matches(['\r', '\n']);
+        Some(
+            crate::service::identity::hash_password(password)
+                .map_err(|e| BadInput(e.to_string()))?,
+        )
+    } else {
+        None
+    };
     let scope = match (bank, firm) {
         (Some(_), Some(_)) => {
             return Err(BadInput("--bank, --firm: give at most one".into()).into());
@@ -312,7 +329,15 @@ pub fn user(command: UserCommand, db: &DbArgs) -> anyhow::Result<ExitCode> {
     };
     block_on(async {
         let s = services(db).await?;
-        let result = s.add_user(actor.as_deref(), &name, role, scope, None).await;
+        let result = s
+            .add_user(
+                actor.as_deref(),
+                &name,
+                role,
+                scope,
+                password_hash.as_deref(),
+            )
+            .await;
         let result = result.map(|id| json!({ "user_id": id, "name": name, "role": role.as_str() }));
         finish(result, json, |v| {
             format!(

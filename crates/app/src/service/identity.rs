@@ -9,6 +9,35 @@ use serde_json::json;
 use super::in_write_tx;
 use super::{Result, ServiceError, Services, actor, entry, require_role};
 
+/// The shortest password accepted.
+pub const MIN_PASSWORD_CHARS: usize = 12;
+
+/// An argon2id hash of a password in PHC form, with a fresh random salt; the password itself
+/// is never stored or logged.
+pub fn hash_password(password: &str) -> Result<String> {
+    use argon2::{Argon2, PasswordHasher};
+    if password.chars().count() < MIN_PASSWORD_CHARS {
+        return Err(ServiceError::bad_input(
+            "password",
+            format!("must be at least {MIN_PASSWORD_CHARS} characters"),
+        ));
+    }
+    let hash: argon2::PasswordHash = Argon2::default()
+        .hash_password(password.as_bytes())
+        .map_err(|e| ServiceError::bad_input("password", format!("cannot be hashed: {e}")))?;
+    Ok(hash.to_string())
+}
+
+/// Whether `password` matches a stored hash.
+pub fn verify_password(password: &str, stored: &str) -> bool {
+    use argon2::{Argon2, PasswordHash, PasswordVerifier};
+    PasswordHash::new(stored).is_ok_and(|h| {
+        Argon2::default()
+            .verify_password(password.as_bytes(), &h)
+            .is_ok()
+    })
+}
+
 /// The scope a new user gets, by role.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NewScope {

@@ -278,3 +278,21 @@ both_url! {
         let _ = &db;
     }
 }
+
+both_url! {
+    async fn a_password_from_standard_input_is_stored_only_as_an_argon2id_hash(db, url) {
+        let password = "correct horse battery staple";
+        let out = jumpup(&["--database", &url, "user", "add", "root", "--role", "admin", "--password-stdin"], &format!("{password}\n"));
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        let stored = jumpup_store::identity::password_hash(&db, "root").await.expect("read").expect("a hash");
+        assert!(stored.starts_with("$argon2id$"), "{stored}");
+        assert!(!stored.contains(password));
+        assert!(jumpup::service::identity::verify_password(password, &stored));
+        assert!(!jumpup::service::identity::verify_password("wrong horse battery staple", &stored));
+        let out = jumpup(&["--database", &url, "user", "add", "short", "--role", "tp", "--actor", "root", "--password-stdin"], "short\n");
+        assert_eq!(out.status.code(), Some(2));
+        assert!(stderr(&out).contains("at least 12 characters"), "{}", stderr(&out));
+        let entries = jumpup_store::audit::load(&db).await.expect("audit");
+        assert!(entries.iter().all(|e| !format!("{e:?}").contains("argon2")), "no hash in the audit log");
+    }
+}
