@@ -337,8 +337,13 @@ pub fn version_content(program: &Program, version: &Version) -> String {
 
 /// The SHA-256 of a version's content, in hex.
 pub fn digest(content: &str) -> String {
+    digest_bytes(content.as_bytes())
+}
+
+/// The SHA-256 of bytes, in hex.
+pub fn digest_bytes(bytes: &[u8]) -> String {
     use sha2::{Digest, Sha256};
-    Sha256::digest(content.as_bytes())
+    Sha256::digest(bytes)
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()

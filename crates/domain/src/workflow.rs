@@ -333,7 +333,7 @@ impl Command {
             (Command::TakeIntoReview, _) => &[S::Submitted],
             (Command::Select(_), _) => &[S::KiboReview],
             (Command::Reject { .. }, Role::Kibo) => &[S::KiboReview],
-            (Command::Reject { .. }, _) => &[S::EligibilityReview],
+            (Command::Reject { .. }, _) => &[S::EligibilityReview, S::Waitlisted],
             (Command::StartEligibilityReview, _) => &[S::Selected],
             (Command::Check(_) | Command::Approve, _) => &[S::EligibilityReview],
             (Command::IssueGuarantee { .. }, _) => &[S::Approved],
@@ -401,6 +401,8 @@ pub enum Refusal {
     AboveApprovedAmount { principal: Won, approved: Won },
     #[error("the loan was executed before the case was decided")]
     ExecutedBeforeDecision,
+    #[error("the execution date {executed_on} is after today")]
+    ExecutedInFuture { executed_on: Date },
     #[error("no loan was executed within the deadline, which passed on {deadline}")]
     LoanDeadlinePassed { deadline: Date },
     #[error("the loan deadline {deadline} has not passed")]
@@ -432,6 +434,7 @@ impl Refusal {
             Refusal::LoanNoRequired => "loan_no_required",
             Refusal::AboveApprovedAmount { .. } => "above_approved_amount",
             Refusal::ExecutedBeforeDecision => "executed_before_decision",
+            Refusal::ExecutedInFuture { .. } => "executed_in_future",
             Refusal::LoanDeadlinePassed { .. } => "loan_deadline_passed",
             Refusal::DeadlineNotPassed { .. } => "deadline_not_passed",
         }
@@ -470,7 +473,7 @@ pub enum Outcome {
         terms: LoanTerms,
         reservation: Won,
     },
-    /// Withdrawn or expired: whatever is reserved returns to the budget.
+    /// Rejected, withdrawn or expired: whatever is reserved returns to the budget.
     Ended {
         state: State,
     },
@@ -581,7 +584,8 @@ pub fn decide(
             if reason.trim().is_empty() {
                 return Err(Refusal::ReasonRequired);
             }
-            Ok(Outcome::Moved {
+            // Ended: a rejected waitlisted case leaves the queue, which may promote others.
+            Ok(Outcome::Ended {
                 state: State::Rejected,
             })
         }
@@ -645,6 +649,11 @@ pub fn decide(
                 .expect("invariant: an issued guarantee's case was decided");
             if terms.loan.executed_on() < decided_on {
                 return Err(Refusal::ExecutedBeforeDecision);
+            }
+            if terms.loan.executed_on() > ctx.today {
+                return Err(Refusal::ExecutedInFuture {
+                    executed_on: terms.loan.executed_on(),
+                });
             }
             let deadline = loan_deadline(decided_on, ctx.limits);
             if terms.loan.executed_on() > deadline {

@@ -99,7 +99,8 @@ pub async fn get_read(db: &Db, case_id: i64) -> Result<Option<CaseRow>> {
 pub enum ListScope {
     All,
     Firm(FirmId),
-    /// The cases whose lending bank has this code.
+    /// The cases whose lending bank has this code, from the guarantee's issue on (before it
+    /// the bank has nothing to act on).
     Bank(String),
 }
 
@@ -115,7 +116,7 @@ pub async fn list(
         "{SELECT}
      where c.case_id > $1
        and ($2 is null or c.firm_id = $2)
-       and ($3 is null or b.code = $3)
+       and ($3 is null or (b.code = $3 and c.state in ('guarantee_issued', 'loan_executed', 'completed', 'terminated')))
        and ($4 is null or c.state = $4)
      order by c.case_id
      limit $5"

@@ -239,10 +239,36 @@ pub async fn user_by_name(tx: &mut Tx, name: &str) -> Result<Option<User>> {
     .transpose()
 }
 
-/// Every firm's id by business number (as stored, hyphenated).
-pub async fn firm_ids(tx: &mut Tx) -> Result<std::collections::HashMap<String, FirmId>> {
-    let rows: Vec<(String, i64)> = with_tx!(tx, c => sqlx::query_as("select business_no, firm_id from firm").fetch_all(c).await?);
-    Ok(rows.into_iter().map(|(b, id)| (b, FirmId(id))).collect())
+/// What an import compares of a stored firm.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FirmSummary {
+    pub firm_id: FirmId,
+    pub name: String,
+    pub district: String,
+    pub corporate_no: Option<String>,
+}
+
+/// Every firm by business number (as stored, hyphenated).
+pub async fn firms_by_business_no(
+    tx: &mut Tx,
+) -> Result<std::collections::HashMap<String, FirmSummary>> {
+    let rows: Vec<(String, i64, String, String, Option<String>)> = with_tx!(tx, c => {
+        sqlx::query_as("select business_no, firm_id, name, district, corporate_no from firm").fetch_all(c).await?
+    });
+    Ok(rows
+        .into_iter()
+        .map(|(b, id, name, district, corporate_no)| {
+            (
+                b,
+                FirmSummary {
+                    firm_id: FirmId(id),
+                    name,
+                    district,
+                    corporate_no,
+                },
+            )
+        })
+        .collect())
 }
 
 /// Rows per multi-row insert: well inside both databases' parameter limits.

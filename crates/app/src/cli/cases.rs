@@ -220,6 +220,10 @@ pub enum BudgetCommand {
         program: String,
         #[arg(value_parser = parse_won)]
         amount: Won,
+        /// The City's reference for this top-up (its document number): the same reference
+        /// again changes nothing.
+        #[arg(long)]
+        reference: String,
         #[arg(long)]
         actor: String,
     },
@@ -414,14 +418,24 @@ pub fn budget(command: BudgetCommand, db: &DbArgs) -> anyhow::Result<ExitCode> {
             BudgetCommand::TopUp {
                 program,
                 amount,
+                reference,
                 actor,
             } => {
                 let result = s
-                    .top_up(&actor, &program, amount)
+                    .top_up(&actor, &program, amount, &reference)
                     .await
-                    .map(|()| json!({ "program": program, "amount_won": amount.get() }));
-                finish(result, false, |_| {
-                    format!("{program}: topped up by {} won", amount.grouped())
+                    .map(|posted| json!({ "program": program, "amount_won": amount.get(), "posted": posted }));
+                finish(result, false, |v| {
+                    if v["posted"] == true {
+                        format!(
+                            "{program}: topped up by {} won ({reference})",
+                            amount.grouped()
+                        )
+                    } else {
+                        format!(
+                            "{program}: top-up {reference} was already applied; nothing changed"
+                        )
+                    }
                 })
             }
             BudgetCommand::Show { json } => {

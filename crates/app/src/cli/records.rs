@@ -501,7 +501,7 @@ pub fn import(command: ImportCommand, db: &DbArgs) -> anyhow::Result<ExitCode> {
         Ok(parsed) => parsed,
         Err(errors) => return refused(errors),
     };
-    let digest = crate::programs::digest(&std::fs::read_to_string(&file).unwrap_or_default());
+    let digest = sheet.digest.clone();
     block_on(async {
         let s = services(db).await?;
         let result = s

@@ -42,6 +42,8 @@ pub struct Row {
 pub struct Sheet {
     pub headers: Vec<String>,
     pub rows: Vec<Row>,
+    /// The SHA-256 of the file's bytes (for the audit log).
+    pub digest: String,
 }
 
 /// One problem: a row (0 for the whole file), a column, a reason.
@@ -83,11 +85,13 @@ pub fn read(path: &std::path::Path) -> Result<Sheet, RowError> {
     let xlsx = path
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("xlsx"));
-    let sheet = if xlsx {
+    let digest = crate::programs::digest_bytes(&bytes);
+    let mut sheet = if xlsx {
         read_xlsx(bytes)?
     } else {
         read_csv(&bytes)?
     };
+    sheet.digest = digest;
     if sheet.rows.len() > MAX_ROWS {
         return Err(file_error(format!("has more than {MAX_ROWS} rows")));
     }
@@ -119,10 +123,22 @@ pub fn read_csv(bytes: &[u8]) -> Result<Sheet, RowError> {
         .iter()
         .map(str::to_owned)
         .collect();
+    let newlines: Vec<usize> = text
+        .bytes()
+        .enumerate()
+        .filter(|(_, b)| *b == b'\n')
+        .map(|(i, _)| i)
+        .collect();
     let mut rows = Vec::new();
     for (i, record) in reader.records().enumerate() {
         let record =
-            record.map_err(|e| file_error(format!("row {}: unreadable CSV: {e}", i + 2)))?;
+            record.map_err(|e| file_error(format!("record {}: unreadable CSV: {e}", i + 2)))?;
+        // The line the record starts on, as a spreadsheet numbers rows (blank lines count),
+        // from its byte offset (after CRLF the reader places a record at the LF before it and
+        // its own line count is one short).
+        let number = record.position().map_or(i + 2, |p| {
+            newlines.partition_point(|&n| n <= p.byte() as usize) + 1
+        });
         if record.iter().all(|c| c.trim().is_empty()) {
             continue;
         }
@@ -136,12 +152,13 @@ pub fn read_csv(bytes: &[u8]) -> Result<Sheet, RowError> {
                 }
             })
             .collect();
-        rows.push(Row {
-            number: i + 2,
-            cells,
-        });
+        rows.push(Row { number, cells });
     }
-    Ok(Sheet { headers, rows })
+    Ok(Sheet {
+        headers,
+        rows,
+        digest: String::new(),
+    })
 }
 
 fn read_xlsx(bytes: Vec<u8>) -> Result<Sheet, RowError> {
@@ -164,6 +181,8 @@ fn read_xlsx(bytes: Vec<u8>) -> Result<Sheet, RowError> {
                 .is_some_and(|f| f.format_code.contains('%'))
         })
     };
+    // Rows are numbered as the sheet shows them, wherever its used range starts.
+    let first_row = range.start().map_or(0, |(r, _)| r as usize);
     let mut lines = range.rows();
     let headers = lines
         .next()
@@ -195,11 +214,15 @@ fn read_xlsx(bytes: Vec<u8>) -> Result<Sheet, RowError> {
             continue;
         }
         rows.push(Row {
-            number: i + 2,
+            number: first_row + i + 2,
             cells,
         });
     }
-    Ok(Sheet { headers, rows })
+    Ok(Sheet {
+        headers,
+        rows,
+        digest: String::new(),
+    })
 }
 
 /// Composes decomposed Hangul (NFD from macOS) into syllables; other text is unchanged.

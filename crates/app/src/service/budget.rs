@@ -44,7 +44,24 @@ pub struct ProgramBudget {
 
 impl Services {
     /// A City top-up: into `available`, clearing overruns first, then promoting the waitlist.
-    pub async fn top_up(&self, actor_name: &str, program_id: &str, amount: Won) -> Result<()> {
+    ///
+    /// `reference` (the City's own document number) identifies the top-up: the same top-up
+    /// again changes nothing (`false`), so a retried request never credits twice; the same
+    /// reference with another amount is refused.
+    pub async fn top_up(
+        &self,
+        actor_name: &str,
+        program_id: &str,
+        amount: Won,
+        reference: &str,
+    ) -> Result<bool> {
+        let reference = reference.trim();
+        if reference.is_empty() || reference.len() > 100 {
+            return Err(ServiceError::bad_input(
+                "--reference",
+                "must be 1 to 100 characters",
+            ));
+        }
         if amount <= Won::ZERO {
             return Err(ServiceError::bad_input(
                 "AMOUNT",
@@ -62,11 +79,21 @@ impl Services {
             let (user, _) = actor(tx, actor_name).await?;
             require_role(&user, &[Role::City], "top up a budget")?;
             let at = self.clock.now();
-            let n = ledger::program_posting_count(tx, program_id, PostingKind::TopUp).await? + 1;
-            let id = format!("top_up:{program_id}:{n}");
+            let id = format!("top_up:{program_id}:{reference}");
             let posting = Posting::new(id.clone(), PostingKind::TopUp, amount)
                 .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-            ledger::post(tx, program_id, &posting, None, at).await?;
+            let posted = ledger::post(tx, program_id, &posting, None, at)
+                .await
+                .map_err(|e| match e {
+                    StoreError::Conflict { .. } => ServiceError::refused(
+                        "reference_reused",
+                        format!("top-up {reference} exists with another amount"),
+                    ),
+                    other => other.into(),
+                })?;
+            if !posted {
+                return Ok(false);
+            }
             let overrun = ledger::balance(tx, program_id, Account::Overrun).await?;
             let clear = overrun.min(amount);
             if clear > Won::ZERO {
@@ -89,7 +116,7 @@ impl Services {
             .await?;
             self.promote_waitlist(tx, &catalog, program_id, Some(&user), at)
                 .await?;
-            Ok(())
+            Ok(true)
         })
     }
 

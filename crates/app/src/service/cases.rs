@@ -273,6 +273,13 @@ impl Services {
                 ServiceError::refused("unknown_case", format!("no case {case_id}"))
             })?;
             let before = case_json(&row);
+            // FILES.md: a case imported without a lending bank gets the first bank that reports
+            // its loan.
+            if let (Command::ExecuteLoan(_), None, workflow::Actor::Bank(bank)) =
+                (&command, &row.bank_code, &who)
+            {
+                row.bank_code = Some(bank.as_str().to_owned());
+            }
             let checks = store::checks(tx, case_id).await?;
             let case = workflow_case(&row, &checks)?;
             let at = self.clock.now();
@@ -497,7 +504,16 @@ impl Services {
             .into_iter()
             .filter(|r| match who {
                 Actor::Firm(f) => r.firm_id == f,
-                Actor::Bank(b) => r.bank_code.as_deref() == Some(b.as_str()),
+                Actor::Bank(b) => {
+                    r.bank_code.as_deref() == Some(b.as_str())
+                        && matches!(
+                            r.state,
+                            State::GuaranteeIssued
+                                | State::LoanExecuted
+                                | State::Completed
+                                | State::Terminated
+                        )
+                }
                 _ => true,
             })
             .collect();

@@ -70,7 +70,7 @@ impl Services {
             // What the checks need, read once: stored cases by guarantee number, firms, the
             // firms' open amounts, the banks.
             let stored_cases = store::by_guarantee_numbers(tx).await?;
-            let mut firm_ids = identity::firm_ids(tx).await?;
+            let firms = identity::firms_by_business_no(tx).await?;
             let open_won = store::open_won_by_firm(tx).await?;
             let banks: HashMap<String, i64> = identity::list_banks(&self.db)
                 .await?
@@ -81,6 +81,7 @@ impl Services {
             let mut available: HashMap<String, Won> = HashMap::new();
             let mut firm_in_file: HashMap<(String, BusinessNumber), Won> = HashMap::new();
             let mut over_committed: HashMap<String, bool> = HashMap::new();
+            let mut waitlist_checked: HashMap<String, bool> = HashMap::new();
             let mut version_ids: HashMap<(String, jumpup_domain::Date), i64> = HashMap::new();
             let mut to_store = Vec::new();
             let mut skipped = 0;
@@ -134,9 +135,20 @@ impl Services {
                     },
                     None => None,
                 };
-                let firm = firm_ids.get(&r.business_no.to_string()).copied();
+                let stored_firm = firms.get(&r.business_no.to_string());
+                let firm = stored_firm.map(|f| f.firm_id);
                 if let Some(stored) = stored_cases.get(&r.guarantee_no) {
+                    let same_firm = stored_firm.is_some_and(|f| {
+                        f.name == r.firm_name
+                            && f.district == r.district
+                            && f.corporate_no == r.corporate_no.map(|c| c.to_string())
+                    });
+                    let same_bank = r
+                        .bank
+                        .is_none_or(|b| stored.bank_code.as_deref() == Some(b.as_str()));
                     let same = firm == Some(stored.firm_id)
+                        && same_firm
+                        && same_bank
                         && stored.program_id == r.program
                         && stored.decided_on == Some(r.decided_on)
                         && stored.approved_won == Some(r.approved.get())
@@ -189,6 +201,19 @@ impl Services {
                     key,
                     in_file.checked_add(r.approved).expect("invariant: bounded"),
                 );
+                // Waitlisted cases come first (RULES.md 6.4): no imported case passes them.
+                if !waitlist_checked.contains_key(&r.program) {
+                    let waiting = !store::waitlist(tx, &r.program).await?.is_empty();
+                    waitlist_checked.insert(r.program.clone(), waiting);
+                    if waiting {
+                        errors.push(row_error(r.row, "program", format!(
+                            "{} has waitlisted cases; decided cases cannot pass them (RULES.md 6.4)", r.program
+                        )));
+                    }
+                }
+                if waitlist_checked[&r.program] {
+                    continue;
+                }
                 // The budget (RULES.md 6.4): the first row that does not fit refuses the file.
                 let reservation = reservation_at_approval(rules, r.grade, r.approved, r.decided_on);
                 let left = match available.get(&r.program) {
@@ -241,7 +266,7 @@ impl Services {
             let mut seen = std::collections::HashSet::new();
             for (r, ..) in &to_store {
                 let key = r.business_no.to_string();
-                if !firm_ids.contains_key(&key) && seen.insert(key) {
+                if !firms.contains_key(&key) && seen.insert(key) {
                     new_firms.push(NewFirm {
                         business_no: r.business_no,
                         corporate_no: r.corporate_no,
@@ -252,6 +277,8 @@ impl Services {
                     });
                 }
             }
+            let mut firm_ids: HashMap<String, jumpup_domain::workflow::FirmId> =
+                firms.iter().map(|(b, f)| (b.clone(), f.firm_id)).collect();
             firm_ids.extend(identity::insert_firms(tx, &new_firms, at).await?);
             let decided: Vec<DecidedCase<'_>> = to_store
                 .iter()

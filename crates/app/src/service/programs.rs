@@ -164,6 +164,7 @@ impl Services {
         program_id: &str,
         in_force_from: Date,
     ) -> Result<String> {
+        let catalog = self.catalog().await?;
         in_write_tx!(self, |tx| {
             let (user, _) = actor(tx, actor_name).await?;
             require_role(&user, &[Role::City], "approve programme versions")?;
@@ -196,6 +197,9 @@ impl Services {
             let date = in_force_from.to_string();
             let budget = version.params.limits.budget_subsidy_won;
             fund_appropriation(tx, program_id, &date, budget, at).await?;
+            // More budget may let waitlisted cases in, in order (RULES.md 6.4).
+            self.promote_waitlist(tx, &catalog, program_id, Some(&user), at)
+                .await?;
             Ok(row.digest)
         })
     }

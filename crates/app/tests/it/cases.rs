@@ -276,7 +276,13 @@ both! {
         // The small one would fit, but it queues behind the waitlisted case (strict order).
         assert_eq!(state(&s, small).await, State::Waitlisted);
         // A top-up that does not fit the head of the queue promotes nobody behind it either.
-        s.top_up("mayor", "test-city", Won::new(5_000_000)).await.expect("top up");
+        s.top_up("mayor", "test-city", Won::new(5_000_000), "CITY-2025-1").await.expect("top up");
+        // The same top-up again (a retried request) credits nothing.
+        assert!(!s.top_up("mayor", "test-city", Won::new(5_000_000), "CITY-2025-1").await.expect("again"));
+        match s.top_up("mayor", "test-city", Won::new(6_000_000), "CITY-2025-1").await {
+            Err(ServiceError::Refused { code, .. }) => assert_eq!(code, "reference_reused"),
+            other => panic!("{other:?}"),
+        }
         assert_eq!(state(&s, c).await, State::Waitlisted);
         assert_eq!(state(&s, small).await, State::Waitlisted);
         // Withdrawing an approved case frees its reservation and promotes, in the same
@@ -306,7 +312,7 @@ both! {
         let overrun = balance(&s, Account::Overrun).await;
         assert!(overrun > Won::ZERO, "the increase is booked as an overrun");
         assert_eq!(balance(&s, Account::Reserved).await, at_approval.checked_add(overrun).expect("won"));
-        s.top_up("mayor", "test-city", Won::new(1_000_000)).await.expect("top up");
+        s.top_up("mayor", "test-city", Won::new(1_000_000), "CITY-2027-7").await.expect("top up");
         assert_eq!(balance(&s, Account::Overrun).await, Won::ZERO, "a top-up clears overruns first");
         assert_eq!(balance(&s, Account::Available).await, Won::new(1_000_000).checked_sub(overrun).expect("won"));
     }
@@ -400,7 +406,10 @@ both! {
         assert_eq!(ids(s.read_cases("mayor", None, None, 0, 50).await.expect("city")), [ours, theirs]);
         assert_eq!(ids(s.read_cases("owner", None, None, 0, 50).await.expect("firm")), [ours]);
         assert_eq!(ids(s.read_cases("other-owner", None, None, 0, 50).await.expect("firm")), [theirs]);
-        // The lending bank of `ours` is 004; 088 lends nothing yet.
+        // A bank sees its cases from the guarantee's issue on: 004 lends `ours`, 088 nothing.
+        assert!(s.read_cases("clerk", None, None, 0, 50).await.expect("bank").is_empty());
+        s.case_command("officer", ours, Command::Approve).await.expect("approve");
+        s.case_command("reviewer", ours, Command::IssueGuarantee { guarantee_no: "G-R".into() }).await.expect("guarantee");
         assert_eq!(ids(s.read_cases("clerk", None, None, 0, 50).await.expect("bank")), [ours]);
         assert!(s.read_cases("other-clerk", None, None, 0, 50).await.expect("bank").is_empty());
         for (who, id) in [("owner", theirs), ("other-owner", ours), ("other-clerk", ours)] {

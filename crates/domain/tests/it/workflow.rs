@@ -177,6 +177,7 @@ const ALLOWED: &[(&str, &str, &str)] = &[
     ("eligibility_review", "check", "tp"),
     ("eligibility_review", "approve", "tp"),
     ("eligibility_review", "reject", "tp"),
+    ("waitlisted", "reject", "tp"),
     ("approved", "issue-guarantee", "kibo"),
     ("guarantee_issued", "execute-loan", "bank"),
     ("draft", "withdraw", "firm"),
@@ -435,18 +436,26 @@ fn the_loan_stays_within_the_approved_amount_and_the_deadline() {
         "executed_before_decision",
     );
     // Decided 2025-09-01 + 90 days: the last day is 2025-11-30.
+    let late = context(&limits, &rules, "2025-12-01");
     refused(
         &case,
         bank,
         Command::ExecuteLoan(loan_terms(500_000_000, "2025-12-01")),
-        &ctx,
+        &late,
         "loan_deadline_passed",
+    );
+    refused(
+        &case,
+        bank,
+        Command::ExecuteLoan(loan_terms(500_000_000, "2025-09-11")),
+        &ctx,
+        "executed_in_future",
     );
     match decide(
         &case,
         &bank,
         &Command::ExecuteLoan(loan_terms(400_000_000, "2025-11-30")),
-        &ctx,
+        &context(&limits, &rules, "2025-11-30"),
     ) {
         // The reservation is recomputed for the real loan: 400,000,000 from 2025-11-30.
         Ok(Outcome::LoanExecuted { reservation, .. }) => assert!(reservation < Won::new(9_999_996)),
