@@ -199,3 +199,34 @@ pub async fn post_many(
     }
     Ok(())
 }
+
+/// Cases whose reservation does not match their state: any negative, or a positive one
+/// outside the holding states (`approved`, `guarantee_issued`, `loan_executed`).
+/// `(case_id, state, reserved)`.
+pub async fn misplaced_reservations(db: &Db) -> Result<Vec<(i64, String, i64)>> {
+    let rows: Vec<(i64, String, i64)> = with_db!(db, p => {
+        sqlx::query_as(
+            "select c.case_id, c.state,
+                    cast(coalesce(sum(case when p.to_account = 'reserved' then p.amount_won
+                                           when p.from_account = 'reserved' then -p.amount_won
+                                           else 0 end), 0) as bigint) as reserved
+             from budget_posting p
+             join support_case c on c.case_id = p.case_id
+             group by c.case_id, c.state
+             order by c.case_id",
+        )
+        .fetch_all(p)
+        .await?
+    });
+    Ok(rows
+        .into_iter()
+        .filter(|(_, state, reserved)| {
+            *reserved < 0
+                || (*reserved > 0
+                    && !matches!(
+                        state.as_str(),
+                        "approved" | "guarantee_issued" | "loan_executed"
+                    ))
+        })
+        .collect())
+}

@@ -514,6 +514,17 @@ pub fn ledger(command: LedgerCommand, db: &DbArgs) -> anyhow::Result<ExitCode> {
                 }
             }
         }
+        for (case_id, state, reserved) in s
+            .misplaced_reservations()
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?
+        {
+            ok = false;
+            writeln!(
+                out,
+                "case {case_id} ({state}) holds {reserved} won reserved: only approved, guarantee_issued and loan_executed cases hold a reservation"
+            )?;
+        }
         for id in &bad {
             writeln!(out, "posting {id}: its accounts do not match its kind")?;
         }

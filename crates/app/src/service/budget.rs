@@ -141,6 +141,11 @@ impl Services {
             .collect())
     }
 
+    /// Cases holding a reservation their state should not hold, or a negative one.
+    pub async fn misplaced_reservations(&self) -> Result<Vec<(i64, String, i64)>> {
+        Ok(ledger::misplaced_reservations(&self.db).await?)
+    }
+
     /// Postings whose accounts do not match their kind.
     pub async fn inconsistent_postings(&self) -> Result<Vec<String>> {
         Ok(ledger::inconsistent_postings(&self.db).await?)

@@ -391,13 +391,32 @@ impl Services {
                     other => other.into(),
                 })?;
             let action = format!("case.{}", command.name());
+            // What changed beyond the case's columns: the answer recorded, the loan, and the
+            // reservation the case now holds.
+            let mut after = case_json(&row);
+            after["reserved_won"] = json!(ledger::case_reserved(tx, case_id).await?.get());
+            match &outcome {
+                Outcome::Checked { check } => {
+                    after["check"] = json!({ "item": check.item.as_str(), "met": check.met, "evidence": check.evidence });
+                }
+                Outcome::LoanExecuted { terms, .. } => {
+                    after["loan"] = json!({
+                        "loan_no": terms.loan_no,
+                        "principal_won": terms.loan.principal().get(),
+                        "annual_rate_pct": terms.loan.annual_rate().to_string(),
+                        "executed_on": terms.loan.executed_on().to_string(),
+                        "maturity_on": terms.loan.maturity_on().to_string(),
+                    });
+                }
+                _ => {}
+            }
             let mut record = entry(
                 at,
                 Some(&user),
                 &action,
                 format!("case:{case_id}"),
                 before.to_string(),
-                case_json(&row).to_string(),
+                after.to_string(),
             );
             if let Command::Reject { reason } = &command {
                 record.reason = reason.clone();

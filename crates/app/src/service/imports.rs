@@ -279,7 +279,10 @@ impl Services {
             }
             let mut firm_ids: HashMap<String, jumpup_domain::workflow::FirmId> =
                 firms.iter().map(|(b, f)| (b.clone(), f.firm_id)).collect();
-            firm_ids.extend(identity::insert_firms(tx, &new_firms, at).await?);
+            let new_firm_ids = identity::insert_firms(tx, &new_firms, at).await?;
+            let mut created_firms: Vec<i64> = new_firm_ids.iter().map(|(_, id)| id.0).collect();
+            created_firms.sort_unstable();
+            firm_ids.extend(new_firm_ids);
             let decided: Vec<DecidedCase<'_>> = to_store
                 .iter()
                 .map(|(r, version_id, bank_id, _)| DecidedCase {
@@ -321,7 +324,14 @@ impl Services {
                 ledger::post_many(tx, program, list, at).await?;
             }
             created.sort_unstable();
-            let after = json!({ "created_case_ids": created, "rows": records.len(), "skipped": skipped, "digest": digest }).to_string();
+            let after = json!({
+                "created_case_ids": created,
+                "created_firm_ids": created_firms,
+                "rows": records.len(),
+                "skipped": skipped,
+                "digest": digest,
+            })
+            .to_string();
             audit::append(
                 tx,
                 entry(

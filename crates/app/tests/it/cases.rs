@@ -207,6 +207,11 @@ async fn balance(s: &Services, account: Account) -> Won {
         .find(|b| b.program_id == "test-city")
         .expect("test-city budget");
     assert_eq!(b.check, Ok(()), "the ledger's invariants hold");
+    assert_eq!(
+        s.misplaced_reservations().await.expect("check"),
+        Vec::new(),
+        "reservations sit with holding cases"
+    );
     b.balances
         .iter()
         .find(|(a, _)| *a == account)

@@ -77,7 +77,11 @@ both_url! {
         assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
         let out = run(&url, &["audit", "verify"]);
         assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-        let _ = &db;
+        // A case that holds a reservation its state should not hold fails the ledger check.
+        jumpup_store::testing::execute_raw(&db, "update support_case set state = 'withdrawn' where case_id = 1").await;
+        let out = run(&url, &["ledger", "check"]);
+        assert_eq!(out.status.code(), Some(1));
+        assert!(stdout(&out).contains("case 1 (withdrawn) holds"), "{}", stdout(&out));
     }
 
     async fn korean_headers_in_cp949_are_read_and_a_contradiction_is_refused(db, url) {

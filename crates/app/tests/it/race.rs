@@ -122,6 +122,7 @@ both_url! {
         let budgets = s.budgets().await.expect("budgets");
         let b = budgets.iter().find(|b| b.program_id == "test-city").expect("budget");
         assert_eq!(b.check, Ok(()));
+        assert_eq!(s.misplaced_reservations().await.expect("check"), Vec::new(), "every reservation sits with an approved case");
         let reserved = b.balances.iter().find(|(a, _)| *a == Account::Reserved).expect("reserved").1;
         assert_eq!(reserved.get(), each.get() * FITS as i64);
         let entries = jumpup_store::audit::load(&s.db).await.expect("audit");
