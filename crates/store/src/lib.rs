@@ -3,6 +3,7 @@
 //! DDL of the migrations and the statement that begins a write transaction differ, side by side
 //! here. Callers own transactions; every query takes the caller's transaction.
 
+pub mod access;
 pub mod audit;
 pub mod cases;
 pub mod identity;
@@ -38,6 +39,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "cases",
         include_str!("../migrations/sqlite/0002_cases.sql"),
     ),
+    (
+        3,
+        "access log",
+        include_str!("../migrations/sqlite/0003_access_log.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -49,6 +55,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         2,
         "cases",
         include_str!("../migrations/postgres/0002_cases.sql"),
+    ),
+    (
+        3,
+        "access log",
+        include_str!("../migrations/postgres/0003_access_log.sql"),
     ),
 ];
 

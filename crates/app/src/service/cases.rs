@@ -545,6 +545,23 @@ impl Services {
                 ),
             ));
         }
+        // Every read of a firm's data is logged (RULES.md 8), in its own short write.
+        if !visible.is_empty() {
+            let subjects: Vec<String> = visible
+                .iter()
+                .map(|r| format!("case:{}", r.case_id))
+                .collect();
+            let action = if case_id.is_some() {
+                "case.show"
+            } else {
+                "case.list"
+            };
+            let at = self.clock.now();
+            in_write_tx!(self, |tx| {
+                jumpup_store::access::record(tx, user.user_id, action, &subjects, at).await?;
+                Ok(())
+            })?;
+        }
         Ok(visible)
     }
 }

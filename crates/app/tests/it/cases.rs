@@ -427,6 +427,12 @@ both! {
             Err(ServiceError::Refused { code, .. }) => assert_eq!(code, "role_not_allowed"),
             other => panic!("an admin read cases: {other:?}"),
         }
+        // Every read was logged: the City's list, the firm's, and the bank's once it could see
+        // the case; the refused reads of other scopes logged nothing.
+        let reads = jumpup_store::access::reads_of(&s.db, &format!("case:{ours}")).await.expect("access log");
+        assert_eq!(reads.iter().map(|(_, a)| a.as_str()).collect::<Vec<_>>(), ["case.list", "case.list", "case.list"]);
+        let theirs_reads = jumpup_store::access::reads_of(&s.db, &format!("case:{theirs}")).await.expect("access log");
+        assert_eq!(theirs_reads.len(), 2, "the City's list and its own firm's");
         // A firm cannot act on another firm's case.
         refused_with(s.case_command("other-owner", ours, Command::Withdraw).await, "not_your_firm");
     }
