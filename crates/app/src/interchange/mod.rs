@@ -17,6 +17,29 @@ use serde::Serialize;
 /// The largest file read, and the most data rows.
 pub const MAX_FILE_BYTES: u64 = 512 * 1024 * 1024;
 pub const MAX_ROWS: usize = 2_000_000;
+/// The most an XLSX workbook may hold once decompressed (a guard against zip bombs).
+pub const MAX_XLSX_UNCOMPRESSED_BYTES: u64 = 1024 * 1024 * 1024;
+
+/// Refuses a workbook whose entries would decompress beyond the bound. The zip reader never
+/// reads an entry past its declared size, so the declared sizes bound the real work.
+fn check_uncompressed_size(bytes: &[u8], limit: u64) -> Result<(), RowError> {
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes))
+        .map_err(|e| file_error(format!("not a readable XLSX workbook: {e}")))?;
+    let mut total: u64 = 0;
+    for i in 0..archive.len() {
+        let entry = archive
+            .by_index_raw(i)
+            .map_err(|e| file_error(format!("not a readable XLSX workbook: {e}")))?;
+        total = total.saturating_add(entry.size());
+    }
+    if total > limit {
+        return Err(file_error(format!(
+            "decompresses to more than {} MiB",
+            limit / (1024 * 1024)
+        )));
+    }
+    Ok(())
+}
 
 /// One cell as read: text from CSV, or a typed value from XLSX.
 #[derive(Debug, Clone, PartialEq)]
@@ -163,6 +186,7 @@ pub fn read_csv(bytes: &[u8]) -> Result<Sheet, RowError> {
 
 fn read_xlsx(bytes: Vec<u8>) -> Result<Sheet, RowError> {
     use calamine::{Data, Reader, Xlsx};
+    check_uncompressed_size(&bytes, MAX_XLSX_UNCOMPRESSED_BYTES)?;
     let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes))
         .map_err(|e| file_error(format!("not a readable XLSX workbook: {e}")))?;
     let name = book
@@ -421,6 +445,24 @@ pub fn required_text(cell: &Cell) -> Result<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_workbook_that_decompresses_beyond_the_bound_is_refused() {
+        use std::io::Write;
+        let mut buffer = std::io::Cursor::new(Vec::new());
+        let mut zip = zip::ZipWriter::new(&mut buffer);
+        let options = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
+        zip.start_file("xl/worksheets/sheet1.xml", options)
+            .expect("entry");
+        zip.write_all(&vec![b'0'; 4 * 1024 * 1024]).expect("write");
+        zip.finish().expect("finish");
+        let bytes = buffer.into_inner();
+        assert!(bytes.len() < 64 * 1024, "it compresses well");
+        assert!(check_uncompressed_size(&bytes, 8 * 1024 * 1024).is_ok());
+        let err = check_uncompressed_size(&bytes, 2 * 1024 * 1024).expect_err("too big");
+        assert_eq!(err.message, "decompresses to more than 2 MiB");
+    }
 
     #[test]
     fn cells_are_read_exactly_as_files_really_arrive() {
