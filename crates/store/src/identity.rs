@@ -310,3 +310,19 @@ pub async fn password_hash(db: &Db, name: &str) -> Result<Option<String>> {
     });
     Ok(row.and_then(|(h,)| h))
 }
+
+/// Every bank, read in the caller's transaction.
+pub async fn banks_in(tx: &mut Tx) -> Result<Vec<Bank>> {
+    let rows: Vec<(i64, String, String)> = with_tx!(tx, c => {
+        sqlx::query_as("select bank_id, code, name from bank order by code").fetch_all(c).await?
+    });
+    rows.into_iter()
+        .map(|(bank_id, code, name)| {
+            Ok(Bank {
+                bank_id,
+                code: bank_code(&code)?,
+                name,
+            })
+        })
+        .collect()
+}

@@ -67,9 +67,9 @@ pub async fn by_key(
     })
 }
 
-pub async fn by_id(db: &Db, program_version_id: i64) -> Result<Option<VersionRow>> {
+pub async fn by_id(tx: &mut Tx, program_version_id: i64) -> Result<Option<VersionRow>> {
     let sql = sqlx::AssertSqlSafe(format!("{COLUMNS} where program_version_id = $1"));
-    with_db!(db, p => {
+    with_tx!(tx, p => {
         Ok(sqlx::query(sql).bind(program_version_id).fetch_optional(p).await?.map(|r| row(&r)).transpose()?)
     })
 }
@@ -133,5 +133,13 @@ pub async fn all(db: &Db) -> Result<Vec<VersionRow>> {
     let sql = sqlx::AssertSqlSafe(format!("{COLUMNS} order by program_id, in_force_from"));
     with_db!(db, p => {
         Ok(sqlx::query(sql).fetch_all(p).await?.iter().map(row).collect::<std::result::Result<Vec<_>, _>>()?)
+    })
+}
+
+/// Every stored version, read in the caller's transaction.
+pub async fn all_in(tx: &mut Tx) -> Result<Vec<VersionRow>> {
+    let sql = sqlx::AssertSqlSafe(format!("{COLUMNS} order by program_id, in_force_from"));
+    with_tx!(tx, c => {
+        Ok(sqlx::query(sql).fetch_all(c).await?.iter().map(row).collect::<std::result::Result<Vec<_>, _>>()?)
     })
 }

@@ -68,16 +68,16 @@ impl Services {
                 "must be a positive integer",
             ));
         }
-        let catalog = self.catalog().await?;
-        if catalog.get(program_id).is_none() {
-            return Err(ServiceError::refused(
-                "unknown_program",
-                format!("no approved programme {program_id}"),
-            ));
-        }
         in_write_tx!(self, |tx| {
             let (user, _) = actor(tx, actor_name).await?;
             require_role(&user, &[Role::City], "top up a budget")?;
+            let catalog = self.catalog_in(tx).await?;
+            if catalog.get(program_id).is_none() {
+                return Err(ServiceError::refused(
+                    "unknown_program",
+                    format!("no approved programme {program_id}"),
+                ));
+            }
             let at = self.clock.now();
             let id = format!("top_up:{program_id}:{reference}");
             let posting = Posting::new(id.clone(), PostingKind::TopUp, amount)

@@ -96,13 +96,13 @@ pub fn case_json(row: &CaseRow) -> serde_json::Value {
 
 /// The version a case computes with: its pinned one, or the one in force on `day`.
 async fn version_for(
-    s: &Services,
+    tx: &mut Tx,
     catalog: &Catalog,
     row: &CaseRow,
     day: Date,
 ) -> Result<(Option<i64>, Version)> {
     if let Some(id) = row.program_version_id {
-        let stored = programs::by_id(&s.db, id)
+        let stored = programs::by_id(tx, id)
             .await?
             .ok_or_else(|| corrupt(format!("programme version {id}")))?;
         let version = crate::programs::version_from_content(&stored.content).map_err(corrupt)?;
@@ -222,8 +222,8 @@ impl Services {
                 "must be a positive integer",
             ));
         }
-        let catalog = self.catalog().await?;
         in_write_tx!(self, |tx| {
+            let catalog = self.catalog_in(tx).await?;
             let (user, who) = actor(tx, actor_name).await?;
             require_role(&user, &[Role::Firm], "open a case")?;
             let Actor::Firm(firm) = who else {
@@ -266,8 +266,8 @@ impl Services {
         case_id: i64,
         command: Command,
     ) -> Result<CaseRow> {
-        let catalog = self.catalog().await?;
         in_write_tx!(self, |tx| {
+            let catalog = self.catalog_in(tx).await?;
             let (user, who) = actor(tx, actor_name).await?;
             let mut row = store::get(tx, case_id).await?.ok_or_else(|| {
                 ServiceError::refused("unknown_case", format!("no case {case_id}"))
@@ -284,7 +284,7 @@ impl Services {
             let case = workflow_case(&row, &checks)?;
             let at = self.clock.now();
             let today = korea_date(at);
-            let (pinned, version) = version_for(self, &catalog, &row, today).await?;
+            let (pinned, version) = version_for(tx, &catalog, &row, today).await?;
             let ctx = Context {
                 today,
                 limits: &version.params.limits,

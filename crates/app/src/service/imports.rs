@@ -62,8 +62,8 @@ impl Services {
         warnings: Vec<String>,
         digest: &str,
     ) -> Result<ImportReport> {
-        let catalog = self.catalog().await?;
         in_write_tx!(self, |tx| {
+            let catalog = self.catalog_in(tx).await?;
             let (user, _) = actor(tx, actor_name).await?;
             require_role(&user, &[Role::Tp], "import decided cases")?;
             let at = self.clock.now();
@@ -72,7 +72,7 @@ impl Services {
             let stored_cases = store::by_guarantee_numbers(tx).await?;
             let firms = identity::firms_by_business_no(tx).await?;
             let open_won = store::open_won_by_firm(tx).await?;
-            let banks: HashMap<String, i64> = identity::list_banks(&self.db)
+            let banks: HashMap<String, i64> = identity::banks_in(tx)
                 .await?
                 .into_iter()
                 .map(|b| (b.code.as_str().to_owned(), b.bank_id))

@@ -164,8 +164,8 @@ impl Services {
         program_id: &str,
         in_force_from: Date,
     ) -> Result<String> {
-        let catalog = self.catalog().await?;
         in_write_tx!(self, |tx| {
+            let catalog = self.catalog_in(tx).await?;
             let (user, _) = actor(tx, actor_name).await?;
             require_role(&user, &[Role::City], "approve programme versions")?;
             let row = store::by_key(tx, program_id, in_force_from)
@@ -202,6 +202,13 @@ impl Services {
                 .await?;
             Ok(row.digest)
         })
+    }
+
+    /// The approved versions as the caller's transaction sees them: decisions read it inside
+    /// their write transaction, so a version approved just before is never missed.
+    pub async fn catalog_in(&self, tx: &mut jumpup_store::Tx) -> Result<Catalog> {
+        let rows = store::all_in(tx).await?;
+        catalog_from_rows(&rows).map_err(|e| jumpup_store::StoreError::Corrupt(e).into())
     }
 
     /// The approved versions, as the catalogue every database command computes with.
