@@ -93,21 +93,6 @@ pub async fn bank_by_code(tx: &mut Tx, code: BankCode) -> Result<Option<Bank>> {
     .transpose()
 }
 
-pub async fn list_banks(db: &Db) -> Result<Vec<Bank>> {
-    let rows: Vec<(i64, String, String)> = with_db!(db, p => {
-        sqlx::query_as("select bank_id, code, name from bank order by code").fetch_all(p).await?
-    });
-    rows.into_iter()
-        .map(|(bank_id, code, name)| {
-            Ok(Bank {
-                bank_id,
-                code: bank_code(&code)?,
-                name,
-            })
-        })
-        .collect()
-}
-
 pub async fn insert_firm(tx: &mut Tx, firm: &NewFirm, at: DateTime<Utc>) -> Result<FirmId> {
     let id: i64 = with_tx!(tx, c => {
         sqlx::query_scalar(

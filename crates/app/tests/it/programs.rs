@@ -6,40 +6,7 @@ use serde_json::{Value, json};
 
 use crate::support::{TempDir, jumpup, stderr, stdout};
 
-const OTHER_CITY: &str = r#"
-# A fictional city: a loan-based subsidy of 1.5%p claimed quarterly, from 2026.
-id = "busan-tech-leap"
-name_ko = "부산 기술도약 이차보전"
-name_en = "Busan Tech Leap Interest Subsidy"
-
-[[versions]]
-in_force_from = 2025-01-01
-budget.subsidy_won = 500_000_000
-budget.guarantee_supply_won = 0
-limit.per_firm_won = 500_000_000
-limit.per_firm_won_grade_a_or_above = 800_000_000
-case.loan_deadline_days = 60
-guarantee.coverage_pct_min = "80"
-guarantee.coverage_pct_max = "90"
-guarantee.fee_discount_pct = "0.2"
-guarantee.fee_discount_years = 1
-guarantee.fee_floor_pct = "0.4"
-guarantee.fee_day_count = "actual_365"
-subsidy.rate_pct = "1.0"
-subsidy.term_months = 24
-subsidy.min_borrower_rate_pct = "1.5"
-subsidy.base = "guaranteed"
-subsidy.cap_won = 300_000_000
-subsidy.cap_won_grade_a_or_above = 600_000_000
-subsidy.claim_period = "month"
-subsidy.day_count = "actual_365"
-subsidy.payment_unit_won = 10
-
-[[versions]]
-in_force_from = "2026-01-01"
-subsidy.rate_pct = "1.5"
-subsidy.claim_period = "quarter"
-"#;
+use crate::support::OTHER_CITY;
 
 fn show(args: &[&str]) -> Value {
     let out = jumpup(args, "");

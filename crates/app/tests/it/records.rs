@@ -206,35 +206,6 @@ both_url! {
     }
 }
 
-const OTHER_CITY: &str = r#"
-id = "busan-tech-leap"
-name_ko = "부산 기술도약 이차보전"
-name_en = "Busan Tech Leap Interest Subsidy"
-
-[[versions]]
-in_force_from = 2025-01-01
-budget.subsidy_won = 500_000_000
-budget.guarantee_supply_won = 0
-limit.per_firm_won = 500_000_000
-limit.per_firm_won_grade_a_or_above = 800_000_000
-case.loan_deadline_days = 60
-guarantee.coverage_pct_min = "80"
-guarantee.coverage_pct_max = "90"
-guarantee.fee_discount_pct = "0.2"
-guarantee.fee_discount_years = 1
-guarantee.fee_floor_pct = "0.4"
-guarantee.fee_day_count = "actual_365"
-subsidy.rate_pct = "1.0"
-subsidy.term_months = 24
-subsidy.min_borrower_rate_pct = "1.5"
-subsidy.base = "guaranteed"
-subsidy.cap_won = 300_000_000
-subsidy.cap_won_grade_a_or_above = 600_000_000
-subsidy.claim_period = "month"
-subsidy.day_count = "actual_365"
-subsidy.payment_unit_won = 10
-"#;
-
 both_url! {
     async fn programme_versions_are_stored_immutable_and_used_only_once_approved(db, url) {
         seed(&url);
@@ -244,7 +215,7 @@ both_url! {
         assert!(list.contains("incheon-jumpup") && list.contains("incheon-agreement-guarantee"), "{list}");
 
         let dir = crate::support::TempDir::new();
-        let file = dir.write("busan.toml", OTHER_CITY);
+        let file = dir.write("busan.toml", crate::support::OTHER_CITY);
         let file = file.to_str().expect("utf-8");
         refused(&url, &["programs", "import", file, "--actor", "officer"], "role_not_allowed");
         let out = ok(&url, &["programs", "import", file, "--actor", "root"]);
@@ -266,7 +237,7 @@ both_url! {
         let q: serde_json::Value = serde_json::from_str(&ok(&url, &["quote", "--json", case_file])).expect("JSON");
         assert_eq!(q["subsidy"]["periods"][0]["claim_won"], 230_136, "300,000,000 x 1.0% x 28 / 365 in February 2026");
         // The same programme and date with other content is refused, and nothing changes.
-        let changed = dir.write("busan2.toml", &OTHER_CITY.replace("subsidy.rate_pct = \"1.0\"", "subsidy.rate_pct = \"1.1\""));
+        let changed = dir.write("busan2.toml", &crate::support::OTHER_CITY.replace("subsidy.rate_pct = \"1.0\"", "subsidy.rate_pct = \"1.1\""));
         refused(&url, &["programs", "import", changed.to_str().expect("utf-8"), "--actor", "root"], "version_conflict");
         let q2: serde_json::Value = serde_json::from_str(&ok(&url, &["quote", "--json", case_file])).expect("JSON");
         assert_eq!(q, q2);
