@@ -167,7 +167,7 @@ both_url! {
         exec(&db, "update audit_entry set seq = 3 where seq = -2").await;
         let (code, text) = verify(&url, None);
         assert_eq!(code, 1);
-        assert!(text.contains("entry 2"), "{text}");
+        assert!(text.contains("entry 2 does not follow the entry before it"), "{text}");
     }
 
     async fn an_anchor_catches_a_truncated_tail_and_a_rewritten_chain(db, url) {
