@@ -6,6 +6,7 @@
 pub mod access;
 pub mod audit;
 pub mod cases;
+pub mod events;
 pub mod identity;
 pub mod ledger;
 pub mod programs;
@@ -28,39 +29,19 @@ const WRITE_LOCK: i64 = 0x6a75_6d70; // "jump"
 pub const DEFAULT_URL: &str = "sqlite:jumpup.db";
 
 /// The migrations, one list per dialect, in version order: `(version, description, sql)`.
+#[rustfmt::skip]
 const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
-    (
-        1,
-        "identity",
-        include_str!("../migrations/sqlite/0001_identity.sql"),
-    ),
-    (
-        2,
-        "cases",
-        include_str!("../migrations/sqlite/0002_cases.sql"),
-    ),
-    (
-        3,
-        "access log",
-        include_str!("../migrations/sqlite/0003_access_log.sql"),
-    ),
+    (1, "identity", include_str!("../migrations/sqlite/0001_identity.sql")),
+    (2, "cases", include_str!("../migrations/sqlite/0002_cases.sql")),
+    (3, "access log", include_str!("../migrations/sqlite/0003_access_log.sql")),
+    (4, "loan events", include_str!("../migrations/sqlite/0004_loan_events.sql")),
 ];
+#[rustfmt::skip]
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
-    (
-        1,
-        "identity",
-        include_str!("../migrations/postgres/0001_identity.sql"),
-    ),
-    (
-        2,
-        "cases",
-        include_str!("../migrations/postgres/0002_cases.sql"),
-    ),
-    (
-        3,
-        "access log",
-        include_str!("../migrations/postgres/0003_access_log.sql"),
-    ),
+    (1, "identity", include_str!("../migrations/postgres/0001_identity.sql")),
+    (2, "cases", include_str!("../migrations/postgres/0002_cases.sql")),
+    (3, "access log", include_str!("../migrations/postgres/0003_access_log.sql")),
+    (4, "loan events", include_str!("../migrations/postgres/0004_loan_events.sql")),
 ];
 
 /// A short fingerprint of the PostgreSQL schema (its migrations' text), naming the test

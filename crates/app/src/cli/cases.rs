@@ -174,6 +174,19 @@ pub enum CaseCommand {
         #[arg(long)]
         json: bool,
     },
+    /// The case's guarantee, fees and every subsidy claim from its stored loan and events,
+    /// under its pinned programme version (same visibility as show).
+    Quote {
+        id: i64,
+        #[arg(long)]
+        actor: String,
+        #[arg(long)]
+        json: bool,
+        #[arg(long)]
+        explain: bool,
+        #[arg(long, value_enum, default_value_t = crate::i18n::Lang::Ko)]
+        lang: crate::i18n::Lang,
+    },
     /// Cases in id order, 50 at a time (same visibility as show).
     List {
         #[arg(long, value_parser = parse_state)]
@@ -211,6 +224,87 @@ pub enum LoanCommand {
         #[arg(long)]
         json: bool,
     },
+}
+
+fn parse_kind(s: &str) -> Result<String, String> {
+    if jumpup_domain::loan::EventKind::WORDS.contains(&s) {
+        Ok(s.to_owned())
+    } else {
+        Err(format!(
+            "must be one of: {}",
+            jumpup_domain::loan::EventKind::WORDS.join(", ")
+        ))
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EventCommand {
+    /// Report what happened to a case's loan (RULES.md 8: the lending bank its repayments,
+    /// rate changes, arrears and defaults; kibo defaults; tp every kind).
+    Add {
+        #[arg(long = "case")]
+        case_id: i64,
+        #[arg(long, value_parser = parse_day)]
+        on: Date,
+        #[arg(long, value_parser = parse_kind)]
+        kind: String,
+        /// The repayment's amount (repayment only).
+        #[arg(long, value_parser = parse_won)]
+        amount: Option<Won>,
+        /// The new loan rate (rate_change only).
+        #[arg(long, value_parser = parse_pct)]
+        rate: Option<Pct>,
+        #[arg(long)]
+        actor: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+pub fn event(command: EventCommand, db: &DbArgs) -> anyhow::Result<ExitCode> {
+    use jumpup_domain::loan::{Event, EventKind};
+    let EventCommand::Add {
+        case_id,
+        on,
+        kind,
+        amount,
+        rate,
+        actor,
+        json,
+    } = command;
+    let kind = match (kind.as_str(), amount, rate) {
+        ("repayment", Some(w), None) => EventKind::Repayment(w),
+        ("repayment", _, _) => {
+            return Err(
+                BadInput("--amount: a repayment needs --amount and no --rate".into()).into(),
+            );
+        }
+        ("rate_change", None, Some(r)) => EventKind::RateChange(r),
+        ("rate_change", _, _) => {
+            return Err(
+                BadInput("--rate: a rate_change needs --rate and no --amount".into()).into(),
+            );
+        }
+        (_, Some(_), _) | (_, _, Some(_)) => {
+            return Err(BadInput(format!("--amount, --rate: a {kind} event takes neither")).into());
+        }
+        ("arrears_start", ..) => EventKind::ArrearsStart,
+        ("arrears_end", ..) => EventKind::ArrearsEnd,
+        ("relocation", ..) => EventKind::Relocation,
+        ("closure", ..) => EventKind::Closure,
+        ("default", ..) => EventKind::Default,
+        _ => EventKind::Ineligible,
+    };
+    block_on(async {
+        let s = services(db).await?;
+        let result = s
+            .report_event(&actor, case_id, Event { on, kind })
+            .await
+            .map(|id| json!({ "loan_event_id": id, "case_id": case_id }));
+        finish(result, json, |v| {
+            format!("event {} recorded on case {case_id}", v["loan_event_id"])
+        })
+    })
 }
 
 #[derive(Debug, Subcommand)]
@@ -266,6 +360,47 @@ pub fn case(command: CaseCommand, db: &DbArgs) -> anyhow::Result<ExitCode> {
                     .map(|r| case_json(&r)),
                 json,
             ),
+            CaseCommand::Quote {
+                id,
+                actor,
+                json,
+                explain,
+                lang,
+            } => {
+                return match s.case_quote(&actor, id).await {
+                    Ok(q) => {
+                        let request = crate::quote_json::Request {
+                            program: &q.program,
+                            version: &q.version,
+                            overrides: Vec::new(),
+                            input: q.input,
+                        };
+                        let detail = if explain {
+                            crate::quote_json::Detail::Explained
+                        } else {
+                            crate::quote_json::Detail::Figures
+                        };
+                        let mut out = std::io::stdout();
+                        if json {
+                            writeln!(
+                                out,
+                                "{}",
+                                serde_json::to_string_pretty(&crate::quote_json::to_json(
+                                    &request, &q.quote, detail
+                                ))?
+                            )?;
+                        } else {
+                            write!(
+                                out,
+                                "{}",
+                                crate::render::quote_text(&request, &q.quote, lang, explain)
+                            )?;
+                        }
+                        Ok(ExitCode::SUCCESS)
+                    }
+                    Err(e) => finish(Err(e), json, |_| String::new()),
+                };
+            }
             CaseCommand::Show { id, actor, json } => (
                 s.read_cases(&actor, Some(id), None, 0, 1)
                     .await
@@ -378,7 +513,10 @@ fn workflow_command(command: CaseCommand) -> anyhow::Result<(i64, String, bool, 
         ),
         CaseCommand::Withdraw { id, actor, json } => (id, actor, json, Command::Withdraw),
         CaseCommand::Expire { id, actor, json } => (id, actor, json, Command::Expire),
-        CaseCommand::New { .. } | CaseCommand::Show { .. } | CaseCommand::List { .. } => {
+        CaseCommand::New { .. }
+        | CaseCommand::Show { .. }
+        | CaseCommand::List { .. }
+        | CaseCommand::Quote { .. } => {
             unreachable!("invariant: handled before")
         }
     })

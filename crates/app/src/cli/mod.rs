@@ -69,6 +69,9 @@ enum Command {
     /// Loans.
     #[command(subcommand)]
     Loan(cases::LoanCommand),
+    /// What happened to a loan.
+    #[command(subcommand)]
+    Event(cases::EventCommand),
     /// The subsidy budget: top-ups and balances.
     #[command(subcommand)]
     Budget(cases::BudgetCommand),
@@ -223,6 +226,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Import(c) => records::import(c, &cli.database),
         Command::Case(c) => cases::case(c, &cli.database),
         Command::Loan(c) => cases::loan(c, &cli.database),
+        Command::Event(c) => cases::event(c, &cli.database),
         Command::Budget(c) => cases::budget(c, &cli.database),
         Command::Ledger(c) => cases::ledger(c, &cli.database),
     }

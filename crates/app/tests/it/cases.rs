@@ -437,3 +437,45 @@ both! {
         refused_with(s.case_command("other-owner", ours, Command::Withdraw).await, "not_your_firm");
     }
 }
+
+both! {
+    async fn a_case_quotes_from_its_stored_loan_and_events_as_quote_example_01(db) {
+        let clock = TestClock::on("2025-09-01");
+        let s = setup(db, clock.clone(), &test_programme(2_000_000_000, 1_000_000_000)).await;
+        let id = reviewed_case(&s, 500_000_000).await;
+        s.case_command("officer", id, Command::Approve).await.expect("approve");
+        s.case_command("reviewer", id, Command::IssueGuarantee { guarantee_no: "G-01".into() }).await.expect("guarantee");
+        s.case_command("clerk", id, execute("L-01", 500_000_000, "2025-09-01")).await.expect("execute");
+        // Example 01's loan, but maturing 2029-01-01 instead of 2028-09-01: the subsidy and the
+        // first fee year do not depend on that.
+        let repayment = jumpup_domain::loan::Event {
+            on: d("2026-03-16"),
+            kind: jumpup_domain::loan::EventKind::Repayment(Won::new(200_000_000)),
+        };
+        match s.report_event("clerk", id, repayment).await {
+            Err(ServiceError::Refused { code, .. }) => assert_eq!(code, "event_in_future"),
+            other => panic!("{other:?}"),
+        }
+        clock.set("2026-09-01");
+        let relocation = jumpup_domain::loan::Event { on: d("2026-05-11"), kind: jumpup_domain::loan::EventKind::Relocation };
+        match s.report_event("clerk", id, relocation).await {
+            Err(ServiceError::Refused { code, .. }) => assert_eq!(code, "role_not_allowed", "relocation is the Technopark's to report"),
+            other => panic!("{other:?}"),
+        }
+        let too_much = jumpup_domain::loan::Event {
+            on: d("2026-03-16"),
+            kind: jumpup_domain::loan::EventKind::Repayment(Won::new(600_000_000)),
+        };
+        match s.report_event("clerk", id, too_much).await {
+            Err(ServiceError::Refused { code, .. }) => assert_eq!(code, "event_invalid"),
+            other => panic!("{other:?}"),
+        }
+        s.report_event("clerk", id, repayment).await.expect("the lending bank reports the repayment");
+        let q = s.case_quote("owner", id).await.expect("the firm reads its own quote");
+        // RULES.md 10 / example 01: 8,147,941 won over 12 monthly claims, first fee year 4,275,000.
+        assert_eq!(q.quote.subsidy.claim_total, Won::new(8_147_941));
+        assert_eq!(q.quote.subsidy.periods.len(), 12);
+        assert_eq!(q.quote.guarantee.fees[0].fee, Won::new(4_275_000));
+        assert_eq!(q.version.in_force_from, d("2025-01-01"), "the pinned version");
+    }
+}

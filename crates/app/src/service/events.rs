@@ -1,0 +1,252 @@
+//! Loan events reported one at a time (RULES.md 6.3, 8), and a case's quote computed from its
+//! stored loan and events under its pinned programme version.
+
+use jumpup_domain::guarantee::GuaranteeTerms;
+use jumpup_domain::loan::{Event, EventKind, History, Loan};
+use jumpup_domain::money::Won;
+use jumpup_domain::pct::Pct;
+use jumpup_domain::program::{Program, Version};
+use jumpup_domain::quote::{Quote, QuoteInput};
+use jumpup_domain::workflow::{Actor, Role, State};
+use jumpup_store::events::{self as store, EventRow};
+use jumpup_store::{StoreError, Tx, audit, cases, programs};
+use serde_json::json;
+
+use super::in_write_tx;
+use super::{Result, ServiceError, Services, actor, entry};
+
+/// Who may report which kind (RULES.md 8): the lending bank its loan's repayments, rate
+/// changes, arrears and defaults; KIBO defaults; the Technopark every kind.
+fn may_report(role: Role, kind: EventKind) -> bool {
+    match role {
+        Role::Tp => true,
+        Role::Bank => matches!(
+            kind,
+            EventKind::Repayment(_)
+                | EventKind::RateChange(_)
+                | EventKind::ArrearsStart
+                | EventKind::ArrearsEnd
+                | EventKind::Default
+        ),
+        Role::Kibo => matches!(kind, EventKind::Default),
+        _ => false,
+    }
+}
+
+fn corrupt(what: String) -> ServiceError {
+    StoreError::Corrupt(what).into()
+}
+
+fn event_of(row: &EventRow) -> Result<Event> {
+    let kind = match row.kind.as_str() {
+        "repayment" => EventKind::Repayment(Won::new(
+            row.amount_won
+                .ok_or_else(|| corrupt("a repayment without an amount".into()))?,
+        )),
+        "rate_change" => EventKind::RateChange(
+            row.annual_rate_pct
+                .as_deref()
+                .and_then(|r| Pct::parse(r).ok())
+                .ok_or_else(|| corrupt("a rate change without a rate".into()))?,
+        ),
+        "arrears_start" => EventKind::ArrearsStart,
+        "arrears_end" => EventKind::ArrearsEnd,
+        "relocation" => EventKind::Relocation,
+        "closure" => EventKind::Closure,
+        "default" => EventKind::Default,
+        "ineligible" => EventKind::Ineligible,
+        other => return Err(corrupt(format!("event kind {other:?}"))),
+    };
+    Ok(Event { on: row.on, kind })
+}
+
+fn row_of(event: &Event) -> EventRow {
+    let (amount_won, annual_rate_pct) = match event.kind {
+        EventKind::Repayment(w) => (Some(w.get()), None),
+        EventKind::RateChange(r) => (None, Some(r.to_string())),
+        _ => (None, None),
+    };
+    EventRow {
+        loan_event_id: 0,
+        on: event.on,
+        kind: event.kind.as_str().to_owned(),
+        amount_won,
+        annual_rate_pct,
+    }
+}
+
+/// A case's stored loan as the engine's `Loan`, with its stored events.
+async fn loan_and_events(tx: &mut Tx, case_id: i64) -> Result<(i64, Loan, Vec<Event>)> {
+    let (loan_id, loan) = store::loan_of_case(tx, case_id).await?.ok_or_else(|| {
+        ServiceError::refused("no_loan", format!("case {case_id} has no executed loan"))
+    })?;
+    let rate =
+        Pct::parse(&loan.annual_rate_pct).map_err(|_| corrupt(format!("loan {loan_id} rate")))?;
+    let loan = Loan::new(
+        Won::new(loan.principal_won),
+        rate,
+        loan.executed_on,
+        loan.maturity_on,
+    )
+    .map_err(|e| corrupt(format!("loan {loan_id}: {e}")))?;
+    let events = store::of_loan(tx, loan_id)
+        .await?
+        .iter()
+        .map(event_of)
+        .collect::<Result<Vec<_>>>()?;
+    Ok((loan_id, loan, events))
+}
+
+/// A case's quote with what produced it: the programme and its pinned version.
+#[derive(Debug)]
+pub struct CaseQuote {
+    pub program: Program,
+    pub version: Version,
+    pub quote: Quote,
+    pub input: QuoteInput,
+}
+
+impl Services {
+    /// Records an event on a case's loan (`tp`, `kibo` for defaults, or the lending bank).
+    /// Checked with every stored event first (RULES.md 6.3): nothing is stored if any is wrong.
+    pub async fn report_event(&self, actor_name: &str, case_id: i64, event: Event) -> Result<i64> {
+        in_write_tx!(self, |tx| {
+            let (user, who) = actor(tx, actor_name).await?;
+            if !may_report(user.role, event.kind) {
+                return Err(ServiceError::refused(
+                    "role_not_allowed",
+                    format!(
+                        "the {} role may not report {} events",
+                        user.role,
+                        event.kind.as_str()
+                    ),
+                ));
+            }
+            let case = cases::get(tx, case_id).await?.ok_or_else(|| {
+                ServiceError::refused("unknown_case", format!("no case {case_id}"))
+            })?;
+            if let Actor::Bank(bank) = who
+                && case.bank_code.as_deref() != Some(bank.as_str())
+            {
+                return Err(ServiceError::refused(
+                    "not_your_bank",
+                    "the case's lending bank is another bank",
+                ));
+            }
+            if !matches!(
+                case.state,
+                State::LoanExecuted | State::Completed | State::Terminated
+            ) {
+                return Err(ServiceError::refused(
+                    "wrong_state",
+                    format!("case {case_id} has no executed loan ({})", case.state),
+                ));
+            }
+            let today = super::cases::korea_date(self.clock.now());
+            if event.on > today {
+                return Err(ServiceError::refused(
+                    "event_in_future",
+                    format!("{} is after today ({today})", event.on),
+                ));
+            }
+            let (loan_id, loan, mut events) = loan_and_events(tx, case_id).await?;
+            events.push(event);
+            if let Err(errors) = History::new(loan.principal(), loan.executed_on(), &events) {
+                let message = errors
+                    .iter()
+                    .map(|e| e.problem.to_string())
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                return Err(ServiceError::refused("event_invalid", message));
+            }
+            let at = self.clock.now();
+            let id = store::insert(tx, loan_id, &row_of(&event), user.user_id, at).await?;
+            let after = json!({
+                "loan_event_id": id,
+                "loan_id": loan_id,
+                "on": event.on.to_string(),
+                "kind": event.kind.as_str(),
+                "amount_won": row_of(&event).amount_won,
+                "annual_rate_pct": row_of(&event).annual_rate_pct,
+            })
+            .to_string();
+            audit::append(
+                tx,
+                entry(
+                    at,
+                    Some(&user),
+                    "event.report",
+                    format!("case:{case_id}"),
+                    "null".into(),
+                    after,
+                ),
+            )
+            .await?;
+            Ok(id)
+        })
+    }
+
+    /// A case's quote from its stored loan and events under its pinned version (for whoever
+    /// may read the case; the read is logged).
+    pub async fn case_quote(&self, actor_name: &str, case_id: i64) -> Result<CaseQuote> {
+        let row = self
+            .read_cases(actor_name, Some(case_id), None, 0, 1)
+            .await?
+            .remove(0);
+        let mut tx = self.db.begin_read().await?;
+        let (_, loan, events) = loan_and_events(&mut tx, case_id).await?;
+        let version_id = row
+            .program_version_id
+            .ok_or_else(|| corrupt(format!("case {case_id} has a loan but no pinned version")))?;
+        let stored = programs::by_id(&mut tx, version_id)
+            .await?
+            .ok_or_else(|| corrupt(format!("programme version {version_id}")))?;
+        drop(tx);
+        let version = crate::programs::version_from_content(&stored.content).map_err(corrupt)?;
+        let program_id = jumpup_domain::program::ProgramId::parse(&stored.program_id)
+            .map_err(|e| corrupt(e.to_string()))?;
+        let program = Program::new(
+            program_id,
+            stored.name_ko.clone(),
+            stored.name_en.clone(),
+            vec![version.clone()],
+        )
+        .map_err(|e| corrupt(e.to_string()))?;
+        let grade = row
+            .grade
+            .as_deref()
+            .map(jumpup_domain::grade::KiboGrade::parse)
+            .transpose()
+            .map_err(|_| corrupt("a grade".into()))?;
+        let coverage = row
+            .coverage_pct
+            .as_deref()
+            .and_then(|c| Pct::parse(c).ok())
+            .ok_or_else(|| corrupt("a coverage".into()))?;
+        let base_fee = row
+            .base_fee_rate_pct
+            .as_deref()
+            .and_then(|c| Pct::parse(c).ok())
+            .ok_or_else(|| corrupt("a fee rate".into()))?;
+        let rules = version.params.rules.clone();
+        // The coverage was checked against the pinned version when decided.
+        let guarantee = GuaranteeTerms::new(coverage, base_fee, &rules.guarantee)
+            .map_err(|e| corrupt(e.to_string()))?;
+        let history = History::new(loan.principal(), loan.executed_on(), &events)
+            .map_err(|e| corrupt(format!("{e:?}")))?;
+        let input = QuoteInput {
+            rules,
+            grade,
+            loan,
+            guarantee,
+            history,
+        };
+        let quote = jumpup_domain::quote::quote(&input);
+        Ok(CaseQuote {
+            program,
+            version,
+            quote,
+            input,
+        })
+    }
+}

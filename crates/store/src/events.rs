@@ -1,0 +1,112 @@
+//! Loan events as reported (RULES.md 6.3, 8): each with its reporter, in the order recorded;
+//! never deleted (a wrong one is cancelled, in a later issue's settlement work).
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use crate::cases::LoanRow;
+use crate::{Result, Tx, with_tx};
+
+/// A stored event, as the engine needs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventRow {
+    pub loan_event_id: i64,
+    pub on: NaiveDate,
+    pub kind: String,
+    pub amount_won: Option<i64>,
+    pub annual_rate_pct: Option<String>,
+}
+
+/// The loan of a case, with its id.
+pub async fn loan_of_case(tx: &mut Tx, case_id: i64) -> Result<Option<(i64, LoanRow)>> {
+    type Row = (i64, i64, i64, String, i64, String, NaiveDate, NaiveDate);
+    let row: Option<Row> = with_tx!(tx, c => {
+        sqlx::query_as(
+            "select loan_id, case_id, bank_id, loan_no, principal_won, annual_rate_pct, executed_on, maturity_on
+             from loan
+             where case_id = $1",
+        )
+        .bind(case_id)
+        .fetch_optional(c)
+        .await?
+    });
+    Ok(row.map(
+        |(
+            id,
+            case_id,
+            bank_id,
+            loan_no,
+            principal_won,
+            annual_rate_pct,
+            executed_on,
+            maturity_on,
+        )| {
+            (
+                id,
+                LoanRow {
+                    case_id,
+                    bank_id,
+                    loan_no,
+                    principal_won,
+                    annual_rate_pct,
+                    executed_on,
+                    maturity_on,
+                },
+            )
+        },
+    ))
+}
+
+/// A loan's events that are not cancelled, in the order they were recorded.
+pub async fn of_loan(tx: &mut Tx, loan_id: i64) -> Result<Vec<EventRow>> {
+    type Row = (i64, NaiveDate, String, Option<i64>, Option<String>);
+    let rows: Vec<Row> = with_tx!(tx, c => {
+        sqlx::query_as(
+            "select loan_event_id, on_date, kind, amount_won, annual_rate_pct
+             from loan_event
+             where loan_id = $1 and cancelled_at is null
+             order by loan_event_id",
+        )
+        .bind(loan_id)
+        .fetch_all(c)
+        .await?
+    });
+    Ok(rows
+        .into_iter()
+        .map(
+            |(loan_event_id, on, kind, amount_won, annual_rate_pct)| EventRow {
+                loan_event_id,
+                on,
+                kind,
+                amount_won,
+                annual_rate_pct,
+            },
+        )
+        .collect())
+}
+
+/// Records an event reported by `user_id`.
+pub async fn insert(
+    tx: &mut Tx,
+    loan_id: i64,
+    event: &EventRow,
+    user_id: i64,
+    at: DateTime<Utc>,
+) -> Result<i64> {
+    let id: i64 = with_tx!(tx, c => {
+        sqlx::query_scalar(
+            "insert into loan_event (loan_id, on_date, kind, amount_won, annual_rate_pct, reported_by, recorded_at)
+             values ($1, $2, $3, $4, $5, $6, $7)
+             returning loan_event_id",
+        )
+        .bind(loan_id)
+        .bind(event.on)
+        .bind(&event.kind)
+        .bind(event.amount_won)
+        .bind(&event.annual_rate_pct)
+        .bind(user_id)
+        .bind(at)
+        .fetch_one(c)
+        .await?
+    });
+    Ok(id)
+}
