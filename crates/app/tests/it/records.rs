@@ -267,3 +267,47 @@ both_url! {
         assert!(entries.iter().all(|e| !format!("{e:?}").contains("argon2")), "no hash in the audit log");
     }
 }
+
+/// Today in Korea, as the command line's clock sees it.
+fn korea_today() -> String {
+    (chrono::Utc::now() + chrono::Duration::hours(9))
+        .date_naive()
+        .to_string()
+}
+
+both_url! {
+    async fn the_readme_walkthrough_runs_through_the_command_line(db, url) {
+        seed(&url);
+        ok(&url, &["user", "add", "reviewer", "--role", "kibo", "--actor", "root"]);
+        let created = ok(&url, &["case", "new", "--program", "incheon-jumpup", "--amount", "500,000,000", "--actor", "owner", "--json"]);
+        let case: serde_json::Value = serde_json::from_str(&created).expect("JSON");
+        let id = case["case_id"].to_string();
+        ok(&url, &["case", "submit", &id, "--actor", "owner"]);
+        refused(&url, &["case", "kibo-review", &id, "--actor", "officer"], "role_not_allowed");
+        ok(&url, &["case", "kibo-review", &id, "--actor", "reviewer"]);
+        ok(&url, &["case", "select", &id, "--grade", "BBB", "--coverage", "95", "--base-fee-rate", "1.2", "--amount", "500000000", "--bank", "004", "--actor", "reviewer"]);
+        ok(&url, &["case", "eligibility-review", &id, "--actor", "officer"]);
+        refused(&url, &["case", "approve", &id, "--actor", "officer"], "eligibility_incheon_site");
+        for item in ["incheon_site", "not_closed", "no_tax_arrears", "not_delinquent", "not_listed"] {
+            ok(&url, &["case", "check", &id, "--item", item, "--evidence", "certificate", "--actor", "officer"]);
+        }
+        let approved = ok(&url, &["case", "approve", &id, "--actor", "officer", "--json"]);
+        assert!(approved.contains("\"state\":\"approved\""), "{approved}");
+        ok(&url, &["case", "issue-guarantee", &id, "--number", "G-CLI-1", "--actor", "reviewer"]);
+        let today = korea_today();
+        refused(&url, &["loan", "execute", "--case", &id, "--loan-no", "L-1", "--principal", "500000000", "--rate", "4.5",
+            "--executed-on", &today, "--maturity-on", "2040-01-01", "--actor", "owner"], "role_not_allowed");
+        ok(&url, &["loan", "execute", "--case", &id, "--loan-no", "L-1", "--principal", "500000000", "--rate", "4.5",
+            "--executed-on", &today, "--maturity-on", "2040-01-01", "--actor", "clerk"]);
+        ok(&url, &["event", "add", "--case", &id, "--on", &today, "--kind", "rate_change", "--rate", "3.9", "--actor", "clerk"]);
+        let quote = ok(&url, &["case", "quote", &id, "--actor", "owner", "--json"]);
+        let q: serde_json::Value = serde_json::from_str(&quote).expect("JSON");
+        assert_eq!(q["guarantee"]["guaranteed_won"], 475_000_000);
+        assert_eq!(q["subsidy"]["end_reason"], "term");
+        let out = run(&url, &["ledger", "check"]);
+        assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+        let (code, text) = verify(&url, None);
+        assert_eq!(code, 0, "{text}");
+        let _ = &db;
+    }
+}
