@@ -166,7 +166,7 @@ async fn set_reservation(
     row: &CaseRow,
     target: Won,
     at: DateTime<Utc>,
-) -> Result<Won> {
+) -> Result<Reservation> {
     let current = ledger::case_reserved(tx, row.case_id).await?;
     if target < current {
         let release = current.checked_sub(target).expect("invariant: bounded");
@@ -179,7 +179,10 @@ async fn set_reservation(
             at,
         )
         .await?;
-        return Ok(release);
+        return Ok(Reservation {
+            released: release,
+            overrun: Won::ZERO,
+        });
     }
     let increase = target.checked_sub(current).expect("invariant: bounded");
     let available = ledger::balance(tx, &row.program_id, Account::Available).await?;
@@ -205,7 +208,24 @@ async fn set_reservation(
         at,
     )
     .await?;
-    Ok(Won::ZERO)
+    Ok(Reservation {
+        released: Won::ZERO,
+        overrun,
+    })
+}
+
+/// What moving a reservation did: released to the budget, or booked beyond it as an overrun.
+#[derive(Debug, Clone, Copy)]
+struct Reservation {
+    released: Won,
+    overrun: Won,
+}
+
+/// A command applied: the case as it now stands, and any overrun it booked (RULES.md 6.4).
+#[derive(Debug, Clone)]
+pub struct Applied {
+    pub row: CaseRow,
+    pub overrun: Won,
 }
 
 impl Services {
@@ -269,165 +289,183 @@ impl Services {
         in_write_tx!(self, |tx| {
             let catalog = self.catalog_in(tx).await?;
             let (user, who) = actor(tx, actor_name).await?;
-            let mut row = store::get(tx, case_id).await?.ok_or_else(|| {
-                ServiceError::refused("unknown_case", format!("no case {case_id}"))
-            })?;
-            let before = case_json(&row);
-            // FILES.md: a case imported without a lending bank gets the first bank that reports
-            // its loan.
-            if let (Command::ExecuteLoan(_), None, workflow::Actor::Bank(bank)) =
-                (&command, &row.bank_code, &who)
-            {
-                row.bank_code = Some(bank.as_str().to_owned());
-            }
-            let checks = store::checks(tx, case_id).await?;
-            let case = workflow_case(&row, &checks)?;
-            let at = self.clock.now();
-            let today = korea_date(at);
-            let (pinned, version) = version_for(tx, &catalog, &row, today).await?;
-            let ctx = Context {
-                today,
-                limits: &version.params.limits,
-                rules: &version.params.rules,
-                firm_open_won: Won::new(
-                    store::firm_open_won(tx, &row.program_id, row.firm_id, case_id).await?,
-                ),
-                available_won: ledger::balance(tx, &row.program_id, Account::Available).await?,
-                waitlist_nonempty: !store::waitlist(tx, &row.program_id).await?.is_empty(),
-            };
-            let outcome = workflow::decide(&case, &who, &command, &ctx)?;
-            let mut bank_id = match &case.selection {
-                Some(s) => identity::bank_by_code(tx, s.bank).await?.map(|b| b.bank_id),
-                None => None,
-            };
-            let mut released = false;
-            match &outcome {
-                Outcome::Moved { state } => row.state = *state,
-                Outcome::Selected { selection } => {
-                    bank_id = Some(
-                        identity::bank_by_code(tx, selection.bank)
-                            .await?
-                            .ok_or_else(|| {
-                                ServiceError::refused(
-                                    "unknown_bank",
-                                    format!("no bank {}", selection.bank),
-                                )
-                            })?
-                            .bank_id,
-                    );
-                    row.state = State::Selected;
-                    row.grade = Some(selection.grade.as_str().to_owned());
-                    row.coverage_pct = Some(selection.coverage.to_string());
-                    row.base_fee_rate_pct = Some(selection.base_fee_rate.to_string());
-                    row.approved_won = Some(selection.approved_amount.get());
-                    row.bank_code = Some(selection.bank.as_str().to_owned());
-                }
-                Outcome::Checked { check } => {
-                    let check = CheckRow {
-                        item: check.item.as_str().to_owned(),
-                        met: check.met,
-                        evidence: check.evidence.clone(),
-                    };
-                    store::insert_check(tx, case_id, &check, user.user_id, at).await?;
-                }
-                Outcome::Approved {
-                    decided_on,
-                    reservation,
-                } => {
-                    row.state = State::Approved;
-                    row.decided_on = Some(*decided_on);
-                    row.program_version_id = Some(match pinned {
-                        Some(id) => id,
-                        None => pin(tx, &row.program_id, &version).await?,
-                    });
-                    set_reservation(tx, &row, *reservation, at).await?;
-                }
-                Outcome::Waitlisted { .. } => {
-                    row.state = State::Waitlisted;
-                    row.waitlist_seq = Some(store::next_waitlist_seq(tx).await?);
-                }
-                Outcome::GuaranteeIssued { guarantee_no } => {
-                    row.state = State::GuaranteeIssued;
-                    row.guarantee_no = Some(guarantee_no.clone());
-                }
-                Outcome::LoanExecuted { terms, reservation } => {
-                    row.state = State::LoanExecuted;
-                    let loan = LoanRow {
-                        case_id,
-                        bank_id: bank_id.ok_or_else(|| {
-                            corrupt(format!("case {case_id} has no lending bank"))
-                        })?,
-                        loan_no: terms.loan_no.trim().to_owned(),
-                        principal_won: terms.loan.principal().get(),
-                        annual_rate_pct: terms.loan.annual_rate().to_string(),
-                        executed_on: terms.loan.executed_on(),
-                        maturity_on: terms.loan.maturity_on(),
-                    };
-                    store::insert_loan(tx, &loan, at)
-                        .await
-                        .map_err(|e| match e {
-                            StoreError::Conflict { .. } => ServiceError::refused(
-                                "loan_no_exists",
-                                format!("the bank already has loan {}", loan.loan_no),
-                            ),
-                            other => other.into(),
-                        })?;
-                    released = set_reservation(tx, &row, *reservation, at).await? > Won::ZERO;
-                }
-                Outcome::Ended { state } => {
-                    row.state = *state;
-                    row.waitlist_seq = None;
-                    released = set_reservation(tx, &row, Won::ZERO, at).await? > Won::ZERO
-                        || case.state == State::Waitlisted;
-                }
-            }
-            store::update(tx, &row, bank_id, at)
+            self.apply_command(tx, &catalog, &user, who, case_id, &command)
                 .await
-                .map_err(|e| match e {
-                    StoreError::Conflict { .. } => ServiceError::refused(
-                        "guarantee_no_exists",
-                        "that guarantee number is already used",
-                    ),
-                    other => other.into(),
-                })?;
-            let action = format!("case.{}", command.name());
-            // What changed beyond the case's columns: the answer recorded, the loan, and the
-            // reservation the case now holds.
-            let mut after = case_json(&row);
-            after["reserved_won"] = json!(ledger::case_reserved(tx, case_id).await?.get());
-            match &outcome {
-                Outcome::Checked { check } => {
-                    after["check"] = json!({ "item": check.item.as_str(), "met": check.met, "evidence": check.evidence });
-                }
-                Outcome::LoanExecuted { terms, .. } => {
-                    after["loan"] = json!({
-                        "loan_no": terms.loan_no,
-                        "principal_won": terms.loan.principal().get(),
-                        "annual_rate_pct": terms.loan.annual_rate().to_string(),
-                        "executed_on": terms.loan.executed_on().to_string(),
-                        "maturity_on": terms.loan.maturity_on().to_string(),
-                    });
-                }
-                _ => {}
-            }
-            let mut record = entry(
-                at,
-                Some(&user),
-                &action,
-                format!("case:{case_id}"),
-                before.to_string(),
-                after.to_string(),
-            );
-            if let Command::Reject { reason } = &command {
-                record.reason = reason.clone();
-            }
-            audit::append(tx, record).await?;
-            if released {
-                self.promote_waitlist(tx, &catalog, &row.program_id, Some(&user), at)
-                    .await?;
-            }
-            Ok(row)
+                .map(|applied| applied.row)
         })
+    }
+
+    /// Applies one workflow command in the caller's transaction, acting as `who` for `user`
+    /// (a Technopark officer loading a bank's file acts in the bank's scope).
+    pub(crate) async fn apply_command(
+        &self,
+        tx: &mut Tx,
+        catalog: &Catalog,
+        user: &User,
+        who: Actor,
+        case_id: i64,
+        command: &Command,
+    ) -> Result<Applied> {
+        let mut row = store::get(tx, case_id)
+            .await?
+            .ok_or_else(|| ServiceError::refused("unknown_case", format!("no case {case_id}")))?;
+        let before = case_json(&row);
+        // FILES.md: a case imported without a lending bank gets the first bank that reports
+        // its loan.
+        if let (Command::ExecuteLoan(_), None, workflow::Actor::Bank(bank)) =
+            (command, &row.bank_code, &who)
+        {
+            row.bank_code = Some(bank.as_str().to_owned());
+        }
+        let checks = store::checks(tx, case_id).await?;
+        let case = workflow_case(&row, &checks)?;
+        let at = self.clock.now();
+        let today = korea_date(at);
+        let (pinned, version) = version_for(tx, catalog, &row, today).await?;
+        let ctx = Context {
+            today,
+            limits: &version.params.limits,
+            rules: &version.params.rules,
+            firm_open_won: Won::new(
+                store::firm_open_won(tx, &row.program_id, row.firm_id, case_id).await?,
+            ),
+            available_won: ledger::balance(tx, &row.program_id, Account::Available).await?,
+            waitlist_nonempty: !store::waitlist(tx, &row.program_id).await?.is_empty(),
+        };
+        let outcome = workflow::decide(&case, &who, command, &ctx)?;
+        let mut bank_id = match &case.selection {
+            Some(s) => identity::bank_by_code(tx, s.bank).await?.map(|b| b.bank_id),
+            None => None,
+        };
+        let mut released = false;
+        let mut overrun = Won::ZERO;
+        match &outcome {
+            Outcome::Moved { state } => row.state = *state,
+            Outcome::Selected { selection } => {
+                bank_id = Some(
+                    identity::bank_by_code(tx, selection.bank)
+                        .await?
+                        .ok_or_else(|| {
+                            ServiceError::refused(
+                                "unknown_bank",
+                                format!("no bank {}", selection.bank),
+                            )
+                        })?
+                        .bank_id,
+                );
+                row.state = State::Selected;
+                row.grade = Some(selection.grade.as_str().to_owned());
+                row.coverage_pct = Some(selection.coverage.to_string());
+                row.base_fee_rate_pct = Some(selection.base_fee_rate.to_string());
+                row.approved_won = Some(selection.approved_amount.get());
+                row.bank_code = Some(selection.bank.as_str().to_owned());
+            }
+            Outcome::Checked { check } => {
+                let check = CheckRow {
+                    item: check.item.as_str().to_owned(),
+                    met: check.met,
+                    evidence: check.evidence.clone(),
+                };
+                store::insert_check(tx, case_id, &check, user.user_id, at).await?;
+            }
+            Outcome::Approved {
+                decided_on,
+                reservation,
+            } => {
+                row.state = State::Approved;
+                row.decided_on = Some(*decided_on);
+                row.program_version_id = Some(match pinned {
+                    Some(id) => id,
+                    None => pin(tx, &row.program_id, &version).await?,
+                });
+                set_reservation(tx, &row, *reservation, at).await?;
+            }
+            Outcome::Waitlisted { .. } => {
+                row.state = State::Waitlisted;
+                row.waitlist_seq = Some(store::next_waitlist_seq(tx).await?);
+            }
+            Outcome::GuaranteeIssued { guarantee_no } => {
+                row.state = State::GuaranteeIssued;
+                row.guarantee_no = Some(guarantee_no.clone());
+            }
+            Outcome::LoanExecuted { terms, reservation } => {
+                row.state = State::LoanExecuted;
+                let loan = LoanRow {
+                    case_id,
+                    bank_id: bank_id
+                        .ok_or_else(|| corrupt(format!("case {case_id} has no lending bank")))?,
+                    loan_no: terms.loan_no.trim().to_owned(),
+                    principal_won: terms.loan.principal().get(),
+                    annual_rate_pct: terms.loan.annual_rate().to_string(),
+                    executed_on: terms.loan.executed_on(),
+                    maturity_on: terms.loan.maturity_on(),
+                };
+                store::insert_loan(tx, &loan, at)
+                    .await
+                    .map_err(|e| match e {
+                        StoreError::Conflict { .. } => ServiceError::refused(
+                            "loan_no_exists",
+                            format!("the bank already has loan {}", loan.loan_no),
+                        ),
+                        other => other.into(),
+                    })?;
+                let moved = set_reservation(tx, &row, *reservation, at).await?;
+                released = moved.released > Won::ZERO;
+                overrun = moved.overrun;
+            }
+            Outcome::Ended { state } => {
+                row.state = *state;
+                row.waitlist_seq = None;
+                released = set_reservation(tx, &row, Won::ZERO, at).await?.released > Won::ZERO
+                    || case.state == State::Waitlisted;
+            }
+        }
+        store::update(tx, &row, bank_id, at)
+            .await
+            .map_err(|e| match e {
+                StoreError::Conflict { .. } => ServiceError::refused(
+                    "guarantee_no_exists",
+                    "that guarantee number is already used",
+                ),
+                other => other.into(),
+            })?;
+        let action = format!("case.{}", command.name());
+        // What changed beyond the case's columns: the answer recorded, the loan, and the
+        // reservation the case now holds.
+        let mut after = case_json(&row);
+        after["reserved_won"] = json!(ledger::case_reserved(tx, case_id).await?.get());
+        match &outcome {
+            Outcome::Checked { check } => {
+                after["check"] = json!({ "item": check.item.as_str(), "met": check.met, "evidence": check.evidence });
+            }
+            Outcome::LoanExecuted { terms, .. } => {
+                after["loan"] = json!({
+                    "loan_no": terms.loan_no,
+                    "principal_won": terms.loan.principal().get(),
+                    "annual_rate_pct": terms.loan.annual_rate().to_string(),
+                    "executed_on": terms.loan.executed_on().to_string(),
+                    "maturity_on": terms.loan.maturity_on().to_string(),
+                });
+            }
+            _ => {}
+        }
+        let mut record = entry(
+            at,
+            Some(user),
+            &action,
+            format!("case:{case_id}"),
+            before.to_string(),
+            after.to_string(),
+        );
+        if let Command::Reject { reason } = command {
+            record.reason = reason.clone();
+        }
+        audit::append(tx, record).await?;
+        if released {
+            self.promote_waitlist(tx, catalog, &row.program_id, Some(user), at)
+                .await?;
+        }
+        Ok(Applied { row, overrun })
     }
 
     /// Promotes waitlisted cases strictly in order while the next one fits; a case that does
