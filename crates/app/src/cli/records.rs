@@ -477,10 +477,22 @@ pub enum ImportCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Loan executions (FILES.md `loans`), CSV or XLSX, all or nothing (a bank its own rows;
+    /// tp any bank's).
+    Loans {
+        file: std::path::PathBuf,
+        #[arg(long)]
+        actor: String,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 pub fn import(command: ImportCommand, db: &DbArgs) -> anyhow::Result<ExitCode> {
-    let ImportCommand::Cases { file, actor, json } = command;
+    let (file, actor, json, loans) = match command {
+        ImportCommand::Cases { file, actor, json } => (file, actor, json, false),
+        ImportCommand::Loans { file, actor, json } => (file, actor, json, true),
+    };
     let refused = |errors: Vec<crate::interchange::RowError>| -> anyhow::Result<ExitCode> {
         let report = crate::service::imports::ImportReport {
             errors,
@@ -493,20 +505,25 @@ pub fn import(command: ImportCommand, db: &DbArgs) -> anyhow::Result<ExitCode> {
         Ok(sheet) => sheet,
         Err(e) => return refused(vec![e]),
     };
-    let crate::interchange::cases::Parsed {
-        records,
-        warnings,
-        errors: form_errors,
-    } = match crate::interchange::cases::parse(&sheet) {
-        Ok(parsed) => parsed,
-        Err(errors) => return refused(errors),
-    };
-    let digest = sheet.digest.clone();
     block_on(async {
         let s = services(db).await?;
-        let result = s
-            .import_cases(&actor, &records, form_errors, warnings, &digest)
-            .await;
+        let result = if loans {
+            match crate::interchange::loans::parse(&sheet) {
+                Ok(p) => {
+                    s.import_loans(&actor, &p.records, p.errors, p.warnings, &sheet.digest)
+                        .await
+                }
+                Err(errors) => return refused(errors),
+            }
+        } else {
+            match crate::interchange::cases::parse(&sheet) {
+                Ok(p) => {
+                    s.import_cases(&actor, &p.records, p.errors, p.warnings, &sheet.digest)
+                        .await
+                }
+                Err(errors) => return refused(errors),
+            }
+        };
         match result {
             Ok(report) => {
                 print_report(&report, json)?;

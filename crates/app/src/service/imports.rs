@@ -354,3 +354,156 @@ impl Services {
         })
     }
 }
+
+/// The column a loan row's refusal is about.
+fn loan_column(code: &str) -> &'static str {
+    match code {
+        "above_approved_amount" => "principal_won",
+        "executed_before_decision" | "executed_in_future" | "loan_deadline_passed" => "executed_on",
+        "not_your_bank" => "bank_code",
+        "loan_no_required" | "loan_no_exists" => "loan_no",
+        _ => "guarantee_no",
+    }
+}
+
+impl Services {
+    /// Imports loan executions (FILES.md `loans`): a `bank` user its own bank's rows, a `tp`
+    /// user any bank's (files the banks sent). Each row executes its case's loan through the
+    /// workflow; an overrun is named in the report's warnings. All or nothing.
+    pub async fn import_loans(
+        &self,
+        actor_name: &str,
+        records: &[crate::interchange::loans::LoanRecord],
+        form_errors: Vec<RowError>,
+        warnings: Vec<String>,
+        digest: &str,
+    ) -> Result<ImportReport> {
+        use jumpup_domain::loan::Loan;
+        use jumpup_domain::workflow::{Actor, Command, LoanTerms};
+        in_write_tx!(self, |tx| {
+            let catalog = self.catalog_in(tx).await?;
+            let (user, who) = actor(tx, actor_name).await?;
+            require_role(&user, &[Role::Tp, Role::Bank], "import loans")?;
+            let at = self.clock.now();
+            let mut errors = form_errors.clone();
+            let mut warnings = warnings.clone();
+            let mut stored = Vec::new();
+            let mut skipped = 0;
+            for r in records {
+                if let Actor::Bank(own) = who
+                    && own != r.bank
+                {
+                    errors.push(row_error(
+                        r.row,
+                        "bank_code",
+                        format!("{} is another bank's loan", r.bank),
+                    ));
+                    continue;
+                }
+                let Some(case) = store::by_guarantee_no(tx, &r.guarantee_no).await? else {
+                    errors.push(row_error(
+                        r.row,
+                        "guarantee_no",
+                        format!("no case with guarantee {}", r.guarantee_no),
+                    ));
+                    continue;
+                };
+                // The same loan again is skipped; another loan for the case contradicts it.
+                if let Some((_, loan)) =
+                    jumpup_store::events::loan_of_case(tx, case.case_id).await?
+                {
+                    let same = loan.loan_no == r.loan_no
+                        && case.bank_code.as_deref() == Some(r.bank.as_str())
+                        && loan.principal_won == r.principal.get()
+                        && loan.annual_rate_pct == r.rate.to_string()
+                        && loan.executed_on == r.executed_on
+                        && loan.maturity_on == r.maturity_on;
+                    if same {
+                        skipped += 1;
+                    } else {
+                        errors.push(row_error(
+                            r.row,
+                            "guarantee_no",
+                            format!("case {} already has another loan", case.case_id),
+                        ));
+                    }
+                    continue;
+                }
+                if jumpup_store::events::loan_no_taken(tx, r.bank.as_str(), &r.loan_no).await? {
+                    errors.push(row_error(
+                        r.row,
+                        "loan_no",
+                        format!("{} already has loan {}", r.bank, r.loan_no),
+                    ));
+                    continue;
+                }
+                let loan = match Loan::new(r.principal, r.rate, r.executed_on, r.maturity_on) {
+                    Ok(loan) => loan,
+                    Err(e) => {
+                        errors.push(row_error(r.row, "maturity_on", e.to_string()));
+                        continue;
+                    }
+                };
+                // The Technopark loads a bank's row in that bank's scope (RULES.md 8).
+                let command = Command::ExecuteLoan(LoanTerms {
+                    loan_no: r.loan_no.clone(),
+                    loan,
+                });
+                match self
+                    .apply_command(
+                        tx,
+                        &catalog,
+                        &user,
+                        Actor::Bank(r.bank),
+                        case.case_id,
+                        &command,
+                    )
+                    .await
+                {
+                    Ok(applied) => {
+                        if applied.overrun > Won::ZERO {
+                            warnings.push(format!(
+                                "row {}: the loan's reservation exceeds the available budget by {} won, booked as an overrun",
+                                r.row,
+                                applied.overrun.grouped()
+                            ));
+                        }
+                        stored.push(case.case_id);
+                    }
+                    Err(ServiceError::Refused { code, message }) => {
+                        errors.push(row_error(r.row, loan_column(code), message))
+                    }
+                    Err(other) => return Err(other),
+                }
+            }
+            if !errors.is_empty() {
+                errors.sort_by_key(|e| e.row);
+                return Err(ServiceError::Import(ImportReport {
+                    stored: 0,
+                    skipped,
+                    warnings,
+                    errors,
+                }));
+            }
+            let after = json!({ "loans_for_case_ids": stored, "rows": records.len(), "skipped": skipped, "digest": digest }).to_string();
+            audit::append(
+                tx,
+                entry(
+                    at,
+                    Some(&user),
+                    "import.loans",
+                    "file:loans".into(),
+                    "null".into(),
+                    after,
+                ),
+            )
+            .await?;
+            Ok(ImportReport {
+                stored: stored.len(),
+                skipped,
+                warnings,
+                errors: Vec::new(),
+            })
+        })
+    }
+}

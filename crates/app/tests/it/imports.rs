@@ -281,3 +281,45 @@ both_url! {
         let _ = &db;
     }
 }
+
+both_url! {
+    async fn the_spec_loans_file_executes_each_cases_loan(db, url) {
+        users(&url);
+        for code in ["004", "011", "020", "088"] {
+            let out = run(&url, &["bank", "add", code, "은행", "--actor", "root"]);
+            assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        }
+        let out = run(&url, &["user", "add", "clerk", "--role", "bank", "--bank", "004", "--actor", "root"]);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        let out = run(&url, &["import", "cases", &settlement("cases.csv"), "--actor", "officer"]);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        let before = reserved(&url);
+        // A bank may load only its own rows: the file is refused whole, naming the others.
+        let out = run(&url, &["import", "loans", &settlement("loans.csv"), "--actor", "clerk"]);
+        assert_eq!(out.status.code(), Some(2));
+        let err = stderr(&out);
+        assert_eq!(err.lines().count(), 6, "{err}");
+        assert!(err.lines().all(|l| l.contains("bank_code: ") && l.contains("is another bank's loan")), "{err}");
+        // The Technopark loads the banks' file: nine loans, each case's reservation recomputed.
+        let out = run(&url, &["import", "loans", &settlement("loans.csv"), "--actor", "officer"]);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        assert_eq!(stdout(&out).trim(), "stored 9, skipped 0, warnings 0");
+        assert_ne!(reserved(&url), before);
+        let out = run(&url, &["import", "loans", &settlement("loans.csv"), "--actor", "officer"]);
+        assert_eq!(stdout(&out).trim(), "stored 0, skipped 9, warnings 0");
+        // The first bank to report a loan became the case's lender.
+        let show = run(&url, &["case", "show", "1", "--actor", "officer", "--json"]);
+        let case: serde_json::Value = serde_json::from_str(&stdout(&show)).expect("JSON");
+        assert_eq!((case["bank"].as_str(), case["state"].as_str()), (Some("011"), Some("loan_executed")));
+        // A principal above the approved amount is a row error; nothing of the file is stored.
+        let text = "bank_code,loan_no,guarantee_no,principal_won,annual_rate_pct,executed_on,maturity_on\n004,X-1,KB202500009,700000001,4.5,2025-09-10,2026-09-10\n";
+        let dir = TempDir::new();
+        let path = dir.write("loans-bad.csv", text);
+        let out = run(&url, &["import", "loans", path.to_str().expect("utf-8"), "--actor", "officer"]);
+        assert_eq!(out.status.code(), Some(2));
+        assert!(stderr(&out).starts_with("row 2, principal_won: the principal 700000001 won exceeds the approved amount"), "{}", stderr(&out));
+        let out = run(&url, &["ledger", "check"]);
+        assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+        let _ = &db;
+    }
+}

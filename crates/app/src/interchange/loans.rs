@@ -1,0 +1,154 @@
+//! The `loans` file of FILES.md: loan executions reported by a bank (or loaded by the
+//! Technopark from the banks' files). Key: `bank_code` + `loan_no`.
+
+use jumpup_domain::date::Date;
+use jumpup_domain::money::Won;
+use jumpup_domain::pct::Pct;
+use jumpup_domain::workflow::BankCode;
+
+use super::{
+    Cell, Column, Located, RowError, Sheet, bank_code, date, locate, pct, required_text, won,
+};
+
+pub const COLUMNS: &[Column] = &[
+    Column {
+        en: "bank_code",
+        ko: "은행코드",
+        required: true,
+    },
+    Column {
+        en: "loan_no",
+        ko: "대출번호",
+        required: true,
+    },
+    Column {
+        en: "guarantee_no",
+        ko: "보증번호",
+        required: true,
+    },
+    Column {
+        en: "principal_won",
+        ko: "대출금액",
+        required: true,
+    },
+    Column {
+        en: "annual_rate_pct",
+        ko: "대출금리",
+        required: true,
+    },
+    Column {
+        en: "executed_on",
+        ko: "대출실행일",
+        required: true,
+    },
+    Column {
+        en: "maturity_on",
+        ko: "만기일",
+        required: true,
+    },
+];
+
+/// One row of a loans file, in its parsed form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoanRecord {
+    pub row: usize,
+    pub bank: BankCode,
+    pub loan_no: String,
+    pub guarantee_no: String,
+    pub principal: Won,
+    pub rate: Pct,
+    pub executed_on: Date,
+    pub maturity_on: Date,
+}
+
+/// A loans file read: the well-formed rows, warnings, and every row's problems.
+#[derive(Debug, Clone, Default)]
+pub struct Parsed {
+    pub records: Vec<LoanRecord>,
+    pub warnings: Vec<String>,
+    pub errors: Vec<RowError>,
+}
+
+/// Checks every row's form, reporting problems by row and column; a file with a missing
+/// column is refused before any row is read.
+pub fn parse(sheet: &Sheet) -> Result<Parsed, Vec<RowError>> {
+    let Located { at, warnings } = locate(&sheet.headers, COLUMNS)?;
+    let mut parsed = Parsed {
+        warnings,
+        ..Parsed::default()
+    };
+    let mut seen = std::collections::HashMap::new();
+    for row in &sheet.rows {
+        let cell = |i: usize| at[i].and_then(|c| row.cells.get(c)).unwrap_or(&Cell::Empty);
+        let mut errors = Vec::new();
+        let mut check = |i: usize, result: Result<(), String>| {
+            if let Err(message) = result {
+                errors.push(RowError {
+                    row: row.number,
+                    column: COLUMNS[i].en.into(),
+                    message,
+                });
+            }
+        };
+        let mut bank = None;
+        check(
+            0,
+            bank_code(cell(0))
+                .and_then(|b| b.ok_or_else(|| "is required".to_owned()))
+                .map(|b| bank = Some(b)),
+        );
+        let mut loan_no = None;
+        check(1, required_text(cell(1)).map(|t| loan_no = Some(t)));
+        let mut guarantee_no = None;
+        check(2, required_text(cell(2)).map(|t| guarantee_no = Some(t)));
+        let mut principal = None;
+        check(3, won(cell(3)).map(|w| principal = Some(w)));
+        let mut rate = None;
+        check(4, pct(cell(4)).map(|p| rate = Some(p)));
+        let mut executed_on = None;
+        check(5, date(cell(5)).map(|d| executed_on = Some(d)));
+        let mut maturity_on = None;
+        check(6, date(cell(6)).map(|d| maturity_on = Some(d)));
+        if let (Some(bank), Some(loan_no)) = (bank, &loan_no)
+            && let Some(first) = seen.insert((bank, loan_no.clone()), row.number)
+        {
+            errors.push(RowError {
+                row: row.number,
+                column: "loan_no".into(),
+                message: format!("{bank} {loan_no} repeats row {first}"),
+            });
+        }
+        match (
+            bank,
+            loan_no,
+            guarantee_no,
+            principal,
+            rate,
+            executed_on,
+            maturity_on,
+        ) {
+            (
+                Some(bank),
+                Some(loan_no),
+                Some(guarantee_no),
+                Some(principal),
+                Some(rate),
+                Some(executed_on),
+                Some(maturity_on),
+            ) if errors.is_empty() => {
+                parsed.records.push(LoanRecord {
+                    row: row.number,
+                    bank,
+                    loan_no,
+                    guarantee_no,
+                    principal,
+                    rate,
+                    executed_on,
+                    maturity_on,
+                });
+            }
+            _ => parsed.errors.extend(errors),
+        }
+    }
+    Ok(parsed)
+}
