@@ -10,6 +10,8 @@ use crate::{Result, Tx, with_tx};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EventRow {
     pub loan_event_id: i64,
+    /// FILES.md's `seq`: 1 unless two events of one kind fall on one day.
+    pub seq: i64,
     pub on: NaiveDate,
     pub kind: String,
     pub amount_won: Option<i64>,
@@ -58,10 +60,10 @@ pub async fn loan_of_case(tx: &mut Tx, case_id: i64) -> Result<Option<(i64, Loan
 
 /// A loan's events that are not cancelled, in the order they were recorded.
 pub async fn of_loan(tx: &mut Tx, loan_id: i64) -> Result<Vec<EventRow>> {
-    type Row = (i64, NaiveDate, String, Option<i64>, Option<String>);
+    type Row = (i64, i64, NaiveDate, String, Option<i64>, Option<String>);
     let rows: Vec<Row> = with_tx!(tx, c => {
         sqlx::query_as(
-            "select loan_event_id, on_date, kind, amount_won, annual_rate_pct
+            "select loan_event_id, seq, on_date, kind, amount_won, annual_rate_pct
              from loan_event
              where loan_id = $1 and cancelled_at is null
              order by loan_event_id",
@@ -73,8 +75,9 @@ pub async fn of_loan(tx: &mut Tx, loan_id: i64) -> Result<Vec<EventRow>> {
     Ok(rows
         .into_iter()
         .map(
-            |(loan_event_id, on, kind, amount_won, annual_rate_pct)| EventRow {
+            |(loan_event_id, seq, on, kind, amount_won, annual_rate_pct)| EventRow {
                 loan_event_id,
+                seq,
                 on,
                 kind,
                 amount_won,
@@ -94,8 +97,8 @@ pub async fn insert(
 ) -> Result<i64> {
     let id: i64 = with_tx!(tx, c => {
         sqlx::query_scalar(
-            "insert into loan_event (loan_id, on_date, kind, amount_won, annual_rate_pct, reported_by, recorded_at)
-             values ($1, $2, $3, $4, $5, $6, $7)
+            "insert into loan_event (loan_id, on_date, kind, amount_won, annual_rate_pct, reported_by, recorded_at, seq)
+             values ($1, $2, $3, $4, $5, $6, $7, $8)
              returning loan_event_id",
         )
         .bind(loan_id)
@@ -105,6 +108,7 @@ pub async fn insert(
         .bind(&event.annual_rate_pct)
         .bind(user_id)
         .bind(at)
+        .bind(event.seq)
         .fetch_one(c)
         .await?
     });
@@ -126,4 +130,21 @@ pub async fn loan_no_taken(tx: &mut Tx, bank_code: &str, loan_no: &str) -> Resul
         .await?
     });
     Ok(n > 0)
+}
+
+/// The case of a bank's loan number.
+pub async fn case_of_loan_no(tx: &mut Tx, bank_code: &str, loan_no: &str) -> Result<Option<i64>> {
+    let id: Option<i64> = with_tx!(tx, c => {
+        sqlx::query_scalar(
+            "select l.case_id
+             from loan l
+             join bank b on b.bank_id = l.bank_id
+             where b.code = $1 and l.loan_no = $2",
+        )
+        .bind(bank_code)
+        .bind(loan_no)
+        .fetch_optional(c)
+        .await?
+    });
+    Ok(id)
 }

@@ -35,6 +35,7 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
     (2, "cases", include_str!("../migrations/sqlite/0002_cases.sql")),
     (3, "access log", include_str!("../migrations/sqlite/0003_access_log.sql")),
     (4, "loan events", include_str!("../migrations/sqlite/0004_loan_events.sql")),
+    (5, "event seq", include_str!("../migrations/sqlite/0005_event_seq.sql")),
 ];
 #[rustfmt::skip]
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
@@ -42,6 +43,7 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (2, "cases", include_str!("../migrations/postgres/0002_cases.sql")),
     (3, "access log", include_str!("../migrations/postgres/0003_access_log.sql")),
     (4, "loan events", include_str!("../migrations/postgres/0004_loan_events.sql")),
+    (5, "event seq", include_str!("../migrations/postgres/0005_event_seq.sql")),
 ];
 
 /// A short fingerprint of the PostgreSQL schema (its migrations' text), naming the test

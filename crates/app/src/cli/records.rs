@@ -486,12 +486,22 @@ pub enum ImportCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Loan events (FILES.md `events`), CSV or XLSX, all or nothing (who may report which
+    /// kind: RULES.md 8).
+    Events {
+        file: std::path::PathBuf,
+        #[arg(long)]
+        actor: String,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 pub fn import(command: ImportCommand, db: &DbArgs) -> anyhow::Result<ExitCode> {
-    let (file, actor, json, loans) = match command {
-        ImportCommand::Cases { file, actor, json } => (file, actor, json, false),
-        ImportCommand::Loans { file, actor, json } => (file, actor, json, true),
+    let (file, actor, json, kind) = match command {
+        ImportCommand::Cases { file, actor, json } => (file, actor, json, "cases"),
+        ImportCommand::Loans { file, actor, json } => (file, actor, json, "loans"),
+        ImportCommand::Events { file, actor, json } => (file, actor, json, "events"),
     };
     let refused = |errors: Vec<crate::interchange::RowError>| -> anyhow::Result<ExitCode> {
         let report = crate::service::imports::ImportReport {
@@ -507,22 +517,28 @@ pub fn import(command: ImportCommand, db: &DbArgs) -> anyhow::Result<ExitCode> {
     };
     block_on(async {
         let s = services(db).await?;
-        let result = if loans {
-            match crate::interchange::loans::parse(&sheet) {
+        let result = match kind {
+            "loans" => match crate::interchange::loans::parse(&sheet) {
                 Ok(p) => {
                     s.import_loans(&actor, &p.records, p.errors, p.warnings, &sheet.digest)
                         .await
                 }
                 Err(errors) => return refused(errors),
-            }
-        } else {
-            match crate::interchange::cases::parse(&sheet) {
+            },
+            "events" => match crate::interchange::events::parse(&sheet) {
+                Ok(p) => {
+                    s.import_events(&actor, &p.records, p.errors, p.warnings, &sheet.digest)
+                        .await
+                }
+                Err(errors) => return refused(errors),
+            },
+            _ => match crate::interchange::cases::parse(&sheet) {
                 Ok(p) => {
                     s.import_cases(&actor, &p.records, p.errors, p.warnings, &sheet.digest)
                         .await
                 }
                 Err(errors) => return refused(errors),
-            }
+            },
         };
         match result {
             Ok(report) => {

@@ -60,7 +60,7 @@ fn event_of(row: &EventRow) -> Result<Event> {
     Ok(Event { on: row.on, kind })
 }
 
-fn row_of(event: &Event) -> EventRow {
+fn row_of(event: &Event, seq: i64) -> EventRow {
     let (amount_won, annual_rate_pct) = match event.kind {
         EventKind::Repayment(w) => (Some(w.get()), None),
         EventKind::RateChange(r) => (None, Some(r.to_string())),
@@ -68,6 +68,7 @@ fn row_of(event: &Event) -> EventRow {
     };
     EventRow {
         loan_event_id: 0,
+        seq,
         on: event.on,
         kind: event.kind.as_str().to_owned(),
         amount_won,
@@ -112,78 +113,119 @@ impl Services {
     pub async fn report_event(&self, actor_name: &str, case_id: i64, event: Event) -> Result<i64> {
         in_write_tx!(self, |tx| {
             let (user, who) = actor(tx, actor_name).await?;
-            if !may_report(user.role, event.kind) {
-                return Err(ServiceError::refused(
-                    "role_not_allowed",
-                    format!(
-                        "the {} role may not report {} events",
-                        user.role,
-                        event.kind.as_str()
-                    ),
-                ));
-            }
-            let case = cases::get(tx, case_id).await?.ok_or_else(|| {
-                ServiceError::refused("unknown_case", format!("no case {case_id}"))
-            })?;
-            if let Actor::Bank(bank) = who
-                && case.bank_code.as_deref() != Some(bank.as_str())
-            {
-                return Err(ServiceError::refused(
-                    "not_your_bank",
-                    "the case's lending bank is another bank",
-                ));
-            }
-            if !matches!(
-                case.state,
-                State::LoanExecuted | State::Completed | State::Terminated
-            ) {
-                return Err(ServiceError::refused(
-                    "wrong_state",
-                    format!("case {case_id} has no executed loan ({})", case.state),
-                ));
-            }
-            let today = super::cases::korea_date(self.clock.now());
-            if event.on > today {
-                return Err(ServiceError::refused(
-                    "event_in_future",
-                    format!("{} is after today ({today})", event.on),
-                ));
-            }
-            let (loan_id, loan, mut events) = loan_and_events(tx, case_id).await?;
-            events.push(event);
-            if let Err(errors) = History::new(loan.principal(), loan.executed_on(), &events) {
-                let message = errors
-                    .iter()
-                    .map(|e| e.problem.to_string())
-                    .collect::<Vec<_>>()
-                    .join("; ");
-                return Err(ServiceError::refused("event_invalid", message));
-            }
-            let at = self.clock.now();
-            let id = store::insert(tx, loan_id, &row_of(&event), user.user_id, at).await?;
-            let after = json!({
-                "loan_event_id": id,
-                "loan_id": loan_id,
-                "on": event.on.to_string(),
-                "kind": event.kind.as_str(),
-                "amount_won": row_of(&event).amount_won,
-                "annual_rate_pct": row_of(&event).annual_rate_pct,
-            })
-            .to_string();
-            audit::append(
-                tx,
-                entry(
-                    at,
-                    Some(&user),
-                    "event.report",
-                    format!("case:{case_id}"),
-                    "null".into(),
-                    after,
-                ),
-            )
-            .await?;
-            Ok(id)
+            self.apply_event(tx, &user, who, case_id, event, None)
+                .await
+                .map(|(id, _)| id)
         })
+    }
+
+    /// Records an event in the caller's transaction, acting as `who` for `user`. With `seq`
+    /// (FILES.md's key), the same event again is found and nothing is stored (`false`);
+    /// without, it takes the next `seq` of its day and kind.
+    pub(crate) async fn apply_event(
+        &self,
+        tx: &mut Tx,
+        user: &jumpup_store::identity::User,
+        who: Actor,
+        case_id: i64,
+        event: Event,
+        seq: Option<i64>,
+    ) -> Result<(i64, bool)> {
+        if !may_report(user.role, event.kind) {
+            return Err(ServiceError::refused(
+                "role_not_allowed",
+                format!(
+                    "the {} role may not report {} events",
+                    user.role,
+                    event.kind.as_str()
+                ),
+            ));
+        }
+        let case = cases::get(tx, case_id)
+            .await?
+            .ok_or_else(|| ServiceError::refused("unknown_case", format!("no case {case_id}")))?;
+        if let Actor::Bank(bank) = who
+            && case.bank_code.as_deref() != Some(bank.as_str())
+        {
+            return Err(ServiceError::refused(
+                "not_your_bank",
+                "the case's lending bank is another bank",
+            ));
+        }
+        if !matches!(
+            case.state,
+            State::LoanExecuted | State::Completed | State::Terminated
+        ) {
+            return Err(ServiceError::refused(
+                "wrong_state",
+                format!("case {case_id} has no executed loan ({})", case.state),
+            ));
+        }
+        let today = super::cases::korea_date(self.clock.now());
+        if event.on > today {
+            return Err(ServiceError::refused(
+                "event_in_future",
+                format!("{} is after today ({today})", event.on),
+            ));
+        }
+        let (loan_id, loan, mut events) = loan_and_events(tx, case_id).await?;
+        let stored = store::of_loan(tx, loan_id).await?;
+        let same_day_kind = stored
+            .iter()
+            .filter(|r| r.on == event.on && r.kind == event.kind.as_str());
+        let seq = match seq {
+            Some(seq) => {
+                if let Some(existing) = same_day_kind.clone().find(|r| r.seq == seq) {
+                    let row = row_of(&event, seq);
+                    if existing.amount_won == row.amount_won
+                        && existing.annual_rate_pct == row.annual_rate_pct
+                    {
+                        return Ok((existing.loan_event_id, false));
+                    }
+                    return Err(ServiceError::refused(
+                        "event_contradicts",
+                        "contradicts the stored event with this key",
+                    ));
+                }
+                seq
+            }
+            None => same_day_kind.map(|r| r.seq).max().unwrap_or(0) + 1,
+        };
+        events.push(event);
+        if let Err(errors) = History::new(loan.principal(), loan.executed_on(), &events) {
+            let message = errors
+                .iter()
+                .map(|e| e.problem.to_string())
+                .collect::<Vec<_>>()
+                .join("; ");
+            return Err(ServiceError::refused("event_invalid", message));
+        }
+        let at = self.clock.now();
+        let row = row_of(&event, seq);
+        let id = store::insert(tx, loan_id, &row, user.user_id, at).await?;
+        let after = json!({
+            "loan_event_id": id,
+            "loan_id": loan_id,
+            "on": event.on.to_string(),
+            "kind": event.kind.as_str(),
+            "seq": seq,
+            "amount_won": row.amount_won,
+            "annual_rate_pct": row.annual_rate_pct,
+        })
+        .to_string();
+        audit::append(
+            tx,
+            entry(
+                at,
+                Some(user),
+                "event.report",
+                format!("case:{case_id}"),
+                "null".into(),
+                after,
+            ),
+        )
+        .await?;
+        Ok((id, true))
     }
 
     /// A case's quote from its stored loan and events under its pinned version (for whoever

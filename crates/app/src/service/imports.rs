@@ -507,3 +507,96 @@ impl Services {
         })
     }
 }
+
+impl Services {
+    /// Imports loan events (FILES.md `events`), in file order, each checked with the loan's
+    /// stored events; who may report which kind is RULES.md 8's. All or nothing.
+    pub async fn import_events(
+        &self,
+        actor_name: &str,
+        records: &[crate::interchange::events::EventRecord],
+        form_errors: Vec<RowError>,
+        warnings: Vec<String>,
+        digest: &str,
+    ) -> Result<ImportReport> {
+        use crate::interchange::events::LoanRef;
+        use jumpup_domain::workflow::Actor;
+        in_write_tx!(self, |tx| {
+            let (user, who) = actor(tx, actor_name).await?;
+            require_role(&user, &[Role::Tp, Role::Bank, Role::Kibo], "import events")?;
+            let at = self.clock.now();
+            let mut errors = form_errors.clone();
+            let mut stored = 0;
+            let mut skipped = 0;
+            for r in records {
+                let case_id = match &r.loan {
+                    LoanRef::Bank { bank, loan_no } => {
+                        if let Actor::Bank(own) = who
+                            && own != *bank
+                        {
+                            errors.push(row_error(
+                                r.row,
+                                "bank_code",
+                                format!("{bank} is another bank's loan"),
+                            ));
+                            continue;
+                        }
+                        jumpup_store::events::case_of_loan_no(tx, bank.as_str(), loan_no).await?
+                    }
+                    LoanRef::Guarantee(g) => {
+                        store::by_guarantee_no(tx, g).await?.map(|c| c.case_id)
+                    }
+                };
+                let Some(case_id) = case_id else {
+                    errors.push(row_error(r.row, "loan_no", "no such loan"));
+                    continue;
+                };
+                match self
+                    .apply_event(tx, &user, who, case_id, r.event, Some(r.seq))
+                    .await
+                {
+                    Ok((_, true)) => stored += 1,
+                    Ok((_, false)) => skipped += 1,
+                    Err(ServiceError::Refused { code, message }) => {
+                        let column = match code {
+                            "event_in_future" => "on",
+                            "not_your_bank" => "bank_code",
+                            "event_contradicts" => "seq",
+                            _ => "kind",
+                        };
+                        errors.push(row_error(r.row, column, message));
+                    }
+                    Err(other) => return Err(other),
+                }
+            }
+            if !errors.is_empty() {
+                errors.sort_by_key(|e| e.row);
+                return Err(ServiceError::Import(ImportReport {
+                    stored: 0,
+                    skipped,
+                    warnings: warnings.clone(),
+                    errors,
+                }));
+            }
+            let after = json!({ "events": stored, "rows": records.len(), "skipped": skipped, "digest": digest }).to_string();
+            audit::append(
+                tx,
+                entry(
+                    at,
+                    Some(&user),
+                    "import.events",
+                    "file:events".into(),
+                    "null".into(),
+                    after,
+                ),
+            )
+            .await?;
+            Ok(ImportReport {
+                stored,
+                skipped,
+                warnings: warnings.clone(),
+                errors: Vec::new(),
+            })
+        })
+    }
+}

@@ -283,7 +283,7 @@ both_url! {
 }
 
 both_url! {
-    async fn the_spec_loans_file_executes_each_cases_loan(db, url) {
+    async fn the_spec_loans_and_events_files_execute_loans_and_record_events(db, url) {
         users(&url);
         for code in ["004", "011", "020", "088"] {
             let out = run(&url, &["bank", "add", code, "은행", "--actor", "root"]);
@@ -318,8 +318,28 @@ both_url! {
         let out = run(&url, &["import", "loans", path.to_str().expect("utf-8"), "--actor", "officer"]);
         assert_eq!(out.status.code(), Some(2));
         assert!(stderr(&out).starts_with("row 2, principal_won: the principal 700000001 won exceeds the approved amount"), "{}", stderr(&out));
+        // Events: the spec's two files, in file order, each checked with the loan's events.
+        let out = run(&url, &["import", "events", &settlement("events1.csv"), "--actor", "clerk"]);
+        assert_eq!(out.status.code(), Some(2), "another bank's rows are refused");
+        let out = run(&url, &["import", "events", &settlement("events1.csv"), "--actor", "officer"]);
+        assert_eq!(stdout(&out).trim(), "stored 6, skipped 0, warnings 0", "{}", stderr(&out));
+        let out = run(&url, &["import", "events", &settlement("events1.csv"), "--actor", "officer"]);
+        assert_eq!(stdout(&out).trim(), "stored 0, skipped 6, warnings 0");
+        let out = run(&url, &["import", "events", &settlement("events2.csv"), "--actor", "officer"]);
+        assert_eq!(stdout(&out).trim(), "stored 2, skipped 0, warnings 0", "{}", stderr(&out));
+        // KB202500007 (case 8) relocated on 2025-11-11: its subsidy stops the day before.
+        let quote = run(&url, &["case", "quote", "8", "--actor", "officer", "--json"]);
+        let q: serde_json::Value = serde_json::from_str(&stdout(&quote)).expect("JSON");
+        assert_eq!((q["subsidy"]["end_reason"].as_str(), q["subsidy"]["to"].as_str()), (Some("relocation"), Some("2025-11-10")));
+        // A bank may not report a relocation (RULES.md 8).
+        let text = "bank_code,loan_no,on,kind\n004,L0008-3433,2025-12-01,relocation\n";
+        let path = dir.write("events-bank.csv", text);
+        let out = run(&url, &["import", "events", path.to_str().expect("utf-8"), "--actor", "clerk"]);
+        assert_eq!(out.status.code(), Some(2));
+        assert!(stderr(&out).contains("may not report relocation events"), "{}", stderr(&out));
         let out = run(&url, &["ledger", "check"]);
         assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+        assert_eq!(run(&url, &["audit", "verify"]).status.code(), Some(0));
         let _ = &db;
     }
 }
