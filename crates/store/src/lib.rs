@@ -6,6 +6,7 @@
 pub mod access;
 pub mod audit;
 pub mod cases;
+pub mod claims;
 pub mod events;
 pub mod identity;
 pub mod ledger;
@@ -36,6 +37,7 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
     (3, "access log", include_str!("../migrations/sqlite/0003_access_log.sql")),
     (4, "loan events", include_str!("../migrations/sqlite/0004_loan_events.sql")),
     (5, "event seq", include_str!("../migrations/sqlite/0005_event_seq.sql")),
+    (6, "claims", include_str!("../migrations/sqlite/0006_claims.sql")),
 ];
 #[rustfmt::skip]
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
@@ -44,6 +46,7 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (3, "access log", include_str!("../migrations/postgres/0003_access_log.sql")),
     (4, "loan events", include_str!("../migrations/postgres/0004_loan_events.sql")),
     (5, "event seq", include_str!("../migrations/postgres/0005_event_seq.sql")),
+    (6, "claims", include_str!("../migrations/postgres/0006_claims.sql")),
 ];
 
 /// A short fingerprint of the PostgreSQL schema (its migrations' text), naming the test

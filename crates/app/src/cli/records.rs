@@ -495,6 +495,15 @@ pub enum ImportCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Subsidy claims (FILES.md `claims`), CSV or XLSX, all or nothing (a bank its own; tp any
+    /// bank's). Whether a claim is payable is decided at settlement.
+    Claims {
+        file: std::path::PathBuf,
+        #[arg(long)]
+        actor: String,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 pub fn import(command: ImportCommand, db: &DbArgs) -> anyhow::Result<ExitCode> {
@@ -502,6 +511,7 @@ pub fn import(command: ImportCommand, db: &DbArgs) -> anyhow::Result<ExitCode> {
         ImportCommand::Cases { file, actor, json } => (file, actor, json, "cases"),
         ImportCommand::Loans { file, actor, json } => (file, actor, json, "loans"),
         ImportCommand::Events { file, actor, json } => (file, actor, json, "events"),
+        ImportCommand::Claims { file, actor, json } => (file, actor, json, "claims"),
     };
     let refused = |errors: Vec<crate::interchange::RowError>| -> anyhow::Result<ExitCode> {
         let report = crate::service::imports::ImportReport {
@@ -521,6 +531,13 @@ pub fn import(command: ImportCommand, db: &DbArgs) -> anyhow::Result<ExitCode> {
             "loans" => match crate::interchange::loans::parse(&sheet) {
                 Ok(p) => {
                     s.import_loans(&actor, &p.records, p.errors, p.warnings, &sheet.digest)
+                        .await
+                }
+                Err(errors) => return refused(errors),
+            },
+            "claims" => match crate::interchange::claims::parse(&sheet) {
+                Ok(p) => {
+                    s.import_claims(&actor, &p.records, p.errors, p.warnings, &sheet.digest)
                         .await
                 }
                 Err(errors) => return refused(errors),

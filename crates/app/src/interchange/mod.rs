@@ -4,6 +4,7 @@
 //! numbered as a spreadsheet shows them: the header is row 1.
 
 pub mod cases;
+pub mod claims;
 pub mod events;
 pub mod loans;
 

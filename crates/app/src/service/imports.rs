@@ -600,3 +600,99 @@ impl Services {
         })
     }
 }
+
+impl Services {
+    /// Imports claims (FILES.md `claims`): a `bank` user its own bank's, a `tp` user any bank's.
+    /// The same claim again is skipped; a stored key with another amount or period end is an
+    /// error (a correction is a higher `revision`). All or nothing.
+    pub async fn import_claims(
+        &self,
+        actor_name: &str,
+        records: &[crate::interchange::claims::ClaimRecord],
+        form_errors: Vec<RowError>,
+        warnings: Vec<String>,
+        digest: &str,
+    ) -> Result<ImportReport> {
+        use jumpup_domain::workflow::Actor;
+        use jumpup_store::claims::{self, ClaimRow};
+        in_write_tx!(self, |tx| {
+            let (user, who) = actor(tx, actor_name).await?;
+            require_role(&user, &[Role::Tp, Role::Bank], "import claims")?;
+            let at = self.clock.now();
+            let banks: HashMap<String, i64> = identity::banks_in(tx)
+                .await?
+                .into_iter()
+                .map(|b| (b.code.as_str().to_owned(), b.bank_id))
+                .collect();
+            let mut errors = form_errors.clone();
+            let mut new_rows = Vec::new();
+            let mut skipped = 0;
+            for r in records {
+                if let Actor::Bank(own) = who
+                    && own != r.bank
+                {
+                    errors.push(row_error(
+                        r.row,
+                        "bank_code",
+                        format!("{} is another bank's claim", r.bank),
+                    ));
+                    continue;
+                }
+                let Some(&bank_id) = banks.get(r.bank.as_str()) else {
+                    errors.push(row_error(
+                        r.row,
+                        "bank_code",
+                        format!("no partner bank {}", r.bank),
+                    ));
+                    continue;
+                };
+                let row = ClaimRow {
+                    bank_id,
+                    loan_no: r.loan_no.clone(),
+                    period_from: r.period_from,
+                    period_to: r.period_to,
+                    claimed_won: r.claimed.get(),
+                    revision: r.revision,
+                };
+                match claims::by_key(tx, bank_id, &r.loan_no, r.period_from, r.revision).await? {
+                    Some(stored) if stored == row => skipped += 1,
+                    Some(_) => errors.push(row_error(
+                        r.row,
+                        "revision",
+                        "contradicts the stored claim with this revision; send a higher revision",
+                    )),
+                    None => new_rows.push(row),
+                }
+            }
+            if !errors.is_empty() {
+                errors.sort_by_key(|e| e.row);
+                return Err(ServiceError::Import(ImportReport {
+                    stored: 0,
+                    skipped,
+                    warnings: warnings.clone(),
+                    errors,
+                }));
+            }
+            claims::insert_many(tx, &new_rows, user.user_id, at).await?;
+            let after = json!({ "claims": new_rows.len(), "rows": records.len(), "skipped": skipped, "digest": digest }).to_string();
+            audit::append(
+                tx,
+                entry(
+                    at,
+                    Some(&user),
+                    "import.claims",
+                    "file:claims".into(),
+                    "null".into(),
+                    after,
+                ),
+            )
+            .await?;
+            Ok(ImportReport {
+                stored: new_rows.len(),
+                skipped,
+                warnings: warnings.clone(),
+                errors: Vec::new(),
+            })
+        })
+    }
+}

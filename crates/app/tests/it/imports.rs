@@ -283,7 +283,7 @@ both_url! {
 }
 
 both_url! {
-    async fn the_spec_loans_and_events_files_execute_loans_and_record_events(db, url) {
+    async fn the_spec_loans_events_and_claims_files_import_as_files_md_says(db, url) {
         users(&url);
         for code in ["004", "011", "020", "088"] {
             let out = run(&url, &["bank", "add", code, "은행", "--actor", "root"]);
@@ -339,6 +339,23 @@ both_url! {
         assert!(stderr(&out).contains("may not report relocation events"), "{}", stderr(&out));
         let out = run(&url, &["ledger", "check"]);
         assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+        // Claims: stored as filed (payability is settlement's question), idempotent, and a
+        // stored key with another amount must come as a higher revision.
+        let out = run(&url, &["import", "claims", &settlement("claims1.csv"), "--actor", "officer"]);
+        assert_eq!(stdout(&out).trim(), "stored 26, skipped 0, warnings 0", "{}", stderr(&out));
+        let out = run(&url, &["import", "claims", &settlement("claims1.csv"), "--actor", "officer"]);
+        assert_eq!(stdout(&out).trim(), "stored 0, skipped 26, warnings 0");
+        let out = run(&url, &["import", "claims", &settlement("claims2.csv"), "--actor", "officer"]);
+        assert_eq!(stdout(&out).trim(), "stored 16, skipped 0, warnings 0", "{}", stderr(&out));
+        let changed = "bank_code,loan_no,period_from,period_to,claimed_won\n011,L0000-6065,2025-11-01,2025-11-30,517769\n";
+        let path = dir.write("claims-changed.csv", changed);
+        let out = run(&url, &["import", "claims", path.to_str().expect("utf-8"), "--actor", "officer"]);
+        assert_eq!(out.status.code(), Some(2));
+        assert!(stderr(&out).contains("row 2, revision: contradicts the stored claim"), "{}", stderr(&out));
+        let revised = "bank_code,loan_no,period_from,period_to,claimed_won,revision\n011,L0000-6065,2025-11-01,2025-11-30,517769,2\n";
+        let path = dir.write("claims-revised.csv", revised);
+        let out = run(&url, &["import", "claims", path.to_str().expect("utf-8"), "--actor", "officer"]);
+        assert_eq!(stdout(&out).trim(), "stored 1, skipped 0, warnings 0", "{}", stderr(&out));
         assert_eq!(run(&url, &["audit", "verify"]).status.code(), Some(0));
         let _ = &db;
     }

@@ -1,0 +1,163 @@
+//! The `claims` file of FILES.md: a bank's subsidy claim for one loan and one claim period.
+//! Import checks the form and the bank's scope only; whether a claim is payable is decided at
+//! settlement, so every claim gets a recorded answer.
+
+use jumpup_domain::date::Date;
+use jumpup_domain::money::Won;
+use jumpup_domain::workflow::BankCode;
+
+use super::{Cell, Column, Located, RowError, Sheet, bank_code, date, locate, required_text, text};
+
+pub const COLUMNS: &[Column] = &[
+    Column {
+        en: "bank_code",
+        ko: "은행코드",
+        required: true,
+    },
+    Column {
+        en: "loan_no",
+        ko: "대출번호",
+        required: true,
+    },
+    Column {
+        en: "period_from",
+        ko: "청구시작일",
+        required: true,
+    },
+    Column {
+        en: "period_to",
+        ko: "청구종료일",
+        required: true,
+    },
+    Column {
+        en: "claimed_won",
+        ko: "청구금액",
+        required: true,
+    },
+    Column {
+        en: "revision",
+        ko: "차수",
+        required: false,
+    },
+];
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClaimRecord {
+    pub row: usize,
+    pub bank: BankCode,
+    pub loan_no: String,
+    pub period_from: Date,
+    pub period_to: Date,
+    pub claimed: Won,
+    pub revision: i64,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Parsed {
+    pub records: Vec<ClaimRecord>,
+    pub warnings: Vec<String>,
+    pub errors: Vec<RowError>,
+}
+
+/// A claimed amount: a whole number of won, zero or more.
+fn claimed(cell: &Cell) -> Result<Won, String> {
+    match text(cell).as_deref().map(|s| s.replace(',', "")) {
+        Some(s) if s == "0" => Ok(Won::ZERO),
+        _ => super::won(cell),
+    }
+}
+
+pub fn parse(sheet: &Sheet) -> Result<Parsed, Vec<RowError>> {
+    let Located { at, warnings } = locate(&sheet.headers, COLUMNS)?;
+    let mut parsed = Parsed {
+        warnings,
+        ..Parsed::default()
+    };
+    let mut seen = std::collections::HashMap::new();
+    for row in &sheet.rows {
+        let cell = |i: usize| at[i].and_then(|c| row.cells.get(c)).unwrap_or(&Cell::Empty);
+        let mut errors = Vec::new();
+        let mut check = |i: usize, result: Result<(), String>| {
+            if let Err(message) = result {
+                errors.push(RowError {
+                    row: row.number,
+                    column: COLUMNS[i].en.into(),
+                    message,
+                });
+            }
+        };
+        let mut bank = None;
+        check(
+            0,
+            bank_code(cell(0))
+                .and_then(|b| b.ok_or_else(|| "is required".to_owned()))
+                .map(|b| bank = Some(b)),
+        );
+        let mut loan_no = None;
+        check(1, required_text(cell(1)).map(|t| loan_no = Some(t)));
+        let mut from = None;
+        check(2, date(cell(2)).map(|d| from = Some(d)));
+        let mut to = None;
+        check(3, date(cell(3)).map(|d| to = Some(d)));
+        let mut amount = None;
+        check(4, claimed(cell(4)).map(|w| amount = Some(w)));
+        let mut revision = None;
+        check(
+            5,
+            match text(cell(5)) {
+                None => {
+                    revision = Some(1);
+                    Ok(())
+                }
+                Some(s) => match s.strip_suffix(".0").unwrap_or(&s).parse::<i64>() {
+                    Ok(n) if (1..=1000).contains(&n) => {
+                        revision = Some(n);
+                        Ok(())
+                    }
+                    _ => Err("must be a whole number from 1".into()),
+                },
+            },
+        );
+        if let (Some(f), Some(t)) = (from, to)
+            && t < f
+        {
+            errors.push(RowError {
+                row: row.number,
+                column: "period_to".into(),
+                message: "must not be before period_from".into(),
+            });
+        }
+        match (bank, loan_no, from, to, amount, revision) {
+            (
+                Some(bank),
+                Some(loan_no),
+                Some(period_from),
+                Some(period_to),
+                Some(claimed),
+                Some(revision),
+            ) if errors.is_empty() => {
+                if let Some(first) =
+                    seen.insert((bank, loan_no.clone(), period_from, revision), row.number)
+                {
+                    parsed.errors.push(RowError {
+                        row: row.number,
+                        column: "revision".into(),
+                        message: format!("repeats row {first}"),
+                    });
+                } else {
+                    parsed.records.push(ClaimRecord {
+                        row: row.number,
+                        bank,
+                        loan_no,
+                        period_from,
+                        period_to,
+                        claimed,
+                        revision,
+                    });
+                }
+            }
+            _ => parsed.errors.extend(errors),
+        }
+    }
+    Ok(parsed)
+}
