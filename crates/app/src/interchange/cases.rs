@@ -95,13 +95,8 @@ pub struct CaseRecord {
     pub approved: Won,
 }
 
-/// A cases file read: the well-formed rows, warnings, and every row's problems.
-#[derive(Debug, Clone, Default)]
-pub struct Parsed {
-    pub records: Vec<CaseRecord>,
-    pub warnings: Vec<String>,
-    pub errors: Vec<RowError>,
-}
+/// A cases file read.
+pub type Parsed = super::Parsed<CaseRecord>;
 
 /// Checks every row's form, reporting problems by row and column; a file with a missing
 /// column is refused before any row is read.

@@ -6,7 +6,10 @@ use jumpup_domain::date::Date;
 use jumpup_domain::money::Won;
 use jumpup_domain::workflow::BankCode;
 
-use super::{Cell, Column, Located, RowError, Sheet, bank_code, date, locate, required_text, text};
+use super::{
+    Cell, Column, Located, RowError, Sheet, counter, date, locate, required_bank, required_text,
+    text,
+};
 
 pub const COLUMNS: &[Column] = &[
     Column {
@@ -52,12 +55,8 @@ pub struct ClaimRecord {
     pub revision: i64,
 }
 
-#[derive(Debug, Clone, Default)]
-pub struct Parsed {
-    pub records: Vec<ClaimRecord>,
-    pub warnings: Vec<String>,
-    pub errors: Vec<RowError>,
-}
+/// A claims file read.
+pub type Parsed = super::Parsed<ClaimRecord>;
 
 /// A claimed amount: a whole number of won, zero or more.
 fn claimed(cell: &Cell) -> Result<Won, String> {
@@ -69,10 +68,7 @@ fn claimed(cell: &Cell) -> Result<Won, String> {
 
 pub fn parse(sheet: &Sheet) -> Result<Parsed, Vec<RowError>> {
     let Located { at, warnings } = locate(&sheet.headers, COLUMNS)?;
-    let mut parsed = Parsed {
-        warnings,
-        ..Parsed::default()
-    };
+    let mut parsed = Parsed::new(warnings);
     let mut seen = std::collections::HashMap::new();
     for row in &sheet.rows {
         let cell = |i: usize| at[i].and_then(|c| row.cells.get(c)).unwrap_or(&Cell::Empty);
@@ -87,12 +83,7 @@ pub fn parse(sheet: &Sheet) -> Result<Parsed, Vec<RowError>> {
             }
         };
         let mut bank = None;
-        check(
-            0,
-            bank_code(cell(0))
-                .and_then(|b| b.ok_or_else(|| "is required".to_owned()))
-                .map(|b| bank = Some(b)),
-        );
+        check(0, required_bank(cell(0)).map(|b| bank = Some(b)));
         let mut loan_no = None;
         check(1, required_text(cell(1)).map(|t| loan_no = Some(t)));
         let mut from = None;
@@ -102,22 +93,7 @@ pub fn parse(sheet: &Sheet) -> Result<Parsed, Vec<RowError>> {
         let mut amount = None;
         check(4, claimed(cell(4)).map(|w| amount = Some(w)));
         let mut revision = None;
-        check(
-            5,
-            match text(cell(5)) {
-                None => {
-                    revision = Some(1);
-                    Ok(())
-                }
-                Some(s) => match s.strip_suffix(".0").unwrap_or(&s).parse::<i64>() {
-                    Ok(n) if (1..=1000).contains(&n) => {
-                        revision = Some(n);
-                        Ok(())
-                    }
-                    _ => Err("must be a whole number from 1".into()),
-                },
-            },
-        );
+        check(5, counter(cell(5)).map(|n| revision = Some(n)));
         if let (Some(f), Some(t)) = (from, to)
             && t < f
         {

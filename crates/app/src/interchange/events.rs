@@ -5,7 +5,9 @@
 use jumpup_domain::loan::{Event, EventKind};
 use jumpup_domain::workflow::BankCode;
 
-use super::{Cell, Column, Located, RowError, Sheet, bank_code, date, locate, pct, text, won};
+use super::{
+    Cell, Column, Located, RowError, Sheet, bank_code, counter, date, locate, pct, text, won,
+};
 
 pub const COLUMNS: &[Column] = &[
     Column {
@@ -65,12 +67,8 @@ pub struct EventRecord {
     pub seq: i64,
 }
 
-#[derive(Debug, Clone, Default)]
-pub struct Parsed {
-    pub records: Vec<EventRecord>,
-    pub warnings: Vec<String>,
-    pub errors: Vec<RowError>,
-}
+/// A events file read.
+pub type Parsed = super::Parsed<EventRecord>;
 
 /// An event kind in English or Korean (FILES.md).
 fn kind_word(word: &str) -> Option<&'static str> {
@@ -89,10 +87,7 @@ fn kind_word(word: &str) -> Option<&'static str> {
 
 pub fn parse(sheet: &Sheet) -> Result<Parsed, Vec<RowError>> {
     let Located { at, warnings } = locate(&sheet.headers, COLUMNS)?;
-    let mut parsed = Parsed {
-        warnings,
-        ..Parsed::default()
-    };
+    let mut parsed = Parsed::new(warnings);
     let mut seen = std::collections::HashMap::new();
     for row in &sheet.rows {
         let cell = |i: usize| at[i].and_then(|c| row.cells.get(c)).unwrap_or(&Cell::Empty);
@@ -162,16 +157,7 @@ pub fn parse(sheet: &Sheet) -> Result<Parsed, Vec<RowError>> {
             }
             None => None,
         };
-        let seq = match text(cell(7)) {
-            None => Some(1),
-            Some(s) => match s.strip_suffix(".0").unwrap_or(&s).parse::<i64>() {
-                Ok(n) if (1..=1000).contains(&n) => Some(n),
-                _ => {
-                    fail("seq", "must be a whole number from 1".into());
-                    None
-                }
-            },
-        };
+        let seq = counter(cell(7)).map_err(|m| fail("seq", m)).ok();
         if let (Some(loan), Some(on), Some(kind), Some(seq)) = (loan, on, kind, seq) {
             let key = (loan.clone(), on, kind.as_str(), seq);
             if let Some(first) = seen.insert(key, row.number) {

@@ -7,7 +7,7 @@ use jumpup_domain::pct::Pct;
 use jumpup_domain::workflow::BankCode;
 
 use super::{
-    Cell, Column, Located, RowError, Sheet, bank_code, date, locate, pct, required_text, won,
+    Cell, Column, Located, RowError, Sheet, date, locate, pct, required_bank, required_text, won,
 };
 
 pub const COLUMNS: &[Column] = &[
@@ -61,22 +61,14 @@ pub struct LoanRecord {
     pub maturity_on: Date,
 }
 
-/// A loans file read: the well-formed rows, warnings, and every row's problems.
-#[derive(Debug, Clone, Default)]
-pub struct Parsed {
-    pub records: Vec<LoanRecord>,
-    pub warnings: Vec<String>,
-    pub errors: Vec<RowError>,
-}
+/// A loans file read.
+pub type Parsed = super::Parsed<LoanRecord>;
 
 /// Checks every row's form, reporting problems by row and column; a file with a missing
 /// column is refused before any row is read.
 pub fn parse(sheet: &Sheet) -> Result<Parsed, Vec<RowError>> {
     let Located { at, warnings } = locate(&sheet.headers, COLUMNS)?;
-    let mut parsed = Parsed {
-        warnings,
-        ..Parsed::default()
-    };
+    let mut parsed = Parsed::new(warnings);
     let mut seen = std::collections::HashMap::new();
     for row in &sheet.rows {
         let cell = |i: usize| at[i].and_then(|c| row.cells.get(c)).unwrap_or(&Cell::Empty);
@@ -91,12 +83,7 @@ pub fn parse(sheet: &Sheet) -> Result<Parsed, Vec<RowError>> {
             }
         };
         let mut bank = None;
-        check(
-            0,
-            bank_code(cell(0))
-                .and_then(|b| b.ok_or_else(|| "is required".to_owned()))
-                .map(|b| bank = Some(b)),
-        );
+        check(0, required_bank(cell(0)).map(|b| bank = Some(b)));
         let mut loan_no = None;
         check(1, required_text(cell(1)).map(|t| loan_no = Some(t)));
         let mut guarantee_no = None;

@@ -438,6 +438,40 @@ pub fn bank_code(cell: &Cell) -> Result<Option<BankCode>, String> {
     }
 }
 
+/// A file read: its well-formed rows, its warnings, and every row's problems.
+#[derive(Debug, Clone)]
+pub struct Parsed<R> {
+    pub records: Vec<R>,
+    pub warnings: Vec<String>,
+    pub errors: Vec<RowError>,
+}
+
+impl<R> Parsed<R> {
+    pub fn new(warnings: Vec<String>) -> Parsed<R> {
+        Parsed {
+            records: Vec::new(),
+            warnings,
+            errors: Vec::new(),
+        }
+    }
+}
+
+/// A required 3-digit bank code (leading zeros restored).
+pub fn required_bank(cell: &Cell) -> Result<BankCode, String> {
+    bank_code(cell).and_then(|b| b.ok_or_else(|| "is required".to_owned()))
+}
+
+/// An optional counter (`seq`, `revision`): 1 when absent, otherwise a whole number from 1.
+pub fn counter(cell: &Cell) -> Result<i64, String> {
+    match text(cell) {
+        None => Ok(1),
+        Some(s) => match s.strip_suffix(".0").unwrap_or(&s).parse::<i64>() {
+            Ok(n) if (1..=1000).contains(&n) => Ok(n),
+            _ => Err("must be a whole number from 1 to 1000".into()),
+        },
+    }
+}
+
 /// Required text.
 pub fn required_text(cell: &Cell) -> Result<String, String> {
     text(cell)

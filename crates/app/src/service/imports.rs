@@ -39,6 +39,65 @@ fn row_error(row: usize, column: &str, message: impl Into<String>) -> RowError {
     }
 }
 
+/// Whether a row of `bank` lies outside the actor's scope: a bank user loads only its own
+/// bank's rows; the Technopark (and KIBO for events) any bank's (RULES.md 8).
+fn outside_scope(
+    who: jumpup_domain::workflow::Actor,
+    bank: jumpup_domain::workflow::BankCode,
+) -> bool {
+    matches!(who, jumpup_domain::workflow::Actor::Bank(own) if own != bank)
+}
+
+/// Refuses a file with problems, every row's sorted by row; nothing it wrote is kept (the
+/// caller's transaction rolls back).
+fn refuse_if_any(mut errors: Vec<RowError>, skipped: usize, warnings: &[String]) -> Result<()> {
+    if errors.is_empty() {
+        return Ok(());
+    }
+    errors.sort_by_key(|e| e.row);
+    Err(ServiceError::Import(ImportReport {
+        stored: 0,
+        skipped,
+        warnings: warnings.to_vec(),
+        errors,
+    }))
+}
+
+/// Records a stored file as one audit entry (`details` plus its counts) and reports it.
+#[allow(clippy::too_many_arguments)]
+async fn conclude(
+    tx: &mut jumpup_store::Tx,
+    user: &jumpup_store::identity::User,
+    at: chrono::DateTime<chrono::Utc>,
+    kind: &str,
+    stored: usize,
+    skipped: usize,
+    warnings: Vec<String>,
+    mut details: serde_json::Value,
+) -> Result<ImportReport> {
+    details["stored"] = json!(stored);
+    details["skipped"] = json!(skipped);
+    let action = format!("import.{kind}");
+    audit::append(
+        tx,
+        entry(
+            at,
+            Some(user),
+            &action,
+            format!("file:{kind}"),
+            "null".into(),
+            details.to_string(),
+        ),
+    )
+    .await?;
+    Ok(ImportReport {
+        stored,
+        skipped,
+        warnings,
+        errors: Vec::new(),
+    })
+}
+
 /// A test hook for crash-safety tests: with `JUMPUP_PAUSE_BEFORE_COMMIT` naming this step, the
 /// process reports on stderr that every row is written but not committed, and waits for its
 /// standard input to close, so a test can kill it at exactly that point. It changes no data.
@@ -252,15 +311,7 @@ impl Services {
                 }
                 to_store.push((r, version_ids[&version_key], bank_id, reservation));
             }
-            if !errors.is_empty() {
-                errors.sort_by_key(|e| e.row);
-                return Err(ServiceError::Import(ImportReport {
-                    stored: 0,
-                    skipped,
-                    warnings: warnings.clone(),
-                    errors,
-                }));
-            }
+            refuse_if_any(errors, skipped, &warnings)?;
             // New firms, then the cases, then their reservations, in multi-row statements.
             let mut new_firms: Vec<NewFirm> = Vec::new();
             let mut seen = std::collections::HashSet::new();
@@ -324,33 +375,25 @@ impl Services {
                 ledger::post_many(tx, program, list, at).await?;
             }
             created.sort_unstable();
-            let after = json!({
+            let details = json!({
                 "created_case_ids": created,
                 "created_firm_ids": created_firms,
                 "rows": records.len(),
-                "skipped": skipped,
                 "digest": digest,
-            })
-            .to_string();
-            audit::append(
+            });
+            let report = conclude(
                 tx,
-                entry(
-                    at,
-                    Some(&user),
-                    "import.cases",
-                    "file:cases".into(),
-                    "null".into(),
-                    after,
-                ),
+                &user,
+                at,
+                "cases",
+                created.len(),
+                skipped,
+                warnings.clone(),
+                details,
             )
             .await?;
             pause_before_commit("import");
-            Ok(ImportReport {
-                stored: created.len(),
-                skipped,
-                warnings: warnings.clone(),
-                errors: Vec::new(),
-            })
+            Ok(report)
         })
     }
 }
@@ -390,9 +433,7 @@ impl Services {
             let mut stored = Vec::new();
             let mut skipped = 0;
             for r in records {
-                if let Actor::Bank(own) = who
-                    && own != r.bank
-                {
+                if outside_scope(who, r.bank) {
                     errors.push(row_error(
                         r.row,
                         "bank_code",
@@ -476,34 +517,21 @@ impl Services {
                     Err(other) => return Err(other),
                 }
             }
-            if !errors.is_empty() {
-                errors.sort_by_key(|e| e.row);
-                return Err(ServiceError::Import(ImportReport {
-                    stored: 0,
-                    skipped,
-                    warnings,
-                    errors,
-                }));
-            }
-            let after = json!({ "loans_for_case_ids": stored, "rows": records.len(), "skipped": skipped, "digest": digest }).to_string();
-            audit::append(
+            refuse_if_any(errors, skipped, &warnings)?;
+            let details =
+                json!({ "loans_for_case_ids": stored, "rows": records.len(), "digest": digest });
+            let report = conclude(
                 tx,
-                entry(
-                    at,
-                    Some(&user),
-                    "import.loans",
-                    "file:loans".into(),
-                    "null".into(),
-                    after,
-                ),
+                &user,
+                at,
+                "loans",
+                stored.len(),
+                skipped,
+                warnings.clone(),
+                details,
             )
             .await?;
-            Ok(ImportReport {
-                stored: stored.len(),
-                skipped,
-                warnings,
-                errors: Vec::new(),
-            })
+            Ok(report)
         })
     }
 }
@@ -531,9 +559,7 @@ impl Services {
             for r in records {
                 let case_id = match &r.loan {
                     LoanRef::Bank { bank, loan_no } => {
-                        if let Actor::Bank(own) = who
-                            && own != *bank
-                        {
+                        if outside_scope(who, *bank) {
                             errors.push(row_error(
                                 r.row,
                                 "bank_code",
@@ -569,34 +595,20 @@ impl Services {
                     Err(other) => return Err(other),
                 }
             }
-            if !errors.is_empty() {
-                errors.sort_by_key(|e| e.row);
-                return Err(ServiceError::Import(ImportReport {
-                    stored: 0,
-                    skipped,
-                    warnings: warnings.clone(),
-                    errors,
-                }));
-            }
-            let after = json!({ "events": stored, "rows": records.len(), "skipped": skipped, "digest": digest }).to_string();
-            audit::append(
+            refuse_if_any(errors, skipped, &warnings)?;
+            let details = json!({ "events": stored, "rows": records.len(), "digest": digest });
+            let report = conclude(
                 tx,
-                entry(
-                    at,
-                    Some(&user),
-                    "import.events",
-                    "file:events".into(),
-                    "null".into(),
-                    after,
-                ),
-            )
-            .await?;
-            Ok(ImportReport {
+                &user,
+                at,
+                "events",
                 stored,
                 skipped,
-                warnings: warnings.clone(),
-                errors: Vec::new(),
-            })
+                warnings.clone(),
+                details,
+            )
+            .await?;
+            Ok(report)
         })
     }
 }
@@ -628,9 +640,7 @@ impl Services {
             let mut new_rows = Vec::new();
             let mut skipped = 0;
             for r in records {
-                if let Actor::Bank(own) = who
-                    && own != r.bank
-                {
+                if outside_scope(who, r.bank) {
                     errors.push(row_error(
                         r.row,
                         "bank_code",
@@ -664,35 +674,22 @@ impl Services {
                     None => new_rows.push(row),
                 }
             }
-            if !errors.is_empty() {
-                errors.sort_by_key(|e| e.row);
-                return Err(ServiceError::Import(ImportReport {
-                    stored: 0,
-                    skipped,
-                    warnings: warnings.clone(),
-                    errors,
-                }));
-            }
+            refuse_if_any(errors, skipped, &warnings)?;
             claims::insert_many(tx, &new_rows, user.user_id, at).await?;
-            let after = json!({ "claims": new_rows.len(), "rows": records.len(), "skipped": skipped, "digest": digest }).to_string();
-            audit::append(
+            let details =
+                json!({ "claims": new_rows.len(), "rows": records.len(), "digest": digest });
+            let report = conclude(
                 tx,
-                entry(
-                    at,
-                    Some(&user),
-                    "import.claims",
-                    "file:claims".into(),
-                    "null".into(),
-                    after,
-                ),
+                &user,
+                at,
+                "claims",
+                new_rows.len(),
+                skipped,
+                warnings.clone(),
+                details,
             )
             .await?;
-            Ok(ImportReport {
-                stored: new_rows.len(),
-                skipped,
-                warnings: warnings.clone(),
-                errors: Vec::new(),
-            })
+            Ok(report)
         })
     }
 }
