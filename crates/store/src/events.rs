@@ -115,23 +115,6 @@ pub async fn insert(
     Ok(id)
 }
 
-/// Whether a bank already has a loan with this number.
-pub async fn loan_no_taken(tx: &mut Tx, bank_code: &str, loan_no: &str) -> Result<bool> {
-    let n: i64 = with_tx!(tx, c => {
-        sqlx::query_scalar(
-            "select count(*)
-             from loan l
-             join bank b on b.bank_id = l.bank_id
-             where b.code = $1 and l.loan_no = $2",
-        )
-        .bind(bank_code)
-        .bind(loan_no)
-        .fetch_one(c)
-        .await?
-    });
-    Ok(n > 0)
-}
-
 /// The case of a bank's loan number.
 pub async fn case_of_loan_no(tx: &mut Tx, bank_code: &str, loan_no: &str) -> Result<Option<i64>> {
     let id: Option<i64> = with_tx!(tx, c => {

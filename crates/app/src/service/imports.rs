@@ -470,7 +470,10 @@ impl Services {
                     }
                     continue;
                 }
-                if jumpup_store::events::loan_no_taken(tx, r.bank.as_str(), &r.loan_no).await? {
+                if jumpup_store::events::case_of_loan_no(tx, r.bank.as_str(), &r.loan_no)
+                    .await?
+                    .is_some()
+                {
                     errors.push(row_error(
                         r.row,
                         "loan_no",
@@ -548,7 +551,6 @@ impl Services {
         digest: &str,
     ) -> Result<ImportReport> {
         use crate::interchange::events::LoanRef;
-        use jumpup_domain::workflow::Actor;
         in_write_tx!(self, |tx| {
             let (user, who) = actor(tx, actor_name).await?;
             require_role(&user, &[Role::Tp, Role::Bank, Role::Kibo], "import events")?;
@@ -625,7 +627,6 @@ impl Services {
         warnings: Vec<String>,
         digest: &str,
     ) -> Result<ImportReport> {
-        use jumpup_domain::workflow::Actor;
         use jumpup_store::claims::{self, ClaimRow};
         in_write_tx!(self, |tx| {
             let (user, who) = actor(tx, actor_name).await?;
