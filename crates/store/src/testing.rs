@@ -10,10 +10,16 @@ use crate::Db;
 
 static NEXT: AtomicUsize = AtomicUsize::new(0);
 
+/// Unique across processes and across runs: a fresh container reuses process ids, and a
+/// database left by a killed earlier run must not collide with this one's.
 fn unique() -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
     format!(
-        "{}_{}",
+        "{}_{:x}_{}",
         std::process::id(),
+        nanos,
         NEXT.fetch_add(1, Ordering::Relaxed)
     )
 }
