@@ -4,6 +4,7 @@
 pub mod batch;
 pub mod bench;
 pub mod cli;
+pub mod export;
 pub mod i18n;
 pub mod interchange;
 pub mod programs;

@@ -19,6 +19,7 @@ pub mod quote;
 pub mod ratio;
 pub mod regno;
 pub mod rules;
+pub mod settlement;
 pub mod subsidy;
 pub mod workflow;
 

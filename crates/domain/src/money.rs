@@ -12,6 +12,31 @@ pub const MAX_AMOUNT_WON: i64 = 100_000_000_000_000;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct Won(i64);
 
+/// Sums and differences of amounts bounded by [`MAX_AMOUNT_WON`] per loan stay far inside
+/// `i64`; overflowing one is a broken invariant, not an input error.
+impl std::ops::Add for Won {
+    type Output = Won;
+    fn add(self, other: Won) -> Won {
+        self.checked_add(other)
+            .expect("invariant: won sums fit in i64")
+    }
+}
+
+impl std::ops::Sub for Won {
+    type Output = Won;
+    fn sub(self, other: Won) -> Won {
+        self.checked_sub(other)
+            .expect("invariant: won differences fit in i64")
+    }
+}
+
+impl std::ops::Neg for Won {
+    type Output = Won;
+    fn neg(self) -> Won {
+        Won::ZERO - self
+    }
+}
+
 impl Won {
     pub const ZERO: Won = Won(0);
 

@@ -131,3 +131,56 @@ pub async fn case_of_loan_no(tx: &mut Tx, bank_code: &str, loan_no: &str) -> Res
     });
     Ok(id)
 }
+
+/// One event by id with its loan and case, and whether it is cancelled.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredEvent {
+    pub loan_id: i64,
+    pub case_id: i64,
+    pub event: EventRow,
+    pub reported_by: i64,
+    pub cancelled: bool,
+}
+
+pub async fn by_id(tx: &mut Tx, loan_event_id: i64) -> Result<Option<StoredEvent>> {
+    type Row = (
+        i64,
+        i64,
+        i64,
+        NaiveDate,
+        String,
+        Option<i64>,
+        Option<String>,
+        i64,
+        bool,
+    );
+    let row: Option<Row> = with_tx!(tx, c => {
+        sqlx::query_as(
+            "select e.loan_id, l.case_id, e.seq, e.on_date, e.kind, e.amount_won, e.annual_rate_pct, e.reported_by,
+                    e.cancelled_at is not null
+             from loan_event e join loan l on l.loan_id = e.loan_id
+             where e.loan_event_id = $1",
+        )
+        .bind(loan_event_id)
+        .fetch_optional(c)
+        .await?
+    });
+    Ok(row.map(
+        |(loan_id, case_id, seq, on, kind, amount_won, annual_rate_pct, reported_by, cancelled)| {
+            StoredEvent {
+                loan_id,
+                case_id,
+                event: EventRow {
+                    loan_event_id,
+                    seq,
+                    on,
+                    kind,
+                    amount_won,
+                    annual_rate_pct,
+                },
+                reported_by,
+                cancelled,
+            }
+        },
+    ))
+}

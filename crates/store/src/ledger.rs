@@ -230,3 +230,58 @@ pub async fn misplaced_reservations(db: &Db) -> Result<Vec<(i64, String, i64)>> 
         })
         .collect())
 }
+
+/// What each of these cases holds reserved, and is owed back by clawbacks not yet recovered:
+/// `(case_id, reserved, receivable)`, for cases with any posting.
+pub async fn case_balances(tx: &mut Tx, case_ids: &[i64]) -> Result<Vec<(i64, Won, Won)>> {
+    let mut out = Vec::new();
+    for chunk in case_ids.chunks(crate::identity::BATCH_ROWS) {
+        let rows: Vec<(i64, i64, i64)> = with_tx!(tx, c => {
+            let mut q = sqlx::QueryBuilder::new(
+                "select case_id,
+                        cast(coalesce(sum(case when to_account = 'reserved' then amount_won
+                                               when from_account = 'reserved' then -amount_won
+                                               else 0 end), 0) as bigint),
+                        cast(coalesce(sum(case when to_account = 'clawback_receivable' then amount_won
+                                               when from_account = 'clawback_receivable' then -amount_won
+                                               else 0 end), 0) as bigint)
+                 from budget_posting where case_id in (",
+            );
+            let mut list = q.separated(", ");
+            for id in chunk {
+                list.push_bind(*id);
+            }
+            q.push(") group by case_id");
+            q.build_query_as().fetch_all(c).await?
+        });
+        out.extend(
+            rows.into_iter()
+                .map(|(id, r, c)| (id, Won::new(r), Won::new(c))),
+        );
+    }
+    Ok(out)
+}
+
+/// Cases of a bank with clawbacks not yet recovered, oldest case first:
+/// `(case_id, program_id, receivable)`.
+pub async fn receivables_of_bank(tx: &mut Tx, bank_id: i64) -> Result<Vec<(i64, String, Won)>> {
+    let rows: Vec<(i64, String, i64)> = with_tx!(tx, c => {
+        sqlx::query_as(
+            "select p.case_id, p.program_id,
+                    cast(sum(case when p.to_account = 'clawback_receivable' then p.amount_won else -p.amount_won end) as bigint)
+             from budget_posting p
+             join support_case c on c.case_id = p.case_id
+             where c.bank_id = $1 and p.kind in ('clawback', 'recover')
+             group by p.case_id, p.program_id
+             having sum(case when p.to_account = 'clawback_receivable' then p.amount_won else -p.amount_won end) > 0
+             order by p.case_id",
+        )
+        .bind(bank_id)
+        .fetch_all(c)
+        .await?
+    });
+    Ok(rows
+        .into_iter()
+        .map(|(id, p, w)| (id, p, Won::new(w)))
+        .collect())
+}

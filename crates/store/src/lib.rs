@@ -11,6 +11,7 @@ pub mod events;
 pub mod identity;
 pub mod ledger;
 pub mod programs;
+pub mod settlement;
 pub mod testing;
 
 use std::str::FromStr;
@@ -38,6 +39,7 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
     (4, "loan events", include_str!("../migrations/sqlite/0004_loan_events.sql")),
     (5, "event seq", include_str!("../migrations/sqlite/0005_event_seq.sql")),
     (6, "claims", include_str!("../migrations/sqlite/0006_claims.sql")),
+    (7, "settlement", include_str!("../migrations/sqlite/0007_settlement.sql")),
 ];
 #[rustfmt::skip]
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
@@ -47,6 +49,7 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (4, "loan events", include_str!("../migrations/postgres/0004_loan_events.sql")),
     (5, "event seq", include_str!("../migrations/postgres/0005_event_seq.sql")),
     (6, "claims", include_str!("../migrations/postgres/0006_claims.sql")),
+    (7, "settlement", include_str!("../migrations/postgres/0007_settlement.sql")),
 ];
 
 /// A short fingerprint of the PostgreSQL schema (its migrations' text), naming the test

@@ -259,19 +259,49 @@ pub enum EventCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Cancel a wrong event (tp, or the role and bank that may report its kind); audited,
+    /// and settlement recomputes the periods it touched.
+    Cancel {
+        /// The event's id (as `event add` prints it).
+        id: i64,
+        #[arg(long)]
+        reason: String,
+        #[arg(long)]
+        actor: String,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 pub fn event(command: EventCommand, db: &DbArgs) -> anyhow::Result<ExitCode> {
     use jumpup_domain::loan::{Event, EventKind};
-    let EventCommand::Add {
-        case_id,
-        on,
-        kind,
-        amount,
-        rate,
-        actor,
-        json,
-    } = command;
+    let (case_id, on, kind, amount, rate, actor, json) = match command {
+        EventCommand::Add {
+            case_id,
+            on,
+            kind,
+            amount,
+            rate,
+            actor,
+            json,
+        } => (case_id, on, kind, amount, rate, actor, json),
+        EventCommand::Cancel {
+            id,
+            reason,
+            actor,
+            json,
+        } => {
+            return block_on(async {
+                let s = services(db).await?;
+                let result = s.cancel_event(&actor, id, &reason).await.map(
+                    |case_id| json!({ "loan_event_id": id, "case_id": case_id, "cancelled": true }),
+                );
+                finish(result, json, |v| {
+                    format!("event {id} cancelled on case {}", v["case_id"])
+                })
+            });
+        }
+    };
     let kind = match (kind.as_str(), amount, rate) {
         ("repayment", Some(w), None) => EventKind::Repayment(w),
         ("repayment", _, _) => {

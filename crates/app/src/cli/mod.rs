@@ -3,6 +3,7 @@
 
 mod cases;
 mod records;
+mod settle;
 
 pub use records::block_on;
 
@@ -78,6 +79,12 @@ enum Command {
     /// The budget ledger's trial balance and invariants.
     #[command(subcommand)]
     Ledger(cases::LedgerCommand),
+    /// Monthly settlement batches: prepare, show, approve, reject, verify.
+    #[command(subcommand)]
+    Settle(settle::SettleCommand),
+    /// Files out: payments and bank statements of approved batches.
+    #[command(subcommand)]
+    Export(settle::ExportCommand),
 }
 
 #[derive(Debug, Args)]
@@ -229,6 +236,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Event(c) => cases::event(c, &cli.database),
         Command::Budget(c) => cases::budget(c, &cli.database),
         Command::Ledger(c) => cases::ledger(c, &cli.database),
+        Command::Settle(c) => settle::settle(c, &cli.database),
+        Command::Export(c) => settle::export(c, &cli.database),
     }
 }
 

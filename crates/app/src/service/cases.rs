@@ -161,7 +161,7 @@ async fn post_for_case(
 
 /// Moves a case's reservation to `target`: releases the difference, or reserves it from the
 /// available budget and books whatever that cannot cover as an overrun (RULES.md 6.4).
-async fn set_reservation(
+pub(crate) async fn set_reservation(
     tx: &mut Tx,
     row: &CaseRow,
     target: Won,
@@ -216,9 +216,9 @@ async fn set_reservation(
 
 /// What moving a reservation did: released to the budget, or booked beyond it as an overrun.
 #[derive(Debug, Clone, Copy)]
-struct Reservation {
-    released: Won,
-    overrun: Won,
+pub(crate) struct Reservation {
+    pub released: Won,
+    pub overrun: Won,
 }
 
 /// A command applied: the case as it now stands, and any overrun it booked (RULES.md 6.4).

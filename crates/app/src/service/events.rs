@@ -37,7 +37,7 @@ fn corrupt(what: String) -> ServiceError {
     StoreError::Corrupt(what).into()
 }
 
-fn event_of(row: &EventRow) -> Result<Event> {
+pub(crate) fn event_of(row: &EventRow) -> Result<Event> {
     let kind = match row.kind.as_str() {
         "repayment" => EventKind::Repayment(Won::new(
             row.amount_won
@@ -96,6 +96,54 @@ async fn loan_and_events(tx: &mut Tx, case_id: i64) -> Result<(i64, Loan, Vec<Ev
         .map(event_of)
         .collect::<Result<Vec<_>>>()?;
     Ok((loan_id, loan, events))
+}
+
+/// Re-derives a finished case's state after its events changed (RULES.md 6.3): a late
+/// `ineligible` moves a completed case to `terminated`; cancelling the event that ended it
+/// moves it back to `loan_executed`, reserving again what its unsettled periods need.
+async fn reconcile_finished(
+    tx: &mut Tx,
+    user: Option<&jumpup_store::identity::User>,
+    case_id: i64,
+    loan_id: i64,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Result<()> {
+    let mut row = cases::get(tx, case_id)
+        .await?
+        .ok_or_else(|| corrupt(format!("case {case_id}")))?;
+    let (all_settled, unsettled, ended) =
+        super::settle::settlement_state(tx, case_id, loan_id).await?;
+    let target = if all_settled {
+        ended
+    } else {
+        State::LoanExecuted
+    };
+    if target == row.state {
+        return Ok(());
+    }
+    let before = super::cases::case_json(&row);
+    row.state = target;
+    // A finished case has a loan, lent by the case's bank.
+    let bank_id = store::loan_of_case(tx, case_id)
+        .await?
+        .map(|(_, l)| l.bank_id);
+    cases::update(tx, &row, bank_id, at).await?;
+    if target == State::LoanExecuted {
+        super::cases::set_reservation(tx, &row, unsettled, at).await?;
+    }
+    audit::append(
+        tx,
+        entry(
+            at,
+            user,
+            "case.reconcile",
+            format!("case:{case_id}"),
+            before.to_string(),
+            super::cases::case_json(&row).to_string(),
+        ),
+    )
+    .await?;
+    Ok(())
 }
 
 /// A case's quote with what produced it: the programme and its pinned version.
@@ -225,7 +273,104 @@ impl Services {
             ),
         )
         .await?;
+        if matches!(case.state, State::Completed | State::Terminated) {
+            reconcile_finished(tx, Some(user), case_id, loan_id, at).await?;
+        }
         Ok((id, true))
+    }
+
+    /// Cancels a wrong event (`tp`, or the role and bank that may report its kind), checked
+    /// against the events that remain; settlement recomputes the periods it touched.
+    pub async fn cancel_event(
+        &self,
+        actor_name: &str,
+        loan_event_id: i64,
+        reason: &str,
+    ) -> Result<i64> {
+        if reason.trim().is_empty() {
+            return Err(ServiceError::bad_input(
+                "--reason",
+                "a cancellation needs a reason",
+            ));
+        }
+        in_write_tx!(self, |tx| {
+            let (user, who) = actor(tx, actor_name).await?;
+            let stored = store::by_id(tx, loan_event_id).await?.ok_or_else(|| {
+                ServiceError::refused("unknown_event", format!("no event {loan_event_id}"))
+            })?;
+            if stored.cancelled {
+                return Err(ServiceError::refused(
+                    "event_cancelled",
+                    format!("event {loan_event_id} is already cancelled"),
+                ));
+            }
+            let event = event_of(&stored.event)?;
+            if !may_report(user.role, event.kind) {
+                return Err(ServiceError::refused(
+                    "role_not_allowed",
+                    format!(
+                        "the {} role may not cancel {} events",
+                        user.role,
+                        event.kind.as_str()
+                    ),
+                ));
+            }
+            let case = cases::get(tx, stored.case_id)
+                .await?
+                .ok_or_else(|| corrupt(format!("case {}", stored.case_id)))?;
+            if let Actor::Bank(bank) = who
+                && case.bank_code.as_deref() != Some(bank.as_str())
+            {
+                return Err(ServiceError::refused(
+                    "not_your_bank",
+                    "the case's lending bank is another bank",
+                ));
+            }
+            let (loan_id, loan, _) = loan_and_events(tx, stored.case_id).await?;
+            let remaining = store::of_loan(tx, loan_id)
+                .await?
+                .iter()
+                .filter(|r| r.loan_event_id != loan_event_id)
+                .map(event_of)
+                .collect::<Result<Vec<_>>>()?;
+            if let Err(errors) = History::new(loan.principal(), loan.executed_on(), &remaining) {
+                let message = errors
+                    .iter()
+                    .map(|e| e.problem.to_string())
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                return Err(ServiceError::refused(
+                    "event_invalid",
+                    format!("without event {loan_event_id} the loan's events are wrong: {message}"),
+                ));
+            }
+            let at = self.clock.now();
+            let last_batch = jumpup_store::settlement::last_batch_id(tx).await?;
+            jumpup_store::settlement::cancel_event(
+                tx,
+                loan_event_id,
+                user.user_id,
+                at,
+                reason,
+                last_batch,
+            )
+            .await?;
+            let mut e = entry(
+                at,
+                Some(&user),
+                "event.cancel",
+                format!("case:{}", stored.case_id),
+                json!({"loan_event_id": loan_event_id, "kind": event.kind.as_str(), "on": event.on.to_string()})
+                    .to_string(),
+                json!({"loan_event_id": loan_event_id, "cancelled": true}).to_string(),
+            );
+            e.reason = reason.to_owned();
+            audit::append(tx, e).await?;
+            if matches!(case.state, State::Completed | State::Terminated) {
+                reconcile_finished(tx, Some(&user), stored.case_id, loan_id, at).await?;
+            }
+            Ok(stored.case_id)
+        })
     }
 
     /// A case's quote from its stored loan and events under its pinned version (for whoever

@@ -7,6 +7,7 @@ pub mod events;
 pub mod identity;
 pub mod imports;
 pub mod programs;
+pub mod settle;
 
 use std::sync::Arc;
 

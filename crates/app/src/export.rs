@@ -1,0 +1,312 @@
+//! Files out (FILES.md `payments`): a settlement batch's lines as CSV (lines only, English
+//! headers as FILES.md names them) or XLSX (Korean headers, won with separators, a total row
+//! closing each bank's block, rows past a sheet's limit continued on the next sheet).
+//!
+//! A file is written next to its destination and renamed into place, so an error never
+//! leaves half a file.
+
+use std::path::Path;
+
+use jumpup_store::settlement::ExportLine;
+use rust_xlsxwriter::{Format, Workbook, Worksheet, XlsxError};
+
+/// The format of a file out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FileFormat {
+    Csv,
+    Xlsx,
+}
+
+const HEADERS_EN: [&str; 14] = [
+    "batch_id",
+    "bank_code",
+    "loan_no",
+    "guarantee_no",
+    "business_no",
+    "firm_name",
+    "period_from",
+    "period_to",
+    "claimed_won",
+    "computed_won",
+    "paid_before_won",
+    "payable_won",
+    "status",
+    "reason",
+];
+
+const HEADERS_KO: [&str; 14] = [
+    "정산번호",
+    "은행코드",
+    "대출번호",
+    "보증번호",
+    "사업자등록번호",
+    "기업명",
+    "청구시작일",
+    "청구종료일",
+    "청구금액",
+    "산정금액",
+    "기지급액",
+    "지급액",
+    "상태",
+    "사유",
+];
+
+/// Excel's rows per sheet, the header included.
+pub const SHEET_ROWS: u32 = 1_048_576;
+
+/// What a file holds: a whole batch (`payments`) or one bank's lines (`statement`, whose CSV
+/// ends with a total row so the bank can reconcile it without summing).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Payments,
+    Statement,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    #[error("{path}: {source}")]
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("{path}: {message}")]
+    Write { path: String, message: String },
+}
+
+/// Writes `lines` (in bank order) of batch `batch_id` to `out`, calling `progress` with the
+/// number of lines written so far.
+pub fn write(
+    batch_id: i64,
+    lines: &[ExportLine],
+    kind: Kind,
+    format: FileFormat,
+    out: &Path,
+    progress: &mut dyn FnMut(u64),
+) -> Result<(), ExportError> {
+    let shown = out.display().to_string();
+    let name = out
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "export".into());
+    let partial = out.with_file_name(format!(".{name}.partial"));
+    let io = |source| ExportError::Io {
+        path: shown.clone(),
+        source,
+    };
+    let result = match format {
+        FileFormat::Csv => {
+            write_csv(batch_id, lines, kind, &partial, progress).map_err(|e| ExportError::Write {
+                path: shown.clone(),
+                message: e.to_string(),
+            })
+        }
+        FileFormat::Xlsx => {
+            write_xlsx(batch_id, lines, &partial, progress).map_err(|e| ExportError::Write {
+                path: shown.clone(),
+                message: e.to_string(),
+            })
+        }
+    };
+    if let Err(e) = result {
+        let _ = std::fs::remove_file(&partial);
+        return Err(e);
+    }
+    std::fs::rename(&partial, out).map_err(io)
+}
+
+fn text_cells(batch_id: i64, l: &ExportLine) -> [String; 14] {
+    [
+        batch_id.to_string(),
+        l.bank_code.clone(),
+        l.loan_no.clone(),
+        l.guarantee_no.clone().unwrap_or_default(),
+        l.business_no.clone().unwrap_or_default(),
+        l.firm_name.clone().unwrap_or_default(),
+        l.period_from.to_string(),
+        l.period_to.to_string(),
+        l.claimed_won.to_string(),
+        l.computed_won.to_string(),
+        l.paid_before_won.to_string(),
+        l.payable_won.to_string(),
+        l.status.clone(),
+        l.reason.clone().unwrap_or_default(),
+    ]
+}
+
+#[derive(Default)]
+struct Sums {
+    claimed: i64,
+    computed: i64,
+    paid_before: i64,
+    payable: i64,
+}
+
+impl Sums {
+    fn add(&mut self, l: &ExportLine) {
+        self.claimed += l.claimed_won;
+        self.computed += l.computed_won;
+        self.paid_before += l.paid_before_won;
+        self.payable += l.payable_won;
+    }
+}
+
+fn write_csv(
+    batch_id: i64,
+    lines: &[ExportLine],
+    kind: Kind,
+    path: &Path,
+    progress: &mut dyn FnMut(u64),
+) -> Result<(), csv::Error> {
+    let mut w = csv::Writer::from_path(path)?;
+    w.write_record(HEADERS_EN)?;
+    let mut sums = Sums::default();
+    for (i, l) in lines.iter().enumerate() {
+        w.write_record(text_cells(batch_id, l))?;
+        sums.add(l);
+        if i % 10_000 == 0 {
+            progress(i as u64);
+        }
+    }
+    if kind == Kind::Statement {
+        let bank = lines
+            .first()
+            .map(|l| l.bank_code.clone())
+            .unwrap_or_default();
+        w.write_record([
+            batch_id.to_string(),
+            bank,
+            String::new(),
+            String::new(),
+            String::new(),
+            String::new(),
+            String::new(),
+            String::new(),
+            sums.claimed.to_string(),
+            sums.computed.to_string(),
+            sums.paid_before.to_string(),
+            sums.payable.to_string(),
+            "total".into(),
+            format!("{} lines", lines.len()),
+        ])?;
+    }
+    progress(lines.len() as u64);
+    w.flush()?;
+    Ok(())
+}
+
+struct Sheets {
+    workbook: Workbook,
+    sheet: usize,
+    row: u32,
+    header: Format,
+    won: Format,
+    total: Format,
+    total_won: Format,
+}
+
+impl Sheets {
+    fn new() -> Result<Sheets, XlsxError> {
+        let mut s = Sheets {
+            workbook: Workbook::new(),
+            sheet: 0,
+            row: 0,
+            header: Format::new().set_bold(),
+            won: Format::new().set_num_format("#,##0"),
+            total: Format::new().set_bold(),
+            total_won: Format::new().set_bold().set_num_format("#,##0"),
+        };
+        s.new_sheet()?;
+        Ok(s)
+    }
+
+    fn new_sheet(&mut self) -> Result<(), XlsxError> {
+        self.sheet += 1;
+        let name = if self.sheet == 1 {
+            "지급내역".to_owned()
+        } else {
+            format!("지급내역 {}", self.sheet)
+        };
+        let header = self.header.clone();
+        let ws = self.workbook.add_worksheet_with_constant_memory()?;
+        ws.set_name(name)?;
+        for (c, h) in HEADERS_KO.iter().enumerate() {
+            ws.write_string_with_format(0, c as u16, *h, &header)?;
+        }
+        for (c, width) in [8, 8, 16, 14, 14, 24, 12, 12, 14, 14, 14, 14, 14, 40]
+            .into_iter()
+            .enumerate()
+        {
+            ws.set_column_width(c as u16, width)?;
+        }
+        self.row = 1;
+        Ok(())
+    }
+
+    /// The sheet to write the next row on.
+    fn next_row(&mut self) -> Result<(&mut Worksheet, u32), XlsxError> {
+        if self.row >= SHEET_ROWS {
+            self.new_sheet()?;
+        }
+        let row = self.row;
+        self.row += 1;
+        let ws = self.workbook.worksheets_mut().last_mut().expect("a sheet");
+        Ok((ws, row))
+    }
+}
+
+fn write_xlsx(
+    batch_id: i64,
+    lines: &[ExportLine],
+    path: &Path,
+    progress: &mut dyn FnMut(u64),
+) -> Result<(), XlsxError> {
+    let mut s = Sheets::new()?;
+    let mut i = 0;
+    while i < lines.len() {
+        let bank = &lines[i].bank_code;
+        let mut sums = Sums::default();
+        let mut count = 0usize;
+        while i < lines.len() && &lines[i].bank_code == bank {
+            let l = &lines[i];
+            let won = s.won.clone();
+            let (ws, r) = s.next_row()?;
+            let cells = text_cells(batch_id, l);
+            ws.write_with_format(r, 0, batch_id, &won)?;
+            for (c, text) in cells.iter().enumerate().take(8).skip(1) {
+                ws.write_string(r, c as u16, text)?;
+            }
+            for (c, v) in [
+                l.claimed_won,
+                l.computed_won,
+                l.paid_before_won,
+                l.payable_won,
+            ]
+            .into_iter()
+            .enumerate()
+            {
+                ws.write_with_format(r, 8 + c as u16, v, &won)?;
+            }
+            ws.write_string(r, 12, &l.status)?;
+            ws.write_string(r, 13, l.reason.as_deref().unwrap_or(""))?;
+            sums.add(l);
+            count += 1;
+            i += 1;
+            if i % 10_000 == 0 {
+                progress(i as u64);
+            }
+        }
+        let (total, total_won) = (s.total.clone(), s.total_won.clone());
+        let (ws, r) = s.next_row()?;
+        ws.write_string_with_format(r, 0, "합계", &total)?;
+        ws.write_string_with_format(r, 1, bank, &total)?;
+        ws.write_string_with_format(r, 2, format!("{count}건"), &total)?;
+        for (c, v) in [sums.claimed, sums.computed, sums.paid_before, sums.payable]
+            .into_iter()
+            .enumerate()
+        {
+            ws.write_with_format(r, 8 + c as u16, v, &total_won)?;
+        }
+    }
+    progress(lines.len() as u64);
+    s.workbook.save(path)
+}

@@ -1,0 +1,901 @@
+//! Monthly settlement (FILES.md `payments`, RULES.md 6.2–6.4): batches prepared by the
+//! Technopark from the banks' claims, every claim recomputed from its loan's whole history under
+//! the case's pinned version; approved by the City (maker-checker), which posts the ledger,
+//! nets clawbacks against each bank's payments and releases finished cases.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use chrono::NaiveDate;
+use jumpup_domain::audit::Head;
+use jumpup_domain::grade::KiboGrade;
+use jumpup_domain::ledger::{Account, Posting, PostingKind};
+use jumpup_domain::loan::{History, Loan};
+use jumpup_domain::money::Won;
+use jumpup_domain::pct::Pct;
+use jumpup_domain::rules::Rules;
+use jumpup_domain::settlement as domain;
+use jumpup_domain::subsidy::{self, Subsidy};
+use jumpup_domain::workflow::{self, Role, State};
+use jumpup_store::settlement::{self as store, BatchRow, ClaimIn, LineRow, LoanCase, View};
+use jumpup_store::{Tx, audit, cases, ledger, programs};
+use serde::Serialize;
+use serde_json::json;
+
+use super::events::event_of;
+use super::{Result, ServiceError, Services, actor, entry, in_write_tx, require_role};
+
+fn corrupt(what: String) -> ServiceError {
+    jumpup_store::StoreError::Corrupt(what).into()
+}
+
+/// The view of "now": every event recorded and not cancelled.
+const NOW: View = View {
+    batch_id: i64::MAX,
+    event_mark: i64::MAX,
+};
+
+/// Pinned versions' rules, parsed once per batch.
+#[derive(Default)]
+struct Pinned(HashMap<i64, Rules>);
+
+impl Pinned {
+    async fn rules(&mut self, tx: &mut Tx, version_id: i64) -> Result<&Rules> {
+        if let std::collections::hash_map::Entry::Vacant(slot) = self.0.entry(version_id) {
+            let stored = programs::by_id(tx, version_id)
+                .await?
+                .ok_or_else(|| corrupt(format!("programme version {version_id}")))?;
+            let version =
+                crate::programs::version_from_content(&stored.content).map_err(corrupt)?;
+            slot.insert(version.params.rules);
+        }
+        Ok(&self.0[&version_id])
+    }
+}
+
+/// Each loan's case and subsidy as a batch at `view` sees them.
+async fn subsidies(
+    tx: &mut Tx,
+    loan_ids: &[i64],
+    view: View,
+) -> Result<HashMap<i64, (LoanCase, Subsidy)>> {
+    let loans = store::loan_cases(tx, loan_ids).await?;
+    let mut events = store::events_of_loans(tx, loan_ids, view).await?;
+    let mut pinned = Pinned::default();
+    let mut out = HashMap::with_capacity(loans.len());
+    for lc in loans {
+        let bad = |what: &str| corrupt(format!("loan {}: {what}", lc.loan_id));
+        let version_id = lc
+            .program_version_id
+            .ok_or_else(|| bad("its case pins no version"))?;
+        let rules = pinned.rules(tx, version_id).await?;
+        let rate = Pct::parse(&lc.annual_rate_pct).map_err(|_| bad("rate"))?;
+        let loan = Loan::new(
+            Won::new(lc.principal_won),
+            rate,
+            lc.executed_on,
+            lc.maturity_on,
+        )
+        .map_err(|e| bad(&e.to_string()))?;
+        let grade = lc
+            .grade
+            .as_deref()
+            .map(KiboGrade::parse)
+            .transpose()
+            .map_err(|_| bad("grade"))?;
+        let coverage = lc
+            .coverage_pct
+            .as_deref()
+            .and_then(|c| Pct::parse(c).ok())
+            .ok_or_else(|| bad("coverage"))?;
+        let list = events
+            .remove(&lc.loan_id)
+            .unwrap_or_default()
+            .iter()
+            .map(event_of)
+            .collect::<Result<Vec<_>>>()?;
+        let history = History::new(loan.principal(), loan.executed_on(), &list)
+            .map_err(|e| bad(&format!("events: {e:?}")))?;
+        let s = subsidy::subsidy(&rules.subsidy, grade, &loan, coverage, &history);
+        out.insert(lc.loan_id, (lc, s));
+    }
+    Ok(out)
+}
+
+fn line_row(
+    bank_id: i64,
+    loan_no: &str,
+    case_id: Option<i64>,
+    claim_id: Option<i64>,
+    period_from: NaiveDate,
+    period_to: NaiveDate,
+    line: &domain::Line,
+) -> LineRow {
+    LineRow {
+        line_no: 0,
+        bank_id,
+        loan_no: loan_no.to_owned(),
+        case_id,
+        claim_id,
+        period_from,
+        period_to: line.period_to.unwrap_or(period_to),
+        claimed_won: line.claimed.get(),
+        computed_won: line.computed.get(),
+        paid_before_won: line.paid_before.get(),
+        payable_won: line.payable.get(),
+        status: line.status.as_str().to_owned(),
+        reason: line.reason.map(|r| r.to_string()),
+    }
+}
+
+/// The lines of batch `batch_id` seeing events at `view`: one per claim, then one per period
+/// already paid (by approved batches before it) of the `recheck` loans that is now worth
+/// another amount. Numbered in bank, loan and period order.
+async fn compute_lines(
+    tx: &mut Tx,
+    batch_id: i64,
+    view: View,
+    claims: &[ClaimIn],
+    recheck: &[i64],
+) -> Result<Vec<LineRow>> {
+    let mut loan_ids: Vec<i64> = claims
+        .iter()
+        .filter_map(|c| c.loan_id)
+        .chain(recheck.iter().copied())
+        .collect();
+    loan_ids.sort_unstable();
+    loan_ids.dedup();
+    let subs = subsidies(tx, &loan_ids, view).await?;
+    let mut case_ids: Vec<i64> = subs.values().map(|(lc, _)| lc.case_id).collect();
+    case_ids.sort_unstable();
+    let paid: HashMap<(i64, NaiveDate), store::Paid> =
+        store::paid_of_cases(tx, &case_ids, batch_id)
+            .await?
+            .into_iter()
+            .map(|p| ((p.case_id, p.period_from), p))
+            .collect();
+    let mut lines = Vec::with_capacity(claims.len());
+    let mut answered: HashSet<(i64, NaiveDate)> = HashSet::new();
+    for claim in claims {
+        let found = claim.loan_id.and_then(|id| subs.get(&id));
+        let case_id = found.map(|(lc, _)| lc.case_id);
+        let paid_before = case_id
+            .and_then(|c| paid.get(&(c, claim.period_from)))
+            .map_or(Won::ZERO, |p| Won::new(p.paid_won));
+        let line = domain::claim_line(
+            Won::new(claim.claimed_won),
+            claim.period_from,
+            found.map(|(_, s)| s),
+            paid_before,
+        );
+        if let Some(c) = case_id {
+            answered.insert((c, claim.period_from));
+        }
+        lines.push(line_row(
+            claim.bank_id,
+            &claim.loan_no,
+            case_id,
+            Some(claim.claim_id),
+            claim.period_from,
+            claim.period_to,
+            &line,
+        ));
+    }
+    for loan_id in recheck {
+        let Some((lc, s)) = subs.get(loan_id) else {
+            continue;
+        };
+        let mut keys: Vec<&store::Paid> = paid
+            .values()
+            .filter(|p| p.case_id == lc.case_id && !answered.contains(&(p.case_id, p.period_from)))
+            .collect();
+        keys.sort_by_key(|p| p.period_from);
+        for p in keys {
+            if let Some(line) = domain::recheck_line(
+                Won::new(p.claimed_won),
+                p.period_from,
+                s,
+                Won::new(p.paid_won),
+            ) {
+                lines.push(line_row(
+                    lc.bank_id,
+                    &lc.loan_no,
+                    Some(lc.case_id),
+                    None,
+                    p.period_from,
+                    p.period_to,
+                    &line,
+                ));
+            }
+        }
+    }
+    lines.sort_by(|a, b| {
+        (a.bank_id, &a.loan_no, a.period_from, a.claim_id.is_none()).cmp(&(
+            b.bank_id,
+            &b.loan_no,
+            b.period_from,
+            b.claim_id.is_none(),
+        ))
+    });
+    for (i, line) in lines.iter_mut().enumerate() {
+        line.line_no = i64::try_from(i).expect("invariant: line counts fit in i64") + 1;
+    }
+    Ok(lines)
+}
+
+/// A digest of a batch's lines, for its audit entries.
+fn lines_digest(lines: &[LineRow]) -> String {
+    let mut text = String::with_capacity(lines.len() * 64);
+    for l in lines {
+        text.push_str(&format!(
+            "{}|{}|{}|{:?}|{:?}|{}|{}|{}|{}|{}|{}|{}\n",
+            l.line_no,
+            l.bank_id,
+            l.loan_no,
+            l.case_id,
+            l.claim_id,
+            l.period_from,
+            l.period_to,
+            l.claimed_won,
+            l.computed_won,
+            l.paid_before_won,
+            l.payable_won,
+            l.status
+        ));
+    }
+    crate::programs::digest_bytes(text.as_bytes())
+}
+
+/// A line's identity within its batch: its claim, or its case and period.
+fn line_key(l: &LineRow) -> (Option<i64>, Option<i64>, NaiveDate) {
+    match l.claim_id {
+        Some(id) => (Some(id), None, l.period_from),
+        None => (None, l.case_id, l.period_from),
+    }
+}
+
+fn figures(l: &LineRow) -> (NaiveDate, i64, i64, i64, i64, &str) {
+    (
+        l.period_to,
+        l.claimed_won,
+        l.computed_won,
+        l.paid_before_won,
+        l.payable_won,
+        &l.status,
+    )
+}
+
+fn describe(l: &LineRow) -> String {
+    format!(
+        "line {} (bank {}, loan {}, period from {}): claimed {}, computed {}, paid before {}, payable {}, {}",
+        l.line_no,
+        l.bank_id,
+        l.loan_no,
+        l.period_from,
+        l.claimed_won,
+        l.computed_won,
+        l.paid_before_won,
+        l.payable_won,
+        l.status
+    )
+}
+
+/// Differences between stored lines and fresh ones; with `complete`, fresh lines that are not
+/// stored count too.
+fn differences(stored: &[LineRow], fresh: &[LineRow], complete: bool) -> Vec<String> {
+    let fresh_by: HashMap<_, &LineRow> = fresh.iter().map(|l| (line_key(l), l)).collect();
+    let mut out = Vec::new();
+    for s in stored {
+        match fresh_by.get(&line_key(s)) {
+            None => out.push(format!("{} is no longer owed", describe(s))),
+            Some(f) if figures(f) != figures(s) => out.push(format!(
+                "{} now gives: claimed {}, computed {}, paid before {}, payable {}, {}",
+                describe(s),
+                f.claimed_won,
+                f.computed_won,
+                f.paid_before_won,
+                f.payable_won,
+                f.status
+            )),
+            Some(_) => {}
+        }
+    }
+    if complete {
+        let stored_keys: HashSet<_> = stored.iter().map(line_key).collect();
+        for f in fresh {
+            if !stored_keys.contains(&line_key(f)) {
+                out.push(format!("missing: {}", describe(f)));
+            }
+        }
+    }
+    out
+}
+
+/// A batch summarised: totals, and counts per status and per bank.
+#[derive(Debug, Clone, Serialize)]
+pub struct BatchSummary {
+    pub batch_id: i64,
+    pub state: String,
+    pub through: NaiveDate,
+    pub totals: Totals,
+    pub by_status: BTreeMap<String, Totals>,
+    pub by_bank: BTreeMap<String, Totals>,
+    /// After approval: the audit head to keep outside the database as an anchor.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub audit_head: Option<String>,
+    /// After approval: cases completed or terminated by it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub finished_cases: Vec<i64>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct Totals {
+    pub lines: i64,
+    pub claimed_won: i64,
+    pub computed_won: i64,
+    /// The sum of the lines' payables: payments less clawbacks.
+    pub payable_won: i64,
+    /// The positive payables.
+    pub paid_won: i64,
+    /// The negative payables, as a positive amount.
+    pub clawback_won: i64,
+}
+
+impl Totals {
+    fn add(&mut self, t: &store::Tally) {
+        self.lines += t.lines;
+        self.claimed_won += t.claimed_won;
+        self.computed_won += t.computed_won;
+        self.payable_won += t.payable_won;
+        self.paid_won += t.paid_won;
+        self.clawback_won += t.paid_won - t.payable_won;
+    }
+}
+
+async fn summary(tx: &mut Tx, batch: &BatchRow) -> Result<BatchSummary> {
+    let mut s = BatchSummary {
+        batch_id: batch.batch_id,
+        state: batch.state.clone(),
+        through: batch.through_on,
+        totals: Totals::default(),
+        by_status: BTreeMap::new(),
+        by_bank: BTreeMap::new(),
+        audit_head: None,
+        finished_cases: Vec::new(),
+    };
+    for t in store::tallies(tx, batch.batch_id).await? {
+        s.totals.add(&t);
+        s.by_status.entry(t.status.clone()).or_default().add(&t);
+        s.by_bank.entry(t.bank_code.clone()).or_default().add(&t);
+    }
+    Ok(s)
+}
+
+async fn batch_or_refuse(tx: &mut Tx, batch_id: i64) -> Result<BatchRow> {
+    store::batch(tx, batch_id)
+        .await?
+        .ok_or_else(|| ServiceError::refused("unknown_batch", format!("no batch {batch_id}")))
+}
+
+fn refuse_unless_prepared(batch: &BatchRow) -> Result<()> {
+    match batch.state.as_str() {
+        "prepared" => Ok(()),
+        "approved" => Err(ServiceError::refused(
+            "batch_approved",
+            format!("batch {} is already approved", batch.batch_id),
+        )),
+        _ => Err(ServiceError::refused(
+            "batch_rejected",
+            format!("batch {} was rejected", batch.batch_id),
+        )),
+    }
+}
+
+/// The result of an auditor's check of a batch.
+#[derive(Debug, Clone, Serialize)]
+pub struct Verification {
+    pub batch_id: i64,
+    pub lines: usize,
+    pub differences: Vec<String>,
+}
+
+/// Posting a case's payments and clawbacks of one batch.
+#[derive(Default)]
+struct CaseMoves {
+    program_id: String,
+    bank_id: i64,
+    paid: Won,
+    clawed: Won,
+}
+
+impl Services {
+    /// Prepares a batch (`tp`) of every pending claim whose period ends by `through`, plus
+    /// the recomputed paid periods of loans whose events changed since the last approved batch.
+    pub async fn settle_prepare(
+        &self,
+        actor_name: &str,
+        through: NaiveDate,
+    ) -> Result<BatchSummary> {
+        in_write_tx!(self, |tx| {
+            let (user, _) = actor(tx, actor_name).await?;
+            require_role(&user, &[Role::Tp], "prepare a settlement")?;
+            if let Some(open) = store::prepared(tx).await? {
+                return Err(ServiceError::refused(
+                    "batch_open",
+                    format!(
+                        "batch {} is prepared and awaits approval or rejection",
+                        open.batch_id
+                    ),
+                ));
+            }
+            let at = self.clock.now();
+            let claims = store::pending_claims(tx, through).await?;
+            let mark = store::event_mark(tx).await?;
+            let batch_id = store::insert_batch(tx, through, mark, user.user_id, at).await?;
+            let view = View {
+                batch_id,
+                event_mark: mark,
+            };
+            let since = store::last_approved_before(tx, batch_id)
+                .await?
+                .map(|b| b.view());
+            let changed = store::changed_loans(tx, since, view).await?;
+            let lines = compute_lines(tx, batch_id, view, &claims, &changed).await?;
+            if lines.is_empty() {
+                return Err(ServiceError::refused(
+                    "nothing_to_settle",
+                    format!("no pending claim ends by {through} and no paid period changed"),
+                ));
+            }
+            store::insert_lines(tx, batch_id, &lines).await?;
+            let after = json!({
+                "batch_id": batch_id,
+                "through": through.to_string(),
+                "event_mark": mark,
+                "lines": lines.len(),
+                "digest": lines_digest(&lines),
+            });
+            audit::append(
+                tx,
+                entry(
+                    at,
+                    Some(&user),
+                    "settle.prepare",
+                    format!("batch:{batch_id}"),
+                    "null".into(),
+                    after.to_string(),
+                ),
+            )
+            .await?;
+            let batch = batch_or_refuse(tx, batch_id).await?;
+            summary(tx, &batch).await
+        })
+    }
+
+    /// Summarises any batch (roles that see settlement: `tp`, `city`, `auditor`).
+    pub async fn settle_show(&self, actor_name: &str, batch_id: i64) -> Result<BatchSummary> {
+        let mut tx = self.db.begin_read().await?;
+        let (user, _) = actor(&mut tx, actor_name).await?;
+        require_role(
+            &user,
+            &[Role::Tp, Role::City, Role::Auditor],
+            "see settlements",
+        )?;
+        let batch = batch_or_refuse(&mut tx, batch_id).await?;
+        summary(&mut tx, &batch).await
+    }
+
+    /// Approves a prepared batch (`city`): refuses a batch whose lines the loans' events now
+    /// contradict; posts payments, clawbacks and their recovery from the same bank's payments;
+    /// finishes the cases whose every period is settled.
+    pub async fn settle_approve(&self, actor_name: &str, batch_id: i64) -> Result<BatchSummary> {
+        in_write_tx!(self, |tx| {
+            let (user, _) = actor(tx, actor_name).await?;
+            require_role(&user, &[Role::City], "approve a settlement")?;
+            let batch = batch_or_refuse(tx, batch_id).await?;
+            refuse_unless_prepared(&batch)?;
+            let at = self.clock.now();
+            let stored = store::lines(tx, batch_id).await?;
+            let claims = store::claims_of_batch(tx, batch_id).await?;
+            let mut recheck_cases: Vec<i64> = stored
+                .iter()
+                .filter(|l| l.claim_id.is_none())
+                .filter_map(|l| l.case_id)
+                .collect();
+            recheck_cases.dedup();
+            let recheck = store::loans_of_cases(tx, &recheck_cases).await?;
+            let fresh = compute_lines(tx, batch_id, NOW, &claims, &recheck).await?;
+            if let Some(first) = differences(&stored, &fresh, false).into_iter().next() {
+                return Err(ServiceError::refused(
+                    "batch_stale",
+                    format!(
+                        "events changed since batch {batch_id} was prepared ({first}); reject it and prepare again"
+                    ),
+                ));
+            }
+            store::decide(tx, batch_id, "approved", user.user_id, at, None).await?;
+            let (moves, finished) = self.post_batch(tx, batch_id, &stored, at).await?;
+            let released: Vec<i64> = finished.iter().map(|(c, _)| *c).collect();
+            let after = json!({
+                "batch_id": batch_id,
+                "state": "approved",
+                "lines": stored.len(),
+                "digest": lines_digest(&stored),
+                "cases_paid": moves,
+                "finished": finished.iter().map(|(c, s)| json!({"case_id": c, "state": s.as_str()})).collect::<Vec<_>>(),
+            });
+            let head: Head = audit::append(
+                tx,
+                entry(
+                    at,
+                    Some(&user),
+                    "settle.approve",
+                    format!("batch:{batch_id}"),
+                    json!({"state": "prepared"}).to_string(),
+                    after.to_string(),
+                ),
+            )
+            .await?;
+            let batch = batch_or_refuse(tx, batch_id).await?;
+            let mut s = summary(tx, &batch).await?;
+            s.audit_head = Some(head.to_string());
+            s.finished_cases = released;
+            Ok(s)
+        })
+    }
+
+    /// The ledger side of an approval; returns how many cases moved money and the cases it
+    /// finished.
+    async fn post_batch(
+        &self,
+        tx: &mut Tx,
+        batch_id: i64,
+        lines: &[LineRow],
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(usize, Vec<(i64, State)>)> {
+        let mut by_case: BTreeMap<i64, CaseMoves> = BTreeMap::new();
+        for l in lines {
+            let Some(case_id) = l.case_id else { continue };
+            let m = by_case.entry(case_id).or_default();
+            m.bank_id = l.bank_id;
+            let payable = Won::new(l.payable_won);
+            if payable > Won::ZERO {
+                m.paid = m.paid + payable;
+            } else {
+                m.clawed = m.clawed - payable;
+            }
+        }
+        let case_ids: Vec<i64> = by_case.keys().copied().collect();
+        let loans = store::loans_of_cases(tx, &case_ids).await?;
+        let subs = subsidies(tx, &loans, NOW).await?;
+        let mut case_info: HashMap<i64, &(LoanCase, Subsidy)> = HashMap::new();
+        for v in subs.values() {
+            case_info.insert(v.0.case_id, v);
+        }
+        for (case_id, m) in by_case.iter_mut() {
+            m.program_id = case_info
+                .get(case_id)
+                .map(|(lc, _)| lc.program_id.clone())
+                .ok_or_else(|| corrupt(format!("case {case_id} has lines but no loan")))?;
+        }
+        let reserved: HashMap<i64, Won> = ledger::case_balances(tx, &case_ids)
+            .await?
+            .into_iter()
+            .map(|(c, r, _)| (c, r))
+            .collect();
+        let mut available: HashMap<String, Won> = HashMap::new();
+        let mut postings: BTreeMap<String, Vec<(Posting, Option<i64>)>> = BTreeMap::new();
+        let mut post = |program: &str, id: String, kind: PostingKind, amount: Won, case_id: i64| {
+            if amount > Won::ZERO {
+                let p = Posting::new(id, kind, amount).expect("invariant: a positive posting");
+                postings
+                    .entry(program.to_owned())
+                    .or_default()
+                    .push((p, Some(case_id)));
+            }
+        };
+        for (&case_id, m) in &by_case {
+            let held = reserved.get(&case_id).copied().unwrap_or(Won::ZERO);
+            if m.paid > held {
+                // A revision or recomputation paying a case that holds too little (say, one
+                // already finished): the rest is reserved first, as an overrun if it must be.
+                let short = m.paid - held;
+                let avail = match available.get(&m.program_id) {
+                    Some(a) => *a,
+                    None => ledger::balance(tx, &m.program_id, Account::Available).await?,
+                };
+                let from_available = short.min(avail);
+                available.insert(m.program_id.clone(), avail - from_available);
+                let prefix = format!("settle:{batch_id}");
+                post(
+                    &m.program_id,
+                    format!("{prefix}:reserve:{case_id}"),
+                    PostingKind::Reserve,
+                    from_available,
+                    case_id,
+                );
+                post(
+                    &m.program_id,
+                    format!("{prefix}:overrun:{case_id}"),
+                    PostingKind::OverrunReserve,
+                    short - from_available,
+                    case_id,
+                );
+            }
+            post(
+                &m.program_id,
+                format!("settle:{batch_id}:pay:{case_id}"),
+                PostingKind::Pay,
+                m.paid,
+                case_id,
+            );
+            post(
+                &m.program_id,
+                format!("settle:{batch_id}:clawback:{case_id}"),
+                PostingKind::Clawback,
+                m.clawed,
+                case_id,
+            );
+        }
+        for (program, list) in &postings {
+            ledger::post_many(tx, program, list, at).await?;
+        }
+        // Recovery: each bank's clawbacks (this batch's and earlier ones) from its payments
+        // in this batch, per programme, oldest case first (RULES.md 6.4).
+        let mut paid_to: BTreeMap<(i64, String), Won> = BTreeMap::new();
+        for m in by_case.values() {
+            let e = paid_to
+                .entry((m.bank_id, m.program_id.clone()))
+                .or_insert(Won::ZERO);
+            *e = *e + m.paid;
+        }
+        let mut recoveries: BTreeMap<String, Vec<(Posting, Option<i64>)>> = BTreeMap::new();
+        let banks: BTreeMap<i64, ()> = paid_to.keys().map(|(b, _)| (*b, ())).collect();
+        for bank_id in banks.keys() {
+            for (case_id, program, owed) in ledger::receivables_of_bank(tx, *bank_id).await? {
+                let Some(budget) = paid_to.get_mut(&(*bank_id, program.clone())) else {
+                    continue;
+                };
+                let take = domain::recovery(*budget, owed);
+                if take > Won::ZERO {
+                    *budget = *budget - take;
+                    let p = Posting::new(
+                        format!("settle:{batch_id}:recover:{case_id}"),
+                        PostingKind::Recover,
+                        take,
+                    )
+                    .expect("invariant: a positive posting");
+                    recoveries
+                        .entry(program)
+                        .or_default()
+                        .push((p, Some(case_id)));
+                }
+            }
+        }
+        for (program, list) in &recoveries {
+            ledger::post_many(tx, program, list, at).await?;
+        }
+        // Cases whose every period is now settled are finished and their rest released.
+        let settled: HashSet<(i64, NaiveDate)> = store::settled_periods(tx, &case_ids)
+            .await?
+            .into_iter()
+            .collect();
+        let mut finished = Vec::new();
+        let mut freed_programs: BTreeMap<String, ()> = BTreeMap::new();
+        for &case_id in &case_ids {
+            let (lc, s) = case_info[&case_id];
+            if lc.state != State::LoanExecuted.as_str()
+                || !s
+                    .periods
+                    .iter()
+                    .all(|p| p.payment == Won::ZERO || settled.contains(&(case_id, p.from)))
+            {
+                continue;
+            }
+            let state = workflow::ended_state(s.end_reason, s.forfeited_on.is_some());
+            let mut row = cases::get(tx, case_id)
+                .await?
+                .ok_or_else(|| corrupt(format!("case {case_id}")))?;
+            row.state = state;
+            let bank_id = Some(by_case[&case_id].bank_id);
+            cases::update(tx, &row, bank_id, at).await?;
+            let held = ledger::case_reserved(tx, case_id).await?;
+            if held > Won::ZERO {
+                let p = Posting::new(
+                    format!("settle:{batch_id}:release:{case_id}"),
+                    PostingKind::Release,
+                    held,
+                )
+                .expect("invariant: a positive posting");
+                ledger::post(tx, &lc.program_id, &p, Some(case_id), at).await?;
+                freed_programs.insert(lc.program_id.clone(), ());
+            }
+            finished.push((case_id, state));
+        }
+        if !freed_programs.is_empty() {
+            let catalog = self.catalog_in(tx).await?;
+            for program in freed_programs.keys() {
+                self.promote_waitlist(tx, &catalog, program, None, at)
+                    .await?;
+            }
+        }
+        Ok((by_case.len(), finished))
+    }
+
+    /// Rejects a prepared batch (`city`, or the `tp` user who prepared it): its claims are
+    /// pending again.
+    pub async fn settle_reject(
+        &self,
+        actor_name: &str,
+        batch_id: i64,
+        reason: &str,
+    ) -> Result<BatchSummary> {
+        if reason.trim().is_empty() {
+            return Err(ServiceError::bad_input(
+                "--reason",
+                "a rejection needs a reason",
+            ));
+        }
+        in_write_tx!(self, |tx| {
+            let (user, _) = actor(tx, actor_name).await?;
+            let batch = batch_or_refuse(tx, batch_id).await?;
+            if !(user.role == Role::City || user.user_id == batch.prepared_by) {
+                return Err(ServiceError::refused(
+                    "role_not_allowed",
+                    "only a city user, or the user who prepared it, may reject a batch",
+                ));
+            }
+            refuse_unless_prepared(&batch)?;
+            let at = self.clock.now();
+            store::decide(tx, batch_id, "rejected", user.user_id, at, Some(reason)).await?;
+            let mut e = entry(
+                at,
+                Some(&user),
+                "settle.reject",
+                format!("batch:{batch_id}"),
+                json!({"state": "prepared"}).to_string(),
+                json!({"state": "rejected"}).to_string(),
+            );
+            e.reason = reason.to_owned();
+            audit::append(tx, e).await?;
+            let batch = batch_or_refuse(tx, batch_id).await?;
+            summary(tx, &batch).await
+        })
+    }
+
+    /// An approved batch's lines with who they concern, for the payment file (`tp`, `city`,
+    /// `auditor`) or one bank's statement (those, or that bank's users). The read of firm data
+    /// is logged once per file, naming the batch (whose lines never change).
+    pub async fn settle_export(
+        &self,
+        actor_name: &str,
+        batch_id: i64,
+        bank: Option<&str>,
+    ) -> Result<Vec<store::ExportLine>> {
+        let mut tx = self.db.begin_read().await?;
+        let (user, who) = actor(&mut tx, actor_name).await?;
+        let own_statement =
+            matches!((&who, bank), (workflow::Actor::Bank(b), Some(code)) if b.as_str() == code);
+        if !own_statement {
+            require_role(
+                &user,
+                &[Role::Tp, Role::City, Role::Auditor],
+                if bank.is_some() {
+                    "export another bank's statement"
+                } else {
+                    "export payments"
+                },
+            )?;
+        }
+        let batch = batch_or_refuse(&mut tx, batch_id).await?;
+        if batch.state != "approved" {
+            return Err(ServiceError::refused(
+                "batch_not_approved",
+                format!(
+                    "batch {batch_id} is {}; only an approved batch is paid",
+                    batch.state
+                ),
+            ));
+        }
+        let lines = store::export_lines(&mut tx, batch_id, bank).await?;
+        drop(tx);
+        let subject = match bank {
+            Some(code) => format!("batch:{batch_id}:bank:{code}"),
+            None => format!("batch:{batch_id}"),
+        };
+        let at = self.clock.now();
+        in_write_tx!(self, |tx| {
+            jumpup_store::access::record(
+                tx,
+                user.user_id,
+                "settle.export",
+                std::slice::from_ref(&subject),
+                at,
+            )
+            .await?;
+            Ok(())
+        })?;
+        Ok(lines)
+    }
+
+    /// Recomputes every line of a batch from stored data, as the batch saw it, and checks an
+    /// approved batch's ledger postings against its lines (`tp`, `city`, `auditor`).
+    pub async fn settle_verify(&self, actor_name: &str, batch_id: i64) -> Result<Verification> {
+        let mut tx = self.db.begin_read().await?;
+        let tx = &mut tx;
+        let (user, _) = actor(tx, actor_name).await?;
+        require_role(
+            &user,
+            &[Role::Tp, Role::City, Role::Auditor],
+            "verify settlements",
+        )?;
+        let batch = batch_or_refuse(tx, batch_id).await?;
+        let view = batch.view();
+        let stored = store::lines(tx, batch_id).await?;
+        let claims = store::claims_of_batch(tx, batch_id).await?;
+        let since = store::last_approved_before(tx, batch_id)
+            .await?
+            .map(|b| b.view());
+        let changed = store::changed_loans(tx, since, view).await?;
+        let fresh = compute_lines(tx, batch_id, view, &claims, &changed).await?;
+        let mut diffs = differences(&stored, &fresh, true);
+        if batch.state == "approved" {
+            let postings: HashMap<String, i64> = store::postings_of_batch(tx, batch_id)
+                .await?
+                .into_iter()
+                .collect();
+            let paid: i64 = stored.iter().map(|l| l.payable_won.max(0)).sum();
+            let clawed: i64 = stored.iter().map(|l| (-l.payable_won).max(0)).sum();
+            for (kind, want) in [("pay", paid), ("clawback", clawed)] {
+                let got = postings.get(kind).copied().unwrap_or(0);
+                if got != want {
+                    diffs.push(format!(
+                        "ledger: {kind} postings total {got}, the lines {want}"
+                    ));
+                }
+            }
+        } else if !store::postings_of_batch(tx, batch_id).await?.is_empty() {
+            diffs.push(format!(
+                "ledger: batch {batch_id} is {} but has postings",
+                batch.state
+            ));
+        }
+        Ok(Verification {
+            batch_id,
+            lines: stored.len(),
+            differences: diffs,
+        })
+    }
+}
+
+/// Whether every period of a case's subsidy is settled, what its unsettled periods still
+/// reserve (RULES.md 6.4), and the state it ends in, as the events now stand.
+pub(crate) async fn settlement_state(
+    tx: &mut Tx,
+    case_id: i64,
+    loan_id: i64,
+) -> Result<(bool, Won, State)> {
+    let subs = subsidies(tx, &[loan_id], NOW).await?;
+    let (_, s) = subs
+        .get(&loan_id)
+        .ok_or_else(|| corrupt(format!("loan {loan_id}")))?;
+    let settled: HashSet<NaiveDate> = store::settled_periods(tx, &[case_id])
+        .await?
+        .into_iter()
+        .map(|(_, d)| d)
+        .collect();
+    let all = s
+        .periods
+        .iter()
+        .all(|p| p.payment == Won::ZERO || settled.contains(&p.from));
+    let unsettled: Won = s
+        .reservation
+        .iter()
+        .filter(|r| !settled.contains(&r.from))
+        .map(|r| r.amount)
+        .sum();
+    Ok((
+        all,
+        unsettled,
+        workflow::ended_state(s.end_reason, s.forfeited_on.is_some()),
+    ))
+}

@@ -1,0 +1,736 @@
+//! Settlement batches and their lines (FILES.md `payments`), and the views of loans, events,
+//! claims and earlier payments a batch is computed from.
+//!
+//! A batch sees the events recorded up to its `event_mark` and not cancelled before it was
+//! prepared (`cancelled_after_batch` below its id), so it can be recomputed later from exactly
+//! the history it saw; and the payments of approved batches with smaller ids (batches are
+//! prepared one at a time, so they are approved in id order).
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use crate::events::EventRow;
+use crate::identity::BATCH_ROWS;
+use crate::{Result, StoreError, Tx, with_tx};
+
+/// What a batch sees: events up to `event_mark`, cancellations from before `batch_id`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct View {
+    pub batch_id: i64,
+    pub event_mark: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BatchRow {
+    pub batch_id: i64,
+    pub through_on: NaiveDate,
+    pub state: String,
+    pub event_mark: i64,
+    pub prepared_by: i64,
+    pub prepared_at: DateTime<Utc>,
+    pub decided_by: Option<i64>,
+    pub decided_at: Option<DateTime<Utc>>,
+    pub reason: Option<String>,
+}
+
+impl BatchRow {
+    pub fn view(&self) -> View {
+        View {
+            batch_id: self.batch_id,
+            event_mark: self.event_mark,
+        }
+    }
+}
+
+type BatchTuple = (
+    i64,
+    NaiveDate,
+    String,
+    i64,
+    i64,
+    DateTime<Utc>,
+    Option<i64>,
+    Option<DateTime<Utc>>,
+    Option<String>,
+);
+
+fn batch_of(t: BatchTuple) -> BatchRow {
+    BatchRow {
+        batch_id: t.0,
+        through_on: t.1,
+        state: t.2,
+        event_mark: t.3,
+        prepared_by: t.4,
+        prepared_at: t.5,
+        decided_by: t.6,
+        decided_at: t.7,
+        reason: t.8,
+    }
+}
+
+const BATCH: &str = "select batch_id, through_on, state, event_mark, prepared_by, prepared_at, decided_by, decided_at, reason
+     from settlement_batch";
+
+pub async fn batch(tx: &mut Tx, batch_id: i64) -> Result<Option<BatchRow>> {
+    let row: Option<BatchTuple> = with_tx!(tx, c => {
+        sqlx::query_as(sqlx::AssertSqlSafe(format!("{BATCH} where batch_id = $1")))
+            .bind(batch_id)
+            .fetch_optional(c)
+            .await?
+    });
+    Ok(row.map(batch_of))
+}
+
+/// The batch now prepared, if any (there is at most one).
+pub async fn prepared(tx: &mut Tx) -> Result<Option<BatchRow>> {
+    let row: Option<BatchTuple> = with_tx!(tx, c => {
+        sqlx::query_as(sqlx::AssertSqlSafe(format!("{BATCH} where state = 'prepared'")))
+            .fetch_optional(c)
+            .await?
+    });
+    Ok(row.map(batch_of))
+}
+
+/// The approved batch with the largest id below `before`.
+pub async fn last_approved_before(tx: &mut Tx, before: i64) -> Result<Option<BatchRow>> {
+    let row: Option<BatchTuple> = with_tx!(tx, c => {
+        sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "{BATCH} where state = 'approved' and batch_id < $1 order by batch_id desc limit 1"
+        )))
+        .bind(before)
+        .fetch_optional(c)
+        .await?
+    });
+    Ok(row.map(batch_of))
+}
+
+/// The largest event id so far (0 with none).
+pub async fn event_mark(tx: &mut Tx) -> Result<i64> {
+    let n: i64 = with_tx!(tx, c => {
+        sqlx::query_scalar("select cast(coalesce(max(loan_event_id), 0) as bigint) from loan_event")
+            .fetch_one(c)
+            .await?
+    });
+    Ok(n)
+}
+
+/// The largest batch id so far (0 with none), recorded on a cancelled event.
+pub async fn last_batch_id(tx: &mut Tx) -> Result<i64> {
+    let n: i64 = with_tx!(tx, c => {
+        sqlx::query_scalar("select cast(coalesce(max(batch_id), 0) as bigint) from settlement_batch")
+            .fetch_one(c)
+            .await?
+    });
+    Ok(n)
+}
+
+pub async fn insert_batch(
+    tx: &mut Tx,
+    through_on: NaiveDate,
+    event_mark: i64,
+    user_id: i64,
+    at: DateTime<Utc>,
+) -> Result<i64> {
+    let id: i64 = with_tx!(tx, c => {
+        sqlx::query_scalar(
+            "insert into settlement_batch (through_on, state, event_mark, prepared_by, prepared_at)
+             values ($1, 'prepared', $2, $3, $4)
+             returning batch_id",
+        )
+        .bind(through_on)
+        .bind(event_mark)
+        .bind(user_id)
+        .bind(at)
+        .fetch_one(c)
+        .await?
+    });
+    Ok(id)
+}
+
+/// Moves a prepared batch to `approved` or `rejected`.
+pub async fn decide(
+    tx: &mut Tx,
+    batch_id: i64,
+    state: &str,
+    user_id: i64,
+    at: DateTime<Utc>,
+    reason: Option<&str>,
+) -> Result<()> {
+    let n = with_tx!(tx, c => {
+        sqlx::query(
+            "update settlement_batch set state = $2, decided_by = $3, decided_at = $4, reason = $5
+             where batch_id = $1 and state = 'prepared'",
+        )
+        .bind(batch_id)
+        .bind(state)
+        .bind(user_id)
+        .bind(at)
+        .bind(reason)
+        .execute(c)
+        .await?
+        .rows_affected()
+    });
+    if n != 1 {
+        return Err(StoreError::Conflict {
+            constraint: format!("settlement batch {batch_id} is not prepared"),
+        });
+    }
+    Ok(())
+}
+
+/// A claim as a batch takes it, with the loan its number names (if the bank has one).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClaimIn {
+    pub claim_id: i64,
+    pub bank_id: i64,
+    pub loan_no: String,
+    pub period_from: NaiveDate,
+    pub period_to: NaiveDate,
+    pub claimed_won: i64,
+    pub loan_id: Option<i64>,
+}
+
+type ClaimTuple = (i64, i64, String, NaiveDate, NaiveDate, i64, Option<i64>);
+
+fn claim_of(t: ClaimTuple) -> ClaimIn {
+    ClaimIn {
+        claim_id: t.0,
+        bank_id: t.1,
+        loan_no: t.2,
+        period_from: t.3,
+        period_to: t.4,
+        claimed_won: t.5,
+        loan_id: t.6,
+    }
+}
+
+const CLAIM: &str =
+    "select c.claim_id, c.bank_id, c.loan_no, c.period_from, c.period_to, c.claimed_won, l.loan_id
+     from claim c
+     left join loan l on l.bank_id = c.bank_id and l.loan_no = c.loan_no";
+
+/// Claims in no prepared or approved batch, of the latest revision for their period, whose
+/// period ends on or before `through`.
+pub async fn pending_claims(tx: &mut Tx, through: NaiveDate) -> Result<Vec<ClaimIn>> {
+    let rows: Vec<ClaimTuple> = with_tx!(tx, c => {
+        sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "{CLAIM}
+             where c.period_to <= $1
+               and not exists (select 1 from claim n
+                               where n.bank_id = c.bank_id and n.loan_no = c.loan_no
+                                 and n.period_from = c.period_from and n.revision > c.revision)
+               and not exists (select 1 from settlement_line s
+                               join settlement_batch b on b.batch_id = s.batch_id
+                               where s.claim_id = c.claim_id and b.state in ('prepared', 'approved'))
+             order by c.claim_id"
+        )))
+        .bind(through)
+        .fetch_all(c)
+        .await?
+    });
+    Ok(rows.into_iter().map(claim_of).collect())
+}
+
+/// The claims a batch's lines answered.
+pub async fn claims_of_batch(tx: &mut Tx, batch_id: i64) -> Result<Vec<ClaimIn>> {
+    let rows: Vec<ClaimTuple> = with_tx!(tx, c => {
+        sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "{CLAIM}
+             join settlement_line s on s.claim_id = c.claim_id
+             where s.batch_id = $1
+             order by c.claim_id"
+        )))
+        .bind(batch_id)
+        .fetch_all(c)
+        .await?
+    });
+    Ok(rows.into_iter().map(claim_of).collect())
+}
+
+/// Loans with a line in an approved batch before `view`'s whose events a batch at `view`
+/// sees differently from the latest approved batch before it (`since`).
+pub async fn changed_loans(tx: &mut Tx, since: Option<View>, view: View) -> Result<Vec<i64>> {
+    let since = since.unwrap_or(View {
+        batch_id: 0,
+        event_mark: 0,
+    });
+    let ids: Vec<i64> = with_tx!(tx, c => {
+        sqlx::query_scalar(
+            "select distinct e.loan_id
+             from loan_event e
+             where ((e.loan_event_id > $1 and e.loan_event_id <= $3
+                     and (e.cancelled_after_batch is null or e.cancelled_after_batch >= $4))
+                 or (e.loan_event_id <= $1
+                     and e.cancelled_after_batch >= $2 and e.cancelled_after_batch < $4))
+               and exists (select 1 from loan l
+                           join settlement_line s on s.case_id = l.case_id
+                           join settlement_batch b on b.batch_id = s.batch_id
+                           where l.loan_id = e.loan_id and b.state = 'approved' and b.batch_id < $4
+                             and s.status <> 'rejected')
+             order by e.loan_id",
+        )
+        .bind(since.event_mark)
+        .bind(since.batch_id)
+        .bind(view.event_mark)
+        .bind(view.batch_id)
+        .fetch_all(c)
+        .await?
+    });
+    Ok(ids)
+}
+
+/// A loan with what its case pins (RULES.md 6: the subsidy's inputs).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoanCase {
+    pub loan_id: i64,
+    pub bank_id: i64,
+    pub loan_no: String,
+    pub case_id: i64,
+    pub program_id: String,
+    pub state: String,
+    pub program_version_id: Option<i64>,
+    pub grade: Option<String>,
+    pub coverage_pct: Option<String>,
+    pub principal_won: i64,
+    pub annual_rate_pct: String,
+    pub executed_on: NaiveDate,
+    pub maturity_on: NaiveDate,
+}
+
+type LoanTuple = (
+    i64,
+    i64,
+    String,
+    i64,
+    String,
+    String,
+    Option<i64>,
+    Option<String>,
+    Option<String>,
+    i64,
+    String,
+    NaiveDate,
+    NaiveDate,
+);
+
+/// Runs `query` (ending in `in (`) once per chunk of `ids`.
+macro_rules! chunked {
+    ($tx:expr, $ids:expr, $head:expr, $tail:expr, $row:ty) => {{
+        let mut out: Vec<$row> = Vec::new();
+        for chunk in $ids.chunks(BATCH_ROWS) {
+            let rows: Vec<$row> = with_tx!($tx, c => {
+                let mut q = sqlx::QueryBuilder::new($head);
+                let mut list = q.separated(", ");
+                for id in chunk {
+                    list.push_bind(*id);
+                }
+                q.push($tail);
+                q.build_query_as().fetch_all(c).await?
+            });
+            out.extend(rows);
+        }
+        out
+    }};
+}
+
+pub async fn loan_cases(tx: &mut Tx, loan_ids: &[i64]) -> Result<Vec<LoanCase>> {
+    let rows = chunked!(
+        tx,
+        loan_ids,
+        "select l.loan_id, l.bank_id, l.loan_no, c.case_id, c.program_id, c.state, c.program_version_id, c.grade, c.coverage_pct,
+                l.principal_won, l.annual_rate_pct, l.executed_on, l.maturity_on
+         from loan l join support_case c on c.case_id = l.case_id
+         where l.loan_id in (",
+        ")",
+        LoanTuple
+    );
+    Ok(rows
+        .into_iter()
+        .map(|t| LoanCase {
+            loan_id: t.0,
+            bank_id: t.1,
+            loan_no: t.2,
+            case_id: t.3,
+            program_id: t.4,
+            state: t.5,
+            program_version_id: t.6,
+            grade: t.7,
+            coverage_pct: t.8,
+            principal_won: t.9,
+            annual_rate_pct: t.10,
+            executed_on: t.11,
+            maturity_on: t.12,
+        })
+        .collect())
+}
+
+/// The events of these loans a batch at `view` sees, per loan in the order recorded.
+pub async fn events_of_loans(
+    tx: &mut Tx,
+    loan_ids: &[i64],
+    view: View,
+) -> Result<HashMap<i64, Vec<EventRow>>> {
+    type Row = (
+        i64,
+        i64,
+        i64,
+        NaiveDate,
+        String,
+        Option<i64>,
+        Option<String>,
+    );
+    let tail = format!(
+        ") and loan_event_id <= {} and (cancelled_after_batch is null or cancelled_after_batch >= {})
+         order by loan_event_id",
+        view.event_mark, view.batch_id
+    );
+    let rows = chunked!(
+        tx,
+        loan_ids,
+        "select loan_id, loan_event_id, seq, on_date, kind, amount_won, annual_rate_pct
+         from loan_event where loan_id in (",
+        &tail,
+        Row
+    );
+    let mut out: HashMap<i64, Vec<EventRow>> = HashMap::new();
+    for (loan_id, loan_event_id, seq, on, kind, amount_won, annual_rate_pct) in rows {
+        out.entry(loan_id).or_default().push(EventRow {
+            loan_event_id,
+            seq,
+            on,
+            kind,
+            amount_won,
+            annual_rate_pct,
+        });
+    }
+    for events in out.values_mut() {
+        events.sort_by_key(|e| e.loan_event_id);
+    }
+    Ok(out)
+}
+
+/// What approved batches before `before` paid for one period of a case, with the claim and
+/// period end of the latest of their lines.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Paid {
+    pub case_id: i64,
+    pub period_from: NaiveDate,
+    pub period_to: NaiveDate,
+    pub claimed_won: i64,
+    pub paid_won: i64,
+}
+
+pub async fn paid_of_cases(tx: &mut Tx, case_ids: &[i64], before: i64) -> Result<Vec<Paid>> {
+    type Row = (i64, i64, NaiveDate, NaiveDate, i64, i64);
+    let tail = format!(
+        ") and s.status <> 'rejected' and b.state = 'approved' and b.batch_id < {before}
+         order by s.case_id, s.period_from, s.batch_id, s.line_no"
+    );
+    let rows = chunked!(
+        tx,
+        case_ids,
+        "select s.case_id, s.batch_id, s.period_from, s.period_to, s.claimed_won, s.payable_won
+         from settlement_line s join settlement_batch b on b.batch_id = s.batch_id
+         where s.case_id in (",
+        &tail,
+        Row
+    );
+    let mut out: Vec<Paid> = Vec::new();
+    for (case_id, _, period_from, period_to, claimed_won, payable) in rows {
+        match out.last_mut() {
+            Some(p) if p.case_id == case_id && p.period_from == period_from => {
+                p.period_to = period_to;
+                p.claimed_won = claimed_won;
+                p.paid_won += payable;
+            }
+            _ => out.push(Paid {
+                case_id,
+                period_from,
+                period_to,
+                claimed_won,
+                paid_won: payable,
+            }),
+        }
+    }
+    Ok(out)
+}
+
+/// One stored line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LineRow {
+    pub line_no: i64,
+    pub bank_id: i64,
+    pub loan_no: String,
+    pub case_id: Option<i64>,
+    pub claim_id: Option<i64>,
+    pub period_from: NaiveDate,
+    pub period_to: NaiveDate,
+    pub claimed_won: i64,
+    pub computed_won: i64,
+    pub paid_before_won: i64,
+    pub payable_won: i64,
+    pub status: String,
+    pub reason: Option<String>,
+}
+
+pub async fn insert_lines(tx: &mut Tx, batch_id: i64, lines: &[LineRow]) -> Result<()> {
+    for chunk in lines.chunks(BATCH_ROWS) {
+        with_tx!(tx, c => {
+            let mut q = sqlx::QueryBuilder::new(
+                "insert into settlement_line (batch_id, line_no, bank_id, loan_no, case_id, claim_id, period_from, period_to,
+                     claimed_won, computed_won, paid_before_won, payable_won, status, reason) ",
+            );
+            q.push_values(chunk, |mut b, l| {
+                b.push_bind(batch_id)
+                    .push_bind(l.line_no)
+                    .push_bind(l.bank_id)
+                    .push_bind(l.loan_no.clone())
+                    .push_bind(l.case_id)
+                    .push_bind(l.claim_id)
+                    .push_bind(l.period_from)
+                    .push_bind(l.period_to)
+                    .push_bind(l.claimed_won)
+                    .push_bind(l.computed_won)
+                    .push_bind(l.paid_before_won)
+                    .push_bind(l.payable_won)
+                    .push_bind(l.status.clone())
+                    .push_bind(l.reason.clone());
+            });
+            q.build().execute(c).await?;
+        });
+    }
+    Ok(())
+}
+
+pub async fn lines(tx: &mut Tx, batch_id: i64) -> Result<Vec<LineRow>> {
+    type Row = (
+        i64,
+        i64,
+        String,
+        Option<i64>,
+        Option<i64>,
+        NaiveDate,
+        NaiveDate,
+        i64,
+        i64,
+        i64,
+        i64,
+        String,
+        Option<String>,
+    );
+    let rows: Vec<Row> = with_tx!(tx, c => {
+        sqlx::query_as(
+            "select line_no, bank_id, loan_no, case_id, claim_id, period_from, period_to, claimed_won, computed_won,
+                    paid_before_won, payable_won, status, reason
+             from settlement_line where batch_id = $1 order by line_no",
+        )
+        .bind(batch_id)
+        .fetch_all(c)
+        .await?
+    });
+    Ok(rows
+        .into_iter()
+        .map(|t| LineRow {
+            line_no: t.0,
+            bank_id: t.1,
+            loan_no: t.2,
+            case_id: t.3,
+            claim_id: t.4,
+            period_from: t.5,
+            period_to: t.6,
+            claimed_won: t.7,
+            computed_won: t.8,
+            paid_before_won: t.9,
+            payable_won: t.10,
+            status: t.11,
+            reason: t.12,
+        })
+        .collect())
+}
+
+/// A line with who it concerns, for the payment and statement files.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExportLine {
+    pub bank_code: String,
+    pub loan_no: String,
+    pub guarantee_no: Option<String>,
+    pub business_no: Option<String>,
+    pub firm_name: Option<String>,
+    pub period_from: NaiveDate,
+    pub period_to: NaiveDate,
+    pub claimed_won: i64,
+    pub computed_won: i64,
+    pub paid_before_won: i64,
+    pub payable_won: i64,
+    pub status: String,
+    pub reason: Option<String>,
+}
+
+/// A batch's lines in bank-code order (one bank's with `bank_code`).
+pub async fn export_lines(
+    tx: &mut Tx,
+    batch_id: i64,
+    bank_code: Option<&str>,
+) -> Result<Vec<ExportLine>> {
+    type Row = (
+        String,
+        String,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        NaiveDate,
+        NaiveDate,
+        i64,
+        i64,
+        i64,
+        i64,
+        String,
+        Option<String>,
+    );
+    let rows: Vec<Row> = with_tx!(tx, c => {
+        sqlx::query_as(
+            "select b.code, s.loan_no, c.guarantee_no, f.business_no, f.name, s.period_from, s.period_to,
+                    s.claimed_won, s.computed_won, s.paid_before_won, s.payable_won, s.status, s.reason
+             from settlement_line s
+             join bank b on b.bank_id = s.bank_id
+             left join support_case c on c.case_id = s.case_id
+             left join firm f on f.firm_id = c.firm_id
+             where s.batch_id = $1 and ($2 is null or b.code = $2)
+             order by b.code, s.line_no",
+        )
+        .bind(batch_id)
+        .bind(bank_code)
+        .fetch_all(c)
+        .await?
+    });
+    Ok(rows
+        .into_iter()
+        .map(|t| ExportLine {
+            bank_code: t.0,
+            loan_no: t.1,
+            guarantee_no: t.2,
+            business_no: t.3,
+            firm_name: t.4,
+            period_from: t.5,
+            period_to: t.6,
+            claimed_won: t.7,
+            computed_won: t.8,
+            paid_before_won: t.9,
+            payable_won: t.10,
+            status: t.11,
+            reason: t.12,
+        })
+        .collect())
+}
+
+/// Per bank and status: lines, claimed, computed and payable.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tally {
+    pub bank_code: String,
+    pub status: String,
+    pub lines: i64,
+    pub claimed_won: i64,
+    pub computed_won: i64,
+    pub payable_won: i64,
+    /// The sum of the positive payables (payments before netting).
+    pub paid_won: i64,
+}
+
+pub async fn tallies(tx: &mut Tx, batch_id: i64) -> Result<Vec<Tally>> {
+    type Row = (String, String, i64, i64, i64, i64, i64);
+    let rows: Vec<Row> = with_tx!(tx, c => {
+        sqlx::query_as(
+            "select b.code, s.status, count(*),
+                    cast(sum(s.claimed_won) as bigint), cast(sum(s.computed_won) as bigint),
+                    cast(sum(s.payable_won) as bigint),
+                    cast(sum(case when s.payable_won > 0 then s.payable_won else 0 end) as bigint)
+             from settlement_line s join bank b on b.bank_id = s.bank_id
+             where s.batch_id = $1
+             group by b.code, s.status
+             order by b.code, s.status",
+        )
+        .bind(batch_id)
+        .fetch_all(c)
+        .await?
+    });
+    Ok(rows
+        .into_iter()
+        .map(|t| Tally {
+            bank_code: t.0,
+            status: t.1,
+            lines: t.2,
+            claimed_won: t.3,
+            computed_won: t.4,
+            payable_won: t.5,
+            paid_won: t.6,
+        })
+        .collect())
+}
+
+/// Whether an approved batch has a line (not rejected) for each of a case's periods.
+pub async fn settled_periods(tx: &mut Tx, case_ids: &[i64]) -> Result<Vec<(i64, NaiveDate)>> {
+    type Row = (i64, NaiveDate);
+    Ok(chunked!(
+        tx,
+        case_ids,
+        "select distinct s.case_id, s.period_from
+         from settlement_line s join settlement_batch b on b.batch_id = s.batch_id
+         where b.state = 'approved' and s.status <> 'rejected' and s.case_id in (",
+        ")",
+        Row
+    ))
+}
+
+/// Marks an event cancelled; `false` when it is unknown or already cancelled.
+pub async fn cancel_event(
+    tx: &mut Tx,
+    loan_event_id: i64,
+    user_id: i64,
+    at: DateTime<Utc>,
+    reason: &str,
+    after_batch: i64,
+) -> Result<bool> {
+    let n = with_tx!(tx, c => {
+        sqlx::query(
+            "update loan_event set cancelled_at = $2, cancelled_by = $3, cancel_reason = $4, cancelled_after_batch = $5
+             where loan_event_id = $1 and cancelled_at is null",
+        )
+        .bind(loan_event_id)
+        .bind(at)
+        .bind(user_id)
+        .bind(reason)
+        .bind(after_batch)
+        .execute(c)
+        .await?
+        .rows_affected()
+    });
+    Ok(n == 1)
+}
+
+/// The loans of these cases.
+pub async fn loans_of_cases(tx: &mut Tx, case_ids: &[i64]) -> Result<Vec<i64>> {
+    type Row = (i64,);
+    let rows = chunked!(
+        tx,
+        case_ids,
+        "select loan_id from loan where case_id in (",
+        ")",
+        Row
+    );
+    Ok(rows.into_iter().map(|(id,)| id).collect())
+}
+
+/// A batch's ledger postings per kind (their ids start `settle:BATCH:`).
+pub async fn postings_of_batch(tx: &mut Tx, batch_id: i64) -> Result<Vec<(String, i64)>> {
+    let rows: Vec<(String, i64)> = with_tx!(tx, c => {
+        sqlx::query_as(
+            "select kind, cast(sum(amount_won) as bigint) from budget_posting
+             where posting_id like $1 group by kind order by kind",
+        )
+        .bind(format!("settle:{batch_id}:%"))
+        .fetch_all(c)
+        .await?
+    });
+    Ok(rows)
+}
