@@ -212,7 +212,7 @@ fn figures(
             Reason::Recomputed { computed }
         };
         (Status::Clawback, Some(reason))
-    } else if payable > Won::ZERO && paid_before > Won::ZERO {
+    } else if payable > Won::ZERO && (paid_before > Won::ZERO || !new_claim) {
         (Status::Adjustment, None)
     } else if claimed > computed {
         (Status::Reduced, Some(Reason::ClaimedAbove { computed }))
@@ -332,6 +332,9 @@ mod tests {
         assert_eq!(recheck_line(w(400), d("2025-11-01"), &s, w(400)), None);
         let up = recheck_line(w(1000), d("2025-11-01"), &s, w(300)).expect("a line");
         assert_eq!((up.status, up.payable), (Status::Adjustment, w(100)));
+        // A period clawed back to nothing and now owed again is an adjustment too.
+        let again = recheck_line(w(400), d("2025-11-01"), &s, w(0)).expect("a line");
+        assert_eq!((again.status, again.payable), (Status::Adjustment, w(400)));
         let forfeited = subsidy(
             &[("2025-11-01", "2025-11-30", 0)],
             "2025-12-01",

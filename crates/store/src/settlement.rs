@@ -125,27 +125,29 @@ pub async fn last_batch_id(tx: &mut Tx) -> Result<i64> {
     Ok(n)
 }
 
+/// Stores batch `batch_id` (the next id, taken under the write lock) as prepared.
 pub async fn insert_batch(
     tx: &mut Tx,
+    batch_id: i64,
     through_on: NaiveDate,
     event_mark: i64,
     user_id: i64,
     at: DateTime<Utc>,
-) -> Result<i64> {
-    let id: i64 = with_tx!(tx, c => {
-        sqlx::query_scalar(
-            "insert into settlement_batch (through_on, state, event_mark, prepared_by, prepared_at)
-             values ($1, 'prepared', $2, $3, $4)
-             returning batch_id",
+) -> Result<()> {
+    with_tx!(tx, c => {
+        sqlx::query(
+            "insert into settlement_batch (batch_id, through_on, state, event_mark, prepared_by, prepared_at)
+             values ($1, $2, 'prepared', $3, $4, $5)",
         )
+        .bind(batch_id)
         .bind(through_on)
         .bind(event_mark)
         .bind(user_id)
         .bind(at)
-        .fetch_one(c)
-        .await?
+        .execute(c)
+        .await?;
     });
-    Ok(id)
+    Ok(())
 }
 
 /// Moves a prepared batch to `approved` or `rejected`.

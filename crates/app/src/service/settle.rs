@@ -430,7 +430,7 @@ impl Services {
             let at = self.clock.now();
             let claims = store::pending_claims(tx, through).await?;
             let mark = store::event_mark(tx).await?;
-            let batch_id = store::insert_batch(tx, through, mark, user.user_id, at).await?;
+            let batch_id = store::last_batch_id(tx).await? + 1;
             let view = View {
                 batch_id,
                 event_mark: mark,
@@ -446,6 +446,7 @@ impl Services {
                     format!("no pending claim ends by {through} and no paid period changed"),
                 ));
             }
+            store::insert_batch(tx, batch_id, through, mark, user.user_id, at).await?;
             store::insert_lines(tx, batch_id, &lines).await?;
             let after = json!({
                 "batch_id": batch_id,

@@ -6,13 +6,13 @@ use jumpup_store::both_url;
 
 use crate::support::{TempDir, jumpup, spec_dir, stderr, stdout};
 
-fn run(url: &str, args: &[&str]) -> std::process::Output {
+pub fn run(url: &str, args: &[&str]) -> std::process::Output {
     let mut all = vec!["--database", url];
     all.extend_from_slice(args);
     jumpup(&all, "")
 }
 
-fn settlement(name: &str) -> String {
+pub fn settlement(name: &str) -> String {
     spec_dir()
         .join("examples/settlement")
         .join(name)
@@ -21,7 +21,7 @@ fn settlement(name: &str) -> String {
         .to_owned()
 }
 
-fn users(url: &str) {
+pub fn users(url: &str) {
     for args in [
         vec!["user", "add", "root", "--role", "admin"],
         vec!["user", "add", "officer", "--role", "tp", "--actor", "root"],

@@ -11,4 +11,5 @@ mod imports;
 mod programs;
 mod race;
 mod records;
+mod settle;
 mod support;

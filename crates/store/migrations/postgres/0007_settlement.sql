@@ -1,10 +1,11 @@
 -- Settlement batches (FILES.md `payments`, RULES.md 6.4): one line per claim or recomputed
 -- paid period. At most one batch is prepared at a time; a rejected batch's claims are pending
 -- again. `event_mark` is the last event recorded when the batch was prepared, so the batch can
--- be recomputed later from the history it saw.
+-- be recomputed later from the history it saw. Batch ids are given in order under the write
+-- lock, without gaps (a refused preparation takes none).
 
 create table settlement_batch (
-    batch_id bigint generated always as identity primary key,
+    batch_id bigint primary key,
     through_on date not null,
     state text not null constraint settlement_batch_state_check check (state in ('prepared', 'approved', 'rejected')),
     event_mark bigint not null,

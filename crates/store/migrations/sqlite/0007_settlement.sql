@@ -1,7 +1,8 @@
 -- Settlement batches (FILES.md `payments`, RULES.md 6.4): one line per claim or recomputed
 -- paid period. At most one batch is prepared at a time; a rejected batch's claims are pending
 -- again. `event_mark` is the last event recorded when the batch was prepared, so the batch can
--- be recomputed later from the history it saw.
+-- be recomputed later from the history it saw. Batch ids are given in order under the write
+-- lock, without gaps (a refused preparation takes none).
 
 create table settlement_batch (
     batch_id integer primary key,
