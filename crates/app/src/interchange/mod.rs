@@ -103,6 +103,9 @@ pub fn read(path: &std::path::Path) -> Result<Sheet, RowError> {
     let size = std::fs::metadata(path)
         .map_err(|e| file_error(format!("cannot read {}: {e}", path.display())))?
         .len();
+    if size == 0 {
+        return Err(file_error("is empty"));
+    }
     if size > MAX_FILE_BYTES {
         return Err(file_error("is larger than 512 MiB"));
     }
