@@ -2,6 +2,7 @@
 //! 2 bad input or usage, 3 refused by the rules (role, scope, state, budget).
 
 mod cases;
+mod progress;
 mod records;
 mod settle;
 

@@ -521,10 +521,16 @@ pub fn import(command: ImportCommand, db: &DbArgs) -> anyhow::Result<ExitCode> {
         print_report(&report, json)?;
         Ok(ExitCode::from(2))
     };
+    let mut progress = super::progress::Progress::start("import");
+    progress.phase(&format!("reading {}", file.display()));
     let sheet = match crate::interchange::read(&file) {
         Ok(sheet) => sheet,
-        Err(e) => return refused(vec![e]),
+        Err(e) => {
+            progress.done();
+            return refused(vec![e]);
+        }
     };
+    progress.phase(&format!("checking and storing {} rows", sheet.rows.len()));
     block_on(async {
         let s = services(db).await?;
         let result = match kind {
@@ -557,6 +563,7 @@ pub fn import(command: ImportCommand, db: &DbArgs) -> anyhow::Result<ExitCode> {
                 Err(errors) => return refused(errors),
             },
         };
+        progress.done();
         match result {
             Ok(report) => {
                 print_report(&report, json)?;

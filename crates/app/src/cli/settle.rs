@@ -1,6 +1,5 @@
 //! `jumpup settle` and `jumpup export`: monthly settlement batches and the files they pay by.
 
-use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -9,6 +8,7 @@ use jumpup_domain::date::{Date, parse_date};
 use jumpup_domain::money::Won;
 use jumpup_domain::workflow::BankCode;
 
+use super::progress::Progress;
 use super::records::{DbArgs, block_on, finish, services};
 use crate::export::{self, FileFormat, Kind};
 use crate::service::settle::BatchSummary;
@@ -268,50 +268,4 @@ pub fn export(command: ExportCommand, db: &DbArgs) -> anyhow::Result<ExitCode> {
             Err(e) => finish(Err(e), false, |_| String::new()),
         }
     })
-}
-
-/// A progress line on standard error when it is a terminal; silent otherwise.
-pub struct Progress {
-    label: &'static str,
-    on: bool,
-    shown: u64,
-}
-
-impl Progress {
-    pub fn start(label: &'static str) -> Progress {
-        let on = std::io::stderr().is_terminal();
-        if on {
-            eprint!("{label}…");
-        }
-        Progress {
-            label,
-            on,
-            shown: 0,
-        }
-    }
-
-    /// Shows `n` of `total` done (at most every 1%).
-    pub fn at(&mut self, n: u64, total: u64) {
-        if !self.on || total == 0 || (n - self.shown.min(n)) * 100 < total && n != total {
-            return;
-        }
-        self.shown = n;
-        let width = 30;
-        let filled = (n * width / total) as usize;
-        let mut err = std::io::stderr();
-        let _ = write!(
-            err,
-            "\r{} [{}{}] {n}/{total}",
-            self.label,
-            "#".repeat(filled),
-            "-".repeat(width as usize - filled)
-        );
-        let _ = err.flush();
-    }
-
-    pub fn done(self) {
-        if self.on {
-            eprintln!();
-        }
-    }
 }

@@ -26,7 +26,8 @@ fn zip_bomb(dir: &TempDir) -> std::path::PathBuf {
     let options = zip::write::SimpleFileOptions::default()
         .compression_method(zip::CompressionMethod::Deflated)
         .large_file(true);
-    zip.start_file("xl/worksheets/sheet1.xml", options).expect("entry");
+    zip.start_file("xl/worksheets/sheet1.xml", options)
+        .expect("entry");
     let chunk = vec![b'0'; 1024 * 1024];
     for _ in 0..1100 {
         zip.write_all(&chunk).expect("write");
