@@ -392,7 +392,7 @@ pub fn run(args: &BenchArgs, catalog: &Catalog) -> anyhow::Result<ExitCode> {
 }
 
 /// The process's peak resident memory, from Linux's `/proc/self/status` (`VmHWM`).
-fn peak_memory_kib() -> Option<u64> {
+pub fn peak_memory_kib() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     line.split_whitespace().nth(1)?.parse().ok()

@@ -3,6 +3,7 @@
 
 pub mod batch;
 pub mod bench;
+pub mod bench_settle;
 pub mod cli;
 pub mod export;
 pub mod i18n;

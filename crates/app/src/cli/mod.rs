@@ -170,6 +170,9 @@ enum BenchCommand {
     Quote(bench::BenchArgs),
     /// Import a generated file of decided cases into an empty database; print rows per second.
     Import(bench::ImportBenchArgs),
+    /// A month of N loans on an empty database: import its files, settle, approve, export;
+    /// time each step (and, with --compare, a plain bulk load by sqlite3 or psql).
+    Settle(crate::bench_settle::SettleBenchArgs),
 }
 
 /// An error that is the user's input, not a failure: exit status 2.
@@ -226,6 +229,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             records::approve_program(&id, &on, &actor, &cli.database)
         }
         Command::Bench(BenchCommand::Import(args)) => bench::run_import(&args, cli.database.url()),
+        Command::Bench(BenchCommand::Settle(args)) => {
+            crate::bench_settle::run(&args, cli.database.url())
+        }
         Command::Db(c) => records::db(c, &cli.database),
         Command::User(c) => records::user(c, &cli.database),
         Command::Bank(c) => records::bank(c, &cli.database),

@@ -507,19 +507,12 @@ pub enum ImportCommand {
 }
 
 pub fn import(command: ImportCommand, db: &DbArgs) -> anyhow::Result<ExitCode> {
+    use crate::service::imports::FileKind;
     let (file, actor, json, kind) = match command {
-        ImportCommand::Cases { file, actor, json } => (file, actor, json, "cases"),
-        ImportCommand::Loans { file, actor, json } => (file, actor, json, "loans"),
-        ImportCommand::Events { file, actor, json } => (file, actor, json, "events"),
-        ImportCommand::Claims { file, actor, json } => (file, actor, json, "claims"),
-    };
-    let refused = |errors: Vec<crate::interchange::RowError>| -> anyhow::Result<ExitCode> {
-        let report = crate::service::imports::ImportReport {
-            errors,
-            ..Default::default()
-        };
-        print_report(&report, json)?;
-        Ok(ExitCode::from(2))
+        ImportCommand::Cases { file, actor, json } => (file, actor, json, FileKind::Cases),
+        ImportCommand::Loans { file, actor, json } => (file, actor, json, FileKind::Loans),
+        ImportCommand::Events { file, actor, json } => (file, actor, json, FileKind::Events),
+        ImportCommand::Claims { file, actor, json } => (file, actor, json, FileKind::Claims),
     };
     let mut progress = super::progress::Progress::start("import");
     progress.phase(&format!("reading {}", file.display()));
@@ -527,42 +520,18 @@ pub fn import(command: ImportCommand, db: &DbArgs) -> anyhow::Result<ExitCode> {
         Ok(sheet) => sheet,
         Err(e) => {
             progress.done();
-            return refused(vec![e]);
+            let report = crate::service::imports::ImportReport {
+                errors: vec![e],
+                ..Default::default()
+            };
+            print_report(&report, json)?;
+            return Ok(ExitCode::from(2));
         }
     };
     progress.phase(&format!("checking and storing {} rows", sheet.rows.len()));
     block_on(async {
         let s = services(db).await?;
-        let result = match kind {
-            "loans" => match crate::interchange::loans::parse(&sheet) {
-                Ok(p) => {
-                    s.import_loans(&actor, &p.records, p.errors, p.warnings, &sheet.digest)
-                        .await
-                }
-                Err(errors) => return refused(errors),
-            },
-            "claims" => match crate::interchange::claims::parse(&sheet) {
-                Ok(p) => {
-                    s.import_claims(&actor, &p.records, p.errors, p.warnings, &sheet.digest)
-                        .await
-                }
-                Err(errors) => return refused(errors),
-            },
-            "events" => match crate::interchange::events::parse(&sheet) {
-                Ok(p) => {
-                    s.import_events(&actor, &p.records, p.errors, p.warnings, &sheet.digest)
-                        .await
-                }
-                Err(errors) => return refused(errors),
-            },
-            _ => match crate::interchange::cases::parse(&sheet) {
-                Ok(p) => {
-                    s.import_cases(&actor, &p.records, p.errors, p.warnings, &sheet.digest)
-                        .await
-                }
-                Err(errors) => return refused(errors),
-            },
-        };
+        let result = s.import_sheet(&actor, kind, &sheet).await;
         progress.done();
         match result {
             Ok(report) => {

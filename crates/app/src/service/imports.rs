@@ -109,6 +109,58 @@ fn pause_before_commit(step: &str) {
     }
 }
 
+/// The kinds of bank and agency files (FILES.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileKind {
+    Cases,
+    Loans,
+    Events,
+    Claims,
+}
+
+impl Services {
+    /// Imports a file already read into rows: its form checked by the kind's reader (a file
+    /// refused on its form is `ServiceError::Import` with the report), then stored all or
+    /// nothing.
+    pub async fn import_sheet(
+        &self,
+        actor_name: &str,
+        kind: FileKind,
+        sheet: &crate::interchange::Sheet,
+    ) -> Result<ImportReport> {
+        use crate::interchange as files;
+        let refused = |errors| {
+            ServiceError::Import(ImportReport {
+                errors,
+                ..Default::default()
+            })
+        };
+        let digest = &sheet.digest;
+        match kind {
+            FileKind::Cases => {
+                let p = files::cases::parse(sheet).map_err(refused)?;
+                self.import_cases(actor_name, &p.records, p.errors, p.warnings, digest)
+                    .await
+            }
+            FileKind::Loans => {
+                let p = files::loans::parse(sheet).map_err(refused)?;
+                self.import_loans(actor_name, &p.records, p.errors, p.warnings, digest)
+                    .await
+            }
+            FileKind::Events => {
+                let p = files::events::parse(sheet).map_err(refused)?;
+                self.import_events(actor_name, &p.records, p.errors, p.warnings, digest)
+                    .await
+            }
+            FileKind::Claims => {
+                let p = files::claims::parse(sheet).map_err(refused)?;
+                self.import_claims(actor_name, &p.records, p.errors, p.warnings, digest)
+                    .await
+            }
+        }
+    }
+}
+
 impl Services {
     /// Imports decided cases (`tp`): each row a case in state `guarantee_issued`, pinned to the
     /// version in force on its decision date, with its reservation. `form_errors` are the rows

@@ -147,19 +147,22 @@ async fn compute_lines(
     let subs = subsidies(tx, &loan_ids, view).await?;
     let mut case_ids: Vec<i64> = subs.values().map(|(lc, _)| lc.case_id).collect();
     case_ids.sort_unstable();
-    let paid: HashMap<(i64, NaiveDate), store::Paid> =
-        store::paid_of_cases(tx, &case_ids, batch_id)
-            .await?
-            .into_iter()
-            .map(|p| ((p.case_id, p.period_from), p))
-            .collect();
+    // Per case, its paid periods in order (a handful each).
+    let mut paid: HashMap<i64, Vec<store::Paid>> = HashMap::new();
+    for p in store::paid_of_cases(tx, &case_ids, batch_id).await? {
+        paid.entry(p.case_id).or_default().push(p);
+    }
+    let paid_for = |case_id: i64, from: NaiveDate| {
+        paid.get(&case_id)
+            .and_then(|ps| ps.iter().find(|p| p.period_from == from))
+    };
     let mut lines = Vec::with_capacity(claims.len());
     let mut answered: HashSet<(i64, NaiveDate)> = HashSet::new();
     for claim in claims {
         let found = claim.loan_id.and_then(|id| subs.get(&id));
         let case_id = found.map(|(lc, _)| lc.case_id);
         let paid_before = case_id
-            .and_then(|c| paid.get(&(c, claim.period_from)))
+            .and_then(|c| paid_for(c, claim.period_from))
             .map_or(Won::ZERO, |p| Won::new(p.paid_won));
         let line = domain::claim_line(
             Won::new(claim.claimed_won),
@@ -184,12 +187,11 @@ async fn compute_lines(
         let Some((lc, s)) = subs.get(loan_id) else {
             continue;
         };
-        let mut keys: Vec<&store::Paid> = paid
-            .values()
-            .filter(|p| p.case_id == lc.case_id && !answered.contains(&(p.case_id, p.period_from)))
-            .collect();
-        keys.sort_by_key(|p| p.period_from);
-        for p in keys {
+        let periods = paid.get(&lc.case_id).map_or(&[][..], Vec::as_slice);
+        for p in periods
+            .iter()
+            .filter(|p| !answered.contains(&(p.case_id, p.period_from)))
+        {
             if let Some(line) = domain::recheck_line(
                 Won::new(p.claimed_won),
                 p.period_from,
@@ -502,6 +504,7 @@ impl Services {
                 .filter(|l| l.claim_id.is_none())
                 .filter_map(|l| l.case_id)
                 .collect();
+            recheck_cases.sort_unstable();
             recheck_cases.dedup();
             let recheck = store::loans_of_cases(tx, &recheck_cases).await?;
             let fresh = compute_lines(tx, batch_id, NOW, &claims, &recheck).await?;

@@ -1,5 +1,6 @@
 //! `jumpup bench quote`: its checksum equals one computed independently from the JSON that
-//! `jumpup quote --json` prints for the same generated loans.
+//! `jumpup quote --json` prints for the same generated loans; `jumpup bench settle` runs a whole
+//! month that then verifies.
 
 use jumpup_domain::quote::Fnv;
 use serde_json::Value;
@@ -156,4 +157,24 @@ fn a_batch_reports_each_refused_line_and_exits_2() {
         2,
         "one result per non-empty line"
     );
+}
+
+jumpup_store::both_url! {
+    async fn the_settlement_bench_runs_a_whole_month_that_verifies(db, url) {
+        let out = crate::imports::run(&url, &["bench", "settle", "--loans", "200"]);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        let text = stdout(&out);
+        for step in ["import cases", "import loans", "import events", "import claims", "settle prepare", "settle approve", "export payments", "the month"] {
+            assert!(text.contains(step), "{step}: {text}");
+        }
+        assert!(text.contains("200 lines, payable "), "{text}");
+        let out = crate::imports::run(&url, &["settle", "verify", "1", "--actor", "bench-city"]);
+        assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+        let out = crate::imports::run(&url, &["ledger", "check"]);
+        assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+        // It needs an empty database.
+        let out = crate::imports::run(&url, &["bench", "settle", "--loans", "10"]);
+        assert_eq!(out.status.code(), Some(2));
+        let _ = &db;
+    }
 }

@@ -38,6 +38,7 @@ create table settlement_line (
 );
 
 create index settlement_line_claim_idx on settlement_line (claim_id);
+create index settlement_line_case_idx on settlement_line (case_id, period_from);
 create index settlement_line_key_idx on settlement_line (bank_id, loan_no, period_from);
 
 -- The batch that was the latest when an event was cancelled: the cancelled event still
