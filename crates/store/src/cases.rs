@@ -412,3 +412,89 @@ pub async fn insert_decided_many(
     }
     Ok(out)
 }
+
+/// Every loan with its case, keyed by case id (bulk loan imports check against them).
+pub async fn all_loans(tx: &mut Tx) -> Result<std::collections::HashMap<i64, LoanRow>> {
+    type Row = (i64, i64, String, i64, String, NaiveDate, NaiveDate);
+    let rows: Vec<Row> = with_tx!(tx, c => {
+        sqlx::query_as(
+            "select case_id, bank_id, loan_no, principal_won, annual_rate_pct, executed_on, maturity_on from loan",
+        )
+        .fetch_all(c)
+        .await?
+    });
+    Ok(rows
+        .into_iter()
+        .map(
+            |(
+                case_id,
+                bank_id,
+                loan_no,
+                principal_won,
+                annual_rate_pct,
+                executed_on,
+                maturity_on,
+            )| {
+                (
+                    case_id,
+                    LoanRow {
+                        case_id,
+                        bank_id,
+                        loan_no,
+                        principal_won,
+                        annual_rate_pct,
+                        executed_on,
+                        maturity_on,
+                    },
+                )
+            },
+        )
+        .collect())
+}
+
+/// Inserts loans with multi-row statements.
+pub async fn insert_loans(tx: &mut Tx, loans: &[LoanRow], at: DateTime<Utc>) -> Result<()> {
+    for chunk in loans.chunks(crate::identity::BATCH_ROWS) {
+        with_tx!(tx, c => {
+            let mut q = sqlx::QueryBuilder::new(
+                "insert into loan (case_id, bank_id, loan_no, principal_won, annual_rate_pct, executed_on, maturity_on, created_at) ",
+            );
+            q.push_values(chunk, |mut b, l| {
+                b.push_bind(l.case_id)
+                    .push_bind(l.bank_id)
+                    .push_bind(l.loan_no.clone())
+                    .push_bind(l.principal_won)
+                    .push_bind(l.annual_rate_pct.clone())
+                    .push_bind(l.executed_on)
+                    .push_bind(l.maturity_on)
+                    .push_bind(at);
+            });
+            q.build().execute(c).await?;
+        });
+    }
+    Ok(())
+}
+
+/// Moves cases to `state` with their lending bank: `(case_id, bank_id)`, many per statement.
+pub async fn set_states(
+    tx: &mut Tx,
+    state: State,
+    cases: &[(i64, i64)],
+    at: DateTime<Utc>,
+) -> Result<()> {
+    for chunk in cases.chunks(crate::identity::BATCH_ROWS) {
+        with_tx!(tx, c => {
+            let mut q = sqlx::QueryBuilder::new("update support_case set state = ");
+            q.push_bind(state.as_str());
+            q.push(", updated_at = ");
+            q.push_bind(at);
+            q.push(", bank_id = v.bank_id from (select column1 as case_id, column2 as bank_id from (");
+            q.push_values(chunk, |mut b, (case_id, bank_id)| {
+                b.push_bind(*case_id).push_bind(*bank_id);
+            });
+            q.push(") as t) as v where support_case.case_id = v.case_id");
+            q.build().execute(c).await?;
+        });
+    }
+    Ok(())
+}

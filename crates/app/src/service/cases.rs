@@ -32,7 +32,7 @@ fn corrupt(what: String) -> ServiceError {
 }
 
 /// The workflow's view of a stored case.
-fn workflow_case(row: &CaseRow, checks: &[CheckRow]) -> Result<Case> {
+pub(crate) fn workflow_case(row: &CaseRow, checks: &[CheckRow]) -> Result<Case> {
     let selection = match (
         &row.grade,
         &row.coverage_pct,

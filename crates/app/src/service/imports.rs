@@ -3,15 +3,15 @@
 //! same file again stores nothing new; one audit entry listing what the file created, with a
 //! digest of its rows.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use jumpup_domain::district;
 use jumpup_domain::guarantee::GuaranteeTerms;
 use jumpup_domain::ledger::{Account, Posting, PostingKind};
 use jumpup_domain::money::Won;
 use jumpup_domain::regno::BusinessNumber;
-use jumpup_domain::workflow::{Role, reservation_at_approval};
-use jumpup_store::cases::{self as store, DecidedCase};
+use jumpup_domain::workflow::{self, Context, Outcome, Role, State, reservation_at_approval};
+use jumpup_store::cases::{self as store, DecidedCase, LoanRow};
 use jumpup_store::identity::{self, NewFirm};
 use jumpup_store::{StoreError, audit, ledger, programs};
 use serde::Serialize;
@@ -463,8 +463,11 @@ fn loan_column(code: &str) -> &'static str {
 
 impl Services {
     /// Imports loan executions (FILES.md `loans`): a `bank` user its own bank's rows, a `tp`
-    /// user any bank's (files the banks sent). Each row executes its case's loan through the
-    /// workflow; an overrun is named in the report's warnings. All or nothing.
+    /// user any bank's (files the banks sent). Each row is decided by the workflow's loan
+    /// execution (the rules of `loan execute`) with what it needs read once; the loans, the
+    /// cases' states and the recomputed reservations (RULES.md 6.4) are written with multi-row
+    /// statements, and the file's one audit entry lists its cases. An overrun is named in the
+    /// report's warnings. All or nothing.
     pub async fn import_loans(
         &self,
         actor_name: &str,
@@ -480,9 +483,39 @@ impl Services {
             let (user, who) = actor(tx, actor_name).await?;
             require_role(&user, &[Role::Tp, Role::Bank], "import loans")?;
             let at = self.clock.now();
+            let today = super::cases::korea_date(at);
+            // What the checks need, read once: cases by guarantee number, existing loans and
+            // loan numbers, banks, pinned versions, budgets and what each case holds.
+            let cases_by_g = store::by_guarantee_numbers(tx).await?;
+            let loans = store::all_loans(tx).await?;
+            let mut loan_nos: HashSet<(i64, String)> = loans
+                .values()
+                .map(|l| (l.bank_id, l.loan_no.clone()))
+                .collect();
+            let banks: HashMap<String, i64> = identity::banks_in(tx)
+                .await?
+                .into_iter()
+                .map(|b| (b.code.as_str().to_owned(), b.bank_id))
+                .collect();
+            let case_ids: Vec<i64> = records
+                .iter()
+                .filter_map(|r| cases_by_g.get(&r.guarantee_no).map(|c| c.case_id))
+                .collect();
+            let held: HashMap<i64, Won> = ledger::case_balances(tx, &case_ids)
+                .await?
+                .into_iter()
+                .map(|(c, r, _)| (c, r))
+                .collect();
+            let mut versions: HashMap<i64, jumpup_domain::program::Version> = HashMap::new();
+            let mut budgets: HashMap<String, (Won, bool)> = HashMap::new();
             let mut errors = form_errors.clone();
             let mut warnings = warnings.clone();
             let mut stored = Vec::new();
+            let mut new_loans = Vec::new();
+            let mut moved: Vec<(i64, i64)> = Vec::new();
+            let mut postings: BTreeMap<String, Vec<(Posting, Option<i64>)>> = BTreeMap::new();
+            let mut released: BTreeSet<String> = BTreeSet::new();
+            let mut seen: HashSet<i64> = HashSet::new();
             let mut skipped = 0;
             for r in records {
                 if outside_scope(who, r.bank) {
@@ -493,7 +526,7 @@ impl Services {
                     ));
                     continue;
                 }
-                let Some(case) = store::by_guarantee_no(tx, &r.guarantee_no).await? else {
+                let Some(case) = cases_by_g.get(&r.guarantee_no) else {
                     errors.push(row_error(
                         r.row,
                         "guarantee_no",
@@ -501,12 +534,18 @@ impl Services {
                     ));
                     continue;
                 };
+                let Some(&bank_id) = banks.get(r.bank.as_str()) else {
+                    errors.push(row_error(
+                        r.row,
+                        "bank_code",
+                        format!("no partner bank {}", r.bank),
+                    ));
+                    continue;
+                };
                 // The same loan again is skipped; another loan for the case contradicts it.
-                if let Some((_, loan)) =
-                    jumpup_store::events::loan_of_case(tx, case.case_id).await?
-                {
+                if let Some(loan) = loans.get(&case.case_id) {
                     let same = loan.loan_no == r.loan_no
-                        && case.bank_code.as_deref() == Some(r.bank.as_str())
+                        && loan.bank_id == bank_id
                         && loan.principal_won == r.principal.get()
                         && loan.annual_rate_pct == r.rate.to_string()
                         && loan.executed_on == r.executed_on
@@ -522,10 +561,15 @@ impl Services {
                     }
                     continue;
                 }
-                if jumpup_store::events::case_of_loan_no(tx, r.bank.as_str(), &r.loan_no)
-                    .await?
-                    .is_some()
-                {
+                if !seen.insert(case.case_id) {
+                    errors.push(row_error(
+                        r.row,
+                        "guarantee_no",
+                        format!("case {} has another loan in this file", case.case_id),
+                    ));
+                    continue;
+                }
+                if !loan_nos.insert((bank_id, r.loan_no.clone())) {
                     errors.push(row_error(
                         r.row,
                         "loan_no",
@@ -540,39 +584,126 @@ impl Services {
                         continue;
                     }
                 };
-                // The Technopark loads a bank's row in that bank's scope (RULES.md 8).
+                // FILES.md: a case imported without a lending bank gets the first bank that
+                // reports its loan. The Technopark loads a row in that bank's scope.
+                let mut row = case.clone();
+                if row.bank_code.is_none() {
+                    row.bank_code = Some(r.bank.as_str().to_owned());
+                }
+                let wcase = super::cases::workflow_case(&row, &[])?;
+                let Some(version_id) = row.program_version_id else {
+                    errors.push(row_error(
+                        r.row,
+                        "guarantee_no",
+                        format!("case {} has no decision", row.case_id),
+                    ));
+                    continue;
+                };
+                if let std::collections::hash_map::Entry::Vacant(slot) = versions.entry(version_id)
+                {
+                    let stored = jumpup_store::programs::by_id(tx, version_id)
+                        .await?
+                        .ok_or_else(|| {
+                            StoreError::Corrupt(format!("programme version {version_id}"))
+                        })?;
+                    slot.insert(
+                        crate::programs::version_from_content(&stored.content)
+                            .map_err(StoreError::Corrupt)?,
+                    );
+                }
+                let version = &versions[&version_id];
+                if !budgets.contains_key(&row.program_id) {
+                    let available =
+                        ledger::balance(tx, &row.program_id, Account::Available).await?;
+                    let waiting = !store::waitlist(tx, &row.program_id).await?.is_empty();
+                    budgets.insert(row.program_id.clone(), (available, waiting));
+                }
+                let budget = budgets.get_mut(&row.program_id).expect("inserted above");
+                let ctx = Context {
+                    today,
+                    limits: &version.params.limits,
+                    rules: &version.params.rules,
+                    firm_open_won: Won::ZERO,
+                    available_won: budget.0,
+                    waitlist_nonempty: budget.1,
+                };
                 let command = Command::ExecuteLoan(LoanTerms {
                     loan_no: r.loan_no.clone(),
                     loan,
                 });
-                match self
-                    .apply_command(
-                        tx,
-                        &catalog,
-                        &user,
-                        Actor::Bank(r.bank),
-                        case.case_id,
-                        &command,
-                    )
-                    .await
-                {
-                    Ok(applied) => {
-                        if applied.overrun > Won::ZERO {
-                            warnings.push(format!(
-                                "row {}: the loan's reservation exceeds the available budget by {} won, booked as an overrun",
-                                r.row,
-                                applied.overrun.grouped()
-                            ));
+                let reservation =
+                    match workflow::decide(&wcase, &Actor::Bank(r.bank), &command, &ctx) {
+                        Ok(Outcome::LoanExecuted { reservation, .. }) => reservation,
+                        Ok(_) => {
+                            return Err(StoreError::Corrupt(
+                                "a loan execution decided otherwise".into(),
+                            )
+                            .into());
                         }
-                        stored.push(case.case_id);
+                        Err(refusal) => {
+                            errors.push(row_error(
+                                r.row,
+                                loan_column(refusal.code()),
+                                refusal.to_string(),
+                            ));
+                            continue;
+                        }
+                    };
+                // RULES.md 6.4: the reservation recomputed for the real loan.
+                let current = held.get(&row.case_id).copied().unwrap_or(Won::ZERO);
+                let list = postings.entry(row.program_id.clone()).or_default();
+                let mut post = |kind: PostingKind, amount: Won| {
+                    if amount > Won::ZERO {
+                        let p = Posting::new(
+                            format!("case:{}:loan:{}", row.case_id, kind.as_str()),
+                            kind,
+                            amount,
+                        )
+                        .expect("invariant: a positive posting");
+                        list.push((p, Some(row.case_id)));
                     }
-                    Err(ServiceError::Refused { code, message }) => {
-                        errors.push(row_error(r.row, loan_column(code), message))
+                };
+                if reservation < current {
+                    post(PostingKind::Release, current - reservation);
+                    budget.0 = budget.0 + (current - reservation);
+                    released.insert(row.program_id.clone());
+                } else {
+                    let increase = reservation - current;
+                    let from_available = increase.min(budget.0);
+                    budget.0 = budget.0 - from_available;
+                    post(PostingKind::Reserve, from_available);
+                    let overrun = increase - from_available;
+                    post(PostingKind::OverrunReserve, overrun);
+                    if overrun > Won::ZERO {
+                        warnings.push(format!(
+                            "row {}: the loan's reservation exceeds the available budget by {} won, booked as an overrun",
+                            r.row,
+                            overrun.grouped()
+                        ));
                     }
-                    Err(other) => return Err(other),
                 }
+                new_loans.push(LoanRow {
+                    case_id: row.case_id,
+                    bank_id,
+                    loan_no: r.loan_no.trim().to_owned(),
+                    principal_won: r.principal.get(),
+                    annual_rate_pct: r.rate.to_string(),
+                    executed_on: r.executed_on,
+                    maturity_on: r.maturity_on,
+                });
+                moved.push((row.case_id, bank_id));
+                stored.push(row.case_id);
             }
             refuse_if_any(errors, skipped, &warnings)?;
+            store::insert_loans(tx, &new_loans, at).await?;
+            store::set_states(tx, State::LoanExecuted, &moved, at).await?;
+            for (program, list) in &postings {
+                ledger::post_many(tx, program, list, at).await?;
+            }
+            for program in &released {
+                self.promote_waitlist(tx, &catalog, program, Some(&user), at)
+                    .await?;
+            }
             let details =
                 json!({ "loans_for_case_ids": stored, "rows": records.len(), "digest": digest });
             let report = conclude(
