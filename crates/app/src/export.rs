@@ -93,20 +93,20 @@ pub fn write(
         path: shown.clone(),
         source,
     };
-    let result = match format {
-        FileFormat::Csv => {
-            write_csv(batch_id, lines, kind, &partial, progress).map_err(|e| ExportError::Write {
-                path: shown.clone(),
-                message: e.to_string(),
-            })
-        }
-        FileFormat::Xlsx => {
-            write_xlsx(batch_id, lines, &partial, progress).map_err(|e| ExportError::Write {
-                path: shown.clone(),
-                message: e.to_string(),
-            })
-        }
-    };
+    let result =
+        match format {
+            FileFormat::Csv => write_csv(batch_id, lines, kind, &partial, progress).map_err(|e| {
+                ExportError::Write {
+                    path: shown.clone(),
+                    message: e.to_string(),
+                }
+            }),
+            FileFormat::Xlsx => write_xlsx(batch_id, lines, SHEET_ROWS, &partial, progress)
+                .map_err(|e| ExportError::Write {
+                    path: shown.clone(),
+                    message: e.to_string(),
+                }),
+        };
     if let Err(e) = result {
         let _ = std::fs::remove_file(&partial);
         return Err(e);
@@ -196,6 +196,8 @@ fn write_csv(
 
 struct Sheets {
     workbook: Workbook,
+    /// Rows per sheet, the header included.
+    limit: u32,
     sheet: usize,
     row: u32,
     header: Format,
@@ -205,9 +207,10 @@ struct Sheets {
 }
 
 impl Sheets {
-    fn new() -> Result<Sheets, XlsxError> {
+    fn new(limit: u32) -> Result<Sheets, XlsxError> {
         let mut s = Sheets {
             workbook: Workbook::new(),
+            limit,
             sheet: 0,
             row: 0,
             header: Format::new().set_bold(),
@@ -244,7 +247,7 @@ impl Sheets {
 
     /// The sheet to write the next row on.
     fn next_row(&mut self) -> Result<(&mut Worksheet, u32), XlsxError> {
-        if self.row >= SHEET_ROWS {
+        if self.row >= self.limit {
             self.new_sheet()?;
         }
         let row = self.row;
@@ -257,10 +260,11 @@ impl Sheets {
 fn write_xlsx(
     batch_id: i64,
     lines: &[ExportLine],
+    sheet_rows: u32,
     path: &Path,
     progress: &mut dyn FnMut(u64),
 ) -> Result<(), XlsxError> {
-    let mut s = Sheets::new()?;
+    let mut s = Sheets::new(sheet_rows)?;
     let mut i = 0;
     while i < lines.len() {
         let bank = &lines[i].bank_code;
@@ -309,4 +313,78 @@ fn write_xlsx(
     }
     progress(lines.len() as u64);
     s.workbook.save(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use calamine::Reader;
+
+    use super::*;
+
+    fn line(bank: &str, i: i64) -> ExportLine {
+        let day = jumpup_domain::date::parse_date("2025-09-01").expect("a date");
+        ExportLine {
+            bank_code: bank.into(),
+            loan_no: format!("L{i}"),
+            guarantee_no: None,
+            business_no: None,
+            firm_name: None,
+            period_from: day,
+            period_to: day,
+            claimed_won: 1000 + i,
+            computed_won: 1000,
+            paid_before_won: 0,
+            payable_won: 1000,
+            status: "match".into(),
+            reason: None,
+        }
+    }
+
+    #[test]
+    fn rows_past_a_sheets_limit_continue_on_the_next_sheet_with_its_header() {
+        let dir = std::env::temp_dir().join(format!("jumpup-export-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("a directory");
+        let path = dir.join("p.xlsx");
+        let lines: Vec<ExportLine> = (0..7)
+            .map(|i| line("004", i))
+            .chain((7..12).map(|i| line("011", i)))
+            .collect();
+        write_xlsx(1, &lines, 5, &path, &mut |_| {}).expect("written");
+        let mut book = calamine::open_workbook_auto(&path).expect("readable");
+        let names = book.sheet_names();
+        assert_eq!(
+            names.len(),
+            4,
+            "14 rows (12 lines, 2 totals) at 4 per sheet: {names:?}"
+        );
+        let mut data_rows = 0;
+        let mut totals = Vec::new();
+        for name in names {
+            let range = book.worksheet_range(&name).expect("a sheet");
+            let rows: Vec<Vec<String>> = range
+                .rows()
+                .map(|r| r.iter().map(|c| c.to_string()).collect())
+                .collect();
+            assert_eq!(rows[0][0], "정산번호", "{name} starts with the header");
+            assert!(rows.len() <= 5);
+            for r in &rows[1..] {
+                if r[0] == "합계" {
+                    totals.push((r[1].clone(), r[8].clone()));
+                } else {
+                    data_rows += 1;
+                }
+            }
+        }
+        assert_eq!(data_rows, 12);
+        let claimed =
+            |range: std::ops::Range<i64>| range.map(|i| 1000 + i).sum::<i64>().to_string();
+        assert_eq!(
+            totals,
+            vec![
+                ("004".into(), claimed(0..7)),
+                ("011".into(), claimed(7..12))
+            ]
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }
