@@ -248,3 +248,47 @@ both_url! {
         let _ = &db;
     }
 }
+
+both_url! {
+    async fn a_late_ineligible_terminates_a_completed_case_and_its_cancellation_completes_it_again(db, url) {
+        let dir = TempDir::new();
+        users(&url);
+        ok(&url, &["user", "add", "auditor", "--role", "auditor", "--actor", "root"]);
+        ok(&url, &["bank", "add", "011", "은행", "--actor", "root"]);
+        let cases = dir.write("cases.csv", "business_no,corporate_no,firm_name,district,kibo_grade,program,decided_on,guarantee_no,coverage_pct,base_fee_rate_pct,approved_won\n542-87-10361,648562-8023284,테스트기업00,강화군,B,incheon-jumpup,2025-10-06,KB-SHORT,100,1.0,500000000\n");
+        // A one-month loan: two claim periods, then maturity.
+        let loans = dir.write("loans.csv", "bank_code,loan_no,guarantee_no,principal_won,annual_rate_pct,executed_on,maturity_on\n011,S-1,KB-SHORT,500000000,5.1,2025-10-10,2025-11-10\n");
+        let claims = dir.write("claims.csv", "bank_code,loan_no,period_from,period_to,claimed_won\n011,S-1,2025-10-10,2025-10-31,99999999\n011,S-1,2025-11-01,2025-11-09,99999999\n");
+        for (kind, path) in [("cases", &cases), ("loans", &loans), ("claims", &claims)] {
+            ok(&url, &["import", kind, path.to_str().expect("utf-8"), "--actor", "officer"]);
+        }
+        let batch = json(&url, &["settle", "prepare", "--through", "2025-11-30", "--actor", "officer", "--json"]);
+        assert_eq!(batch["by_status"]["reduced"]["lines"], 2, "{batch}");
+        let paid = batch["totals"]["payable_won"].as_i64().expect("won");
+        let approved = json(&url, &["settle", "approve", "1", "--actor", "mayor", "--json"]);
+        assert_eq!(approved["finished_cases"], serde_json::json!([1]));
+        assert_eq!(case_state(&url, "1"), "completed");
+        // Found ineligible after it completed: terminated at once, everything clawed back.
+        let out = ok(&url, &["event", "add", "--case", "1", "--on", "2025-10-20", "--kind", "ineligible", "--actor", "officer", "--json"]);
+        let event: serde_json::Value = serde_json::from_str(&out).expect("JSON");
+        assert_eq!(case_state(&url, "1"), "terminated");
+        ok(&url, &["ledger", "check"]);
+        let clawback = json(&url, &["settle", "prepare", "--through", "2025-11-30", "--actor", "officer", "--json"]);
+        assert_eq!(clawback["by_status"]["clawback"]["lines"], 2, "{clawback}");
+        assert_eq!(clawback["totals"]["payable_won"].as_i64(), Some(-paid));
+        ok(&url, &["settle", "approve", "2", "--actor", "mayor"]);
+        let paid_now = reconciled(&url, "2", paid);
+        assert_eq!(paid_now, 0);
+        assert_eq!(ledger(&url, "clawback_receivable"), paid, "no payment to the bank to net it against");
+        // The finding withdrawn: completed again, and the next batch pays the periods back,
+        // recovering the receivable from that same payment.
+        ok(&url, &["event", "cancel", &event["loan_event_id"].to_string(), "--reason", "finding withdrawn", "--actor", "officer"]);
+        assert_eq!(case_state(&url, "1"), "completed");
+        let back = json(&url, &["settle", "prepare", "--through", "2025-11-30", "--actor", "officer", "--json"]);
+        assert_eq!(back["by_status"]["adjustment"]["lines"], 2, "{back}");
+        ok(&url, &["settle", "approve", "3", "--actor", "mayor"]);
+        reconciled(&url, "3", 0);
+        assert_eq!(ledger(&url, "clawback_receivable"), 0);
+        let _ = &db;
+    }
+}
