@@ -111,7 +111,10 @@ pub fn write(
         let _ = std::fs::remove_file(&partial);
         return Err(e);
     }
-    std::fs::rename(&partial, out).map_err(io)
+    std::fs::rename(&partial, out).map_err(|e| {
+        let _ = std::fs::remove_file(&partial);
+        io(e)
+    })
 }
 
 fn text_cells(batch_id: i64, l: &ExportLine) -> [String; 14] {
@@ -275,7 +278,7 @@ fn write_xlsx(
             let won = s.won.clone();
             let (ws, r) = s.next_row()?;
             let cells = text_cells(batch_id, l);
-            ws.write_with_format(r, 0, batch_id, &won)?;
+            ws.write(r, 0, batch_id)?;
             for (c, text) in cells.iter().enumerate().take(8).skip(1) {
                 ws.write_string(r, c as u16, text)?;
             }

@@ -87,6 +87,23 @@ pub async fn of_loan(tx: &mut Tx, loan_id: i64) -> Result<Vec<EventRow>> {
         .collect())
 }
 
+/// The keys of a loan's cancelled events: `(loan_event_id, on, kind, seq)`.
+pub async fn cancelled_keys(
+    tx: &mut Tx,
+    loan_id: i64,
+) -> Result<Vec<(i64, NaiveDate, String, i64)>> {
+    let rows: Vec<(i64, NaiveDate, String, i64)> = with_tx!(tx, c => {
+        sqlx::query_as(
+            "select loan_event_id, on_date, kind, seq from loan_event
+             where loan_id = $1 and cancelled_at is not null order by loan_event_id",
+        )
+        .bind(loan_id)
+        .fetch_all(c)
+        .await?
+    });
+    Ok(rows)
+}
+
 /// Records an event reported by `user_id`.
 pub async fn insert(
     tx: &mut Tx,

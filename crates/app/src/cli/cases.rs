@@ -259,7 +259,7 @@ pub enum EventCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Cancel a wrong event (tp, or the role and bank that may report its kind); audited,
+    /// Cancel a wrong event (tp, or the user who reported it); audited,
     /// and settlement recomputes the periods it touched.
     Cancel {
         /// The event's id (as `event add` prints it).

@@ -111,8 +111,9 @@ async fn reconcile_finished(
     let mut row = cases::get(tx, case_id)
         .await?
         .ok_or_else(|| corrupt(format!("case {case_id}")))?;
+    let today = super::cases::korea_date(at);
     let (all_settled, unsettled, ended) =
-        super::settle::settlement_state(tx, case_id, loan_id).await?;
+        super::settle::settlement_state(tx, case_id, loan_id, today).await?;
     let target = if all_settled {
         ended
     } else {
@@ -221,6 +222,14 @@ impl Services {
         let same_day_kind = stored
             .iter()
             .filter(|r| r.on == event.on && r.kind == event.kind.as_str());
+        // A cancelled event keeps its key: the same row again does not bring it back, and a
+        // new event of its day and kind takes the next `seq`.
+        let cancelled: Vec<(i64, i64)> = store::cancelled_keys(tx, loan_id)
+            .await?
+            .into_iter()
+            .filter(|(_, on, kind, _)| *on == event.on && kind == event.kind.as_str())
+            .map(|(id, _, _, seq)| (id, seq))
+            .collect();
         let seq = match seq {
             Some(seq) => {
                 if let Some(existing) = same_day_kind.clone().find(|r| r.seq == seq) {
@@ -235,9 +244,19 @@ impl Services {
                         "contradicts the stored event with this key",
                     ));
                 }
+                if let Some((id, _)) = cancelled.iter().find(|(_, s)| *s == seq) {
+                    return Ok((*id, false));
+                }
                 seq
             }
-            None => same_day_kind.map(|r| r.seq).max().unwrap_or(0) + 1,
+            None => {
+                same_day_kind
+                    .map(|r| r.seq)
+                    .chain(cancelled.iter().map(|(_, s)| *s))
+                    .max()
+                    .unwrap_or(0)
+                    + 1
+            }
         };
         events.push(event);
         if let Err(errors) = History::new(loan.principal(), loan.executed_on(), &events) {
@@ -279,8 +298,8 @@ impl Services {
         Ok((id, true))
     }
 
-    /// Cancels a wrong event (`tp`, or the role and bank that may report its kind), checked
-    /// against the events that remain; settlement recomputes the periods it touched.
+    /// Cancels a wrong event (`tp`, or the user who reported it), checked against the events
+    /// that remain; settlement recomputes the periods it touched.
     pub async fn cancel_event(
         &self,
         actor_name: &str,
@@ -305,14 +324,10 @@ impl Services {
                 ));
             }
             let event = event_of(&stored.event)?;
-            if !may_report(user.role, event.kind) {
+            if !(user.role == Role::Tp || stored.reported_by == user.user_id) {
                 return Err(ServiceError::refused(
                     "role_not_allowed",
-                    format!(
-                        "the {} role may not cancel {} events",
-                        user.role,
-                        event.kind.as_str()
-                    ),
+                    "only the Technopark, or the user who reported it, may cancel an event",
                 ));
             }
             let case = cases::get(tx, stored.case_id)

@@ -420,6 +420,15 @@ impl Services {
         in_write_tx!(self, |tx| {
             let (user, _) = actor(tx, actor_name).await?;
             require_role(&user, &[Role::Tp], "prepare a settlement")?;
+            let today = super::cases::korea_date(self.clock.now());
+            if through >= today {
+                return Err(ServiceError::refused(
+                    "through_not_past",
+                    format!(
+                        "--through {through} is not before today ({today}): only ended periods are settled"
+                    ),
+                ));
+            }
             if let Some(open) = store::prepared(tx).await? {
                 return Err(ServiceError::refused(
                     "batch_open",
@@ -517,7 +526,7 @@ impl Services {
                 ));
             }
             store::decide(tx, batch_id, "approved", user.user_id, at, None).await?;
-            let (moves, finished) = self.post_batch(tx, batch_id, &stored, at).await?;
+            let (moves, finished) = self.post_batch(tx, &batch, &stored, at).await?;
             let released: Vec<i64> = finished.iter().map(|(c, _)| *c).collect();
             let after = json!({
                 "batch_id": batch_id,
@@ -552,10 +561,11 @@ impl Services {
     async fn post_batch(
         &self,
         tx: &mut Tx,
-        batch_id: i64,
+        batch: &BatchRow,
         lines: &[LineRow],
         at: chrono::DateTime<chrono::Utc>,
     ) -> Result<(usize, Vec<(i64, State)>)> {
+        let batch_id = batch.batch_id;
         let mut by_case: BTreeMap<i64, CaseMoves> = BTreeMap::new();
         for l in lines {
             let Some(case_id) = l.case_id else { continue };
@@ -569,7 +579,15 @@ impl Services {
             }
         }
         let case_ids: Vec<i64> = by_case.keys().copied().collect();
-        let loans = store::loans_of_cases(tx, &case_ids).await?;
+        // The loans this batch touched, and those whose events changed since the last approved
+        // batch (an event on a period boundary may end a subsidy without any line).
+        let mut loans = store::loans_of_cases(tx, &case_ids).await?;
+        let since = store::last_approved_before(tx, batch_id)
+            .await?
+            .map(|b| b.view());
+        loans.extend(store::changed_loans(tx, since, batch.view()).await?);
+        loans.sort_unstable();
+        loans.dedup();
         let subs = subsidies(tx, &loans, NOW).await?;
         let mut case_info: HashMap<i64, &(LoanCase, Subsidy)> = HashMap::new();
         for v in subs.values() {
@@ -678,21 +696,27 @@ impl Services {
         for (program, list) in &recoveries {
             ledger::post_many(tx, program, list, at).await?;
         }
-        // Cases whose every period is now settled are finished and their rest released.
-        let settled: HashSet<(i64, NaiveDate)> = store::settled_periods(tx, &case_ids)
+        // Cases whose subsidy is over and every period settled are finished, their rest
+        // released.
+        let candidates: Vec<i64> = case_info.keys().copied().collect();
+        let settled: HashSet<(i64, NaiveDate)> = store::settled_periods(tx, &candidates)
             .await?
             .into_iter()
             .collect();
+        let stop_reached_by = batch.through_on.succ_opt().unwrap_or(batch.through_on);
         let mut finished = Vec::new();
         let mut freed_programs: BTreeMap<String, ()> = BTreeMap::new();
-        for &case_id in &case_ids {
-            let (lc, s) = case_info[&case_id];
-            if lc.state != State::LoanExecuted.as_str()
-                || !s
-                    .periods
-                    .iter()
-                    .all(|p| p.payment == Won::ZERO || settled.contains(&(case_id, p.from)))
-            {
+        let mut open: Vec<(&LoanCase, &Subsidy)> = case_info
+            .values()
+            .filter(|(lc, _)| lc.state == State::LoanExecuted.as_str())
+            .map(|(lc, s)| (lc, s))
+            .collect();
+        open.sort_by_key(|(lc, _)| lc.case_id);
+        for (lc, s) in open {
+            let case_id = lc.case_id;
+            if !is_finished(s, stop_reached_by, |from| {
+                settled.contains(&(case_id, from))
+            }) {
                 continue;
             }
             let state = workflow::ended_state(s.end_reason, s.forfeited_on.is_some());
@@ -700,8 +724,7 @@ impl Services {
                 .await?
                 .ok_or_else(|| corrupt(format!("case {case_id}")))?;
             row.state = state;
-            let bank_id = Some(by_case[&case_id].bank_id);
-            cases::update(tx, &row, bank_id, at).await?;
+            cases::update(tx, &row, Some(lc.bank_id), at).await?;
             let held = ledger::case_reserved(tx, case_id).await?;
             if held > Won::ZERO {
                 let p = Posting::new(
@@ -871,12 +894,22 @@ impl Services {
     }
 }
 
-/// Whether every period of a case's subsidy is settled, what its unsettled periods still
+/// Whether a case's subsidy is over (its stop day reached by `by`, or forfeited) and every
+/// period with a payment has a line in an approved batch (RULES.md 6.4 "at the end").
+fn is_finished(s: &Subsidy, by: NaiveDate, settled: impl Fn(NaiveDate) -> bool) -> bool {
+    (s.forfeited_on.is_some() || s.stop_on <= by)
+        && s.periods
+            .iter()
+            .all(|p| p.payment == Won::ZERO || settled(p.from))
+}
+
+/// Whether a case is finished by `today` (see `is_finished`), what its unsettled periods still
 /// reserve (RULES.md 6.4), and the state it ends in, as the events now stand.
 pub(crate) async fn settlement_state(
     tx: &mut Tx,
     case_id: i64,
     loan_id: i64,
+    today: NaiveDate,
 ) -> Result<(bool, Won, State)> {
     let subs = subsidies(tx, &[loan_id], NOW).await?;
     let (_, s) = subs
@@ -887,10 +920,6 @@ pub(crate) async fn settlement_state(
         .into_iter()
         .map(|(_, d)| d)
         .collect();
-    let all = s
-        .periods
-        .iter()
-        .all(|p| p.payment == Won::ZERO || settled.contains(&p.from));
     let unsettled: Won = s
         .reservation
         .iter()
@@ -898,7 +927,7 @@ pub(crate) async fn settlement_state(
         .map(|r| r.amount)
         .sum();
     Ok((
-        all,
+        is_finished(s, today, |from| settled.contains(&from)),
         unsettled,
         workflow::ended_state(s.end_reason, s.forfeited_on.is_some()),
     ))

@@ -44,3 +44,5 @@ create index settlement_line_key_idx on settlement_line (bank_id, loan_no, perio
 -- The batch that was the latest when an event was cancelled: the cancelled event still
 -- counts for that batch and the ones before it.
 alter table loan_event add column cancelled_after_batch bigint;
+
+update loan_event set cancelled_after_batch = 0 where cancelled_at is not null;
