@@ -186,13 +186,14 @@ fn run_in(args: &SettleBenchArgs, url: &str, dir: &Path) -> anyhow::Result<ExitC
         total += took;
         let out = dir.join("payments.csv");
         let (_, took) = step("export payments", async {
-            let lines = s
+            let (lines, recovered) = s
                 .settle_export("bench-city", batch.batch_id, None)
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
             crate::export::write(
                 batch.batch_id,
                 &lines,
+                &recovered,
                 Kind::Payments,
                 FileFormat::Csv,
                 &out,

@@ -5,6 +5,7 @@
 //! A file is written next to its destination and renamed into place, so an error never
 //! leaves half a file.
 
+use std::collections::HashMap;
 use std::path::Path;
 
 use jumpup_store::settlement::ExportLine;
@@ -74,10 +75,12 @@ pub enum ExportError {
 }
 
 /// Writes `lines` (in bank order) of batch `batch_id` to `out`, calling `progress` with the
-/// number of lines written so far.
+/// number of lines written so far. `recovered` is what the batch recovered of each bank's
+/// clawbacks from its payments: each bank's total shows it and the transfer that remains.
 pub fn write(
     batch_id: i64,
     lines: &[ExportLine],
+    recovered: &HashMap<String, i64>,
     kind: Kind,
     format: FileFormat,
     out: &Path,
@@ -93,20 +96,21 @@ pub fn write(
         path: shown.clone(),
         source,
     };
-    let result =
-        match format {
-            FileFormat::Csv => write_csv(batch_id, lines, kind, &partial, progress).map_err(|e| {
+    let result = match format {
+        FileFormat::Csv => {
+            write_csv(batch_id, lines, recovered, kind, &partial, progress).map_err(|e| {
                 ExportError::Write {
                     path: shown.clone(),
                     message: e.to_string(),
                 }
+            })
+        }
+        FileFormat::Xlsx => write_xlsx(batch_id, lines, recovered, SHEET_ROWS, &partial, progress)
+            .map_err(|e| ExportError::Write {
+                path: shown.clone(),
+                message: e.to_string(),
             }),
-            FileFormat::Xlsx => write_xlsx(batch_id, lines, SHEET_ROWS, &partial, progress)
-                .map_err(|e| ExportError::Write {
-                    path: shown.clone(),
-                    message: e.to_string(),
-                }),
-        };
+    };
     if let Err(e) = result {
         let _ = std::fs::remove_file(&partial);
         return Err(e);
@@ -142,6 +146,8 @@ struct Sums {
     computed: i64,
     paid_before: i64,
     payable: i64,
+    /// The positive payables: the payments before netting.
+    paid: i64,
 }
 
 impl Sums {
@@ -150,12 +156,25 @@ impl Sums {
         self.computed += l.computed_won;
         self.paid_before += l.paid_before_won;
         self.payable += l.payable_won;
+        self.paid += l.payable_won.max(0);
+    }
+
+    /// The netting of a bank's block (RULES.md 6.4), in words.
+    fn netting(&self, recovered: i64, korean: bool) -> String {
+        let transfer = self.paid - recovered;
+        let w = |n: i64| jumpup_domain::money::Won::new(n).grouped();
+        if korean {
+            format!("환수 상계 {}원, 이체액 {}원", w(recovered), w(transfer))
+        } else {
+            format!("recovered {recovered}; transfer {transfer}")
+        }
     }
 }
 
 fn write_csv(
     batch_id: i64,
     lines: &[ExportLine],
+    recovered: &HashMap<String, i64>,
     kind: Kind,
     path: &Path,
     progress: &mut dyn FnMut(u64),
@@ -177,7 +196,7 @@ fn write_csv(
             .unwrap_or_default();
         w.write_record([
             batch_id.to_string(),
-            bank,
+            bank.clone(),
             String::new(),
             String::new(),
             String::new(),
@@ -189,7 +208,11 @@ fn write_csv(
             sums.paid_before.to_string(),
             sums.payable.to_string(),
             "total".into(),
-            format!("{} lines", lines.len()),
+            format!(
+                "{} lines; {}",
+                lines.len(),
+                sums.netting(recovered.get(&bank).copied().unwrap_or(0), false)
+            ),
         ])?;
     }
     progress(lines.len() as u64);
@@ -263,6 +286,7 @@ impl Sheets {
 fn write_xlsx(
     batch_id: i64,
     lines: &[ExportLine],
+    recovered: &HashMap<String, i64>,
     sheet_rows: u32,
     path: &Path,
     progress: &mut dyn FnMut(u64),
@@ -313,6 +337,8 @@ fn write_xlsx(
         {
             ws.write_with_format(r, 8 + c as u16, v, &total_won)?;
         }
+        let netting = sums.netting(recovered.get(bank).copied().unwrap_or(0), true);
+        ws.write_string_with_format(r, 13, netting, &total)?;
     }
     progress(lines.len() as u64);
     s.workbook.save(path)
@@ -352,7 +378,7 @@ mod tests {
             .map(|i| line("004", i))
             .chain((7..12).map(|i| line("011", i)))
             .collect();
-        write_xlsx(1, &lines, 5, &path, &mut |_| {}).expect("written");
+        write_xlsx(1, &lines, &HashMap::new(), 5, &path, &mut |_| {}).expect("written");
         let mut book = calamine::open_workbook_auto(&path).expect("readable");
         let names = book.sheet_names();
         assert_eq!(

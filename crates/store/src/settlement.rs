@@ -736,3 +736,22 @@ pub async fn postings_of_batch(tx: &mut Tx, batch_id: i64) -> Result<Vec<(String
     });
     Ok(rows)
 }
+
+/// What an approved batch recovered of each bank's clawbacks from its payments (RULES.md 6.4):
+/// `(bank_code, won)`.
+pub async fn recoveries_of_batch(tx: &mut Tx, batch_id: i64) -> Result<Vec<(String, i64)>> {
+    let rows: Vec<(String, i64)> = with_tx!(tx, c => {
+        sqlx::query_as(
+            "select b.code, cast(sum(p.amount_won) as bigint)
+             from budget_posting p
+             join support_case c on c.case_id = p.case_id
+             join bank b on b.bank_id = c.bank_id
+             where p.posting_id like $1 and p.kind = 'recover'
+             group by b.code order by b.code",
+        )
+        .bind(format!("settle:{batch_id}:recover:%"))
+        .fetch_all(c)
+        .await?
+    });
+    Ok(rows)
+}

@@ -85,16 +85,26 @@ fn summary_text(v: &serde_json::Value) -> String {
         v["state"].as_str().unwrap_or(""),
         v["through"].as_str().unwrap_or("")
     );
+    let approved = v["state"] == "approved";
     let row = |label: &str, t: &serde_json::Value| {
-        format!(
-            "  {label:<16} {:>8} lines  claimed {:>18}  computed {:>18}  paid {:>18}  clawback {:>16}  payable {:>18}\n",
+        let mut line = format!(
+            "  {label:<16} {:>8} lines  claimed {:>18}  computed {:>18}  paid {:>18}  clawback {:>16}  payable {:>18}",
             t["lines"],
             won(&t["claimed_won"]),
             won(&t["computed_won"]),
             won(&t["paid_won"]),
             won(&t["clawback_won"]),
             won(&t["payable_won"]),
-        )
+        );
+        if approved && label != "by status" {
+            line.push_str(&format!(
+                "  recovered {:>16}  transfer {:>18}",
+                won(&t["recovered_won"]),
+                won(&t["transfer_won"])
+            ));
+        }
+        line.push('\n');
+        line
     };
     out.push_str(&row("total", &v["totals"]));
     out.push_str("by status\n");
@@ -238,7 +248,7 @@ pub fn export(command: ExportCommand, db: &DbArgs) -> anyhow::Result<ExitCode> {
         let lines = s
             .settle_export(&actor, batch, bank.as_ref().map(|b| b.as_str()))
             .await;
-        let written = lines.map(|lines| {
+        let written = lines.map(|(lines, recovered)| {
             let kind = if bank.is_some() {
                 Kind::Statement
             } else {
@@ -246,7 +256,7 @@ pub fn export(command: ExportCommand, db: &DbArgs) -> anyhow::Result<ExitCode> {
             };
             let mut progress = Progress::start("export");
             let total = lines.len() as u64;
-            let r = export::write(batch, &lines, kind, format, &out, &mut |n| {
+            let r = export::write(batch, &lines, &recovered, kind, format, &out, &mut |n| {
                 progress.at(n, total)
             });
             progress.done();

@@ -340,6 +340,10 @@ pub struct Totals {
     pub paid_won: i64,
     /// The negative payables, as a positive amount.
     pub clawback_won: i64,
+    /// Of an approved batch: clawbacks (this batch's or earlier) recovered from the payments.
+    pub recovered_won: i64,
+    /// Of an approved batch: what is transferred, the payments less what they recovered.
+    pub transfer_won: i64,
 }
 
 impl Totals {
@@ -368,6 +372,18 @@ async fn summary(tx: &mut Tx, batch: &BatchRow) -> Result<BatchSummary> {
         s.totals.add(&t);
         s.by_status.entry(t.status.clone()).or_default().add(&t);
         s.by_bank.entry(t.bank_code.clone()).or_default().add(&t);
+    }
+    if batch.state == "approved" {
+        let recovered: HashMap<String, i64> = store::recoveries_of_batch(tx, batch.batch_id)
+            .await?
+            .into_iter()
+            .collect();
+        for (bank, t) in s.by_bank.iter_mut() {
+            t.recovered_won = recovered.get(bank).copied().unwrap_or(0);
+            t.transfer_won = t.paid_won - t.recovered_won;
+            s.totals.recovered_won += t.recovered_won;
+        }
+        s.totals.transfer_won = s.totals.paid_won - s.totals.recovered_won;
     }
     Ok(s)
 }
@@ -693,8 +709,10 @@ impl Services {
                 }
             }
         }
+        let mut freed_programs: BTreeMap<String, ()> = BTreeMap::new();
         for (program, list) in &recoveries {
             ledger::post_many(tx, program, list, at).await?;
+            freed_programs.insert(program.clone(), ());
         }
         // Cases whose subsidy is over and every period settled are finished, their rest
         // released.
@@ -705,7 +723,6 @@ impl Services {
             .collect();
         let stop_reached_by = batch.through_on.succ_opt().unwrap_or(batch.through_on);
         let mut finished = Vec::new();
-        let mut freed_programs: BTreeMap<String, ()> = BTreeMap::new();
         let mut open: Vec<(&LoanCase, &Subsidy)> = case_info
             .values()
             .filter(|(lc, _)| lc.state == State::LoanExecuted.as_str())
@@ -797,7 +814,7 @@ impl Services {
         actor_name: &str,
         batch_id: i64,
         bank: Option<&str>,
-    ) -> Result<Vec<store::ExportLine>> {
+    ) -> Result<(Vec<store::ExportLine>, HashMap<String, i64>)> {
         let mut tx = self.db.begin_read().await?;
         let (user, who) = actor(&mut tx, actor_name).await?;
         let own_statement =
@@ -824,6 +841,10 @@ impl Services {
             ));
         }
         let lines = store::export_lines(&mut tx, batch_id, bank).await?;
+        let recovered = store::recoveries_of_batch(&mut tx, batch_id)
+            .await?
+            .into_iter()
+            .collect();
         drop(tx);
         let subject = match bank {
             Some(code) => format!("batch:{batch_id}:bank:{code}"),
@@ -841,7 +862,7 @@ impl Services {
             .await?;
             Ok(())
         })?;
-        Ok(lines)
+        Ok((lines, recovered))
     }
 
     /// Recomputes every line of a batch from stored data, as the batch saw it, and checks an
@@ -872,6 +893,16 @@ impl Services {
                 .collect();
             let paid: i64 = stored.iter().map(|l| l.payable_won.max(0)).sum();
             let clawed: i64 = stored.iter().map(|l| (-l.payable_won).max(0)).sum();
+            let mut paid_by_bank: HashMap<i64, i64> = HashMap::new();
+            for l in &stored {
+                *paid_by_bank.entry(l.bank_id).or_default() += l.payable_won.max(0);
+            }
+            let recovered = postings.get("recover").copied().unwrap_or(0);
+            if recovered > paid {
+                diffs.push(format!(
+                    "ledger: {recovered} won recovered, more than the {paid} won paid"
+                ));
+            }
             for (kind, want) in [("pay", paid), ("clawback", clawed)] {
                 let got = postings.get(kind).copied().unwrap_or(0);
                 if got != want {

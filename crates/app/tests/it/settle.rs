@@ -174,8 +174,15 @@ both_url! {
         let paid = reconciled(&url, "3", paid);
         let lines = payments_match(&url, &dir, "3", "expected-batch2.csv");
         assert!(lines.iter().any(|k| k.2 == "rejected" && k.0 == "NOPE-0000"));
-        // The clawbacks were recovered from the same banks' payments in the batch.
+        // The clawbacks were recovered from the same banks' payments in the batch: each bank
+        // is sent its payments less what it owed.
         assert_eq!(ledger(&url, "clawback_receivable"), 0);
+        let shown = json(&url, &["settle", "show", "3", "--actor", "auditor", "--json"]);
+        assert_eq!(shown["totals"]["recovered_won"], shown["totals"]["clawback_won"]);
+        assert_eq!(shown["totals"]["transfer_won"], shown["totals"]["payable_won"]);
+        let bank = &shown["by_bank"]["004"];
+        assert_eq!(bank["recovered_won"].as_i64(), Some(1643835 + 1698630));
+        assert_eq!(bank["transfer_won"].as_i64(), Some(1146575 + 1035616 + 1477808 + 1334794 - 1643835 - 1698630));
         // The closed and the relocated loans are settled to their stop: terminated, released.
         let mut finished: Vec<i64> = approved["finished_cases"].as_array().expect("cases").iter().map(|c| c.as_i64().expect("id")).collect();
         finished.sort_unstable();
@@ -190,7 +197,7 @@ both_url! {
         let rows: Vec<&str> = text.lines().skip(1).collect();
         assert!(rows.iter().all(|r| r.starts_with("3,004,")), "{text}");
         let total: i64 = rows[..rows.len() - 1].iter().map(|r| r.split(',').nth(11).expect("payable").parse::<i64>().expect("won")).sum();
-        assert!(rows[rows.len() - 1].contains(&format!(",{total},total,")), "{text}");
+        assert!(rows[rows.len() - 1].contains(&format!(",{total},total,6 lines; recovered 3342465; transfer 1652328")), "{text}");
         refused(&url, &["export", "statement", "3", "--bank", "011", "--format", "csv", "--out", statement.to_str().expect("utf-8"), "--actor", "clerk"], "role_not_allowed");
         refused(&url, &["export", "payments", "3", "--format", "csv", "--out", statement.to_str().expect("utf-8"), "--actor", "clerk"], "role_not_allowed");
 
@@ -296,6 +303,10 @@ both_url! {
         ok(&url, &["settle", "approve", "3", "--actor", "mayor"]);
         reconciled(&url, "3", 0);
         assert_eq!(ledger(&url, "clawback_receivable"), 0);
+        // The bank owed exactly what it is now paid: nothing is transferred.
+        let shown = json(&url, &["settle", "show", "3", "--actor", "auditor", "--json"]);
+        assert_eq!(shown["by_bank"]["011"]["recovered_won"].as_i64(), Some(paid));
+        assert_eq!(shown["by_bank"]["011"]["transfer_won"].as_i64(), Some(0));
         let _ = &db;
     }
 }
