@@ -63,6 +63,8 @@ pub enum Reason {
     OutsideSpan { from: Date, stop_on: Date },
     /// Within the span, but no claim period starts on this day.
     NotAPeriod,
+    /// The period starting on this day ends on another day.
+    PeriodEndsOn { to: Date },
     /// The bank asked for more than the rules give.
     ClaimedAbove { computed: Won },
     /// The loan's subsidy is forfeited (`ineligible`): everything paid is clawed back.
@@ -84,6 +86,9 @@ impl fmt::Display for Reason {
                 "outside the subsidy span ({from} to the day before {stop_on})"
             ),
             Reason::NotAPeriod => f.write_str("no claim period of the loan starts on this day"),
+            Reason::PeriodEndsOn { to } => {
+                write!(f, "the claim period starting on this day ends on {to}")
+            }
             Reason::ClaimedAbove { computed } => {
                 write!(
                     f,
@@ -134,9 +139,17 @@ fn period_from(subsidy: &Subsidy, from: Date) -> Option<&Period> {
         .map(|i| &subsidy.periods[i])
 }
 
-/// The line for a bank's (latest) claim on the period starting `from`, given what earlier
+/// The line for a bank's (latest) claim on the period `from`..=`to`, given what earlier
 /// batches paid for it. `subsidy` is `None` when no loan of the bank has the claim's number.
-pub fn claim_line(claimed: Won, from: Date, subsidy: Option<&Subsidy>, paid_before: Won) -> Line {
+/// A claim that is not one of the loan's periods is rejected, unless the period starting on
+/// its day was paid before: then the line settles that period as it now stands.
+pub fn claim_line(
+    claimed: Won,
+    from: Date,
+    to: Date,
+    subsidy: Option<&Subsidy>,
+    paid_before: Won,
+) -> Line {
     let rejected = |reason| Line {
         period_to: None,
         claimed,
@@ -163,6 +176,9 @@ pub fn claim_line(claimed: Won, from: Date, subsidy: Option<&Subsidy>, paid_befo
             Reason::NotAPeriod
         });
     };
+    if period.to != to && paid_before == Won::ZERO {
+        return rejected(Reason::PeriodEndsOn { to: period.to });
+    }
     figures(
         claimed,
         period.payment,
@@ -290,7 +306,10 @@ mod tests {
         );
         let w = Won::new;
         let nov = d("2025-11-01");
-        let line = |claimed, from, paid| claim_line(w(claimed), from, Some(&s), w(paid));
+        let line = |claimed, from, paid| {
+            let to = if from == nov { d("2025-11-30") } else { from };
+            claim_line(w(claimed), from, to, Some(&s), w(paid))
+        };
         let m = line(1000, nov, 0);
         assert_eq!(
             (m.status, m.payable, m.reason),
@@ -315,7 +334,15 @@ mod tests {
         let outside = line(5, d("2025-12-01"), 0);
         assert_eq!(outside.status, Status::Rejected);
         assert!(matches!(outside.reason, Some(Reason::OutsideSpan { .. })));
-        let unknown = claim_line(w(5), nov, None, w(0));
+        let unknown = claim_line(w(5), nov, d("2025-11-30"), None, w(0));
+        let long = claim_line(w(5), nov, d("2025-12-31"), Some(&s), w(0));
+        assert_eq!(long.status, Status::Rejected);
+        assert_eq!(
+            long.reason,
+            Some(Reason::PeriodEndsOn {
+                to: d("2025-11-30")
+            })
+        );
         assert_eq!((unknown.status, unknown.payable), (Status::Rejected, w(0)));
         // A paid period that no longer exists is clawed back whole, not rejected.
         let gone = line(700, d("2025-12-01"), 700);

@@ -234,15 +234,18 @@ pub async fn pending_claims(tx: &mut Tx, through: NaiveDate) -> Result<Vec<Claim
     Ok(rows.into_iter().map(claim_of).collect())
 }
 
-/// The claims a batch's lines answered.
+/// The claims a batch's lines answered, each with the loan its line found (a loan reported
+/// after the batch does not change what the batch saw).
 pub async fn claims_of_batch(tx: &mut Tx, batch_id: i64) -> Result<Vec<ClaimIn>> {
     let rows: Vec<ClaimTuple> = with_tx!(tx, c => {
-        sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "{CLAIM}
+        sqlx::query_as(
+            "select c.claim_id, c.bank_id, c.loan_no, c.period_from, c.period_to, c.claimed_won, l.loan_id
+             from claim c
              join settlement_line s on s.claim_id = c.claim_id
+             left join loan l on l.case_id = s.case_id
              where s.batch_id = $1
-             order by c.claim_id"
-        )))
+             order by c.claim_id",
+        )
         .bind(batch_id)
         .fetch_all(c)
         .await?

@@ -167,6 +167,7 @@ async fn compute_lines(
         let line = domain::claim_line(
             Won::new(claim.claimed_won),
             claim.period_from,
+            claim.period_to,
             found.map(|(_, s)| s),
             paid_before,
         );
