@@ -251,6 +251,24 @@ both_url! {
         reconciled(&url, "6", paid);
         // The bank's own payment in the batch recovered what it owed.
         assert_eq!(ledger(&url, "clawback_receivable"), 0);
+
+        // Claim revisions replace the earlier claim: one asks for what was under-claimed (an
+        // adjustment), one for less than was paid (a clawback). Revision 1 again is refused.
+        let revisions = dir.write("revisions.csv", "bank_code,loan_no,period_from,period_to,claimed_won,revision\n011,L0000-6065,2025-11-01,2025-11-30,520547,2\n020,L0003-7435,2025-11-01,2025-11-30,1800000,2\n");
+        let out = ok(&url, &["import", "claims", revisions.to_str().expect("utf-8"), "--actor", "officer"]);
+        assert_eq!(out.trim(), "stored 2, skipped 0, warnings 0");
+        let out = run(&url, &["import", "claims", &settlement("claims1.csv"), "--actor", "officer"]);
+        assert_eq!(out.status.code(), Some(0), "the first revisions again are skipped: {}", stderr(&out));
+        let revised = json(&url, &["settle", "prepare", "--through", "2026-02-28", "--actor", "officer", "--json"]);
+        assert_eq!(revised["totals"]["lines"], 2, "{revised}");
+        assert_eq!(revised["by_status"]["adjustment"]["payable_won"].as_i64(), Some(520547 - 517768));
+        assert_eq!(revised["by_status"]["clawback"]["payable_won"].as_i64(), Some(1800000 - 1808219));
+        let paid_before = ledger(&url, "paid");
+        ok(&url, &["settle", "approve", "7", "--actor", "mayor"]);
+        reconciled(&url, "7", paid_before);
+        // Bank 020 had no payment in that batch: its clawback stays owed.
+        assert_eq!(ledger(&url, "clawback_receivable"), 1808219 - 1800000);
+        refused(&url, &["settle", "prepare", "--through", "2026-02-28", "--actor", "officer"], "nothing_to_settle");
         let _ = &db;
     }
 }
