@@ -506,7 +506,7 @@ impl Services {
                 .into_iter()
                 .map(|(c, r, _)| (c, r))
                 .collect();
-            let mut versions: HashMap<i64, jumpup_domain::program::Version> = HashMap::new();
+            let mut versions = super::settle::Pinned::default();
             let mut budgets: HashMap<String, (Won, bool)> = HashMap::new();
             let mut errors = form_errors.clone();
             let mut warnings = warnings.clone();
@@ -599,19 +599,7 @@ impl Services {
                     ));
                     continue;
                 };
-                if let std::collections::hash_map::Entry::Vacant(slot) = versions.entry(version_id)
-                {
-                    let stored = jumpup_store::programs::by_id(tx, version_id)
-                        .await?
-                        .ok_or_else(|| {
-                            StoreError::Corrupt(format!("programme version {version_id}"))
-                        })?;
-                    slot.insert(
-                        crate::programs::version_from_content(&stored.content)
-                            .map_err(StoreError::Corrupt)?,
-                    );
-                }
-                let version = &versions[&version_id];
+                let version = versions.version(tx, version_id).await?;
                 if !budgets.contains_key(&row.program_id) {
                     let available =
                         ledger::balance(tx, &row.program_id, Account::Available).await?;

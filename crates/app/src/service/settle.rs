@@ -12,7 +12,7 @@ use jumpup_domain::ledger::{Account, Posting, PostingKind};
 use jumpup_domain::loan::{History, Loan};
 use jumpup_domain::money::Won;
 use jumpup_domain::pct::Pct;
-use jumpup_domain::rules::Rules;
+use jumpup_domain::program::Version;
 use jumpup_domain::settlement as domain;
 use jumpup_domain::subsidy::{self, Subsidy};
 use jumpup_domain::workflow::{self, Role, State};
@@ -34,19 +34,17 @@ const NOW: View = View {
     event_mark: i64::MAX,
 };
 
-/// Pinned versions' rules, parsed once per batch.
+/// Stored programme versions by id, each read and parsed once (for work over many cases).
 #[derive(Default)]
-struct Pinned(HashMap<i64, Rules>);
+pub(crate) struct Pinned(HashMap<i64, Version>);
 
 impl Pinned {
-    async fn rules(&mut self, tx: &mut Tx, version_id: i64) -> Result<&Rules> {
+    pub(crate) async fn version(&mut self, tx: &mut Tx, version_id: i64) -> Result<&Version> {
         if let std::collections::hash_map::Entry::Vacant(slot) = self.0.entry(version_id) {
             let stored = programs::by_id(tx, version_id)
                 .await?
                 .ok_or_else(|| corrupt(format!("programme version {version_id}")))?;
-            let version =
-                crate::programs::version_from_content(&stored.content).map_err(corrupt)?;
-            slot.insert(version.params.rules);
+            slot.insert(crate::programs::version_from_content(&stored.content).map_err(corrupt)?);
         }
         Ok(&self.0[&version_id])
     }
@@ -67,7 +65,7 @@ async fn subsidies(
         let version_id = lc
             .program_version_id
             .ok_or_else(|| bad("its case pins no version"))?;
-        let rules = pinned.rules(tx, version_id).await?;
+        let rules = &pinned.version(tx, version_id).await?.params.rules;
         let rate = Pct::parse(&lc.annual_rate_pct).map_err(|_| bad("rate"))?;
         let loan = Loan::new(
             Won::new(lc.principal_won),
