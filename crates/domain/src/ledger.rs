@@ -294,9 +294,74 @@ pub fn check_balances(balance: impl Fn(Account) -> Won) -> Result<(), Violation>
     Ok(())
 }
 
+/// How a case's holding moves from what it holds to a new target (RULES.md 6.4): the
+/// difference released to `available`, or reserved from it with whatever it cannot cover
+/// booked as an overrun.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Move {
+    pub release: Won,
+    pub reserve: Won,
+    pub overrun: Won,
+}
+
+impl Move {
+    pub fn new(current: Won, target: Won, available: Won) -> Move {
+        if target < current {
+            return Move {
+                release: current - target,
+                reserve: Won::ZERO,
+                overrun: Won::ZERO,
+            };
+        }
+        let increase = target - current;
+        let reserve = increase.min(available.max(Won::ZERO));
+        Move {
+            release: Won::ZERO,
+            reserve,
+            overrun: increase - reserve,
+        }
+    }
+
+    /// The postings it makes, each of a positive amount.
+    pub fn postings(self) -> impl Iterator<Item = (PostingKind, Won)> {
+        [
+            (PostingKind::Release, self.release),
+            (PostingKind::Reserve, self.reserve),
+            (PostingKind::OverrunReserve, self.overrun),
+        ]
+        .into_iter()
+        .filter(|(_, amount)| *amount > Won::ZERO)
+    }
+
+    /// The available budget after it.
+    pub fn available_after(self, available: Won) -> Won {
+        available + self.release - self.reserve
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_move_releases_the_difference_or_reserves_it_with_an_overrun_for_the_shortfall() {
+        let w = Won::new;
+        let down = Move::new(w(100), w(70), w(5));
+        assert_eq!(
+            (down.release, down.reserve, down.overrun),
+            (w(30), w(0), w(0))
+        );
+        assert_eq!(down.available_after(w(5)), w(35));
+        let up = Move::new(w(70), w(100), w(20));
+        assert_eq!((up.release, up.reserve, up.overrun), (w(0), w(20), w(10)));
+        assert_eq!(up.available_after(w(20)), w(0));
+        let kinds: Vec<PostingKind> = up.postings().map(|(k, _)| k).collect();
+        assert_eq!(
+            kinds,
+            vec![PostingKind::Reserve, PostingKind::OverrunReserve]
+        );
+        assert_eq!(Move::new(w(50), w(50), w(9)).postings().count(), 0);
+    }
 
     fn post(
         ledger: &mut Ledger,

@@ -6,7 +6,7 @@
 use chrono::{DateTime, FixedOffset, Utc};
 use jumpup_domain::date::Date;
 use jumpup_domain::grade::KiboGrade;
-use jumpup_domain::ledger::{Account, Posting, PostingKind};
+use jumpup_domain::ledger::{Account, Move, Posting, PostingKind};
 use jumpup_domain::money::Won;
 use jumpup_domain::pct::Pct;
 use jumpup_domain::program::{Catalog, Version};
@@ -159,66 +159,20 @@ async fn post_for_case(
     Ok(())
 }
 
-/// Moves a case's reservation to `target`: releases the difference, or reserves it from the
-/// available budget and books whatever that cannot cover as an overrun (RULES.md 6.4).
+/// Moves a case's reservation to `target` (RULES.md 6.4, [`Move`]).
 pub(crate) async fn set_reservation(
     tx: &mut Tx,
     row: &CaseRow,
     target: Won,
     at: DateTime<Utc>,
-) -> Result<Reservation> {
+) -> Result<Move> {
     let current = ledger::case_reserved(tx, row.case_id).await?;
-    if target < current {
-        let release = current.checked_sub(target).expect("invariant: bounded");
-        post_for_case(
-            tx,
-            &row.program_id,
-            row.case_id,
-            PostingKind::Release,
-            release,
-            at,
-        )
-        .await?;
-        return Ok(Reservation {
-            released: release,
-            overrun: Won::ZERO,
-        });
-    }
-    let increase = target.checked_sub(current).expect("invariant: bounded");
     let available = ledger::balance(tx, &row.program_id, Account::Available).await?;
-    let from_available = increase.min(available);
-    post_for_case(
-        tx,
-        &row.program_id,
-        row.case_id,
-        PostingKind::Reserve,
-        from_available,
-        at,
-    )
-    .await?;
-    let overrun = increase
-        .checked_sub(from_available)
-        .expect("invariant: bounded");
-    post_for_case(
-        tx,
-        &row.program_id,
-        row.case_id,
-        PostingKind::OverrunReserve,
-        overrun,
-        at,
-    )
-    .await?;
-    Ok(Reservation {
-        released: Won::ZERO,
-        overrun,
-    })
-}
-
-/// What moving a reservation did: released to the budget, or booked beyond it as an overrun.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Reservation {
-    pub released: Won,
-    pub overrun: Won,
+    let moved = Move::new(current, target, available);
+    for (kind, amount) in moved.postings() {
+        post_for_case(tx, &row.program_id, row.case_id, kind, amount, at).await?;
+    }
+    Ok(moved)
 }
 
 /// A command applied: the case as it now stands, and any overrun it booked (RULES.md 6.4).
@@ -410,13 +364,13 @@ impl Services {
                         other => other.into(),
                     })?;
                 let moved = set_reservation(tx, &row, *reservation, at).await?;
-                released = moved.released > Won::ZERO;
+                released = moved.release > Won::ZERO;
                 overrun = moved.overrun;
             }
             Outcome::Ended { state } => {
                 row.state = *state;
                 row.waitlist_seq = None;
-                released = set_reservation(tx, &row, Won::ZERO, at).await?.released > Won::ZERO
+                released = set_reservation(tx, &row, Won::ZERO, at).await?.release > Won::ZERO
                     || case.state == State::Waitlisted;
             }
         }

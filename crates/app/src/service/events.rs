@@ -1,6 +1,7 @@
 //! Loan events reported one at a time (RULES.md 6.3, 8), and a case's quote computed from its
 //! stored loan and events under its pinned programme version.
 
+use jumpup_domain::grade::KiboGrade;
 use jumpup_domain::guarantee::GuaranteeTerms;
 use jumpup_domain::loan::{Event, EventKind, History, Loan};
 use jumpup_domain::money::Won;
@@ -76,20 +77,47 @@ fn row_of(event: &Event, seq: i64) -> EventRow {
     }
 }
 
+/// A stored loan's terms as the engine's `Loan`.
+pub(crate) fn stored_loan(
+    loan_id: i64,
+    principal_won: i64,
+    annual_rate_pct: &str,
+    executed_on: chrono::NaiveDate,
+    maturity_on: chrono::NaiveDate,
+) -> Result<Loan> {
+    let rate = Pct::parse(annual_rate_pct).map_err(|_| corrupt(format!("loan {loan_id} rate")))?;
+    Loan::new(Won::new(principal_won), rate, executed_on, maturity_on)
+        .map_err(|e| corrupt(format!("loan {loan_id}: {e}")))
+}
+
+/// A decided case's stored grade and coverage, as the engine takes them.
+pub(crate) fn stored_grade_and_coverage(
+    case_id: i64,
+    grade: Option<&str>,
+    coverage_pct: Option<&str>,
+) -> Result<(Option<KiboGrade>, Pct)> {
+    let grade = grade
+        .map(KiboGrade::parse)
+        .transpose()
+        .map_err(|_| corrupt(format!("case {case_id} grade")))?;
+    let coverage = coverage_pct
+        .and_then(|c| Pct::parse(c).ok())
+        .ok_or_else(|| corrupt(format!("case {case_id} coverage")))?;
+    Ok((grade, coverage))
+}
+
 /// A case's stored loan as the engine's `Loan`, with its stored events.
 async fn loan_and_events(tx: &mut Tx, case_id: i64) -> Result<(i64, Loan, Vec<Event>)> {
     let (loan_id, loan) = store::loan_of_case(tx, case_id).await?.ok_or_else(|| {
         ServiceError::refused("no_loan", format!("case {case_id} has no executed loan"))
     })?;
-    let rate =
-        Pct::parse(&loan.annual_rate_pct).map_err(|_| corrupt(format!("loan {loan_id} rate")))?;
-    let loan = Loan::new(
-        Won::new(loan.principal_won),
-        rate,
+    let loan = stored_loan(
+        loan_id,
+        loan.principal_won,
+        &loan.annual_rate_pct,
         loan.executed_on,
         loan.maturity_on,
-    )
-    .map_err(|e| corrupt(format!("loan {loan_id}: {e}")))?;
+    )?;
     let events = store::of_loan(tx, loan_id)
         .await?
         .iter()
@@ -414,17 +442,8 @@ impl Services {
             vec![version.clone()],
         )
         .map_err(|e| corrupt(e.to_string()))?;
-        let grade = row
-            .grade
-            .as_deref()
-            .map(jumpup_domain::grade::KiboGrade::parse)
-            .transpose()
-            .map_err(|_| corrupt("a grade".into()))?;
-        let coverage = row
-            .coverage_pct
-            .as_deref()
-            .and_then(|c| Pct::parse(c).ok())
-            .ok_or_else(|| corrupt("a coverage".into()))?;
+        let (grade, coverage) =
+            stored_grade_and_coverage(case_id, row.grade.as_deref(), row.coverage_pct.as_deref())?;
         let base_fee = row
             .base_fee_rate_pct
             .as_deref()

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use jumpup_domain::district;
 use jumpup_domain::guarantee::GuaranteeTerms;
-use jumpup_domain::ledger::{Account, Posting, PostingKind};
+use jumpup_domain::ledger::{Account, Move, Posting, PostingKind};
 use jumpup_domain::money::Won;
 use jumpup_domain::regno::BusinessNumber;
 use jumpup_domain::workflow::{self, Context, Outcome, Role, State, reservation_at_approval};
@@ -639,36 +639,23 @@ impl Services {
                     };
                 // RULES.md 6.4: the reservation recomputed for the real loan.
                 let current = held.get(&row.case_id).copied().unwrap_or(Won::ZERO);
+                let change = Move::new(current, reservation, budget.0);
+                budget.0 = change.available_after(budget.0);
                 let list = postings.entry(row.program_id.clone()).or_default();
-                let mut post = |kind: PostingKind, amount: Won| {
-                    if amount > Won::ZERO {
-                        let p = Posting::new(
-                            format!("case:{}:loan:{}", row.case_id, kind.as_str()),
-                            kind,
-                            amount,
-                        )
-                        .expect("invariant: a positive posting");
-                        list.push((p, Some(row.case_id)));
-                    }
-                };
-                if reservation < current {
-                    post(PostingKind::Release, current - reservation);
-                    budget.0 = budget.0 + (current - reservation);
+                for (kind, amount) in change.postings() {
+                    let id = format!("case:{}:loan:{}", row.case_id, kind.as_str());
+                    let p = Posting::new(id, kind, amount).expect("invariant: a positive posting");
+                    list.push((p, Some(row.case_id)));
+                }
+                if change.release > Won::ZERO {
                     released.insert(row.program_id.clone());
-                } else {
-                    let increase = reservation - current;
-                    let from_available = increase.min(budget.0);
-                    budget.0 = budget.0 - from_available;
-                    post(PostingKind::Reserve, from_available);
-                    let overrun = increase - from_available;
-                    post(PostingKind::OverrunReserve, overrun);
-                    if overrun > Won::ZERO {
-                        warnings.push(format!(
-                            "row {}: the loan's reservation exceeds the available budget by {} won, booked as an overrun",
-                            r.row,
-                            overrun.grouped()
-                        ));
-                    }
+                }
+                if change.overrun > Won::ZERO {
+                    warnings.push(format!(
+                        "row {}: the loan's reservation exceeds the available budget by {} won, booked as an overrun",
+                        r.row,
+                        change.overrun.grouped()
+                    ));
                 }
                 new_loans.push(LoanRow {
                     case_id: row.case_id,

@@ -7,11 +7,9 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::NaiveDate;
 use jumpup_domain::audit::Head;
-use jumpup_domain::grade::KiboGrade;
-use jumpup_domain::ledger::{Account, Posting, PostingKind};
-use jumpup_domain::loan::{History, Loan};
+use jumpup_domain::ledger::{Account, Move, Posting, PostingKind};
+use jumpup_domain::loan::History;
 use jumpup_domain::money::Won;
-use jumpup_domain::pct::Pct;
 use jumpup_domain::program::Version;
 use jumpup_domain::settlement as domain;
 use jumpup_domain::subsidy::{self, Subsidy};
@@ -21,7 +19,7 @@ use jumpup_store::{Tx, audit, cases, ledger, programs};
 use serde::Serialize;
 use serde_json::json;
 
-use super::events::event_of;
+use super::events::{event_of, stored_grade_and_coverage, stored_loan};
 use super::{Result, ServiceError, Services, actor, entry, in_write_tx, require_role};
 
 fn corrupt(what: String) -> ServiceError {
@@ -50,12 +48,11 @@ impl Pinned {
     }
 }
 
+/// Loans' cases and subsidies, by loan id.
+type Subsidies = HashMap<i64, (LoanCase, Subsidy)>;
+
 /// Each loan's case and subsidy as a batch at `view` sees them.
-async fn subsidies(
-    tx: &mut Tx,
-    loan_ids: &[i64],
-    view: View,
-) -> Result<HashMap<i64, (LoanCase, Subsidy)>> {
+async fn subsidies(tx: &mut Tx, loan_ids: &[i64], view: View) -> Result<Subsidies> {
     let loans = store::loan_cases(tx, loan_ids).await?;
     let mut events = store::events_of_loans(tx, loan_ids, view).await?;
     let mut pinned = Pinned::default();
@@ -66,25 +63,15 @@ async fn subsidies(
             .program_version_id
             .ok_or_else(|| bad("its case pins no version"))?;
         let rules = &pinned.version(tx, version_id).await?.params.rules;
-        let rate = Pct::parse(&lc.annual_rate_pct).map_err(|_| bad("rate"))?;
-        let loan = Loan::new(
-            Won::new(lc.principal_won),
-            rate,
+        let loan = stored_loan(
+            lc.loan_id,
+            lc.principal_won,
+            &lc.annual_rate_pct,
             lc.executed_on,
             lc.maturity_on,
-        )
-        .map_err(|e| bad(&e.to_string()))?;
-        let grade = lc
-            .grade
-            .as_deref()
-            .map(KiboGrade::parse)
-            .transpose()
-            .map_err(|_| bad("grade"))?;
-        let coverage = lc
-            .coverage_pct
-            .as_deref()
-            .and_then(|c| Pct::parse(c).ok())
-            .ok_or_else(|| bad("coverage"))?;
+        )?;
+        let (grade, coverage) =
+            stored_grade_and_coverage(lc.case_id, lc.grade.as_deref(), lc.coverage_pct.as_deref())?;
         let list = events
             .remove(&lc.loan_id)
             .unwrap_or_default()
@@ -127,14 +114,14 @@ fn line_row(
 
 /// The lines of batch `batch_id` seeing events at `view`: one per claim, then one per period
 /// already paid (by approved batches before it) of the `recheck` loans that is now worth
-/// another amount. Numbered in bank, loan and period order.
+/// another amount. Numbered in bank, loan and period order; with the subsidies they came from.
 async fn compute_lines(
     tx: &mut Tx,
     batch_id: i64,
     view: View,
     claims: &[ClaimIn],
     recheck: &[i64],
-) -> Result<Vec<LineRow>> {
+) -> Result<(Vec<LineRow>, Subsidies)> {
     let mut loan_ids: Vec<i64> = claims
         .iter()
         .filter_map(|c| c.loan_id)
@@ -220,7 +207,7 @@ async fn compute_lines(
     for (i, line) in lines.iter_mut().enumerate() {
         line.line_no = i64::try_from(i).expect("invariant: line counts fit in i64") + 1;
     }
-    Ok(lines)
+    Ok((lines, subs))
 }
 
 /// A digest of a batch's lines, for its audit entries.
@@ -465,7 +452,7 @@ impl Services {
                 .await?
                 .map(|b| b.view());
             let changed = store::changed_loans(tx, since, view).await?;
-            let lines = compute_lines(tx, batch_id, view, &claims, &changed).await?;
+            let (lines, _) = compute_lines(tx, batch_id, view, &claims, &changed).await?;
             if lines.is_empty() {
                 return Err(ServiceError::refused(
                     "nothing_to_settle",
@@ -531,7 +518,7 @@ impl Services {
             recheck_cases.sort_unstable();
             recheck_cases.dedup();
             let recheck = store::loans_of_cases(tx, &recheck_cases).await?;
-            let fresh = compute_lines(tx, batch_id, NOW, &claims, &recheck).await?;
+            let (fresh, subs) = compute_lines(tx, batch_id, NOW, &claims, &recheck).await?;
             if let Some(first) = differences(&stored, &fresh, false).into_iter().next() {
                 return Err(ServiceError::refused(
                     "batch_stale",
@@ -541,7 +528,7 @@ impl Services {
                 ));
             }
             store::decide(tx, batch_id, "approved", user.user_id, at, None).await?;
-            let (moves, finished) = self.post_batch(tx, &batch, &stored, at).await?;
+            let (moves, finished) = self.post_batch(tx, &batch, &stored, subs, at).await?;
             let released: Vec<i64> = finished.iter().map(|(c, _)| *c).collect();
             let after = json!({
                 "batch_id": batch_id,
@@ -578,6 +565,7 @@ impl Services {
         tx: &mut Tx,
         batch: &BatchRow,
         lines: &[LineRow],
+        mut subs: Subsidies,
         at: chrono::DateTime<chrono::Utc>,
     ) -> Result<(usize, Vec<(i64, State)>)> {
         let batch_id = batch.batch_id;
@@ -603,7 +591,10 @@ impl Services {
         loans.extend(store::changed_loans(tx, since, batch.view()).await?);
         loans.sort_unstable();
         loans.dedup();
-        let subs = subsidies(tx, &loans, NOW).await?;
+        // The stale check computed most of them already, as things now stand.
+        loans.retain(|id| !subs.contains_key(id));
+        let more = subsidies(tx, &loans, NOW).await?;
+        subs.extend(more);
         let mut case_info: HashMap<i64, &(LoanCase, Subsidy)> = HashMap::new();
         for v in subs.values() {
             case_info.insert(v.0.case_id, v);
@@ -635,28 +626,16 @@ impl Services {
             if m.paid > held {
                 // A revision or recomputation paying a case that holds too little (say, one
                 // already finished): the rest is reserved first, as an overrun if it must be.
-                let short = m.paid - held;
                 let avail = match available.get(&m.program_id) {
                     Some(a) => *a,
                     None => ledger::balance(tx, &m.program_id, Account::Available).await?,
                 };
-                let from_available = short.min(avail);
-                available.insert(m.program_id.clone(), avail - from_available);
-                let prefix = format!("settle:{batch_id}");
-                post(
-                    &m.program_id,
-                    format!("{prefix}:reserve:{case_id}"),
-                    PostingKind::Reserve,
-                    from_available,
-                    case_id,
-                );
-                post(
-                    &m.program_id,
-                    format!("{prefix}:overrun:{case_id}"),
-                    PostingKind::OverrunReserve,
-                    short - from_available,
-                    case_id,
-                );
+                let moved = Move::new(held, m.paid, avail);
+                available.insert(m.program_id.clone(), moved.available_after(avail));
+                for (kind, amount) in moved.postings() {
+                    let id = format!("settle:{batch_id}:{}:{case_id}", kind.as_str());
+                    post(&m.program_id, id, kind, amount, case_id);
+                }
             }
             post(
                 &m.program_id,
@@ -883,7 +862,7 @@ impl Services {
             .await?
             .map(|b| b.view());
         let changed = store::changed_loans(tx, since, view).await?;
-        let fresh = compute_lines(tx, batch_id, view, &claims, &changed).await?;
+        let (fresh, _) = compute_lines(tx, batch_id, view, &claims, &changed).await?;
         let mut diffs = differences(&stored, &fresh, true);
         if batch.state == "approved" {
             let postings: HashMap<String, i64> = store::postings_of_batch(tx, batch_id)
