@@ -125,18 +125,18 @@ fn text_cells(batch_id: i64, l: &ExportLine) -> [String; 14] {
     [
         batch_id.to_string(),
         l.bank_code.clone(),
-        l.loan_no.clone(),
+        l.line.loan_no.clone(),
         l.guarantee_no.clone().unwrap_or_default(),
         l.business_no.clone().unwrap_or_default(),
         l.firm_name.clone().unwrap_or_default(),
-        l.period_from.to_string(),
-        l.period_to.to_string(),
-        l.claimed_won.to_string(),
-        l.computed_won.to_string(),
-        l.paid_before_won.to_string(),
-        l.payable_won.to_string(),
-        l.status.clone(),
-        l.reason.clone().unwrap_or_default(),
+        l.line.period_from.to_string(),
+        l.line.period_to.to_string(),
+        l.line.claimed_won.to_string(),
+        l.line.computed_won.to_string(),
+        l.line.paid_before_won.to_string(),
+        l.line.payable_won.to_string(),
+        l.line.status.clone(),
+        l.line.reason.clone().unwrap_or_default(),
     ]
 }
 
@@ -152,11 +152,11 @@ struct Sums {
 
 impl Sums {
     fn add(&mut self, l: &ExportLine) {
-        self.claimed += l.claimed_won;
-        self.computed += l.computed_won;
-        self.paid_before += l.paid_before_won;
-        self.payable += l.payable_won;
-        self.paid += l.payable_won.max(0);
+        self.claimed += l.line.claimed_won;
+        self.computed += l.line.computed_won;
+        self.paid_before += l.line.paid_before_won;
+        self.payable += l.line.payable_won;
+        self.paid += l.line.payable_won.max(0);
     }
 
     /// The netting of a bank's block (RULES.md 6.4), in words.
@@ -307,18 +307,18 @@ fn write_xlsx(
                 ws.write_string(r, c as u16, text)?;
             }
             for (c, v) in [
-                l.claimed_won,
-                l.computed_won,
-                l.paid_before_won,
-                l.payable_won,
+                l.line.claimed_won,
+                l.line.computed_won,
+                l.line.paid_before_won,
+                l.line.payable_won,
             ]
             .into_iter()
             .enumerate()
             {
                 ws.write_with_format(r, 8 + c as u16, v, &won)?;
             }
-            ws.write_string(r, 12, &l.status)?;
-            ws.write_string(r, 13, l.reason.as_deref().unwrap_or(""))?;
+            ws.write_string(r, 12, &l.line.status)?;
+            ws.write_string(r, 13, l.line.reason.as_deref().unwrap_or(""))?;
             sums.add(l);
             count += 1;
             i += 1;
@@ -354,18 +354,24 @@ mod tests {
         let day = jumpup_domain::date::parse_date("2025-09-01").expect("a date");
         ExportLine {
             bank_code: bank.into(),
-            loan_no: format!("L{i}"),
             guarantee_no: None,
             business_no: None,
             firm_name: None,
-            period_from: day,
-            period_to: day,
-            claimed_won: 1000 + i,
-            computed_won: 1000,
-            paid_before_won: 0,
-            payable_won: 1000,
-            status: "match".into(),
-            reason: None,
+            line: jumpup_store::settlement::LineRow {
+                line_no: i + 1,
+                bank_id: 1,
+                loan_no: format!("L{i}"),
+                case_id: None,
+                claim_id: None,
+                period_from: day,
+                period_to: day,
+                claimed_won: 1000 + i,
+                computed_won: 1000,
+                paid_before_won: 0,
+                payable_won: 1000,
+                status: "match".into(),
+                reason: None,
+            },
         }
     }
 

@@ -9,9 +9,11 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::Row;
 
 use crate::events::EventRow;
 use crate::identity::BATCH_ROWS;
+
 use crate::{Result, StoreError, Tx, with_tx};
 
 /// What a batch sees: events up to `event_mark`, cancellations from before `batch_id`.
@@ -508,68 +510,61 @@ pub async fn insert_lines(tx: &mut Tx, batch_id: i64, lines: &[LineRow]) -> Resu
     Ok(())
 }
 
+/// The columns of a stored line, as `line_row` reads them (prefixed `s.`).
+const LINE_COLUMNS: &str =
+    "s.line_no, s.bank_id, s.loan_no, s.case_id, s.claim_id, s.period_from, s.period_to,
+     s.claimed_won, s.computed_won, s.paid_before_won, s.payable_won, s.status, s.reason";
+
+fn line_row<R: Row>(r: &R) -> Result<LineRow>
+where
+    for<'a> &'a str: sqlx::ColumnIndex<R>,
+    for<'a> i64: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    for<'a> Option<i64>: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    for<'a> String: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    for<'a> Option<String>: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    for<'a> NaiveDate: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+{
+    Ok(LineRow {
+        line_no: r.try_get("line_no")?,
+        bank_id: r.try_get("bank_id")?,
+        loan_no: r.try_get("loan_no")?,
+        case_id: r.try_get("case_id")?,
+        claim_id: r.try_get("claim_id")?,
+        period_from: r.try_get("period_from")?,
+        period_to: r.try_get("period_to")?,
+        claimed_won: r.try_get("claimed_won")?,
+        computed_won: r.try_get("computed_won")?,
+        paid_before_won: r.try_get("paid_before_won")?,
+        payable_won: r.try_get("payable_won")?,
+        status: r.try_get("status")?,
+        reason: r.try_get("reason")?,
+    })
+}
+
 pub async fn lines(tx: &mut Tx, batch_id: i64) -> Result<Vec<LineRow>> {
-    type Row = (
-        i64,
-        i64,
-        String,
-        Option<i64>,
-        Option<i64>,
-        NaiveDate,
-        NaiveDate,
-        i64,
-        i64,
-        i64,
-        i64,
-        String,
-        Option<String>,
-    );
-    let rows: Vec<Row> = with_tx!(tx, c => {
-        sqlx::query_as(
-            "select line_no, bank_id, loan_no, case_id, claim_id, period_from, period_to, claimed_won, computed_won,
-                    paid_before_won, payable_won, status, reason
-             from settlement_line where batch_id = $1 order by line_no",
-        )
-        .bind(batch_id)
-        .fetch_all(c)
-        .await?
+    let sql = sqlx::AssertSqlSafe(format!(
+        "select {LINE_COLUMNS} from settlement_line s where s.batch_id = $1 order by s.line_no"
+    ));
+    let rows = with_tx!(tx, c => {
+        sqlx::query(sql)
+            .bind(batch_id)
+            .fetch_all(c)
+            .await?
+            .iter()
+            .map(line_row)
+            .collect::<Result<Vec<_>>>()?
     });
-    Ok(rows
-        .into_iter()
-        .map(|t| LineRow {
-            line_no: t.0,
-            bank_id: t.1,
-            loan_no: t.2,
-            case_id: t.3,
-            claim_id: t.4,
-            period_from: t.5,
-            period_to: t.6,
-            claimed_won: t.7,
-            computed_won: t.8,
-            paid_before_won: t.9,
-            payable_won: t.10,
-            status: t.11,
-            reason: t.12,
-        })
-        .collect())
+    Ok(rows)
 }
 
 /// A line with who it concerns, for the payment and statement files.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExportLine {
     pub bank_code: String,
-    pub loan_no: String,
     pub guarantee_no: Option<String>,
     pub business_no: Option<String>,
     pub firm_name: Option<String>,
-    pub period_from: NaiveDate,
-    pub period_to: NaiveDate,
-    pub claimed_won: i64,
-    pub computed_won: i64,
-    pub paid_before_won: i64,
-    pub payable_won: i64,
-    pub status: String,
-    pub reason: Option<String>,
+    pub line: LineRow,
 }
 
 /// A batch's lines in bank-code order (one bank's with `bank_code`).
@@ -578,55 +573,34 @@ pub async fn export_lines(
     batch_id: i64,
     bank_code: Option<&str>,
 ) -> Result<Vec<ExportLine>> {
-    type Row = (
-        String,
-        String,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-        NaiveDate,
-        NaiveDate,
-        i64,
-        i64,
-        i64,
-        i64,
-        String,
-        Option<String>,
-    );
-    let rows: Vec<Row> = with_tx!(tx, c => {
-        sqlx::query_as(
-            "select b.code, s.loan_no, c.guarantee_no, f.business_no, f.name, s.period_from, s.period_to,
-                    s.claimed_won, s.computed_won, s.paid_before_won, s.payable_won, s.status, s.reason
-             from settlement_line s
-             join bank b on b.bank_id = s.bank_id
-             left join support_case c on c.case_id = s.case_id
-             left join firm f on f.firm_id = c.firm_id
-             where s.batch_id = $1 and ($2 is null or b.code = $2)
-             order by b.code, s.line_no",
-        )
-        .bind(batch_id)
-        .bind(bank_code)
-        .fetch_all(c)
-        .await?
+    let sql = sqlx::AssertSqlSafe(format!(
+        "select {LINE_COLUMNS}, b.code as bank_code, c.guarantee_no, f.business_no, f.name as firm_name
+         from settlement_line s
+         join bank b on b.bank_id = s.bank_id
+         left join support_case c on c.case_id = s.case_id
+         left join firm f on f.firm_id = c.firm_id
+         where s.batch_id = $1 and ($2 is null or b.code = $2)
+         order by b.code, s.line_no"
+    ));
+    let rows = with_tx!(tx, c => {
+        sqlx::query(sql)
+            .bind(batch_id)
+            .bind(bank_code)
+            .fetch_all(c)
+            .await?
+            .iter()
+            .map(|r| {
+                Ok(ExportLine {
+                    bank_code: r.try_get("bank_code")?,
+                    guarantee_no: r.try_get("guarantee_no")?,
+                    business_no: r.try_get("business_no")?,
+                    firm_name: r.try_get("firm_name")?,
+                    line: line_row(r)?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?
     });
-    Ok(rows
-        .into_iter()
-        .map(|t| ExportLine {
-            bank_code: t.0,
-            loan_no: t.1,
-            guarantee_no: t.2,
-            business_no: t.3,
-            firm_name: t.4,
-            period_from: t.5,
-            period_to: t.6,
-            claimed_won: t.7,
-            computed_won: t.8,
-            paid_before_won: t.9,
-            payable_won: t.10,
-            status: t.11,
-            reason: t.12,
-        })
-        .collect())
+    Ok(rows)
 }
 
 /// Per bank and status: lines, claimed, computed and payable.
