@@ -355,6 +355,21 @@ pub async fn by_guarantee_numbers(
         .collect())
 }
 
+/// The cases with these guarantee numbers, by number.
+pub async fn ids_of_guarantees(
+    tx: &mut Tx,
+    guarantee_nos: &[String],
+) -> Result<std::collections::HashMap<String, i64>> {
+    let rows = chunked!(
+        tx,
+        guarantee_nos,
+        "select guarantee_no, case_id from support_case where guarantee_no in (",
+        ")",
+        (String, i64)
+    );
+    Ok(rows.into_iter().collect())
+}
+
 /// The approved amounts of open selected cases, by programme and firm (the per-firm limit).
 pub async fn open_won_by_firm(
     tx: &mut Tx,

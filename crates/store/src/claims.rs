@@ -15,35 +15,44 @@ pub struct ClaimRow {
     pub revision: i64,
 }
 
-/// The stored claim with this key, if any.
-pub async fn by_key(
-    tx: &mut Tx,
-    bank_id: i64,
-    loan_no: &str,
-    period_from: NaiveDate,
-    revision: i64,
-) -> Result<Option<ClaimRow>> {
-    let row: Option<(NaiveDate, i64)> = with_tx!(tx, c => {
-        sqlx::query_as(
-            "select period_to, claimed_won
-             from claim
-             where bank_id = $1 and loan_no = $2 and period_from = $3 and revision = $4",
-        )
-        .bind(bank_id)
-        .bind(loan_no)
-        .bind(period_from)
-        .bind(revision)
-        .fetch_optional(c)
-        .await?
-    });
-    Ok(row.map(|(period_to, claimed_won)| ClaimRow {
-        bank_id,
-        loan_no: loan_no.to_owned(),
-        period_from,
-        period_to,
-        claimed_won,
-        revision,
-    }))
+/// The stored claims with the keys of these rows (bank, loan number, period start, revision),
+/// read a chunk of keys per statement.
+pub async fn existing(tx: &mut Tx, keys: &[ClaimRow]) -> Result<Vec<ClaimRow>> {
+    type Tuple = (i64, String, NaiveDate, NaiveDate, i64, i64);
+    let mut out = Vec::new();
+    for chunk in keys.chunks(crate::identity::BATCH_ROWS) {
+        let rows: Vec<Tuple> = with_tx!(tx, c => {
+            let mut q = sqlx::QueryBuilder::new(
+                "select bank_id, loan_no, period_from, period_to, claimed_won, revision
+                 from claim where (bank_id, loan_no, period_from, revision) in (",
+            );
+            let mut list = q.separated(", ");
+            for r in chunk {
+                list.push("(")
+                    .push_bind_unseparated(r.bank_id)
+                    .push_unseparated(", ")
+                    .push_bind_unseparated(r.loan_no.clone())
+                    .push_unseparated(", ")
+                    .push_bind_unseparated(r.period_from)
+                    .push_unseparated(", ")
+                    .push_bind_unseparated(r.revision)
+                    .push_unseparated(")");
+            }
+            q.push(")");
+            q.build_query_as().fetch_all(c).await?
+        });
+        out.extend(rows.into_iter().map(
+            |(bank_id, loan_no, period_from, period_to, claimed_won, revision)| ClaimRow {
+                bank_id,
+                loan_no,
+                period_from,
+                period_to,
+                claimed_won,
+                revision,
+            },
+        ));
+    }
+    Ok(out)
 }
 
 /// Stores claims with multi-row statements.

@@ -3,8 +3,12 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 
+use std::collections::HashMap;
+
+use jumpup_domain::workflow::State;
+
 use crate::cases::LoanRow;
-use crate::{Result, Tx, with_tx};
+use crate::{Result, StoreError, Tx, with_tx};
 
 /// A stored event, as the engine needs it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -87,23 +91,6 @@ pub async fn of_loan(tx: &mut Tx, loan_id: i64) -> Result<Vec<EventRow>> {
         .collect())
 }
 
-/// The keys of a loan's cancelled events: `(loan_event_id, on, kind, seq)`.
-pub async fn cancelled_keys(
-    tx: &mut Tx,
-    loan_id: i64,
-) -> Result<Vec<(i64, NaiveDate, String, i64)>> {
-    let rows: Vec<(i64, NaiveDate, String, i64)> = with_tx!(tx, c => {
-        sqlx::query_as(
-            "select loan_event_id, on_date, kind, seq from loan_event
-             where loan_id = $1 and cancelled_at is not null order by loan_event_id",
-        )
-        .bind(loan_id)
-        .fetch_all(c)
-        .await?
-    });
-    Ok(rows)
-}
-
 /// Records an event reported by `user_id`.
 pub async fn insert(
     tx: &mut Tx,
@@ -132,21 +119,178 @@ pub async fn insert(
     Ok(id)
 }
 
-/// The case of a bank's loan number.
-pub async fn case_of_loan_no(tx: &mut Tx, bank_code: &str, loan_no: &str) -> Result<Option<i64>> {
-    let id: Option<i64> = with_tx!(tx, c => {
-        sqlx::query_scalar(
-            "select l.case_id
-             from loan l
-             join bank b on b.bank_id = l.bank_id
-             where b.code = $1 and l.loan_no = $2",
-        )
-        .bind(bank_code)
-        .bind(loan_no)
-        .fetch_optional(c)
-        .await?
-    });
-    Ok(id)
+/// Stores new events of loans with multi-row statements, in the order given.
+pub async fn insert_many(
+    tx: &mut Tx,
+    events: &[(i64, EventRow)],
+    user_id: i64,
+    at: DateTime<Utc>,
+) -> Result<()> {
+    for chunk in events.chunks(crate::identity::BATCH_ROWS) {
+        with_tx!(tx, c => {
+            let mut q = sqlx::QueryBuilder::new(
+                "insert into loan_event (loan_id, on_date, kind, amount_won, annual_rate_pct, reported_by, recorded_at, seq) ",
+            );
+            q.push_values(chunk, |mut b, (loan_id, e)| {
+                b.push_bind(*loan_id)
+                    .push_bind(e.on)
+                    .push_bind(e.kind.clone())
+                    .push_bind(e.amount_won)
+                    .push_bind(e.annual_rate_pct.clone())
+                    .push_bind(user_id)
+                    .push_bind(at)
+                    .push_bind(e.seq);
+            });
+            q.build().execute(c).await?;
+        });
+    }
+    Ok(())
+}
+
+/// The cases of loans by bank code and loan number.
+pub async fn cases_of_loan_nos(
+    tx: &mut Tx,
+    keys: &[(String, String)],
+) -> Result<HashMap<(String, String), i64>> {
+    let mut loan_nos: Vec<&str> = keys.iter().map(|(_, no)| no.as_str()).collect();
+    loan_nos.sort_unstable();
+    loan_nos.dedup();
+    let rows = chunked!(
+        tx,
+        loan_nos,
+        "select b.code, l.loan_no, l.case_id
+         from loan l join bank b on b.bank_id = l.bank_id
+         where l.loan_no in (",
+        ")",
+        (String, String, i64)
+    );
+    Ok(rows
+        .into_iter()
+        .map(|(code, loan_no, case_id)| ((code, loan_no), case_id))
+        .collect())
+}
+
+/// A case's loan with what deciding a reported event needs: the case's state and lending bank,
+/// and every event of the loan.
+#[derive(Debug, Clone)]
+pub struct LoanRecord {
+    pub case_id: i64,
+    pub state: State,
+    pub bank_code: String,
+    pub loan_id: i64,
+    pub loan: LoanRow,
+    /// Events not cancelled, in the order recorded.
+    pub events: Vec<EventRow>,
+    /// Cancelled events: their keys stay taken.
+    pub cancelled: Vec<EventRow>,
+}
+
+/// The loan records of these cases (cases without a loan have none).
+pub async fn records_of_cases(tx: &mut Tx, case_ids: &[i64]) -> Result<HashMap<i64, LoanRecord>> {
+    type LoanTuple = (
+        i64,
+        i64,
+        String,
+        String,
+        i64,
+        String,
+        i64,
+        String,
+        NaiveDate,
+        NaiveDate,
+    );
+    let loans = chunked!(
+        tx,
+        case_ids,
+        "select l.case_id, l.loan_id, c.state, b.code, l.bank_id, l.loan_no, l.principal_won,
+                l.annual_rate_pct, l.executed_on, l.maturity_on
+         from loan l join support_case c on c.case_id = l.case_id join bank b on b.bank_id = l.bank_id
+         where l.case_id in (",
+        ")",
+        LoanTuple
+    );
+    let mut out = HashMap::with_capacity(loans.len());
+    let mut case_of_loan = HashMap::with_capacity(loans.len());
+    for (
+        case_id,
+        loan_id,
+        state,
+        bank_code,
+        bank_id,
+        loan_no,
+        principal_won,
+        annual_rate_pct,
+        executed_on,
+        maturity_on,
+    ) in loans
+    {
+        let state = State::parse(&state)
+            .ok_or_else(|| StoreError::Corrupt(format!("case {case_id} state {state:?}")))?;
+        case_of_loan.insert(loan_id, case_id);
+        out.insert(
+            case_id,
+            LoanRecord {
+                case_id,
+                state,
+                bank_code,
+                loan_id,
+                loan: LoanRow {
+                    case_id,
+                    bank_id,
+                    loan_no,
+                    principal_won,
+                    annual_rate_pct,
+                    executed_on,
+                    maturity_on,
+                },
+                events: Vec::new(),
+                cancelled: Vec::new(),
+            },
+        );
+    }
+    let loan_ids: Vec<i64> = case_of_loan.keys().copied().collect();
+    type EventTuple = (
+        i64,
+        i64,
+        i64,
+        NaiveDate,
+        String,
+        Option<i64>,
+        Option<String>,
+        bool,
+    );
+    let mut events = chunked!(
+        tx,
+        loan_ids,
+        "select loan_id, loan_event_id, seq, on_date, kind, amount_won, annual_rate_pct,
+                cancelled_at is not null
+         from loan_event where loan_id in (",
+        ")",
+        EventTuple
+    );
+    events.sort_unstable_by_key(|e| e.1);
+    for (loan_id, loan_event_id, seq, on, kind, amount_won, annual_rate_pct, cancelled) in events {
+        let record = case_of_loan
+            .get(&loan_id)
+            .and_then(|case_id| out.get_mut(case_id))
+            .ok_or_else(|| {
+                StoreError::Corrupt(format!("event {loan_event_id} of loan {loan_id}"))
+            })?;
+        let row = EventRow {
+            loan_event_id,
+            seq,
+            on,
+            kind,
+            amount_won,
+            annual_rate_pct,
+        };
+        if cancelled {
+            record.cancelled.push(row);
+        } else {
+            record.events.push(row);
+        }
+    }
+    Ok(out)
 }
 
 /// One event by id with its loan and case, and whether it is cancelled.

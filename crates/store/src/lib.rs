@@ -3,6 +3,27 @@
 //! DDL of the migrations and the statement that begins a write transaction differ, side by side
 //! here. Callers own transactions; every query takes the caller's transaction.
 
+/// Runs a query whose text ends in `in (` once per chunk of `keys` (`BATCH_ROWS` at a time),
+/// binding each key, and gathers the rows.
+macro_rules! chunked {
+    ($tx:expr, $keys:expr, $head:expr, $tail:expr, $row:ty) => {{
+        let mut out: Vec<$row> = Vec::new();
+        for chunk in $keys.chunks($crate::identity::BATCH_ROWS) {
+            let rows: Vec<$row> = $crate::with_tx!($tx, c => {
+                let mut q = sqlx::QueryBuilder::new($head);
+                let mut list = q.separated(", ");
+                for key in chunk {
+                    list.push_bind(ToOwned::to_owned(key));
+                }
+                q.push($tail);
+                q.build_query_as().fetch_all(c).await?
+            });
+            out.extend(rows);
+        }
+        out
+    }};
+}
+
 pub mod access;
 pub mod audit;
 pub mod cases;
@@ -212,7 +233,11 @@ impl Db {
                 .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Normal)
                 .foreign_keys(true)
-                .busy_timeout(Duration::from_secs(30));
+                .busy_timeout(Duration::from_secs(30))
+                // Rows cross from SQLite's worker thread in batches rather than one wake-up each,
+                // and a month's indexes stay in memory (64 MiB of pages per connection).
+                .row_buffer_size(4096)
+                .pragma("cache_size", "-65536");
             let pool = SqlitePoolOptions::new()
                 .max_connections(8)
                 .connect_with(options)

@@ -321,26 +321,6 @@ type LoanTuple = (
     NaiveDate,
 );
 
-/// Runs `query` (ending in `in (`) once per chunk of `ids`.
-macro_rules! chunked {
-    ($tx:expr, $ids:expr, $head:expr, $tail:expr, $row:ty) => {{
-        let mut out: Vec<$row> = Vec::new();
-        for chunk in $ids.chunks(BATCH_ROWS) {
-            let rows: Vec<$row> = with_tx!($tx, c => {
-                let mut q = sqlx::QueryBuilder::new($head);
-                let mut list = q.separated(", ");
-                for id in chunk {
-                    list.push_bind(*id);
-                }
-                q.push($tail);
-                q.build_query_as().fetch_all(c).await?
-            });
-            out.extend(rows);
-        }
-        out
-    }};
-}
-
 pub async fn loan_cases(tx: &mut Tx, loan_ids: &[i64]) -> Result<Vec<LoanCase>> {
     let rows = chunked!(
         tx,

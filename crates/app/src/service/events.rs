@@ -9,7 +9,7 @@ use jumpup_domain::pct::Pct;
 use jumpup_domain::program::{Program, Version};
 use jumpup_domain::quote::{Quote, QuoteInput};
 use jumpup_domain::workflow::{Actor, Role, State};
-use jumpup_store::events::{self as store, EventRow};
+use jumpup_store::events::{self as store, EventRow, LoanRecord};
 use jumpup_store::{StoreError, Tx, audit, cases, programs};
 use serde_json::json;
 
@@ -129,7 +129,7 @@ async fn loan_and_events(tx: &mut Tx, case_id: i64) -> Result<(i64, Loan, Vec<Ev
 /// Re-derives a finished case's state after its events changed (RULES.md 6.3): a late
 /// `ineligible` moves a completed case to `terminated`; cancelling the event that ended it
 /// moves it back to `loan_executed`, reserving again what its unsettled periods need.
-async fn reconcile_finished(
+pub(crate) async fn reconcile_finished(
     tx: &mut Tx,
     user: Option<&jumpup_store::identity::User>,
     case_id: i64,
@@ -175,6 +175,145 @@ async fn reconcile_finished(
     Ok(())
 }
 
+/// Whether `role` acting as `who` may report a `kind` event on a case in `state` lent by
+/// `bank_code` (RULES.md 8; only a case with an executed loan has events).
+fn may_touch(
+    role: Role,
+    who: Actor,
+    kind: EventKind,
+    case_id: i64,
+    state: State,
+    bank_code: Option<&str>,
+) -> Result<()> {
+    if !may_report(role, kind) {
+        return Err(ServiceError::refused(
+            "role_not_allowed",
+            format!("the {role} role may not report {} events", kind.as_str()),
+        ));
+    }
+    if let Actor::Bank(bank) = who
+        && bank_code != Some(bank.as_str())
+    {
+        return Err(ServiceError::refused(
+            "not_your_bank",
+            "the case's lending bank is another bank",
+        ));
+    }
+    if !matches!(
+        state,
+        State::LoanExecuted | State::Completed | State::Terminated
+    ) {
+        return Err(ServiceError::refused(
+            "wrong_state",
+            format!("case {case_id} has no executed loan ({state})"),
+        ));
+    }
+    Ok(())
+}
+
+/// A reported event against its loan's record.
+pub(crate) enum Reported {
+    /// New: to be stored as this row (its `seq` decided).
+    New(EventRow),
+    /// The same event is stored already, or was cancelled: nothing to store.
+    Known,
+}
+
+/// Decides one reported event against its loan's record (RULES.md 6.3, 8). With `seq`
+/// (FILES.md's key) the same event again is `Known`; without, it takes the next `seq` of its day
+/// and kind. A new event joins the record, so the loan's next event is checked after it.
+pub(crate) fn decide_event(
+    role: Role,
+    who: Actor,
+    today: chrono::NaiveDate,
+    record: &mut LoanRecord,
+    event: Event,
+    seq: Option<i64>,
+) -> Result<Reported> {
+    may_touch(
+        role,
+        who,
+        event.kind,
+        record.case_id,
+        record.state,
+        Some(&record.bank_code),
+    )?;
+    if event.on > today {
+        return Err(ServiceError::refused(
+            "event_in_future",
+            format!("{} is after today ({today})", event.on),
+        ));
+    }
+    let same_day_kind = |r: &&EventRow| r.on == event.on && r.kind == event.kind.as_str();
+    let row = row_of(&event, 0);
+    let seq = match seq {
+        Some(seq) => {
+            if let Some(existing) = record
+                .events
+                .iter()
+                .filter(same_day_kind)
+                .find(|r| r.seq == seq)
+            {
+                if existing.amount_won == row.amount_won
+                    && existing.annual_rate_pct == row.annual_rate_pct
+                {
+                    return Ok(Reported::Known);
+                }
+                return Err(ServiceError::refused(
+                    "event_contradicts",
+                    "contradicts the stored event with this key",
+                ));
+            }
+            // A cancelled event keeps its key: the same row again does not bring it back.
+            if record
+                .cancelled
+                .iter()
+                .filter(same_day_kind)
+                .any(|r| r.seq == seq)
+            {
+                return Ok(Reported::Known);
+            }
+            seq
+        }
+        None => {
+            record
+                .events
+                .iter()
+                .chain(&record.cancelled)
+                .filter(same_day_kind)
+                .map(|r| r.seq)
+                .max()
+                .unwrap_or(0)
+                + 1
+        }
+    };
+    let l = &record.loan;
+    let loan = stored_loan(
+        record.loan_id,
+        l.principal_won,
+        &l.annual_rate_pct,
+        l.executed_on,
+        l.maturity_on,
+    )?;
+    let mut events = record
+        .events
+        .iter()
+        .map(event_of)
+        .collect::<Result<Vec<_>>>()?;
+    events.push(event);
+    if let Err(errors) = History::new(loan.principal(), loan.executed_on(), &events) {
+        let message = errors
+            .iter()
+            .map(|e| e.problem.to_string())
+            .collect::<Vec<_>>()
+            .join("; ");
+        return Err(ServiceError::refused("event_invalid", message));
+    }
+    let row = EventRow { seq, ..row };
+    record.events.push(row.clone());
+    Ok(Reported::New(row))
+}
+
 /// A case's quote with what produced it: the programme and its pinned version.
 #[derive(Debug)]
 pub struct CaseQuote {
@@ -190,140 +329,63 @@ impl Services {
     pub async fn report_event(&self, actor_name: &str, case_id: i64, event: Event) -> Result<i64> {
         in_write_tx!(self, |tx| {
             let (user, who) = actor(tx, actor_name).await?;
-            self.apply_event(tx, &user, who, case_id, event, None)
-                .await
-                .map(|(id, _)| id)
-        })
-    }
-
-    /// Records an event in the caller's transaction, acting as `who` for `user`. With `seq`
-    /// (FILES.md's key), the same event again is found and nothing is stored (`false`);
-    /// without, it takes the next `seq` of its day and kind.
-    pub(crate) async fn apply_event(
-        &self,
-        tx: &mut Tx,
-        user: &jumpup_store::identity::User,
-        who: Actor,
-        case_id: i64,
-        event: Event,
-        seq: Option<i64>,
-    ) -> Result<(i64, bool)> {
-        if !may_report(user.role, event.kind) {
-            return Err(ServiceError::refused(
-                "role_not_allowed",
-                format!(
-                    "the {} role may not report {} events",
+            let Some(mut record) = store::records_of_cases(tx, &[case_id])
+                .await?
+                .remove(&case_id)
+            else {
+                // No loan: say why, as the checks of a case with one would.
+                let case = cases::get(tx, case_id).await?.ok_or_else(|| {
+                    ServiceError::refused("unknown_case", format!("no case {case_id}"))
+                })?;
+                may_touch(
                     user.role,
-                    event.kind.as_str()
+                    who,
+                    event.kind,
+                    case_id,
+                    case.state,
+                    case.bank_code.as_deref(),
+                )?;
+                return Err(ServiceError::refused(
+                    "no_loan",
+                    format!("case {case_id} has no executed loan"),
+                ));
+            };
+            let at = self.clock.now();
+            let today = super::cases::korea_date(at);
+            let Reported::New(row) = decide_event(user.role, who, today, &mut record, event, None)?
+            else {
+                return Err(corrupt(format!(
+                    "case {case_id}: a new event without a key found stored"
+                )));
+            };
+            let id = store::insert(tx, record.loan_id, &row, user.user_id, at).await?;
+            let after = json!({
+                "loan_event_id": id,
+                "loan_id": record.loan_id,
+                "on": row.on.to_string(),
+                "kind": row.kind,
+                "seq": row.seq,
+                "amount_won": row.amount_won,
+                "annual_rate_pct": row.annual_rate_pct,
+            })
+            .to_string();
+            audit::append(
+                tx,
+                entry(
+                    at,
+                    Some(&user),
+                    "event.report",
+                    format!("case:{case_id}"),
+                    "null".into(),
+                    after,
                 ),
-            ));
-        }
-        let case = cases::get(tx, case_id)
-            .await?
-            .ok_or_else(|| ServiceError::refused("unknown_case", format!("no case {case_id}")))?;
-        if let Actor::Bank(bank) = who
-            && case.bank_code.as_deref() != Some(bank.as_str())
-        {
-            return Err(ServiceError::refused(
-                "not_your_bank",
-                "the case's lending bank is another bank",
-            ));
-        }
-        if !matches!(
-            case.state,
-            State::LoanExecuted | State::Completed | State::Terminated
-        ) {
-            return Err(ServiceError::refused(
-                "wrong_state",
-                format!("case {case_id} has no executed loan ({})", case.state),
-            ));
-        }
-        let today = super::cases::korea_date(self.clock.now());
-        if event.on > today {
-            return Err(ServiceError::refused(
-                "event_in_future",
-                format!("{} is after today ({today})", event.on),
-            ));
-        }
-        let (loan_id, loan, mut events) = loan_and_events(tx, case_id).await?;
-        let stored = store::of_loan(tx, loan_id).await?;
-        let same_day_kind = stored
-            .iter()
-            .filter(|r| r.on == event.on && r.kind == event.kind.as_str());
-        // A cancelled event keeps its key: the same row again does not bring it back, and a
-        // new event of its day and kind takes the next `seq`.
-        let cancelled: Vec<(i64, i64)> = store::cancelled_keys(tx, loan_id)
-            .await?
-            .into_iter()
-            .filter(|(_, on, kind, _)| *on == event.on && kind == event.kind.as_str())
-            .map(|(id, _, _, seq)| (id, seq))
-            .collect();
-        let seq = match seq {
-            Some(seq) => {
-                if let Some(existing) = same_day_kind.clone().find(|r| r.seq == seq) {
-                    let row = row_of(&event, seq);
-                    if existing.amount_won == row.amount_won
-                        && existing.annual_rate_pct == row.annual_rate_pct
-                    {
-                        return Ok((existing.loan_event_id, false));
-                    }
-                    return Err(ServiceError::refused(
-                        "event_contradicts",
-                        "contradicts the stored event with this key",
-                    ));
-                }
-                if let Some((id, _)) = cancelled.iter().find(|(_, s)| *s == seq) {
-                    return Ok((*id, false));
-                }
-                seq
+            )
+            .await?;
+            if matches!(record.state, State::Completed | State::Terminated) {
+                reconcile_finished(tx, Some(&user), case_id, record.loan_id, at).await?;
             }
-            None => {
-                same_day_kind
-                    .map(|r| r.seq)
-                    .chain(cancelled.iter().map(|(_, s)| *s))
-                    .max()
-                    .unwrap_or(0)
-                    + 1
-            }
-        };
-        events.push(event);
-        if let Err(errors) = History::new(loan.principal(), loan.executed_on(), &events) {
-            let message = errors
-                .iter()
-                .map(|e| e.problem.to_string())
-                .collect::<Vec<_>>()
-                .join("; ");
-            return Err(ServiceError::refused("event_invalid", message));
-        }
-        let at = self.clock.now();
-        let row = row_of(&event, seq);
-        let id = store::insert(tx, loan_id, &row, user.user_id, at).await?;
-        let after = json!({
-            "loan_event_id": id,
-            "loan_id": loan_id,
-            "on": event.on.to_string(),
-            "kind": event.kind.as_str(),
-            "seq": seq,
-            "amount_won": row.amount_won,
-            "annual_rate_pct": row.annual_rate_pct,
+            Ok(id)
         })
-        .to_string();
-        audit::append(
-            tx,
-            entry(
-                at,
-                Some(user),
-                "event.report",
-                format!("case:{case_id}"),
-                "null".into(),
-                after,
-            ),
-        )
-        .await?;
-        if matches!(case.state, State::Completed | State::Terminated) {
-            reconcile_finished(tx, Some(user), case_id, loan_id, at).await?;
-        }
-        Ok((id, true))
     }
 
     /// Cancels a wrong event (`tp`, or the user who reported it), checked against the events

@@ -5,6 +5,8 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
+use chrono::NaiveDate;
+
 use jumpup_domain::district;
 use jumpup_domain::guarantee::GuaranteeTerms;
 use jumpup_domain::ledger::{Account, Move, Posting, PostingKind};
@@ -708,41 +710,72 @@ impl Services {
         warnings: Vec<String>,
         digest: &str,
     ) -> Result<ImportReport> {
+        use super::events::{Reported, decide_event};
         use crate::interchange::events::LoanRef;
+        use jumpup_store::events as stored_events;
         in_write_tx!(self, |tx| {
             let (user, who) = actor(tx, actor_name).await?;
             require_role(&user, &[Role::Tp, Role::Bank, Role::Kibo], "import events")?;
             let at = self.clock.now();
+            let today = super::cases::korea_date(at);
+            // Every row's loan and its stored events, read in bulk.
+            let mut loan_keys = Vec::new();
+            let mut guarantees = Vec::new();
+            for r in records {
+                match &r.loan {
+                    LoanRef::Bank { bank, loan_no } => {
+                        loan_keys.push((bank.as_str().to_owned(), loan_no.clone()));
+                    }
+                    LoanRef::Guarantee(g) => guarantees.push(g.clone()),
+                }
+            }
+            let by_loan_no = stored_events::cases_of_loan_nos(tx, &loan_keys).await?;
+            let by_guarantee = store::ids_of_guarantees(tx, &guarantees).await?;
+            let case_of = |loan: &LoanRef| match loan {
+                LoanRef::Bank { bank, loan_no } => by_loan_no
+                    .get(&(bank.as_str().to_owned(), loan_no.clone()))
+                    .copied(),
+                LoanRef::Guarantee(g) => by_guarantee.get(g).copied(),
+            };
+            let mut case_ids: Vec<i64> = records.iter().filter_map(|r| case_of(&r.loan)).collect();
+            case_ids.sort_unstable();
+            case_ids.dedup();
+            let mut loans = stored_events::records_of_cases(tx, &case_ids).await?;
             let mut errors = form_errors.clone();
-            let mut stored = 0;
+            let mut new_events = Vec::new();
+            let mut finished = BTreeMap::new();
             let mut skipped = 0;
             for r in records {
-                let case_id = match &r.loan {
-                    LoanRef::Bank { bank, loan_no } => {
-                        if outside_scope(who, *bank) {
-                            errors.push(row_error(
-                                r.row,
-                                "bank_code",
-                                format!("{bank} is another bank's loan"),
-                            ));
-                            continue;
-                        }
-                        jumpup_store::events::case_of_loan_no(tx, bank.as_str(), loan_no).await?
-                    }
-                    LoanRef::Guarantee(g) => {
-                        store::by_guarantee_no(tx, g).await?.map(|c| c.case_id)
-                    }
-                };
-                let Some(case_id) = case_id else {
+                if let LoanRef::Bank { bank, .. } = &r.loan
+                    && outside_scope(who, *bank)
+                {
+                    errors.push(row_error(
+                        r.row,
+                        "bank_code",
+                        format!("{bank} is another bank's loan"),
+                    ));
+                    continue;
+                }
+                let Some(case_id) = case_of(&r.loan) else {
                     errors.push(row_error(r.row, "loan_no", "no such loan"));
                     continue;
                 };
-                match self
-                    .apply_event(tx, &user, who, case_id, r.event, Some(r.seq))
-                    .await
-                {
-                    Ok((_, true)) => stored += 1,
-                    Ok((_, false)) => skipped += 1,
+                let Some(record) = loans.get_mut(&case_id) else {
+                    errors.push(row_error(
+                        r.row,
+                        "guarantee_no",
+                        format!("case {case_id} has no executed loan"),
+                    ));
+                    continue;
+                };
+                match decide_event(user.role, who, today, record, r.event, Some(r.seq)) {
+                    Ok(Reported::New(row)) => {
+                        if matches!(record.state, State::Completed | State::Terminated) {
+                            finished.insert(case_id, record.loan_id);
+                        }
+                        new_events.push((record.loan_id, row));
+                    }
+                    Ok(Reported::Known) => skipped += 1,
                     Err(ServiceError::Refused { code, message }) => {
                         let column = match code {
                             "event_in_future" => "on",
@@ -755,7 +788,13 @@ impl Services {
                     Err(other) => return Err(other),
                 }
             }
+            drop(loans);
+            let stored = new_events.len();
             refuse_if_any(errors, skipped, &warnings)?;
+            stored_events::insert_many(tx, &new_events, user.user_id, at).await?;
+            for (case_id, loan_id) in finished {
+                super::events::reconcile_finished(tx, Some(&user), case_id, loan_id, at).await?;
+            }
             let details = json!({ "events": stored, "rows": records.len(), "digest": digest });
             let report = conclude(
                 tx,
@@ -796,7 +835,7 @@ impl Services {
                 .map(|b| (b.code.as_str().to_owned(), b.bank_id))
                 .collect();
             let mut errors = form_errors.clone();
-            let mut new_rows = Vec::new();
+            let mut rows = Vec::with_capacity(records.len());
             let mut skipped = 0;
             for r in records {
                 if outside_scope(who, r.bank) {
@@ -823,10 +862,29 @@ impl Services {
                     claimed_won: r.claimed.get(),
                     revision: r.revision,
                 };
-                match claims::by_key(tx, bank_id, &r.loan_no, r.period_from, r.revision).await? {
-                    Some(stored) if stored == row => skipped += 1,
+                rows.push((r.row, row));
+            }
+            // Keys already stored: the same claim is skipped, another one is an error.
+            let keyed: Vec<ClaimRow> = rows.iter().map(|(_, row)| row.clone()).collect();
+            let stored: HashMap<(i64, String, NaiveDate, i64), ClaimRow> =
+                claims::existing(tx, &keyed)
+                    .await?
+                    .into_iter()
+                    .map(|c| ((c.bank_id, c.loan_no.clone(), c.period_from, c.revision), c))
+                    .collect();
+            drop(keyed);
+            let mut new_rows = Vec::with_capacity(rows.len());
+            for (line, row) in rows {
+                let key = (
+                    row.bank_id,
+                    row.loan_no.clone(),
+                    row.period_from,
+                    row.revision,
+                );
+                match stored.get(&key) {
+                    Some(stored) if *stored == row => skipped += 1,
                     Some(_) => errors.push(row_error(
-                        r.row,
+                        line,
                         "revision",
                         "contradicts the stored claim with this revision; send a higher revision",
                     )),
