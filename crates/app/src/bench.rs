@@ -392,6 +392,11 @@ pub fn run(args: &BenchArgs, catalog: &Catalog) -> anyhow::Result<ExitCode> {
 }
 
 /// The process's peak resident memory, from Linux's `/proc/self/status` (`VmHWM`).
+/// Starts measuring peak memory afresh from what the process holds now (Linux `clear_refs`).
+pub fn reset_peak_memory() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
 pub fn peak_memory_kib() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;

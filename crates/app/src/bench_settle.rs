@@ -105,16 +105,34 @@ async fn setup(s: &Services, n: usize) -> crate::service::Result<()> {
     Ok(())
 }
 
-/// Runs one step, printing its time; returns the time.
+/// The month so far: its time and the highest peak memory of its steps.
+#[derive(Default)]
+struct Month {
+    took: Duration,
+    peak_kib: u64,
+}
+
+/// Runs one step, printing its time and the process's peak memory during it, and adds it to
+/// the month.
 async fn step<T>(
     name: &str,
+    month: &mut Month,
     f: impl std::future::Future<Output = anyhow::Result<T>>,
-) -> anyhow::Result<(T, Duration)> {
+) -> anyhow::Result<T> {
+    crate::bench::reset_peak_memory();
     let started = Instant::now();
     let value = f.await?;
     let took = started.elapsed();
-    writeln!(std::io::stdout(), "  {name:<16} {:>12}", seconds(took))?;
-    Ok((value, took))
+    let peak = crate::bench::peak_memory_kib().unwrap_or(0);
+    writeln!(
+        std::io::stdout(),
+        "  {name:<16} {:>12}  peak {:>5} MiB",
+        seconds(took),
+        peak / 1024
+    )?;
+    month.took += took;
+    month.peak_kib = month.peak_kib.max(peak);
+    Ok(value)
 }
 
 pub fn run(args: &SettleBenchArgs, url: &str) -> anyhow::Result<ExitCode> {
@@ -147,7 +165,7 @@ fn run_in(args: &SettleBenchArgs, url: &str, dir: &Path) -> anyhow::Result<ExitC
             "a month of {n} loans on {}:",
             s.db.backend()
         )?;
-        let mut total = Duration::ZERO;
+        let mut month = Month::default();
         let kinds = [
             ("import cases", FileKind::Cases),
             ("import loans", FileKind::Loans),
@@ -155,7 +173,7 @@ fn run_in(args: &SettleBenchArgs, url: &str, dir: &Path) -> anyhow::Result<ExitC
             ("import claims", FileKind::Claims),
         ];
         for ((name, kind), path) in kinds.into_iter().zip(&files) {
-            let (report, took) = step(name, async {
+            let report = step(name, &mut month, async {
                 let sheet = crate::interchange::read(path).map_err(|e| anyhow::anyhow!("{e}"))?;
                 s.import_sheet("bench-tp", kind, &sheet)
                     .await
@@ -167,25 +185,22 @@ fn run_in(args: &SettleBenchArgs, url: &str, dir: &Path) -> anyhow::Result<ExitC
                 "{name}: {:?}",
                 report.errors.first()
             );
-            total += took;
         }
         let through = jumpup_domain::date::parse_date("2025-09-30").expect("a date");
-        let (batch, took) = step("settle prepare", async {
+        let batch = step("settle prepare", &mut month, async {
             s.settle_prepare("bench-tp", through)
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))
         })
         .await?;
-        total += took;
-        let (_, took) = step("settle approve", async {
+        let _ = step("settle approve", &mut month, async {
             s.settle_approve("bench-city", batch.batch_id)
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))
         })
         .await?;
-        total += took;
         let out = dir.join("payments.csv");
-        let (_, took) = step("export payments", async {
+        let _ = step("export payments", &mut month, async {
             let (lines, recovered) = s
                 .settle_export("bench-city", batch.batch_id, None)
                 .await
@@ -202,17 +217,16 @@ fn run_in(args: &SettleBenchArgs, url: &str, dir: &Path) -> anyhow::Result<ExitC
             anyhow::Ok(())
         })
         .await?;
-        total += took;
         let backend = s.db.backend();
         s.db.close().await;
         let mut stdout = std::io::stdout();
-        writeln!(stdout, "  {:<16} {:>12}", "the month", seconds(total))?;
+        writeln!(stdout, "  {:<16} {:>12}", "the month", seconds(month.took))?;
         writeln!(
             stdout,
             "  {} lines, payable {} won; peak memory {} MiB",
             batch.totals.lines,
             Won::new(batch.totals.payable_won).grouped(),
-            crate::bench::peak_memory_kib().unwrap_or(0) / 1024
+            month.peak_kib / 1024
         )?;
         if args.compare {
             writeln!(

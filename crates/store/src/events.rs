@@ -147,27 +147,34 @@ pub async fn insert_many(
     Ok(())
 }
 
-/// The cases of loans by bank code and loan number.
+/// The cases of loans by bank id and loan number, read a chunk of keys per statement.
 pub async fn cases_of_loan_nos(
     tx: &mut Tx,
-    keys: &[(String, String)],
-) -> Result<HashMap<(String, String), i64>> {
-    let mut loan_nos: Vec<&str> = keys.iter().map(|(_, no)| no.as_str()).collect();
-    loan_nos.sort_unstable();
-    loan_nos.dedup();
-    let rows = chunked!(
-        tx,
-        loan_nos,
-        "select b.code, l.loan_no, l.case_id
-         from loan l join bank b on b.bank_id = l.bank_id
-         where l.loan_no in (",
-        ")",
-        (String, String, i64)
-    );
-    Ok(rows
-        .into_iter()
-        .map(|(code, loan_no, case_id)| ((code, loan_no), case_id))
-        .collect())
+    keys: &[(i64, String)],
+) -> Result<HashMap<(i64, String), i64>> {
+    let mut out = HashMap::with_capacity(keys.len());
+    for chunk in keys.chunks(crate::identity::BATCH_ROWS) {
+        let rows: Vec<(i64, String, i64)> = with_tx!(tx, c => {
+            let mut q = sqlx::QueryBuilder::new(
+                "select bank_id, loan_no, case_id from loan where (bank_id, loan_no) in (",
+            );
+            let mut list = q.separated(", ");
+            for (bank_id, loan_no) in chunk {
+                list.push("(")
+                    .push_bind_unseparated(*bank_id)
+                    .push_unseparated(", ")
+                    .push_bind_unseparated(loan_no.clone())
+                    .push_unseparated(")");
+            }
+            q.push(")");
+            q.build_query_as().fetch_all(c).await?
+        });
+        out.extend(
+            rows.into_iter()
+                .map(|(bank_id, loan_no, case_id)| ((bank_id, loan_no), case_id)),
+        );
+    }
+    Ok(out)
 }
 
 /// A case's loan with what deciding a reported event needs: the case's state and lending bank,

@@ -719,22 +719,32 @@ impl Services {
             let at = self.clock.now();
             let today = super::cases::korea_date(at);
             // Every row's loan and its stored events, read in bulk.
+            let banks: HashMap<String, i64> = identity::banks_in(tx)
+                .await?
+                .into_iter()
+                .map(|b| (b.code.as_str().to_owned(), b.bank_id))
+                .collect();
+            let bank_id =
+                |bank: &jumpup_domain::workflow::BankCode| banks.get(bank.as_str()).copied();
             let mut loan_keys = Vec::new();
             let mut guarantees = Vec::new();
             for r in records {
                 match &r.loan {
                     LoanRef::Bank { bank, loan_no } => {
-                        loan_keys.push((bank.as_str().to_owned(), loan_no.clone()));
+                        if let Some(id) = bank_id(bank) {
+                            loan_keys.push((id, loan_no.clone()));
+                        }
                     }
                     LoanRef::Guarantee(g) => guarantees.push(g.clone()),
                 }
             }
             let by_loan_no = stored_events::cases_of_loan_nos(tx, &loan_keys).await?;
+            drop(loan_keys);
             let by_guarantee = store::ids_of_guarantees(tx, &guarantees).await?;
             let case_of = |loan: &LoanRef| match loan {
-                LoanRef::Bank { bank, loan_no } => by_loan_no
-                    .get(&(bank.as_str().to_owned(), loan_no.clone()))
-                    .copied(),
+                LoanRef::Bank { bank, loan_no } => {
+                    bank_id(bank).and_then(|id| by_loan_no.get(&(id, loan_no.clone())).copied())
+                }
                 LoanRef::Guarantee(g) => by_guarantee.get(g).copied(),
             };
             let mut case_ids: Vec<i64> = records.iter().filter_map(|r| case_of(&r.loan)).collect();

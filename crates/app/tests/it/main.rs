@@ -9,6 +9,7 @@ mod corners;
 mod errors;
 mod examples;
 mod imports;
+mod months;
 mod programs;
 mod race;
 mod records;
