@@ -193,14 +193,14 @@ fn run_in(args: &SettleBenchArgs, url: &str, dir: &Path) -> anyhow::Result<ExitC
                 .map_err(|e| anyhow::anyhow!("{e}"))
         })
         .await?;
-        let _ = step("settle approve", &mut month, async {
+        step("settle approve", &mut month, async {
             s.settle_approve("bench-city", batch.batch_id)
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))
         })
         .await?;
         let out = dir.join("payments.csv");
-        let _ = step("export payments", &mut month, async {
+        step("export payments", &mut month, async {
             let (lines, recovered) = s
                 .settle_export("bench-city", batch.batch_id, None)
                 .await
