@@ -342,11 +342,30 @@ pub fn digest(content: &str) -> String {
 
 /// The SHA-256 of bytes, in hex.
 pub fn digest_bytes(bytes: &[u8]) -> String {
+    digest_parts(std::iter::once(bytes))
+}
+
+/// The SHA-256 of the parts one after another, in hex, without joining them first.
+pub fn digest_parts<T: AsRef<[u8]>>(parts: impl IntoIterator<Item = T>) -> String {
     use sha2::{Digest, Sha256};
-    Sha256::digest(bytes)
+    let mut hasher = Sha256::new();
+    for part in parts {
+        hasher.update(part.as_ref());
+    }
+    hasher
+        .finalize()
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()
+}
+
+/// An audit entry's record of many ids: how many, and the digest of the list (one per line,
+/// in the order given), so the entry stays small however many rows a file or batch has.
+pub fn ids_summary(ids: &[i64]) -> serde_json::Value {
+    serde_json::json!({
+        "count": ids.len(),
+        "digest": digest_parts(ids.iter().map(|id| format!("{id}\n"))),
+    })
 }
 
 /// Reads a stored version's content back into its parameters.

@@ -348,7 +348,7 @@ pub async fn by_guarantee_numbers(
     tx: &mut Tx,
 ) -> Result<std::collections::HashMap<String, CaseRow>> {
     let sql = sqlx::AssertSqlSafe(format!("{SELECT} where c.guarantee_no is not null"));
-    let rows: Vec<CaseRow> = with_tx!(tx, c => sqlx::query(sql).fetch_all(c).await?.iter().map(case_row).collect::<Result<_>>()?);
+    let rows: Vec<CaseRow> = with_tx!(tx, c => fetch_mapped!(c, sqlx::query(sql), case_row));
     Ok(rows
         .into_iter()
         .filter_map(|r| r.guarantee_no.clone().map(|g| (g, r)))

@@ -24,6 +24,19 @@ macro_rules! chunked {
     }};
 }
 
+/// Runs `$query` on `$conn` and maps each row with `$map` as it arrives, so a large result is
+/// held once, as mapped values, never also as raw rows.
+macro_rules! fetch_mapped {
+    ($conn:expr, $query:expr, $map:expr) => {{
+        let mut rows = $query.fetch($conn);
+        let mut out = Vec::new();
+        while let Some(row) = futures_util::TryStreamExt::try_next(&mut rows).await? {
+            out.push($map(&row)?);
+        }
+        out
+    }};
+}
+
 pub mod access;
 pub mod audit;
 pub mod cases;
@@ -234,10 +247,8 @@ impl Db {
                 .synchronous(SqliteSynchronous::Normal)
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(30))
-                // Rows cross from SQLite's worker thread in batches rather than one wake-up each,
-                // and a month's indexes stay in memory (64 MiB of pages per connection).
-                .row_buffer_size(4096)
-                .pragma("cache_size", "-65536");
+                // Rows cross from SQLite's worker thread in batches rather than one wake-up each.
+                .row_buffer_size(4096);
             let pool = SqlitePoolOptions::new()
                 .max_connections(8)
                 .connect_with(options)

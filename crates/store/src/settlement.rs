@@ -321,6 +321,18 @@ type LoanTuple = (
     NaiveDate,
 );
 
+/// The cases of these loans.
+pub async fn cases_of_loans(tx: &mut Tx, loan_ids: &[i64]) -> Result<Vec<i64>> {
+    let rows = chunked!(
+        tx,
+        loan_ids,
+        "select case_id from loan where loan_id in (",
+        ")",
+        (i64,)
+    );
+    Ok(rows.into_iter().map(|(id,)| id).collect())
+}
+
 pub async fn loan_cases(tx: &mut Tx, loan_ids: &[i64]) -> Result<Vec<LoanCase>> {
     let rows = chunked!(
         tx,
@@ -526,13 +538,7 @@ pub async fn lines(tx: &mut Tx, batch_id: i64) -> Result<Vec<LineRow>> {
         "select {LINE_COLUMNS} from settlement_line s where s.batch_id = $1 order by s.line_no"
     ));
     let rows = with_tx!(tx, c => {
-        sqlx::query(sql)
-            .bind(batch_id)
-            .fetch_all(c)
-            .await?
-            .iter()
-            .map(line_row)
-            .collect::<Result<Vec<_>>>()?
+        fetch_mapped!(c, sqlx::query(sql).bind(batch_id), line_row)
     });
     Ok(rows)
 }
@@ -548,6 +554,24 @@ pub struct ExportLine {
 }
 
 /// A batch's lines in bank-code order (one bank's with `bank_code`).
+fn export_line<R: Row>(r: &R) -> Result<ExportLine>
+where
+    for<'a> &'a str: sqlx::ColumnIndex<R>,
+    for<'a> i64: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    for<'a> Option<i64>: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    for<'a> String: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    for<'a> Option<String>: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    for<'a> NaiveDate: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+{
+    Ok(ExportLine {
+        bank_code: r.try_get("bank_code")?,
+        guarantee_no: r.try_get("guarantee_no")?,
+        business_no: r.try_get("business_no")?,
+        firm_name: r.try_get("firm_name")?,
+        line: line_row(r)?,
+    })
+}
+
 pub async fn export_lines(
     tx: &mut Tx,
     batch_id: i64,
@@ -560,25 +584,10 @@ pub async fn export_lines(
          left join support_case c on c.case_id = s.case_id
          left join firm f on f.firm_id = c.firm_id
          where s.batch_id = $1 and ($2 is null or b.code = $2)
-         order by b.code, s.line_no"
+         order by s.line_no"
     ));
     let rows = with_tx!(tx, c => {
-        sqlx::query(sql)
-            .bind(batch_id)
-            .bind(bank_code)
-            .fetch_all(c)
-            .await?
-            .iter()
-            .map(|r| {
-                Ok(ExportLine {
-                    bank_code: r.try_get("bank_code")?,
-                    guarantee_no: r.try_get("guarantee_no")?,
-                    business_no: r.try_get("business_no")?,
-                    firm_name: r.try_get("firm_name")?,
-                    line: line_row(r)?,
-                })
-            })
-            .collect::<Result<Vec<_>>>()?
+        fetch_mapped!(c, sqlx::query(sql).bind(batch_id).bind(bank_code), export_line)
     });
     Ok(rows)
 }

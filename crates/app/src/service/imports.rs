@@ -430,8 +430,8 @@ impl Services {
             }
             created.sort_unstable();
             let details = json!({
-                "created_case_ids": created,
-                "created_firm_ids": created_firms,
+                "created_cases": crate::programs::ids_summary(&created),
+                "created_firms": crate::programs::ids_summary(&created_firms),
                 "rows": records.len(),
                 "digest": digest,
             });
@@ -681,8 +681,7 @@ impl Services {
                 self.promote_waitlist(tx, &catalog, program, Some(&user), at)
                     .await?;
             }
-            let details =
-                json!({ "loans_for_case_ids": stored, "rows": records.len(), "digest": digest });
+            let details = json!({ "loans_for_cases": crate::programs::ids_summary(&stored), "rows": records.len(), "digest": digest });
             let report = conclude(
                 tx,
                 &user,

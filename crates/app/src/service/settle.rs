@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use chrono::NaiveDate;
 use jumpup_domain::audit::Head;
 use jumpup_domain::ledger::{Account, Move, Posting, PostingKind};
-use jumpup_domain::loan::History;
+use jumpup_domain::loan::{EndReason, History};
 use jumpup_domain::money::Won;
 use jumpup_domain::program::Version;
 use jumpup_domain::settlement as domain;
@@ -48,41 +48,92 @@ impl Pinned {
     }
 }
 
-/// Loans' cases and subsidies, by loan id.
-type Subsidies = HashMap<i64, (LoanCase, Subsidy)>;
+/// What settlement keeps of a loan's subsidy once its lines are made: how and when it ends
+/// and which periods pay (RULES.md 6.3), not each period's working.
+#[derive(Debug)]
+struct Ending {
+    stop_on: NaiveDate,
+    end_reason: EndReason,
+    forfeited: bool,
+    /// The starts of the periods with a payment.
+    paying: Vec<NaiveDate>,
+}
 
-/// Each loan's case and subsidy as a batch at `view` sees them.
-async fn subsidies(tx: &mut Tx, loan_ids: &[i64], view: View) -> Result<Subsidies> {
-    let loans = store::loan_cases(tx, loan_ids).await?;
-    let mut events = store::events_of_loans(tx, loan_ids, view).await?;
-    let mut pinned = Pinned::default();
-    let mut out = HashMap::with_capacity(loans.len());
-    for lc in loans {
-        let bad = |what: &str| corrupt(format!("loan {}: {what}", lc.loan_id));
-        let version_id = lc
-            .program_version_id
-            .ok_or_else(|| bad("its case pins no version"))?;
-        let rules = &pinned.version(tx, version_id).await?.params.rules;
-        let loan = stored_loan(
-            lc.loan_id,
-            lc.principal_won,
-            &lc.annual_rate_pct,
-            lc.executed_on,
-            lc.maturity_on,
-        )?;
-        let (grade, coverage) =
-            stored_grade_and_coverage(lc.case_id, lc.grade.as_deref(), lc.coverage_pct.as_deref())?;
-        let list = events
-            .remove(&lc.loan_id)
-            .unwrap_or_default()
-            .iter()
-            .map(event_of)
-            .collect::<Result<Vec<_>>>()?;
-        let history = History::new(loan.principal(), loan.executed_on(), &list)
-            .map_err(|e| bad(&format!("events: {e:?}")))?;
-        let s = subsidy::subsidy(&rules.subsidy, grade, &loan, coverage, &history);
-        out.insert(lc.loan_id, (lc, s));
+impl Ending {
+    fn of(s: &Subsidy) -> Ending {
+        Ending {
+            stop_on: s.stop_on,
+            end_reason: s.end_reason,
+            forfeited: s.forfeited_on.is_some(),
+            paying: s
+                .periods
+                .iter()
+                .filter(|p| p.payment != Won::ZERO)
+                .map(|p| p.from)
+                .collect(),
+        }
     }
+}
+
+/// Loans' cases and how their subsidies end, by loan id.
+type Endings = HashMap<i64, (LoanCase, Ending)>;
+
+/// Loans read and computed this many at a time, so only their endings are held for all.
+const LOANS_AT_ONCE: usize = 2_000;
+
+/// Each loan's case and subsidy as a batch at `view` sees them, `LOANS_AT_ONCE` loans at a
+/// time, handed to `each`.
+async fn for_each_subsidy(
+    tx: &mut Tx,
+    loan_ids: &[i64],
+    view: View,
+    mut each: impl FnMut(LoanCase, Subsidy) -> Result<()>,
+) -> Result<()> {
+    let mut pinned = Pinned::default();
+    for chunk in loan_ids.chunks(LOANS_AT_ONCE) {
+        let loans = store::loan_cases(tx, chunk).await?;
+        let mut events = store::events_of_loans(tx, chunk, view).await?;
+        for lc in loans {
+            let bad = |what: &str| corrupt(format!("loan {}: {what}", lc.loan_id));
+            let version_id = lc
+                .program_version_id
+                .ok_or_else(|| bad("its case pins no version"))?;
+            let rules = &pinned.version(tx, version_id).await?.params.rules;
+            let loan = stored_loan(
+                lc.loan_id,
+                lc.principal_won,
+                &lc.annual_rate_pct,
+                lc.executed_on,
+                lc.maturity_on,
+            )?;
+            let (grade, coverage) = stored_grade_and_coverage(
+                lc.case_id,
+                lc.grade.as_deref(),
+                lc.coverage_pct.as_deref(),
+            )?;
+            let list = events
+                .remove(&lc.loan_id)
+                .unwrap_or_default()
+                .iter()
+                .map(event_of)
+                .collect::<Result<Vec<_>>>()?;
+            let history = History::new(loan.principal(), loan.executed_on(), &list)
+                .map_err(|e| bad(&format!("events: {e:?}")))?;
+            let s = subsidy::subsidy(&rules.subsidy, grade, &loan, coverage, &history);
+            each(lc, s)?;
+        }
+    }
+    Ok(())
+}
+
+/// Each loan's case and how its subsidy ends, as things now stand.
+async fn endings(tx: &mut Tx, loan_ids: &[i64]) -> Result<Endings> {
+    let mut out = HashMap::with_capacity(loan_ids.len());
+    for_each_subsidy(tx, loan_ids, NOW, |lc, s| {
+        out.insert(lc.loan_id, (lc, Ending::of(&s)));
+        Ok(())
+    })
+    .await?;
     Ok(out)
 }
 
@@ -114,107 +165,140 @@ fn line_row(
 
 /// The lines of batch `batch_id` seeing events at `view`: one per claim, then one per period
 /// already paid (by approved batches before it) of the `recheck` loans that is now worth
-/// another amount. Numbered in bank, loan and period order; with the subsidies they came from.
+/// another amount. Numbered in bank code, loan and period order; with the subsidies they came
+/// from.
 async fn compute_lines(
     tx: &mut Tx,
     batch_id: i64,
     view: View,
     claims: &[ClaimIn],
     recheck: &[i64],
-) -> Result<(Vec<LineRow>, Subsidies)> {
-    let mut loan_ids: Vec<i64> = claims
-        .iter()
-        .filter_map(|c| c.loan_id)
-        .chain(recheck.iter().copied())
-        .collect();
+) -> Result<(Vec<LineRow>, Endings)> {
+    let mut by_loan: HashMap<i64, Vec<&ClaimIn>> = HashMap::new();
+    let mut lines = Vec::with_capacity(claims.len());
+    for claim in claims {
+        match claim.loan_id {
+            Some(id) => by_loan.entry(id).or_default().push(claim),
+            // No such loan: rejected as it stands.
+            None => lines.push(claim_row(claim, None, None, Won::ZERO)),
+        }
+    }
+    let recheck: HashSet<i64> = recheck.iter().copied().collect();
+    let mut loan_ids: Vec<i64> = by_loan.keys().chain(&recheck).copied().collect();
     loan_ids.sort_unstable();
     loan_ids.dedup();
-    let subs = subsidies(tx, &loan_ids, view).await?;
-    let mut case_ids: Vec<i64> = subs.values().map(|(lc, _)| lc.case_id).collect();
-    case_ids.sort_unstable();
     // Per case, its paid periods in order (a handful each).
+    let case_ids = store::cases_of_loans(tx, &loan_ids).await?;
     let mut paid: HashMap<i64, Vec<store::Paid>> = HashMap::new();
     for p in store::paid_of_cases(tx, &case_ids, batch_id).await? {
         paid.entry(p.case_id).or_default().push(p);
     }
-    let paid_for = |case_id: i64, from: NaiveDate| {
-        paid.get(&case_id)
-            .and_then(|ps| ps.iter().find(|p| p.period_from == from))
-    };
-    let mut lines = Vec::with_capacity(claims.len());
-    let mut answered: HashSet<(i64, NaiveDate)> = HashSet::new();
-    for claim in claims {
-        let found = claim.loan_id.and_then(|id| subs.get(&id));
-        let case_id = found.map(|(lc, _)| lc.case_id);
-        let paid_before = case_id
-            .and_then(|c| paid_for(c, claim.period_from))
-            .map_or(Won::ZERO, |p| Won::new(p.paid_won));
-        let line = domain::claim_line(
-            Won::new(claim.claimed_won),
-            claim.period_from,
-            claim.period_to,
-            found.map(|(_, s)| s),
-            paid_before,
-        );
-        if let Some(c) = case_id {
-            answered.insert((c, claim.period_from));
-        }
-        lines.push(line_row(
-            claim.bank_id,
-            &claim.loan_no,
-            case_id,
-            Some(claim.claim_id),
-            claim.period_from,
-            claim.period_to,
-            &line,
-        ));
-    }
-    for loan_id in recheck {
-        let Some((lc, s)) = subs.get(loan_id) else {
-            continue;
-        };
+    let mut endings = HashMap::with_capacity(loan_ids.len());
+    for_each_subsidy(tx, &loan_ids, view, |lc, s| {
         let periods = paid.get(&lc.case_id).map_or(&[][..], Vec::as_slice);
-        for p in periods
-            .iter()
-            .filter(|p| !answered.contains(&(p.case_id, p.period_from)))
-        {
-            if let Some(line) = domain::recheck_line(
-                Won::new(p.claimed_won),
-                p.period_from,
-                s,
-                Won::new(p.paid_won),
-            ) {
-                lines.push(line_row(
-                    lc.bank_id,
-                    &lc.loan_no,
-                    Some(lc.case_id),
-                    None,
+        let paid_for = |from: NaiveDate| {
+            periods
+                .iter()
+                .find(|p| p.period_from == from)
+                .map_or(Won::ZERO, |p| Won::new(p.paid_won))
+        };
+        let mut answered = HashSet::new();
+        for claim in by_loan.remove(&lc.loan_id).unwrap_or_default() {
+            answered.insert(claim.period_from);
+            lines.push(claim_row(
+                claim,
+                Some(&lc),
+                Some(&s),
+                paid_for(claim.period_from),
+            ));
+        }
+        if recheck.contains(&lc.loan_id) {
+            for p in periods
+                .iter()
+                .filter(|p| !answered.contains(&p.period_from))
+            {
+                if let Some(line) = domain::recheck_line(
+                    Won::new(p.claimed_won),
                     p.period_from,
-                    p.period_to,
-                    &line,
-                ));
+                    &s,
+                    Won::new(p.paid_won),
+                ) {
+                    lines.push(line_row(
+                        lc.bank_id,
+                        &lc.loan_no,
+                        Some(lc.case_id),
+                        None,
+                        p.period_from,
+                        p.period_to,
+                        &line,
+                    ));
+                }
             }
         }
+        endings.insert(lc.loan_id, (lc, Ending::of(&s)));
+        Ok(())
+    })
+    .await?;
+    // Claims whose loan is gone from the view: rejected as they stand.
+    for claim in by_loan.into_values().flatten() {
+        lines.push(claim_row(claim, None, None, Won::ZERO));
     }
+    // Numbered by bank code, so a file lists each bank's lines together in line order.
+    let codes: HashMap<i64, String> = jumpup_store::identity::banks_in(tx)
+        .await?
+        .into_iter()
+        .map(|b| (b.bank_id, b.code.as_str().to_owned()))
+        .collect();
+    let code = |bank_id: i64| codes.get(&bank_id).map(String::as_str);
     lines.sort_by(|a, b| {
-        (a.bank_id, &a.loan_no, a.period_from, a.claim_id.is_none()).cmp(&(
-            b.bank_id,
-            &b.loan_no,
-            b.period_from,
-            b.claim_id.is_none(),
-        ))
+        (
+            code(a.bank_id),
+            &a.loan_no,
+            a.period_from,
+            a.claim_id.is_none(),
+        )
+            .cmp(&(
+                code(b.bank_id),
+                &b.loan_no,
+                b.period_from,
+                b.claim_id.is_none(),
+            ))
     });
     for (i, line) in lines.iter_mut().enumerate() {
         line.line_no = i64::try_from(i).expect("invariant: line counts fit in i64") + 1;
     }
-    Ok((lines, subs))
+    Ok((lines, endings))
+}
+
+/// A claim's line: recomputed against its loan's subsidy, or rejected without one.
+fn claim_row(
+    claim: &ClaimIn,
+    lc: Option<&LoanCase>,
+    subsidy: Option<&Subsidy>,
+    paid_before: Won,
+) -> LineRow {
+    let line = domain::claim_line(
+        Won::new(claim.claimed_won),
+        claim.period_from,
+        claim.period_to,
+        subsidy,
+        paid_before,
+    );
+    line_row(
+        claim.bank_id,
+        &claim.loan_no,
+        lc.map(|lc| lc.case_id),
+        Some(claim.claim_id),
+        claim.period_from,
+        claim.period_to,
+        &line,
+    )
 }
 
 /// A digest of a batch's lines, for its audit entries.
 fn lines_digest(lines: &[LineRow]) -> String {
-    let mut text = String::with_capacity(lines.len() * 64);
-    for l in lines {
-        text.push_str(&format!(
+    crate::programs::digest_parts(lines.iter().map(|l| {
+        format!(
             "{}|{}|{}|{:?}|{:?}|{}|{}|{}|{}|{}|{}|{}\n",
             l.line_no,
             l.bank_id,
@@ -228,9 +312,8 @@ fn lines_digest(lines: &[LineRow]) -> String {
             l.paid_before_won,
             l.payable_won,
             l.status
-        ));
-    }
-    crate::programs::digest_bytes(text.as_bytes())
+        )
+    }))
 }
 
 /// A line's identity within its batch: its claim, or its case and period.
@@ -518,7 +601,7 @@ impl Services {
             recheck_cases.sort_unstable();
             recheck_cases.dedup();
             let recheck = store::loans_of_cases(tx, &recheck_cases).await?;
-            let (fresh, subs) = compute_lines(tx, batch_id, NOW, &claims, &recheck).await?;
+            let (fresh, endings) = compute_lines(tx, batch_id, NOW, &claims, &recheck).await?;
             if let Some(first) = differences(&stored, &fresh, false).into_iter().next() {
                 return Err(ServiceError::refused(
                     "batch_stale",
@@ -528,7 +611,7 @@ impl Services {
                 ));
             }
             store::decide(tx, batch_id, "approved", user.user_id, at, None).await?;
-            let (moves, finished) = self.post_batch(tx, &batch, &stored, subs, at).await?;
+            let (moves, finished) = self.post_batch(tx, &batch, &stored, endings, at).await?;
             let released: Vec<i64> = finished.iter().map(|(c, _)| *c).collect();
             let after = json!({
                 "batch_id": batch_id,
@@ -536,7 +619,7 @@ impl Services {
                 "lines": stored.len(),
                 "digest": lines_digest(&stored),
                 "cases_paid": moves,
-                "finished": finished.iter().map(|(c, s)| json!({"case_id": c, "state": s.as_str()})).collect::<Vec<_>>(),
+                "finished": crate::programs::ids_summary(&released),
             });
             let head: Head = audit::append(
                 tx,
@@ -565,7 +648,7 @@ impl Services {
         tx: &mut Tx,
         batch: &BatchRow,
         lines: &[LineRow],
-        mut subs: Subsidies,
+        mut endings: Endings,
         at: chrono::DateTime<chrono::Utc>,
     ) -> Result<(usize, Vec<(i64, State)>)> {
         let batch_id = batch.batch_id;
@@ -592,11 +675,11 @@ impl Services {
         loans.sort_unstable();
         loans.dedup();
         // The stale check computed most of them already, as things now stand.
-        loans.retain(|id| !subs.contains_key(id));
-        let more = subsidies(tx, &loans, NOW).await?;
-        subs.extend(more);
-        let mut case_info: HashMap<i64, &(LoanCase, Subsidy)> = HashMap::new();
-        for v in subs.values() {
+        loans.retain(|id| !endings.contains_key(id));
+        let more = self::endings(tx, &loans).await?;
+        endings.extend(more);
+        let mut case_info: HashMap<i64, &(LoanCase, Ending)> = HashMap::new();
+        for v in endings.values() {
             case_info.insert(v.0.case_id, v);
         }
         for (case_id, m) in by_case.iter_mut() {
@@ -701,7 +784,7 @@ impl Services {
             .collect();
         let stop_reached_by = batch.through_on.succ_opt().unwrap_or(batch.through_on);
         let mut finished = Vec::new();
-        let mut open: Vec<(&LoanCase, &Subsidy)> = case_info
+        let mut open: Vec<(&LoanCase, &Ending)> = case_info
             .values()
             .filter(|(lc, _)| lc.state == State::LoanExecuted.as_str())
             .map(|(lc, s)| (lc, s))
@@ -714,7 +797,7 @@ impl Services {
             }) {
                 continue;
             }
-            let state = workflow::ended_state(s.end_reason, s.forfeited_on.is_some());
+            let state = workflow::ended_state(s.end_reason, s.forfeited);
             let mut row = cases::get(tx, case_id)
                 .await?
                 .ok_or_else(|| corrupt(format!("case {case_id}")))?;
@@ -905,11 +988,8 @@ impl Services {
 
 /// Whether a case's subsidy is over (its stop day reached by `by`, or forfeited) and every
 /// period with a payment has a line in an approved batch (RULES.md 6.4 "at the end").
-fn is_finished(s: &Subsidy, by: NaiveDate, settled: impl Fn(NaiveDate) -> bool) -> bool {
-    (s.forfeited_on.is_some() || s.stop_on <= by)
-        && s.periods
-            .iter()
-            .all(|p| p.payment == Won::ZERO || settled(p.from))
+fn is_finished(e: &Ending, by: NaiveDate, settled: impl Fn(NaiveDate) -> bool) -> bool {
+    (e.forfeited || e.stop_on <= by) && e.paying.iter().all(|from| settled(*from))
 }
 
 /// Whether a case is finished by `today` (see `is_finished`), what its unsettled periods still
@@ -920,10 +1000,14 @@ pub(crate) async fn settlement_state(
     loan_id: i64,
     today: NaiveDate,
 ) -> Result<(bool, Won, State)> {
-    let subs = subsidies(tx, &[loan_id], NOW).await?;
-    let (_, s) = subs
-        .get(&loan_id)
-        .ok_or_else(|| corrupt(format!("loan {loan_id}")))?;
+    let mut found = None;
+    for_each_subsidy(tx, &[loan_id], NOW, |_, s| {
+        found = Some(s);
+        Ok(())
+    })
+    .await?;
+    let s = found.ok_or_else(|| corrupt(format!("loan {loan_id}")))?;
+    let ending = Ending::of(&s);
     let settled: HashSet<NaiveDate> = store::settled_periods(tx, &[case_id])
         .await?
         .into_iter()
@@ -936,8 +1020,8 @@ pub(crate) async fn settlement_state(
         .map(|r| r.amount)
         .sum();
     Ok((
-        is_finished(s, today, |from| settled.contains(&from)),
+        is_finished(&ending, today, |from| settled.contains(&from)),
         unsettled,
-        workflow::ended_state(s.end_reason, s.forfeited_on.is_some()),
+        workflow::ended_state(ending.end_reason, ending.forfeited),
     ))
 }
