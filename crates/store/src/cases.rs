@@ -343,16 +343,28 @@ pub async fn insert_decided(tx: &mut Tx, c: &DecidedCase<'_>, at: DateTime<Utc>)
     Ok(id)
 }
 
-/// Every case with a guarantee number, by that number.
-pub async fn by_guarantee_numbers(
+/// The cases with these guarantee numbers, by number.
+pub async fn by_guarantees(
     tx: &mut Tx,
+    guarantee_nos: &[String],
 ) -> Result<std::collections::HashMap<String, CaseRow>> {
-    let sql = sqlx::AssertSqlSafe(format!("{SELECT} where c.guarantee_no is not null"));
-    let rows: Vec<CaseRow> = with_tx!(tx, c => fetch_mapped!(c, sqlx::query(sql), case_row));
-    Ok(rows
-        .into_iter()
-        .filter_map(|r| r.guarantee_no.clone().map(|g| (g, r)))
-        .collect())
+    let mut out = std::collections::HashMap::with_capacity(guarantee_nos.len());
+    for chunk in guarantee_nos.chunks(crate::identity::BATCH_ROWS) {
+        let rows: Vec<CaseRow> = with_tx!(tx, c => {
+            let mut q = sqlx::QueryBuilder::new(format!("{SELECT} where c.guarantee_no in ("));
+            let mut list = q.separated(", ");
+            for g in chunk {
+                list.push_bind(g.clone());
+            }
+            q.push(")");
+            fetch_mapped!(c, q.build(), case_row)
+        });
+        out.extend(
+            rows.into_iter()
+                .filter_map(|r| r.guarantee_no.clone().map(|g| (g, r))),
+        );
+    }
+    Ok(out)
 }
 
 /// The cases with these guarantee numbers, by number.
@@ -370,20 +382,22 @@ pub async fn ids_of_guarantees(
     Ok(rows.into_iter().collect())
 }
 
-/// The approved amounts of open selected cases, by programme and firm (the per-firm limit).
-pub async fn open_won_by_firm(
+/// The approved amounts of these firms' open selected cases, by programme and firm (the
+/// per-firm limit).
+pub async fn open_won_of_firms(
     tx: &mut Tx,
+    firm_ids: &[i64],
 ) -> Result<std::collections::HashMap<(String, FirmId), i64>> {
-    let rows: Vec<(String, i64, i64)> = with_tx!(tx, c => {
-        sqlx::query_as(
-            "select program_id, firm_id, cast(coalesce(sum(approved_won), 0) as bigint)
-             from support_case
-             where state in ('selected', 'eligibility_review', 'approved', 'waitlisted', 'guarantee_issued', 'loan_executed')
-             group by program_id, firm_id",
-        )
-        .fetch_all(c)
-        .await?
-    });
+    let rows = chunked!(
+        tx,
+        firm_ids,
+        "select program_id, firm_id, cast(coalesce(sum(approved_won), 0) as bigint)
+         from support_case
+         where state in ('selected', 'eligibility_review', 'approved', 'waitlisted', 'guarantee_issued', 'loan_executed')
+           and firm_id in (",
+        ") group by program_id, firm_id",
+        (String, i64, i64)
+    );
     Ok(rows
         .into_iter()
         .map(|(p, f, w)| ((p, FirmId(f)), w))
@@ -428,16 +442,20 @@ pub async fn insert_decided_many(
     Ok(out)
 }
 
-/// Every loan with its case, keyed by case id (bulk loan imports check against them).
-pub async fn all_loans(tx: &mut Tx) -> Result<std::collections::HashMap<i64, LoanRow>> {
+/// The loans of these cases, keyed by case id (bulk loan imports check against them).
+pub async fn loans_of_cases(
+    tx: &mut Tx,
+    case_ids: &[i64],
+) -> Result<std::collections::HashMap<i64, LoanRow>> {
     type Row = (i64, i64, String, i64, String, NaiveDate, NaiveDate);
-    let rows: Vec<Row> = with_tx!(tx, c => {
-        sqlx::query_as(
-            "select case_id, bank_id, loan_no, principal_won, annual_rate_pct, executed_on, maturity_on from loan",
-        )
-        .fetch_all(c)
-        .await?
-    });
+    let rows = chunked!(
+        tx,
+        case_ids,
+        "select case_id, bank_id, loan_no, principal_won, annual_rate_pct, executed_on, maturity_on
+         from loan where case_id in (",
+        ")",
+        Row
+    );
     Ok(rows
         .into_iter()
         .map(

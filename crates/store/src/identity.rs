@@ -233,13 +233,18 @@ pub struct FirmSummary {
     pub corporate_no: Option<String>,
 }
 
-/// Every firm by business number (as stored, hyphenated).
+/// The firms with these business numbers (as stored, hyphenated), by number.
 pub async fn firms_by_business_no(
     tx: &mut Tx,
+    business_nos: &[String],
 ) -> Result<std::collections::HashMap<String, FirmSummary>> {
-    let rows: Vec<(String, i64, String, String, Option<String>)> = with_tx!(tx, c => {
-        sqlx::query_as("select business_no, firm_id, name, district, corporate_no from firm").fetch_all(c).await?
-    });
+    let rows = chunked!(
+        tx,
+        business_nos,
+        "select business_no, firm_id, name, district, corporate_no from firm where business_no in (",
+        ")",
+        (String, i64, String, String, Option<String>)
+    );
     Ok(rows
         .into_iter()
         .map(|(b, id, name, district, corporate_no)| {

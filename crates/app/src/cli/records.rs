@@ -514,7 +514,7 @@ pub fn import(command: ImportCommand, db: &DbArgs) -> anyhow::Result<ExitCode> {
         ImportCommand::Events { file, actor, json } => (file, actor, json, FileKind::Events),
         ImportCommand::Claims { file, actor, json } => (file, actor, json, FileKind::Claims),
     };
-    let mut progress = super::progress::Progress::start("import");
+    let progress = super::progress::Shared::start("import");
     progress.phase(&format!("reading {}", file.display()));
     let sheet = match crate::interchange::read(&file) {
         Ok(sheet) => sheet,
@@ -528,9 +528,10 @@ pub fn import(command: ImportCommand, db: &DbArgs) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(2));
         }
     };
-    progress.phase(&format!("checking and storing {} rows", sheet.rows.len()));
     block_on(async {
-        let s = services(db).await?;
+        let s = services(db)
+            .await?
+            .with_progress(std::sync::Arc::new(progress.clone()));
         let result = s.import_sheet(&actor, kind, &sheet).await;
         progress.done();
         match result {

@@ -8,7 +8,7 @@ use jumpup_domain::date::{Date, parse_date};
 use jumpup_domain::money::Won;
 use jumpup_domain::workflow::BankCode;
 
-use super::progress::Progress;
+use super::progress::{Progress, Shared};
 use super::records::{DbArgs, block_on, finish, services};
 use crate::export::{self, FileFormat, Kind};
 use crate::service::settle::BatchSummary;
@@ -133,17 +133,27 @@ fn summary_json(s: BatchSummary) -> serde_json::Value {
 }
 
 pub fn settle(command: SettleCommand, db: &DbArgs) -> anyhow::Result<ExitCode> {
+    // The commands over a whole batch show a progress line on a terminal.
+    let progress = match &command {
+        SettleCommand::Prepare { .. } => Some(Shared::start("settle prepare")),
+        SettleCommand::Approve { .. } => Some(Shared::start("settle approve")),
+        SettleCommand::Verify { .. } => Some(Shared::start("settle verify")),
+        SettleCommand::Show { .. } | SettleCommand::Reject { .. } => None,
+    };
+    let done = || progress.iter().for_each(Shared::done);
     block_on(async {
-        let s = services(db).await?;
+        let mut s = services(db).await?;
+        if let Some(p) = &progress {
+            s = s.with_progress(std::sync::Arc::new(p.clone()));
+        }
         match command {
             SettleCommand::Prepare {
                 through,
                 actor,
                 json,
             } => {
-                let progress = Progress::start("settle prepare");
                 let r = s.settle_prepare(&actor, through).await.map(summary_json);
-                progress.done();
+                done();
                 finish(r, json, summary_text)
             }
             SettleCommand::Show { batch, actor, json } => finish(
@@ -152,9 +162,8 @@ pub fn settle(command: SettleCommand, db: &DbArgs) -> anyhow::Result<ExitCode> {
                 summary_text,
             ),
             SettleCommand::Approve { batch, actor, json } => {
-                let progress = Progress::start("settle approve");
                 let r = s.settle_approve(&actor, batch).await.map(summary_json);
-                progress.done();
+                done();
                 finish(r, json, summary_text)
             }
             SettleCommand::Reject {
@@ -171,6 +180,7 @@ pub fn settle(command: SettleCommand, db: &DbArgs) -> anyhow::Result<ExitCode> {
             ),
             SettleCommand::Verify { batch, actor, json } => {
                 let r = s.settle_verify(&actor, batch).await;
+                done();
                 let clean = matches!(&r, Ok(v) if v.differences.is_empty());
                 let code = finish(
                     r.map(|v| serde_json::to_value(v).expect("invariant: serialises")),

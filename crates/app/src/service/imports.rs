@@ -180,11 +180,17 @@ impl Services {
             let (user, _) = actor(tx, actor_name).await?;
             require_role(&user, &[Role::Tp], "import decided cases")?;
             let at = self.clock.now();
-            // What the checks need, read once: stored cases by guarantee number, firms, the
-            // firms' open amounts, the banks.
-            let stored_cases = store::by_guarantee_numbers(tx).await?;
-            let firms = identity::firms_by_business_no(tx).await?;
-            let open_won = store::open_won_by_firm(tx).await?;
+            // What the checks need, read once for the file's rows: stored cases by guarantee
+            // number, firms, the firms' open amounts, the banks.
+            let guarantees: Vec<String> = records.iter().map(|r| r.guarantee_no.clone()).collect();
+            let stored_cases = store::by_guarantees(tx, &guarantees).await?;
+            drop(guarantees);
+            let business_nos: Vec<String> =
+                records.iter().map(|r| r.business_no.to_string()).collect();
+            let firms = identity::firms_by_business_no(tx, &business_nos).await?;
+            drop(business_nos);
+            let firm_ids: Vec<i64> = firms.values().map(|f| f.firm_id.0).collect();
+            let open_won = store::open_won_of_firms(tx, &firm_ids).await?;
             let banks: HashMap<String, i64> = identity::banks_in(tx)
                 .await?
                 .into_iter()
@@ -198,7 +204,8 @@ impl Services {
             let mut version_ids: HashMap<(String, jumpup_domain::Date), i64> = HashMap::new();
             let mut to_store = Vec::new();
             let mut skipped = 0;
-            for r in records {
+            for (i, r) in records.iter().enumerate() {
+                self.report("checking rows", i + 1, records.len());
                 let Some(version) = catalog
                     .get(&r.program)
                     .and_then(|p| p.version_on(r.decided_on))
@@ -384,7 +391,12 @@ impl Services {
             }
             let mut firm_ids: HashMap<String, jumpup_domain::workflow::FirmId> =
                 firms.iter().map(|(b, f)| (b.clone(), f.firm_id)).collect();
-            let new_firm_ids = identity::insert_firms(tx, &new_firms, at).await?;
+            let mut new_firm_ids = Vec::with_capacity(new_firms.len());
+            self.write_in_slices("storing firms", tx, &new_firms, async |tx, slice| {
+                new_firm_ids.extend(identity::insert_firms(tx, slice, at).await?);
+                Ok(())
+            })
+            .await?;
             let mut created_firms: Vec<i64> = new_firm_ids.iter().map(|(_, id)| id.0).collect();
             created_firms.sort_unstable();
             firm_ids.extend(new_firm_ids);
@@ -403,10 +415,12 @@ impl Services {
                     guarantee_no: &r.guarantee_no,
                 })
                 .collect();
-            let case_ids: HashMap<String, i64> = store::insert_decided_many(tx, &decided, at)
-                .await?
-                .into_iter()
-                .collect();
+            let mut case_ids: HashMap<String, i64> = HashMap::with_capacity(decided.len());
+            self.write_in_slices("storing cases", tx, &decided, async |tx, slice| {
+                case_ids.extend(store::insert_decided_many(tx, slice, at).await?);
+                Ok(())
+            })
+            .await?;
             let mut postings: HashMap<&str, Vec<(Posting, Option<i64>)>> = HashMap::new();
             let mut created = Vec::with_capacity(to_store.len());
             for (r, _, _, reservation) in &to_store {
@@ -426,7 +440,10 @@ impl Services {
                 }
             }
             for (program, list) in &postings {
-                ledger::post_many(tx, program, list, at).await?;
+                self.write_in_slices("posting reservations", tx, list, async |tx, slice| {
+                    Ok(ledger::post_many(tx, program, slice, at).await?)
+                })
+                .await?;
             }
             created.sort_unstable();
             let details = json!({
@@ -486,19 +503,30 @@ impl Services {
             require_role(&user, &[Role::Tp, Role::Bank], "import loans")?;
             let at = self.clock.now();
             let today = super::cases::korea_date(at);
-            // What the checks need, read once: cases by guarantee number, existing loans and
-            // loan numbers, banks, pinned versions, budgets and what each case holds.
-            let cases_by_g = store::by_guarantee_numbers(tx).await?;
-            let loans = store::all_loans(tx).await?;
-            let mut loan_nos: HashSet<(i64, String)> = loans
-                .values()
-                .map(|l| (l.bank_id, l.loan_no.clone()))
-                .collect();
+            // What the checks need, read once for the file's rows: cases by guarantee number,
+            // their loans, loan numbers taken, banks, pinned versions, budgets and what each
+            // case holds.
+            let guarantees: Vec<String> = records.iter().map(|r| r.guarantee_no.clone()).collect();
+            let cases_by_g = store::by_guarantees(tx, &guarantees).await?;
+            drop(guarantees);
+            let file_cases: Vec<i64> = cases_by_g.values().map(|c| c.case_id).collect();
+            let loans = store::loans_of_cases(tx, &file_cases).await?;
+            drop(file_cases);
             let banks: HashMap<String, i64> = identity::banks_in(tx)
                 .await?
                 .into_iter()
                 .map(|b| (b.code.as_str().to_owned(), b.bank_id))
                 .collect();
+            let keys: Vec<(i64, String)> = records
+                .iter()
+                .filter_map(|r| Some((*banks.get(r.bank.as_str())?, r.loan_no.clone())))
+                .collect();
+            let mut loan_nos: HashSet<(i64, String)> =
+                jumpup_store::events::cases_of_loan_nos(tx, &keys)
+                    .await?
+                    .into_keys()
+                    .collect();
+            drop(keys);
             let case_ids: Vec<i64> = records
                 .iter()
                 .filter_map(|r| cases_by_g.get(&r.guarantee_no).map(|c| c.case_id))
@@ -519,7 +547,8 @@ impl Services {
             let mut released: BTreeSet<String> = BTreeSet::new();
             let mut seen: HashSet<i64> = HashSet::new();
             let mut skipped = 0;
-            for r in records {
+            for (i, r) in records.iter().enumerate() {
+                self.report("checking rows", i + 1, records.len());
                 if outside_scope(who, r.bank) {
                     errors.push(row_error(
                         r.row,
@@ -672,10 +701,19 @@ impl Services {
                 stored.push(row.case_id);
             }
             refuse_if_any(errors, skipped, &warnings)?;
-            store::insert_loans(tx, &new_loans, at).await?;
-            store::set_states(tx, State::LoanExecuted, &moved, at).await?;
+            self.write_in_slices("storing loans", tx, &new_loans, async |tx, slice| {
+                Ok(store::insert_loans(tx, slice, at).await?)
+            })
+            .await?;
+            self.write_in_slices("moving cases", tx, &moved, async |tx, slice| {
+                Ok(store::set_states(tx, State::LoanExecuted, slice, at).await?)
+            })
+            .await?;
             for (program, list) in &postings {
-                ledger::post_many(tx, program, list, at).await?;
+                self.write_in_slices("posting reservations", tx, list, async |tx, slice| {
+                    Ok(ledger::post_many(tx, program, slice, at).await?)
+                })
+                .await?;
             }
             for program in &released {
                 self.promote_waitlist(tx, &catalog, program, Some(&user), at)
@@ -754,7 +792,8 @@ impl Services {
             let mut new_events = Vec::new();
             let mut finished = BTreeMap::new();
             let mut skipped = 0;
-            for r in records {
+            for (i, r) in records.iter().enumerate() {
+                self.report("checking rows", i + 1, records.len());
                 if let LoanRef::Bank { bank, .. } = &r.loan
                     && outside_scope(who, *bank)
                 {
@@ -800,7 +839,10 @@ impl Services {
             drop(loans);
             let stored = new_events.len();
             refuse_if_any(errors, skipped, &warnings)?;
-            stored_events::insert_many(tx, &new_events, user.user_id, at).await?;
+            self.write_in_slices("storing events", tx, &new_events, async |tx, slice| {
+                Ok(stored_events::insert_many(tx, slice, user.user_id, at).await?)
+            })
+            .await?;
             for (case_id, loan_id) in finished {
                 super::events::reconcile_finished(tx, Some(&user), case_id, loan_id, at).await?;
             }
@@ -846,7 +888,8 @@ impl Services {
             let mut errors = form_errors.clone();
             let mut rows = Vec::with_capacity(records.len());
             let mut skipped = 0;
-            for r in records {
+            for (i, r) in records.iter().enumerate() {
+                self.report("checking rows", i + 1, records.len());
                 if outside_scope(who, r.bank) {
                     errors.push(row_error(
                         r.row,
@@ -901,7 +944,10 @@ impl Services {
                 }
             }
             refuse_if_any(errors, skipped, &warnings)?;
-            claims::insert_many(tx, &new_rows, user.user_id, at).await?;
+            self.write_in_slices("storing claims", tx, &new_rows, async |tx, slice| {
+                Ok(claims::insert_many(tx, slice, user.user_id, at).await?)
+            })
+            .await?;
             let details =
                 json!({ "claims": new_rows.len(), "rows": records.len(), "digest": digest });
             let report = conclude(

@@ -32,11 +32,59 @@ impl Clock for SystemClock {
     }
 }
 
+/// Where long work reports how far it has got (a terminal's progress bar).
+pub trait Progress: std::fmt::Debug + Send + Sync {
+    /// `done` of `total` rows of `step` are through.
+    fn at(&self, step: &str, done: u64, total: u64);
+}
+
+/// Progress reported nowhere (the default; tests, scripts, the server).
+#[derive(Debug)]
+pub struct Quiet;
+
+impl Progress for Quiet {
+    fn at(&self, _step: &str, _done: u64, _total: u64) {}
+}
+
 /// What the services work with.
 #[derive(Debug, Clone)]
 pub struct Services {
     pub db: Db,
     pub clock: Arc<dyn Clock>,
+    pub progress: Arc<dyn Progress>,
+}
+
+/// Rows written per statement group between progress reports.
+const SLICE_ROWS: usize = 10_000;
+
+impl Services {
+    /// The same services reporting long work's progress to `progress`.
+    pub fn with_progress(self, progress: Arc<dyn Progress>) -> Services {
+        Services { progress, ..self }
+    }
+
+    /// Reports `done` of `total` rows of `step`.
+    pub(crate) fn report(&self, step: &str, done: usize, total: usize) {
+        let n = |v: usize| u64::try_from(v).unwrap_or(u64::MAX);
+        self.progress.at(step, n(done), n(total));
+    }
+
+    /// Writes `rows` a slice at a time with `write`, reporting progress as `step`.
+    pub(crate) async fn write_in_slices<T>(
+        &self,
+        step: &str,
+        tx: &mut Tx,
+        rows: &[T],
+        mut write: impl AsyncFnMut(&mut Tx, &[T]) -> Result<()>,
+    ) -> Result<()> {
+        let mut done = 0;
+        for slice in rows.chunks(SLICE_ROWS) {
+            write(tx, slice).await?;
+            done += slice.len();
+            self.report(step, done, rows.len());
+        }
+        Ok(())
+    }
 }
 
 /// Why a service said no or failed.
@@ -90,6 +138,7 @@ impl Services {
         Services {
             db,
             clock: Arc::new(SystemClock),
+            progress: Arc::new(Quiet),
         }
     }
 }

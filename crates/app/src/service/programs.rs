@@ -38,7 +38,11 @@ impl Services {
         db: jumpup_store::Db,
         clock: std::sync::Arc<dyn super::Clock>,
     ) -> std::result::Result<Services, jumpup_store::StoreError> {
-        let services = Services { db, clock };
+        let services = Services {
+            db,
+            clock,
+            progress: std::sync::Arc::new(super::Quiet),
+        };
         match services.store_built_in_programs().await {
             Ok(()) => Ok(services),
             Err(ServiceError::Store(e)) => Err(e),

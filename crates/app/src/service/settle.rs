@@ -20,7 +20,9 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::events::{event_of, stored_grade_and_coverage, stored_loan};
-use super::{Result, ServiceError, Services, actor, entry, in_write_tx, require_role};
+use super::{
+    Progress, Quiet, Result, ServiceError, Services, actor, entry, in_write_tx, require_role,
+};
 
 fn corrupt(what: String) -> ServiceError {
     jumpup_store::StoreError::Corrupt(what).into()
@@ -81,16 +83,23 @@ type Endings = HashMap<i64, (LoanCase, Ending)>;
 /// Loans read and computed this many at a time, so only their endings are held for all.
 const LOANS_AT_ONCE: usize = 2_000;
 
+/// What a long computation reports its progress to, and as which step.
+type Report<'a> = (&'a dyn Progress, &'a str);
+
 /// Each loan's case and subsidy as a batch at `view` sees them, `LOANS_AT_ONCE` loans at a
 /// time, handed to `each`.
 async fn for_each_subsidy(
     tx: &mut Tx,
     loan_ids: &[i64],
     view: View,
+    (progress, step): Report<'_>,
     mut each: impl FnMut(LoanCase, Subsidy) -> Result<()>,
 ) -> Result<()> {
     let mut pinned = Pinned::default();
+    let total = u64::try_from(loan_ids.len()).unwrap_or(u64::MAX);
+    let mut done = 0u64;
     for chunk in loan_ids.chunks(LOANS_AT_ONCE) {
+        done += u64::try_from(chunk.len()).unwrap_or(0);
         let loans = store::loan_cases(tx, chunk).await?;
         let mut events = store::events_of_loans(tx, chunk, view).await?;
         for lc in loans {
@@ -122,14 +131,15 @@ async fn for_each_subsidy(
             let s = subsidy::subsidy(&rules.subsidy, grade, &loan, coverage, &history);
             each(lc, s)?;
         }
+        progress.at(step, done, total);
     }
     Ok(())
 }
 
 /// Each loan's case and how its subsidy ends, as things now stand.
-async fn endings(tx: &mut Tx, loan_ids: &[i64]) -> Result<Endings> {
+async fn endings(tx: &mut Tx, loan_ids: &[i64], report: Report<'_>) -> Result<Endings> {
     let mut out = HashMap::with_capacity(loan_ids.len());
-    for_each_subsidy(tx, loan_ids, NOW, |lc, s| {
+    for_each_subsidy(tx, loan_ids, NOW, report, |lc, s| {
         out.insert(lc.loan_id, (lc, Ending::of(&s)));
         Ok(())
     })
@@ -173,6 +183,7 @@ async fn compute_lines(
     view: View,
     claims: &[ClaimIn],
     recheck: &[i64],
+    report: Report<'_>,
 ) -> Result<(Vec<LineRow>, Endings)> {
     let mut by_loan: HashMap<i64, Vec<&ClaimIn>> = HashMap::new();
     let mut lines = Vec::with_capacity(claims.len());
@@ -194,7 +205,7 @@ async fn compute_lines(
         paid.entry(p.case_id).or_default().push(p);
     }
     let mut endings = HashMap::with_capacity(loan_ids.len());
-    for_each_subsidy(tx, &loan_ids, view, |lc, s| {
+    for_each_subsidy(tx, &loan_ids, view, report, |lc, s| {
         let periods = paid.get(&lc.case_id).map_or(&[][..], Vec::as_slice);
         let paid_for = |from: NaiveDate| {
             periods
@@ -535,7 +546,15 @@ impl Services {
                 .await?
                 .map(|b| b.view());
             let changed = store::changed_loans(tx, since, view).await?;
-            let (lines, _) = compute_lines(tx, batch_id, view, &claims, &changed).await?;
+            let (lines, _) = compute_lines(
+                tx,
+                batch_id,
+                view,
+                &claims,
+                &changed,
+                (&*self.progress, "computing claims"),
+            )
+            .await?;
             if lines.is_empty() {
                 return Err(ServiceError::refused(
                     "nothing_to_settle",
@@ -543,7 +562,10 @@ impl Services {
                 ));
             }
             store::insert_batch(tx, batch_id, through, mark, user.user_id, at).await?;
-            store::insert_lines(tx, batch_id, &lines).await?;
+            self.write_in_slices("storing lines", tx, &lines, async |tx, slice| {
+                Ok(store::insert_lines(tx, batch_id, slice).await?)
+            })
+            .await?;
             let after = json!({
                 "batch_id": batch_id,
                 "through": through.to_string(),
@@ -601,7 +623,15 @@ impl Services {
             recheck_cases.sort_unstable();
             recheck_cases.dedup();
             let recheck = store::loans_of_cases(tx, &recheck_cases).await?;
-            let (fresh, endings) = compute_lines(tx, batch_id, NOW, &claims, &recheck).await?;
+            let (fresh, endings) = compute_lines(
+                tx,
+                batch_id,
+                NOW,
+                &claims,
+                &recheck,
+                (&*self.progress, "checking lines"),
+            )
+            .await?;
             if let Some(first) = differences(&stored, &fresh, false).into_iter().next() {
                 return Err(ServiceError::refused(
                     "batch_stale",
@@ -676,7 +706,7 @@ impl Services {
         loans.dedup();
         // The stale check computed most of them already, as things now stand.
         loans.retain(|id| !endings.contains_key(id));
-        let more = self::endings(tx, &loans).await?;
+        let more = self::endings(tx, &loans, (&*self.progress, "checking cases")).await?;
         endings.extend(more);
         let mut case_info: HashMap<i64, &(LoanCase, Ending)> = HashMap::new();
         for v in endings.values() {
@@ -736,7 +766,10 @@ impl Services {
             );
         }
         for (program, list) in &postings {
-            ledger::post_many(tx, program, list, at).await?;
+            self.write_in_slices("posting payments", tx, list, async |tx, slice| {
+                Ok(ledger::post_many(tx, program, slice, at).await?)
+            })
+            .await?;
         }
         // Recovery: each bank's clawbacks (this batch's and earlier ones) from its payments
         // in this batch, per programme, oldest case first (RULES.md 6.4).
@@ -945,7 +978,15 @@ impl Services {
             .await?
             .map(|b| b.view());
         let changed = store::changed_loans(tx, since, view).await?;
-        let (fresh, _) = compute_lines(tx, batch_id, view, &claims, &changed).await?;
+        let (fresh, _) = compute_lines(
+            tx,
+            batch_id,
+            view,
+            &claims,
+            &changed,
+            (&*self.progress, "recomputing lines"),
+        )
+        .await?;
         let mut diffs = differences(&stored, &fresh, true);
         if batch.state == "approved" {
             let postings: HashMap<String, i64> = store::postings_of_batch(tx, batch_id)
@@ -1001,7 +1042,7 @@ pub(crate) async fn settlement_state(
     today: NaiveDate,
 ) -> Result<(bool, Won, State)> {
     let mut found = None;
-    for_each_subsidy(tx, &[loan_id], NOW, |_, s| {
+    for_each_subsidy(tx, &[loan_id], NOW, (&Quiet, ""), |_, s| {
         found = Some(s);
         Ok(())
     })

@@ -328,3 +328,93 @@ both_url! {
         let _ = &db;
     }
 }
+
+/// Runs `jumpup` with `args` on a pseudo-terminal (util-linux `script`); returns what the
+/// terminal showed.
+fn on_terminal(args: &[&str]) -> String {
+    let command = std::iter::once(env!("CARGO_BIN_EXE_jumpup"))
+        .chain(args.iter().copied())
+        .map(|a| format!("'{a}'"))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let out = std::process::Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .env_remove("JUMPUP_DATABASE_URL")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("util-linux `script` runs (it gives the command a terminal)");
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn long_work_shows_a_progress_bar_on_a_terminal_and_nothing_otherwise() {
+    let dir = TempDir::new();
+    let url = format!("sqlite:{}", dir.path().join("p.db").display());
+    users(&url);
+    for code in ["004", "011", "020", "088"] {
+        ok(&url, &["bank", "add", code, "은행", "--actor", "root"]);
+    }
+    let cases = settlement("cases.csv");
+    let shown = on_terminal(&[
+        "--database",
+        &url,
+        "import",
+        "cases",
+        &cases,
+        "--actor",
+        "officer",
+    ]);
+    assert!(
+        shown.contains("import: checking rows [##############################] "),
+        "{shown:?}"
+    );
+    assert!(shown.contains("import: storing cases ["), "{shown:?}");
+    // Not on a terminal: the report alone, nothing on standard error.
+    for (kind, file) in [("loans", "loans.csv"), ("events", "events1.csv")] {
+        let out = run(
+            &url,
+            &["import", kind, &settlement(file), "--actor", "officer"],
+        );
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        assert_eq!(stderr(&out), "");
+    }
+    let shown = on_terminal(&[
+        "--database",
+        &url,
+        "import",
+        "claims",
+        &settlement("claims1.csv"),
+        "--actor",
+        "officer",
+    ]);
+    assert!(
+        shown.contains("import: storing claims [##############################] 26/26"),
+        "{shown:?}"
+    );
+    let shown = on_terminal(&[
+        "--database",
+        &url,
+        "settle",
+        "prepare",
+        "--through",
+        "2025-12-31",
+        "--actor",
+        "officer",
+    ]);
+    assert!(
+        shown.contains("settle prepare: computing claims ["),
+        "{shown:?}"
+    );
+    assert!(
+        shown.contains("settle prepare: storing lines [##############################] 26/26"),
+        "{shown:?}"
+    );
+    let out = run(&url, &["settle", "approve", "1", "--actor", "mayor"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stderr(&out), "");
+}
