@@ -74,6 +74,7 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
     (5, "event seq", include_str!("../migrations/sqlite/0005_event_seq.sql")),
     (6, "claims", include_str!("../migrations/sqlite/0006_claims.sql")),
     (7, "settlement", include_str!("../migrations/sqlite/0007_settlement.sql")),
+    (8, "cancelled index", include_str!("../migrations/sqlite/0008_cancelled_index.sql")),
 ];
 #[rustfmt::skip]
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
@@ -84,6 +85,7 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (5, "event seq", include_str!("../migrations/postgres/0005_event_seq.sql")),
     (6, "claims", include_str!("../migrations/postgres/0006_claims.sql")),
     (7, "settlement", include_str!("../migrations/postgres/0007_settlement.sql")),
+    (8, "cancelled index", include_str!("../migrations/postgres/0008_cancelled_index.sql")),
 ];
 
 /// A short fingerprint of the PostgreSQL schema (its migrations' text), naming the test

@@ -255,6 +255,86 @@ pub async fn claims_of_batch(tx: &mut Tx, batch_id: i64) -> Result<Vec<ClaimIn>>
     Ok(rows.into_iter().map(claim_of).collect())
 }
 
+/// Cases whose loans' events a batch at `view` saw otherwise than things stand now: an event
+/// recorded after its mark, or one cancelled since it was prepared.
+pub async fn cases_changed_since(tx: &mut Tx, view: View) -> Result<Vec<i64>> {
+    let ids: Vec<i64> = with_tx!(tx, c => {
+        sqlx::query_scalar(
+            "select l.case_id from loan_event e join loan l on l.loan_id = e.loan_id
+             where e.loan_event_id > $1
+             union
+             select l.case_id from loan_event e join loan l on l.loan_id = e.loan_id
+             where e.cancelled_after_batch >= $2",
+        )
+        .bind(view.event_mark)
+        .bind(view.batch_id)
+        .fetch_all(c)
+        .await?
+    });
+    Ok(ids)
+}
+
+/// The claims of a batch's lines for these cases (as `claims_of_batch`).
+pub async fn claims_of_batch_cases(
+    tx: &mut Tx,
+    batch_id: i64,
+    case_ids: &[i64],
+) -> Result<Vec<ClaimIn>> {
+    let head = format!(
+        "select c.claim_id, c.bank_id, c.loan_no, c.period_from, c.period_to, c.claimed_won, l.loan_id
+         from claim c
+         join settlement_line s on s.claim_id = c.claim_id
+         left join loan l on l.case_id = s.case_id
+         where s.batch_id = {batch_id} and s.case_id in ("
+    );
+    let mut rows = chunked!(tx, case_ids, head.as_str(), ")", ClaimTuple);
+    rows.sort_unstable_by_key(|r| r.0);
+    Ok(rows.into_iter().map(claim_of).collect())
+}
+
+/// Each case with lines in a batch, with its programme.
+pub async fn programs_of_batch(tx: &mut Tx, batch_id: i64) -> Result<HashMap<i64, String>> {
+    let rows: Vec<(i64, String)> = with_tx!(tx, c => {
+        sqlx::query_as(
+            "select distinct s.case_id, c.program_id
+             from settlement_line s join support_case c on c.case_id = s.case_id
+             where s.batch_id = $1",
+        )
+        .bind(batch_id)
+        .fetch_all(c)
+        .await?
+    });
+    Ok(rows.into_iter().collect())
+}
+
+/// The loans of a batch's lines whose subsidy may have stopped by `by`: the loan matures by
+/// then, was executed on or before `executed_by` (so its term may be over), or has an event
+/// of a kind that can stop or forfeit it, whatever its date.
+pub async fn loans_maybe_stopped(
+    tx: &mut Tx,
+    batch_id: i64,
+    by: NaiveDate,
+    executed_by: NaiveDate,
+) -> Result<Vec<i64>> {
+    let ids: Vec<i64> = with_tx!(tx, c => {
+        sqlx::query_scalar(
+            "select distinct l.loan_id
+             from settlement_line s join loan l on l.case_id = s.case_id
+             where s.batch_id = $1
+               and (l.maturity_on <= $2 or l.executed_on <= $3
+                    or exists (select 1 from loan_event e
+                               where e.loan_id = l.loan_id
+                                 and e.kind in ('repayment', 'relocation', 'closure', 'default', 'ineligible')))",
+        )
+        .bind(batch_id)
+        .bind(by)
+        .bind(executed_by)
+        .fetch_all(c)
+        .await?
+    });
+    Ok(ids)
+}
+
 /// Loans with a line in an approved batch before `view`'s whose events a batch at `view`
 /// sees differently from the latest approved batch before it (`since`).
 pub async fn changed_loans(tx: &mut Tx, since: Option<View>, view: View) -> Result<Vec<i64>> {

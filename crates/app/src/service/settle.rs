@@ -614,8 +614,23 @@ impl Services {
             refuse_unless_prepared(&batch)?;
             let at = self.clock.now();
             let stored = store::lines(tx, batch_id).await?;
-            let claims = store::claims_of_batch(tx, batch_id).await?;
-            let mut recheck_cases: Vec<i64> = stored
+            // Only lines of loans whose events changed since preparation can now come out
+            // otherwise: batches are prepared one at a time, and claims, loans and pinned
+            // versions do not change under a line. Those are recomputed as things stand.
+            let changed: HashSet<i64> = store::cases_changed_since(tx, batch.view())
+                .await?
+                .into_iter()
+                .collect();
+            let again: Vec<LineRow> = stored
+                .iter()
+                .filter(|l| l.case_id.is_some_and(|c| changed.contains(&c)))
+                .cloned()
+                .collect();
+            let mut again_cases: Vec<i64> = again.iter().filter_map(|l| l.case_id).collect();
+            again_cases.sort_unstable();
+            again_cases.dedup();
+            let claims = store::claims_of_batch_cases(tx, batch_id, &again_cases).await?;
+            let mut recheck_cases: Vec<i64> = again
                 .iter()
                 .filter(|l| l.claim_id.is_none())
                 .filter_map(|l| l.case_id)
@@ -632,7 +647,7 @@ impl Services {
                 (&*self.progress, "checking lines"),
             )
             .await?;
-            if let Some(first) = differences(&stored, &fresh, false).into_iter().next() {
+            if let Some(first) = differences(&again, &fresh, false).into_iter().next() {
                 return Err(ServiceError::refused(
                     "batch_stale",
                     format!(
@@ -671,6 +686,22 @@ impl Services {
         })
     }
 
+    /// A day such that a loan executed later cannot have reached the end of its subsidy term
+    /// by `by` under any stored programme version (a week to spare for month ends).
+    async fn term_over_if_executed_by(&self, tx: &mut Tx, by: NaiveDate) -> Result<NaiveDate> {
+        let catalog = self.catalog_in(tx).await?;
+        let shortest = catalog
+            .programs()
+            .iter()
+            .flat_map(|p| p.versions())
+            .map(|v| v.params.rules.subsidy.term_months)
+            .min();
+        Ok(shortest
+            .and_then(|m| by.checked_sub_months(chrono::Months::new(m)))
+            .and_then(|d| d.checked_add_days(chrono::Days::new(7)))
+            .unwrap_or(by))
+    }
+
     /// The ledger side of an approval; returns how many cases moved money and the cases it
     /// finished.
     async fn post_batch(
@@ -695,28 +726,34 @@ impl Services {
             }
         }
         let case_ids: Vec<i64> = by_case.keys().copied().collect();
-        // The loans this batch touched, and those whose events changed since the last approved
-        // batch (an event on a period boundary may end a subsidy without any line).
-        let mut loans = store::loans_of_cases(tx, &case_ids).await?;
+        let programs = store::programs_of_batch(tx, batch_id).await?;
+        for (case_id, m) in by_case.iter_mut() {
+            m.program_id = programs
+                .get(case_id)
+                .cloned()
+                .ok_or_else(|| corrupt(format!("case {case_id} has lines but no case")))?;
+        }
+        drop(programs);
+        // The cases that may finish: the batch's loans whose subsidy may have stopped by the
+        // day after its end, and those whose events changed since the last approved batch (an
+        // event on a period boundary may end a subsidy without any line).
+        let stop_reached_by = batch.through_on.succ_opt().unwrap_or(batch.through_on);
+        let executed_by = self.term_over_if_executed_by(tx, stop_reached_by).await?;
+        let mut loans =
+            store::loans_maybe_stopped(tx, batch_id, stop_reached_by, executed_by).await?;
         let since = store::last_approved_before(tx, batch_id)
             .await?
             .map(|b| b.view());
         loans.extend(store::changed_loans(tx, since, batch.view()).await?);
         loans.sort_unstable();
         loans.dedup();
-        // The stale check computed most of them already, as things now stand.
+        // The stale check computed some of them already, as things now stand.
         loans.retain(|id| !endings.contains_key(id));
         let more = self::endings(tx, &loans, (&*self.progress, "checking cases")).await?;
         endings.extend(more);
         let mut case_info: HashMap<i64, &(LoanCase, Ending)> = HashMap::new();
         for v in endings.values() {
             case_info.insert(v.0.case_id, v);
-        }
-        for (case_id, m) in by_case.iter_mut() {
-            m.program_id = case_info
-                .get(case_id)
-                .map(|(lc, _)| lc.program_id.clone())
-                .ok_or_else(|| corrupt(format!("case {case_id} has lines but no loan")))?;
         }
         let reserved: HashMap<i64, Won> = ledger::case_balances(tx, &case_ids)
             .await?
@@ -815,7 +852,6 @@ impl Services {
             .await?
             .into_iter()
             .collect();
-        let stop_reached_by = batch.through_on.succ_opt().unwrap_or(batch.through_on);
         let mut finished = Vec::new();
         let mut open: Vec<(&LoanCase, &Ending)> = case_info
             .values()
