@@ -420,7 +420,27 @@ impl Db {
     }
 }
 
+/// Rows a write must reach before its tables' planner statistics are refreshed.
+const ANALYZE_AFTER_ROWS: usize = 10_000;
+
 impl Tx {
+    /// After a bulk write of `rows` rows to `tables`, brings PostgreSQL's planner statistics up
+    /// to date (it plans from them, and a table filled since its last analyze looks empty, so
+    /// later statements would scan instead of using indexes). SQLite's planner uses indexes
+    /// without statistics, so nothing is done there.
+    pub async fn after_bulk_write(&mut self, rows: usize, tables: &[&'static str]) -> Result<()> {
+        if rows < ANALYZE_AFTER_ROWS || tables.is_empty() {
+            return Ok(());
+        }
+        if let Tx::Pg(t) = self {
+            let sql = format!("analyze {}", tables.join(", "));
+            sqlx::query(sqlx::AssertSqlSafe(sql))
+                .execute(&mut **t)
+                .await?;
+        }
+        Ok(())
+    }
+
     pub async fn commit(self) -> Result<()> {
         match self {
             Tx::Sqlite(t) => t.commit().await?,

@@ -445,6 +445,8 @@ impl Services {
                 })
                 .await?;
             }
+            tx.after_bulk_write(created.len(), &["firm", "support_case", "budget_posting"])
+                .await?;
             created.sort_unstable();
             let details = json!({
                 "created_cases": crate::programs::ids_summary(&created),
@@ -715,6 +717,8 @@ impl Services {
                 })
                 .await?;
             }
+            tx.after_bulk_write(new_loans.len(), &["loan", "support_case", "budget_posting"])
+                .await?;
             for program in &released {
                 self.promote_waitlist(tx, &catalog, program, Some(&user), at)
                     .await?;
@@ -812,7 +816,7 @@ impl Services {
                     errors.push(row_error(
                         r.row,
                         "guarantee_no",
-                        format!("case {case_id} has no executed loan"),
+                        "no executed loan has this guarantee",
                     ));
                     continue;
                 };
@@ -843,6 +847,8 @@ impl Services {
                 Ok(stored_events::insert_many(tx, slice, user.user_id, at).await?)
             })
             .await?;
+            tx.after_bulk_write(new_events.len(), &["loan_event"])
+                .await?;
             for (case_id, loan_id) in finished {
                 super::events::reconcile_finished(tx, Some(&user), case_id, loan_id, at).await?;
             }
@@ -948,6 +954,7 @@ impl Services {
                 Ok(claims::insert_many(tx, slice, user.user_id, at).await?)
             })
             .await?;
+            tx.after_bulk_write(new_rows.len(), &["claim"]).await?;
             let details =
                 json!({ "claims": new_rows.len(), "rows": records.len(), "digest": digest });
             let report = conclude(

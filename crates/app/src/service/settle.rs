@@ -566,6 +566,8 @@ impl Services {
                 Ok(store::insert_lines(tx, batch_id, slice).await?)
             })
             .await?;
+            tx.after_bulk_write(lines.len(), &["settlement_line"])
+                .await?;
             let after = json!({
                 "batch_id": batch_id,
                 "through": through.to_string(),
@@ -657,6 +659,7 @@ impl Services {
             }
             store::decide(tx, batch_id, "approved", user.user_id, at, None).await?;
             let (moves, finished) = self.post_batch(tx, &batch, &stored, endings, at).await?;
+            tx.after_bulk_write(moves, &["budget_posting"]).await?;
             let released: Vec<i64> = finished.iter().map(|(c, _)| *c).collect();
             let after = json!({
                 "batch_id": batch_id,

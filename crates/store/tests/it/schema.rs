@@ -30,6 +30,29 @@ both! {
         assert!(matches!(db.require_current_schema().await, Err(StoreError::MigrationEdited(1))));
         assert!(matches!(db.migrate().await, Err(StoreError::MigrationEdited(1))));
     }
+
+    async fn after_a_bulk_write_postgres_knows_the_tables_are_full(db) {
+        let mut tx = db.begin_write().await.expect("begin");
+        jumpup_store::with_tx!(&mut tx, c => {
+            sqlx::query("insert into bank (code, name, created_at) values ('001', 'b', $1)")
+                .bind(chrono::Utc::now())
+                .execute(c)
+                .await
+                .expect("a bank");
+        });
+        // Below the threshold nothing happens; above it the statistics are refreshed in the
+        // transaction (PostgreSQL's reltuples stops being unknown).
+        tx.after_bulk_write(10, &["bank"]).await.expect("small");
+        tx.after_bulk_write(1_000_000, &["bank", "loan"]).await.expect("analyze");
+        if let jumpup_store::Tx::Pg(t) = &mut tx {
+            let known: f32 = sqlx::query_scalar("select reltuples from pg_class where relname = 'bank'")
+                .fetch_one(&mut **t)
+                .await
+                .expect("reltuples");
+            assert!(known >= 1.0, "{known}");
+        }
+        tx.commit().await.expect("commit");
+    }
 }
 
 #[tokio::test]
