@@ -633,7 +633,6 @@ pub struct ExportLine {
     pub line: LineRow,
 }
 
-/// A batch's lines in bank-code order (one bank's with `bank_code`).
 fn export_line<R: Row>(r: &R) -> Result<ExportLine>
 where
     for<'a> &'a str: sqlx::ColumnIndex<R>,
@@ -652,6 +651,7 @@ where
     })
 }
 
+/// A batch's lines in line order, each bank's together (one bank's with `bank_code`).
 pub async fn export_lines(
     tx: &mut Tx,
     batch_id: i64,

@@ -211,6 +211,15 @@ fn may_touch(
     Ok(())
 }
 
+/// A history's problems in one sentence.
+fn problems(errors: &[jumpup_domain::loan::EventError]) -> String {
+    errors
+        .iter()
+        .map(|e| e.problem.to_string())
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
 /// A reported event against its loan's record.
 pub(crate) enum Reported {
     /// New: to be stored as this row (its `seq` decided).
@@ -302,12 +311,7 @@ pub(crate) fn decide_event(
         .collect::<Result<Vec<_>>>()?;
     events.push(event);
     if let Err(errors) = History::new(loan.principal(), loan.executed_on(), &events) {
-        let message = errors
-            .iter()
-            .map(|e| e.problem.to_string())
-            .collect::<Vec<_>>()
-            .join("; ");
-        return Err(ServiceError::refused("event_invalid", message));
+        return Err(ServiceError::refused("event_invalid", problems(&errors)));
     }
     let row = EventRow { seq, ..row };
     record.events.push(row.clone());
@@ -439,14 +443,12 @@ impl Services {
                 .map(event_of)
                 .collect::<Result<Vec<_>>>()?;
             if let Err(errors) = History::new(loan.principal(), loan.executed_on(), &remaining) {
-                let message = errors
-                    .iter()
-                    .map(|e| e.problem.to_string())
-                    .collect::<Vec<_>>()
-                    .join("; ");
                 return Err(ServiceError::refused(
                     "event_invalid",
-                    format!("without event {loan_event_id} the loan's events are wrong: {message}"),
+                    format!(
+                        "without event {loan_event_id} the loan's events are wrong: {}",
+                        problems(&errors)
+                    ),
                 ));
             }
             let at = self.clock.now();

@@ -12,8 +12,9 @@ use chrono::{Datelike, Days, Months, NaiveDate};
 use jumpup_store::both_url;
 use serde_json::{Value, json};
 
-use crate::imports::{run, users};
-use crate::support::{TempDir, quote, spec_dir, stderr, stdout};
+use crate::imports::users;
+use crate::settle::{json, ok};
+use crate::support::{TempDir, quote, spec_dir};
 
 const BANKS: [&str; 4] = ["004", "011", "020", "088"];
 /// The months settled, each by the batch prepared through its last day.
@@ -356,25 +357,9 @@ fn path(p: std::path::PathBuf) -> String {
     p.to_str().expect("utf-8").to_owned()
 }
 
-fn ok(url: &str, args: &[&str]) -> String {
-    let out = run(url, args);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{args:?}: {}{}",
-        stdout(&out),
-        stderr(&out)
-    );
-    stdout(&out)
-}
-
-fn json_of(url: &str, args: &[&str]) -> Value {
-    serde_json::from_str(&ok(url, args)).expect("JSON")
-}
-
 /// What the budget ledger shows paid, over all programmes.
 fn paid_account(url: &str) -> i64 {
-    json_of(url, &["budget", "show", "--json"])
+    json(url, &["budget", "show", "--json"])
         .as_array()
         .expect("programmes")
         .iter()
@@ -443,7 +428,7 @@ both_url! {
                     if e.mistaken.is_some() {
                         let case = (i + 1).to_string();
                         let on = e.on.to_string();
-                        let v = json_of(&url, &["event", "add", "--case", &case, "--on", &on, "--kind", e.kind, "--actor", "clerk", "--json"]);
+                        let v = json(&url, &["event", "add", "--case", &case, "--on", &on, "--kind", e.kind, "--actor", "clerk", "--json"]);
                         mistaken_ids.insert(i, v["loan_event_id"].to_string());
                         continue;
                     }
@@ -493,13 +478,13 @@ both_url! {
 
             // Prepared by the Technopark, approved by the City, reconciled.
             let through = month_end(m).to_string();
-            let batch = json_of(&url, &["settle", "prepare", "--through", &through, "--actor", "officer", "--json"]);
+            let batch = json(&url, &["settle", "prepare", "--through", &through, "--actor", "officer", "--json"]);
             let id = batch["batch_id"].as_i64().expect("a batch id");
             for (status, _) in batch["by_status"].as_object().expect("statuses") {
                 statuses.insert(status.clone());
             }
             ok(&url, &["settle", "approve", &id.to_string(), "--actor", "mayor"]);
-            let v = json_of(&url, &["settle", "verify", &id.to_string(), "--actor", "auditor", "--json"]);
+            let v = json(&url, &["settle", "verify", &id.to_string(), "--actor", "auditor", "--json"]);
             assert_eq!(v["differences"], json!([]), "month {m}: {v}");
             ok(&url, &["ledger", "check"]);
             ok(&url, &["audit", "verify"]);
@@ -569,7 +554,7 @@ both_url! {
         assert_eq!(total, paid_account(&url));
         // The examples' cases ended with their spans: completed by the term, terminated by the
         // relocation and by the full repayment (issue 3's end states).
-        let state = |i: usize| json_of(&url, &["case", "show", &(i + 1).to_string(), "--actor", "officer", "--json"])["state"].clone();
+        let state = |i: usize| json(&url, &["case", "show", &(i + 1).to_string(), "--actor", "officer", "--json"])["state"].clone();
         assert_eq!(state(30), "completed");
         assert_eq!(state(31), "terminated");
         assert_eq!(state(32), "terminated");

@@ -9,7 +9,7 @@ use jumpup_store::both_url;
 use crate::imports::{run, settlement, users};
 use crate::support::{TempDir, stderr, stdout};
 
-fn ok(url: &str, args: &[&str]) -> String {
+pub fn ok(url: &str, args: &[&str]) -> String {
     let out = run(url, args);
     assert_eq!(
         out.status.code(),
@@ -31,7 +31,7 @@ fn refused(url: &str, args: &[&str], code: &str) {
     );
 }
 
-fn json(url: &str, args: &[&str]) -> serde_json::Value {
+pub fn json(url: &str, args: &[&str]) -> serde_json::Value {
     serde_json::from_str(&ok(url, args)).expect("JSON")
 }
 
