@@ -401,18 +401,6 @@ type LoanTuple = (
     NaiveDate,
 );
 
-/// The cases of these loans.
-pub async fn cases_of_loans(tx: &mut Tx, loan_ids: &[i64]) -> Result<Vec<i64>> {
-    let rows = chunked!(
-        tx,
-        loan_ids,
-        "select case_id from loan where loan_id in (",
-        ")",
-        (i64,)
-    );
-    Ok(rows.into_iter().map(|(id,)| id).collect())
-}
-
 pub async fn loan_cases(tx: &mut Tx, loan_ids: &[i64]) -> Result<Vec<LoanCase>> {
     let rows = chunked!(
         tx,

@@ -87,13 +87,15 @@ const LOANS_AT_ONCE: usize = 2_000;
 type Report<'a> = (&'a dyn Progress, &'a str);
 
 /// Each loan's case and subsidy as a batch at `view` sees them, `LOANS_AT_ONCE` loans at a
-/// time, handed to `each`.
+/// time, handed to `each` with, given `paid_before` (a batch id), what approved batches before
+/// it paid for the case's periods (in period order).
 async fn for_each_subsidy(
     tx: &mut Tx,
     loan_ids: &[i64],
     view: View,
+    paid_before: Option<i64>,
     (progress, step): Report<'_>,
-    mut each: impl FnMut(LoanCase, Subsidy) -> Result<()>,
+    mut each: impl FnMut(LoanCase, Subsidy, &[store::Paid]) -> Result<()>,
 ) -> Result<()> {
     let mut pinned = Pinned::default();
     let total = u64::try_from(loan_ids.len()).unwrap_or(u64::MAX);
@@ -102,6 +104,13 @@ async fn for_each_subsidy(
         done += u64::try_from(chunk.len()).unwrap_or(0);
         let loans = store::loan_cases(tx, chunk).await?;
         let mut events = store::events_of_loans(tx, chunk, view).await?;
+        let mut paid: HashMap<i64, Vec<store::Paid>> = HashMap::new();
+        if let Some(batch_id) = paid_before {
+            let case_ids: Vec<i64> = loans.iter().map(|l| l.case_id).collect();
+            for p in store::paid_of_cases(tx, &case_ids, batch_id).await? {
+                paid.entry(p.case_id).or_default().push(p);
+            }
+        }
         for lc in loans {
             let bad = |what: &str| corrupt(format!("loan {}: {what}", lc.loan_id));
             let version_id = lc
@@ -129,7 +138,8 @@ async fn for_each_subsidy(
             let history = History::new(loan.principal(), loan.executed_on(), &list)
                 .map_err(|e| bad(&format!("events: {e:?}")))?;
             let s = subsidy::subsidy(&rules.subsidy, grade, &loan, coverage, &history);
-            each(lc, s)?;
+            let periods = paid.remove(&lc.case_id).unwrap_or_default();
+            each(lc, s, &periods)?;
         }
         progress.at(step, done, total);
     }
@@ -139,7 +149,7 @@ async fn for_each_subsidy(
 /// Each loan's case and how its subsidy ends, as things now stand.
 async fn endings(tx: &mut Tx, loan_ids: &[i64], report: Report<'_>) -> Result<Endings> {
     let mut out = HashMap::with_capacity(loan_ids.len());
-    for_each_subsidy(tx, loan_ids, NOW, report, |lc, s| {
+    for_each_subsidy(tx, loan_ids, NOW, None, report, |lc, s, _| {
         out.insert(lc.loan_id, (lc, Ending::of(&s)));
         Ok(())
     })
@@ -198,57 +208,57 @@ async fn compute_lines(
     let mut loan_ids: Vec<i64> = by_loan.keys().chain(&recheck).copied().collect();
     loan_ids.sort_unstable();
     loan_ids.dedup();
-    // Per case, its paid periods in order (a handful each).
-    let case_ids = store::cases_of_loans(tx, &loan_ids).await?;
-    let mut paid: HashMap<i64, Vec<store::Paid>> = HashMap::new();
-    for p in store::paid_of_cases(tx, &case_ids, batch_id).await? {
-        paid.entry(p.case_id).or_default().push(p);
-    }
     let mut endings = HashMap::with_capacity(loan_ids.len());
-    for_each_subsidy(tx, &loan_ids, view, report, |lc, s| {
-        let periods = paid.get(&lc.case_id).map_or(&[][..], Vec::as_slice);
-        let paid_for = |from: NaiveDate| {
-            periods
-                .iter()
-                .find(|p| p.period_from == from)
-                .map_or(Won::ZERO, |p| Won::new(p.paid_won))
-        };
-        let mut answered = HashSet::new();
-        for claim in by_loan.remove(&lc.loan_id).unwrap_or_default() {
-            answered.insert(claim.period_from);
-            lines.push(claim_row(
-                claim,
-                Some(&lc),
-                Some(&s),
-                paid_for(claim.period_from),
-            ));
-        }
-        if recheck.contains(&lc.loan_id) {
-            for p in periods
-                .iter()
-                .filter(|p| !answered.contains(&p.period_from))
-            {
-                if let Some(line) = domain::recheck_line(
-                    Won::new(p.claimed_won),
-                    p.period_from,
-                    &s,
-                    Won::new(p.paid_won),
-                ) {
-                    lines.push(line_row(
-                        lc.bank_id,
-                        &lc.loan_no,
-                        Some(lc.case_id),
-                        None,
+    for_each_subsidy(
+        tx,
+        &loan_ids,
+        view,
+        Some(batch_id),
+        report,
+        |lc, s, periods| {
+            let paid_for = |from: NaiveDate| {
+                periods
+                    .iter()
+                    .find(|p| p.period_from == from)
+                    .map_or(Won::ZERO, |p| Won::new(p.paid_won))
+            };
+            let mut answered = HashSet::new();
+            for claim in by_loan.remove(&lc.loan_id).unwrap_or_default() {
+                answered.insert(claim.period_from);
+                lines.push(claim_row(
+                    claim,
+                    Some(&lc),
+                    Some(&s),
+                    paid_for(claim.period_from),
+                ));
+            }
+            if recheck.contains(&lc.loan_id) {
+                for p in periods
+                    .iter()
+                    .filter(|p| !answered.contains(&p.period_from))
+                {
+                    if let Some(line) = domain::recheck_line(
+                        Won::new(p.claimed_won),
                         p.period_from,
-                        p.period_to,
-                        &line,
-                    ));
+                        &s,
+                        Won::new(p.paid_won),
+                    ) {
+                        lines.push(line_row(
+                            lc.bank_id,
+                            &lc.loan_no,
+                            Some(lc.case_id),
+                            None,
+                            p.period_from,
+                            p.period_to,
+                            &line,
+                        ));
+                    }
                 }
             }
-        }
-        endings.insert(lc.loan_id, (lc, Ending::of(&s)));
-        Ok(())
-    })
+            endings.insert(lc.loan_id, (lc, Ending::of(&s)));
+            Ok(())
+        },
+    )
     .await?;
     // Claims whose loan is gone from the view: rejected as they stand.
     for claim in by_loan.into_values().flatten() {
@@ -1081,7 +1091,7 @@ pub(crate) async fn settlement_state(
     today: NaiveDate,
 ) -> Result<(bool, Won, State)> {
     let mut found = None;
-    for_each_subsidy(tx, &[loan_id], NOW, (&Quiet, ""), |_, s| {
+    for_each_subsidy(tx, &[loan_id], NOW, None, (&Quiet, ""), |_, s, _| {
         found = Some(s);
         Ok(())
     })
