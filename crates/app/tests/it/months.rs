@@ -446,9 +446,8 @@ both_url! {
             let file = path(dir.write(&format!("events-{m}.csv"), &events));
             ok(&url, &["import", "events", &file, "--actor", "officer"]);
 
-            // The month's claims: each bank's own figure for every period ending this month
-            // from the events it knows of; a revision where a period's figure changed since
-            // the bank last claimed it.
+            // The month's claims: each bank's own figure for every period ending this month,
+            // from the events it knows of (some above it, one below).
             let mut claims = String::from("bank_code,loan_no,period_from,period_to,claimed_won,revision\n");
             for l in loans.iter().filter(|l| m < l.claims_until) {
                 for (from, to, claim, _) in l.periods(Some(m)) {
