@@ -392,10 +392,16 @@ impl Services {
             let mut firm_ids: HashMap<String, jumpup_domain::workflow::FirmId> =
                 firms.iter().map(|(b, f)| (b.clone(), f.firm_id)).collect();
             let mut new_firm_ids = Vec::with_capacity(new_firms.len());
-            self.write_in_slices("storing firms", tx, &new_firms, async |tx, slice| {
-                new_firm_ids.extend(identity::insert_firms(tx, slice, at).await?);
-                Ok(())
-            })
+            self.write_in_slices(
+                "storing firms",
+                tx,
+                "firm",
+                &new_firms,
+                async |tx, slice| {
+                    new_firm_ids.extend(identity::insert_firms(tx, slice, at).await?);
+                    Ok(())
+                },
+            )
             .await?;
             let mut created_firms: Vec<i64> = new_firm_ids.iter().map(|(_, id)| id.0).collect();
             created_firms.sort_unstable();
@@ -416,10 +422,16 @@ impl Services {
                 })
                 .collect();
             let mut case_ids: HashMap<String, i64> = HashMap::with_capacity(decided.len());
-            self.write_in_slices("storing cases", tx, &decided, async |tx, slice| {
-                case_ids.extend(store::insert_decided_many(tx, slice, at).await?);
-                Ok(())
-            })
+            self.write_in_slices(
+                "storing cases",
+                tx,
+                "support_case",
+                &decided,
+                async |tx, slice| {
+                    case_ids.extend(store::insert_decided_many(tx, slice, at).await?);
+                    Ok(())
+                },
+            )
             .await?;
             let mut postings: HashMap<&str, Vec<(Posting, Option<i64>)>> = HashMap::new();
             let mut created = Vec::with_capacity(to_store.len());
@@ -440,13 +452,15 @@ impl Services {
                 }
             }
             for (program, list) in &postings {
-                self.write_in_slices("posting reservations", tx, list, async |tx, slice| {
-                    Ok(ledger::post_many(tx, program, slice, at).await?)
-                })
+                self.write_in_slices(
+                    "posting reservations",
+                    tx,
+                    "budget_posting",
+                    list,
+                    async |tx, slice| Ok(ledger::post_many(tx, program, slice, at).await?),
+                )
                 .await?;
             }
-            tx.after_bulk_write(created.len(), &["firm", "support_case", "budget_posting"])
-                .await?;
             created.sort_unstable();
             let details = json!({
                 "created_cases": crate::programs::ids_summary(&created),
@@ -703,22 +717,32 @@ impl Services {
                 stored.push(row.case_id);
             }
             refuse_if_any(errors, skipped, &warnings)?;
-            self.write_in_slices("storing loans", tx, &new_loans, async |tx, slice| {
-                Ok(store::insert_loans(tx, slice, at).await?)
-            })
+            self.write_in_slices(
+                "storing loans",
+                tx,
+                "loan",
+                &new_loans,
+                async |tx, slice| Ok(store::insert_loans(tx, slice, at).await?),
+            )
             .await?;
-            self.write_in_slices("moving cases", tx, &moved, async |tx, slice| {
-                Ok(store::set_states(tx, State::LoanExecuted, slice, at).await?)
-            })
+            self.write_in_slices(
+                "moving cases",
+                tx,
+                "support_case",
+                &moved,
+                async |tx, slice| Ok(store::set_states(tx, State::LoanExecuted, slice, at).await?),
+            )
             .await?;
             for (program, list) in &postings {
-                self.write_in_slices("posting reservations", tx, list, async |tx, slice| {
-                    Ok(ledger::post_many(tx, program, slice, at).await?)
-                })
+                self.write_in_slices(
+                    "posting reservations",
+                    tx,
+                    "budget_posting",
+                    list,
+                    async |tx, slice| Ok(ledger::post_many(tx, program, slice, at).await?),
+                )
                 .await?;
             }
-            tx.after_bulk_write(new_loans.len(), &["loan", "support_case", "budget_posting"])
-                .await?;
             for program in &released {
                 self.promote_waitlist(tx, &catalog, program, Some(&user), at)
                     .await?;
@@ -843,12 +867,10 @@ impl Services {
             drop(loans);
             let stored = new_events.len();
             refuse_if_any(errors, skipped, &warnings)?;
-            self.write_in_slices("storing events", tx, &new_events, async |tx, slice| {
+            self.write_in_slices("storing events", tx, "loan_event", &new_events, async |tx, slice| {
                 Ok(stored_events::insert_many(tx, slice, user.user_id, at).await?)
             })
             .await?;
-            tx.after_bulk_write(new_events.len(), &["loan_event"])
-                .await?;
             for (case_id, loan_id) in finished {
                 super::events::reconcile_finished(tx, Some(&user), case_id, loan_id, at).await?;
             }
@@ -950,11 +972,14 @@ impl Services {
                 }
             }
             refuse_if_any(errors, skipped, &warnings)?;
-            self.write_in_slices("storing claims", tx, &new_rows, async |tx, slice| {
-                Ok(claims::insert_many(tx, slice, user.user_id, at).await?)
-            })
+            self.write_in_slices(
+                "storing claims",
+                tx,
+                "claim",
+                &new_rows,
+                async |tx, slice| Ok(claims::insert_many(tx, slice, user.user_id, at).await?),
+            )
             .await?;
-            tx.after_bulk_write(new_rows.len(), &["claim"]).await?;
             let details =
                 json!({ "claims": new_rows.len(), "rows": records.len(), "digest": digest });
             let report = conclude(

@@ -69,11 +69,13 @@ impl Services {
         self.progress.at(step, n(done), n(total));
     }
 
-    /// Writes `rows` a slice at a time with `write`, reporting progress as `step`.
+    /// Writes `rows` to `table` a slice at a time with `write`, reporting progress as `step`;
+    /// then brings the table's planner statistics up to date (`Tx::after_bulk_write`).
     pub(crate) async fn write_in_slices<T>(
         &self,
         step: &str,
         tx: &mut Tx,
+        table: &'static str,
         rows: &[T],
         mut write: impl AsyncFnMut(&mut Tx, &[T]) -> Result<()>,
     ) -> Result<()> {
@@ -83,6 +85,7 @@ impl Services {
             done += slice.len();
             self.report(step, done, rows.len());
         }
+        tx.after_bulk_write(rows.len(), &[table]).await?;
         Ok(())
     }
 }

@@ -572,12 +572,14 @@ impl Services {
                 ));
             }
             store::insert_batch(tx, batch_id, through, mark, user.user_id, at).await?;
-            self.write_in_slices("storing lines", tx, &lines, async |tx, slice| {
-                Ok(store::insert_lines(tx, batch_id, slice).await?)
-            })
+            self.write_in_slices(
+                "storing lines",
+                tx,
+                "settlement_line",
+                &lines,
+                async |tx, slice| Ok(store::insert_lines(tx, batch_id, slice).await?),
+            )
             .await?;
-            tx.after_bulk_write(lines.len(), &["settlement_line"])
-                .await?;
             let after = json!({
                 "batch_id": batch_id,
                 "through": through.to_string(),
@@ -669,7 +671,6 @@ impl Services {
             }
             store::decide(tx, batch_id, "approved", user.user_id, at, None).await?;
             let (moves, finished) = self.post_batch(tx, &batch, &stored, endings, at).await?;
-            tx.after_bulk_write(moves, &["budget_posting"]).await?;
             let released: Vec<i64> = finished.iter().map(|(c, _)| *c).collect();
             let after = json!({
                 "batch_id": batch_id,
@@ -816,9 +817,13 @@ impl Services {
             );
         }
         for (program, list) in &postings {
-            self.write_in_slices("posting payments", tx, list, async |tx, slice| {
-                Ok(ledger::post_many(tx, program, slice, at).await?)
-            })
+            self.write_in_slices(
+                "posting payments",
+                tx,
+                "budget_posting",
+                list,
+                async |tx, slice| Ok(ledger::post_many(tx, program, slice, at).await?),
+            )
             .await?;
         }
         // Recovery: each bank's clawbacks (this batch's and earlier ones) from its payments
