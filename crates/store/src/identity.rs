@@ -301,6 +301,15 @@ pub async fn password_hash(db: &Db, name: &str) -> Result<Option<String>> {
     Ok(row.and_then(|(h,)| h))
 }
 
+/// Every bank's id by its code, read in the caller's transaction.
+pub async fn bank_ids(tx: &mut Tx) -> Result<std::collections::HashMap<String, i64>> {
+    Ok(banks_in(tx)
+        .await?
+        .into_iter()
+        .map(|b| (b.code.as_str().to_owned(), b.bank_id))
+        .collect())
+}
+
 /// Every bank, read in the caller's transaction.
 pub async fn banks_in(tx: &mut Tx) -> Result<Vec<Bank>> {
     let rows: Vec<(i64, String, String)> = with_tx!(tx, c => {

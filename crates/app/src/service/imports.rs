@@ -191,11 +191,7 @@ impl Services {
             drop(business_nos);
             let firm_ids: Vec<i64> = firms.values().map(|f| f.firm_id.0).collect();
             let open_won = store::open_won_of_firms(tx, &firm_ids).await?;
-            let banks: HashMap<String, i64> = identity::banks_in(tx)
-                .await?
-                .into_iter()
-                .map(|b| (b.code.as_str().to_owned(), b.bank_id))
-                .collect();
+            let banks: HashMap<String, i64> = identity::bank_ids(tx).await?;
             let mut errors = form_errors.clone();
             let mut available: HashMap<String, Won> = HashMap::new();
             let mut firm_in_file: HashMap<(String, BusinessNumber), Won> = HashMap::new();
@@ -528,11 +524,7 @@ impl Services {
             let file_cases: Vec<i64> = cases_by_g.values().map(|c| c.case_id).collect();
             let loans = store::loans_of_cases(tx, &file_cases).await?;
             drop(file_cases);
-            let banks: HashMap<String, i64> = identity::banks_in(tx)
-                .await?
-                .into_iter()
-                .map(|b| (b.code.as_str().to_owned(), b.bank_id))
-                .collect();
+            let banks: HashMap<String, i64> = identity::bank_ids(tx).await?;
             let keys: Vec<(i64, String)> = records
                 .iter()
                 .filter_map(|r| Some((*banks.get(r.bank.as_str())?, r.loan_no.clone())))
@@ -784,11 +776,7 @@ impl Services {
             let at = self.clock.now();
             let today = super::cases::korea_date(at);
             // Every row's loan and its stored events, read in bulk.
-            let banks: HashMap<String, i64> = identity::banks_in(tx)
-                .await?
-                .into_iter()
-                .map(|b| (b.code.as_str().to_owned(), b.bank_id))
-                .collect();
+            let banks: HashMap<String, i64> = identity::bank_ids(tx).await?;
             let bank_id =
                 |bank: &jumpup_domain::workflow::BankCode| banks.get(bank.as_str()).copied();
             let mut loan_keys = Vec::new();
@@ -806,13 +794,17 @@ impl Services {
             let by_loan_no = stored_events::cases_of_loan_nos(tx, &loan_keys).await?;
             drop(loan_keys);
             let by_guarantee = store::ids_of_guarantees(tx, &guarantees).await?;
-            let case_of = |loan: &LoanRef| match loan {
-                LoanRef::Bank { bank, loan_no } => {
-                    bank_id(bank).and_then(|id| by_loan_no.get(&(id, loan_no.clone())).copied())
-                }
-                LoanRef::Guarantee(g) => by_guarantee.get(g).copied(),
-            };
-            let mut case_ids: Vec<i64> = records.iter().filter_map(|r| case_of(&r.loan)).collect();
+            // Each row's case, looked up once.
+            let row_cases: Vec<Option<i64>> = records
+                .iter()
+                .map(|r| match &r.loan {
+                    LoanRef::Bank { bank, loan_no } => {
+                        bank_id(bank).and_then(|id| by_loan_no.get(&(id, loan_no.clone())).copied())
+                    }
+                    LoanRef::Guarantee(g) => by_guarantee.get(g).copied(),
+                })
+                .collect();
+            let mut case_ids: Vec<i64> = row_cases.iter().flatten().copied().collect();
             case_ids.sort_unstable();
             case_ids.dedup();
             let mut loans = stored_events::records_of_cases(tx, &case_ids).await?;
@@ -820,7 +812,7 @@ impl Services {
             let mut new_events = Vec::new();
             let mut finished = BTreeMap::new();
             let mut skipped = 0;
-            for (i, r) in records.iter().enumerate() {
+            for (i, (r, case_id)) in records.iter().zip(row_cases).enumerate() {
                 self.report("checking rows", i + 1, records.len());
                 if let LoanRef::Bank { bank, .. } = &r.loan
                     && outside_scope(who, *bank)
@@ -832,7 +824,7 @@ impl Services {
                     ));
                     continue;
                 }
-                let Some(case_id) = case_of(&r.loan) else {
+                let Some(case_id) = case_id else {
                     errors.push(row_error(r.row, "loan_no", "no such loan"));
                     continue;
                 };
@@ -908,11 +900,7 @@ impl Services {
             let (user, who) = actor(tx, actor_name).await?;
             require_role(&user, &[Role::Tp, Role::Bank], "import claims")?;
             let at = self.clock.now();
-            let banks: HashMap<String, i64> = identity::banks_in(tx)
-                .await?
-                .into_iter()
-                .map(|b| (b.code.as_str().to_owned(), b.bank_id))
-                .collect();
+            let banks: HashMap<String, i64> = identity::bank_ids(tx).await?;
             let mut errors = form_errors.clone();
             let mut rows = Vec::with_capacity(records.len());
             let mut skipped = 0;

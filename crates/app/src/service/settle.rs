@@ -265,10 +265,10 @@ async fn compute_lines(
         lines.push(claim_row(claim, None, None, Won::ZERO));
     }
     // Numbered by bank code, so a file lists each bank's lines together in line order.
-    let codes: HashMap<i64, String> = jumpup_store::identity::banks_in(tx)
+    let codes: HashMap<i64, String> = jumpup_store::identity::bank_ids(tx)
         .await?
         .into_iter()
-        .map(|b| (b.bank_id, b.code.as_str().to_owned()))
+        .map(|(code, id)| (id, code))
         .collect();
     let code = |bank_id: i64| codes.get(&bank_id).map(String::as_str);
     lines.sort_by(|a, b| {
