@@ -222,9 +222,10 @@ async fn compute_lines(
                     .find(|p| p.period_from == from)
                     .map_or(Won::ZERO, |p| Won::new(p.paid_won))
             };
-            let mut answered = HashSet::new();
+            // A loan has a claim or two per batch: a list beats a set.
+            let mut answered = Vec::new();
             for claim in by_loan.remove(&lc.loan_id).unwrap_or_default() {
-                answered.insert(claim.period_from);
+                answered.push(claim.period_from);
                 lines.push(claim_row(
                     claim,
                     Some(&lc),
