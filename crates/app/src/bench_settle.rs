@@ -29,6 +29,53 @@ pub struct SettleBenchArgs {
     /// Also time a plain bulk load of the same files with sqlite3 or psql.
     #[arg(long)]
     compare: bool,
+    /// Also time the parts of each step (as its progress reports them).
+    #[arg(long)]
+    detail: bool,
+}
+
+/// Times the parts of a step from its progress reports: a part runs from its first report to
+/// the first report of the next; the time before the first report is the step's reading.
+#[derive(Debug, Default)]
+struct Laps(std::sync::Mutex<(Option<Instant>, Vec<(String, Duration)>)>);
+
+impl Laps {
+    fn begin(&self) {
+        if let Ok(mut l) = self.0.lock() {
+            *l = (
+                Some(Instant::now()),
+                vec![("(reading)".to_owned(), Duration::ZERO)],
+            );
+        }
+    }
+
+    /// The parts timed since `begin`, the last one closed now.
+    fn end(&self) -> Vec<(String, Duration)> {
+        let Ok(mut l) = self.0.lock() else {
+            return Vec::new();
+        };
+        let (since, parts) = &mut *l;
+        if let (Some(t), Some(last)) = (since.take(), parts.last_mut()) {
+            last.1 += t.elapsed();
+        }
+        std::mem::take(parts)
+    }
+}
+
+impl crate::service::Progress for Laps {
+    fn at(&self, step: &str, _done: u64, _total: u64) {
+        let Ok(mut l) = self.0.lock() else { return };
+        let (since, parts) = &mut *l;
+        let Some(t) = since else { return };
+        if parts.last().is_some_and(|(name, _)| name != step) {
+            let now = Instant::now();
+            if let Some(last) = parts.last_mut() {
+                last.1 += now - *t;
+            }
+            *t = now;
+            parts.push((step.to_owned(), Duration::ZERO));
+        }
+    }
 }
 
 const BANKS: [&str; 5] = ["004", "011", "020", "081", "088"];
@@ -110,6 +157,8 @@ async fn setup(s: &Services, n: usize) -> crate::service::Result<()> {
 struct Month {
     took: Duration,
     peak_kib: u64,
+    /// With `--detail`: where the parts of each step are timed.
+    laps: Option<std::sync::Arc<Laps>>,
 }
 
 /// Runs one step, printing its time and the process's peak memory during it, and adds it to
@@ -120,6 +169,9 @@ async fn step<T>(
     f: impl std::future::Future<Output = anyhow::Result<T>>,
 ) -> anyhow::Result<T> {
     crate::bench::reset_peak_memory();
+    if let Some(laps) = &month.laps {
+        laps.begin();
+    }
     let started = Instant::now();
     let value = f.await?;
     let took = started.elapsed();
@@ -130,6 +182,11 @@ async fn step<T>(
         seconds(took),
         peak / 1024
     )?;
+    if let Some(laps) = &month.laps {
+        for (part, took) in laps.end() {
+            writeln!(std::io::stdout(), "    {part:<24} {:>8}", seconds(took))?;
+        }
+    }
     month.took += took;
     month.peak_kib = month.peak_kib.max(peak);
     Ok(value)
@@ -154,7 +211,13 @@ fn run_in(args: &SettleBenchArgs, url: &str, dir: &Path) -> anyhow::Result<ExitC
     let n = args.loans;
     let files = month_files(dir, n)?;
     crate::cli::block_on(async {
-        let s = Services::open(url).await?;
+        let mut s = Services::open(url).await?;
+        let mut month = Month::default();
+        if args.detail {
+            let laps = std::sync::Arc::new(Laps::default());
+            s = s.with_progress(laps.clone());
+            month.laps = Some(laps);
+        }
         setup(&s, n).await.map_err(|e| {
             BadInput(format!(
                 "--database: the benchmark needs an empty database ({e})"
@@ -165,7 +228,6 @@ fn run_in(args: &SettleBenchArgs, url: &str, dir: &Path) -> anyhow::Result<ExitC
             "a month of {n} loans on {}:",
             s.db.backend()
         )?;
-        let mut month = Month::default();
         let kinds = [
             ("import cases", FileKind::Cases),
             ("import loans", FileKind::Loans),
@@ -175,7 +237,7 @@ fn run_in(args: &SettleBenchArgs, url: &str, dir: &Path) -> anyhow::Result<ExitC
         for ((name, kind), path) in kinds.into_iter().zip(&files) {
             let report = step(name, &mut month, async {
                 let sheet = crate::interchange::read(path).map_err(|e| anyhow::anyhow!("{e}"))?;
-                s.import_sheet("bench-tp", kind, &sheet)
+                s.import_sheet("bench-tp", kind, sheet)
                     .await
                     .map_err(|e| anyhow::anyhow!("{name}: {e}"))
             })

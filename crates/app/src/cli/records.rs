@@ -532,7 +532,7 @@ pub fn import(command: ImportCommand, db: &DbArgs) -> anyhow::Result<ExitCode> {
         let s = services(db)
             .await?
             .with_progress(std::sync::Arc::new(progress.clone()));
-        let result = s.import_sheet(&actor, kind, &sheet).await;
+        let result = s.import_sheet(&actor, kind, sheet).await;
         progress.done();
         match result {
             Ok(report) => {

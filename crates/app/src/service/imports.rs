@@ -128,7 +128,7 @@ impl Services {
         &self,
         actor_name: &str,
         kind: FileKind,
-        sheet: &crate::interchange::Sheet,
+        sheet: crate::interchange::Sheet,
     ) -> Result<ImportReport> {
         use crate::interchange as files;
         let refused = |errors| {
@@ -137,26 +137,31 @@ impl Services {
                 ..Default::default()
             })
         };
-        let digest = &sheet.digest;
+        // The sheet's cells are dropped once parsed into records, before the database work.
+        let digest = sheet.digest.clone();
         match kind {
             FileKind::Cases => {
-                let p = files::cases::parse(sheet).map_err(refused)?;
-                self.import_cases(actor_name, &p.records, p.errors, p.warnings, digest)
+                let p = files::cases::parse(&sheet).map_err(refused)?;
+                drop(sheet);
+                self.import_cases(actor_name, &p.records, p.errors, p.warnings, &digest)
                     .await
             }
             FileKind::Loans => {
-                let p = files::loans::parse(sheet).map_err(refused)?;
-                self.import_loans(actor_name, &p.records, p.errors, p.warnings, digest)
+                let p = files::loans::parse(&sheet).map_err(refused)?;
+                drop(sheet);
+                self.import_loans(actor_name, &p.records, p.errors, p.warnings, &digest)
                     .await
             }
             FileKind::Events => {
-                let p = files::events::parse(sheet).map_err(refused)?;
-                self.import_events(actor_name, &p.records, p.errors, p.warnings, digest)
+                let p = files::events::parse(&sheet).map_err(refused)?;
+                drop(sheet);
+                self.import_events(actor_name, &p.records, p.errors, p.warnings, &digest)
                     .await
             }
             FileKind::Claims => {
-                let p = files::claims::parse(sheet).map_err(refused)?;
-                self.import_claims(actor_name, &p.records, p.errors, p.warnings, digest)
+                let p = files::claims::parse(&sheet).map_err(refused)?;
+                drop(sheet);
+                self.import_claims(actor_name, &p.records, p.errors, p.warnings, &digest)
                     .await
             }
         }
