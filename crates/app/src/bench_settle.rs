@@ -37,7 +37,10 @@ pub struct SettleBenchArgs {
 /// Times the parts of a step from its progress reports: a part runs from its first report to
 /// the first report of the next; the time before the first report is the step's reading.
 #[derive(Debug, Default)]
-struct Laps(std::sync::Mutex<(Option<Instant>, Vec<(String, Duration)>)>);
+struct Laps(std::sync::Mutex<Lapped>);
+
+/// When the part under way began (none outside a step), and the parts so far.
+type Lapped = (Option<Instant>, Vec<(String, Duration)>);
 
 impl Laps {
     fn begin(&self) {

@@ -424,3 +424,21 @@ pub fn built_in() -> Vec<Program> {
         })
         .collect()
 }
+
+/// The programmes with their versions and the one in force `today`, as `programs list --json`
+/// and the API show them.
+pub fn programs_json(catalog: &Catalog, today: jumpup_domain::Date) -> serde_json::Value {
+    catalog
+        .programs()
+        .iter()
+        .map(|p| {
+            serde_json::json!({
+                "id": p.id().as_str(),
+                "name_ko": p.name_ko(),
+                "name_en": p.name_en(),
+                "versions": p.versions().iter().map(|v| v.in_force_from.to_string()).collect::<Vec<_>>(),
+                "in_force_today": p.version_on(today).map(|v| v.in_force_from.to_string()),
+            })
+        })
+        .collect()
+}

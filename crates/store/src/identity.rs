@@ -197,31 +197,58 @@ pub async fn insert_user(
 /// `user_id, name, role, bank code, firm_id, active`.
 type UserRow = (i64, String, String, Option<String>, Option<i64>, bool);
 
+const USER_SELECT: &str = "select u.user_id, u.name, u.role, b.code, u.firm_id, u.active
+     from app_user u
+     left join bank b on b.bank_id = u.bank_id";
+
+fn user_from(row: UserRow) -> Result<User> {
+    let (user_id, name, role, bank, firm, active) = row;
+    Ok(User {
+        user_id,
+        name,
+        role: Role::parse(&role).ok_or_else(|| StoreError::Corrupt(format!("role {role:?}")))?,
+        bank: bank.as_deref().map(bank_code).transpose()?,
+        firm: firm.map(FirmId),
+        active,
+    })
+}
+
 /// A user by name, with the bank's code for a bank user.
 pub async fn user_by_name(tx: &mut Tx, name: &str) -> Result<Option<User>> {
-    let row: Option<UserRow> = with_tx!(tx, c => {
-        sqlx::query_as(
-            "select u.user_id, u.name, u.role, b.code, u.firm_id, u.active
-             from app_user u
-             left join bank b on b.bank_id = u.bank_id
-             where u.name = $1",
-        )
-        .bind(name)
-        .fetch_optional(c)
-        .await?
+    let sql = sqlx::AssertSqlSafe(format!("{USER_SELECT} where u.name = $1"));
+    let row: Option<UserRow> =
+        with_tx!(tx, c => sqlx::query_as(sql).bind(name).fetch_optional(c).await?);
+    row.map(user_from).transpose()
+}
+
+/// A user by id, with the bank's code for a bank user.
+pub async fn user_by_id(tx: &mut Tx, user_id: i64) -> Result<Option<User>> {
+    let sql = sqlx::AssertSqlSafe(format!("{USER_SELECT} where u.user_id = $1"));
+    let row: Option<UserRow> =
+        with_tx!(tx, c => sqlx::query_as(sql).bind(user_id).fetch_optional(c).await?);
+    row.map(user_from).transpose()
+}
+
+/// A user's stored password hash, read in the caller's transaction.
+pub async fn password_hash_in(tx: &mut Tx, user_id: i64) -> Result<Option<String>> {
+    let row: Option<(Option<String>,)> = with_tx!(tx, c => {
+        sqlx::query_as("select password_hash from app_user where user_id = $1")
+            .bind(user_id)
+            .fetch_optional(c)
+            .await?
     });
-    row.map(|(user_id, name, role, bank, firm, active)| {
-        Ok(User {
-            user_id,
-            name,
-            role: Role::parse(&role)
-                .ok_or_else(|| StoreError::Corrupt(format!("role {role:?}")))?,
-            bank: bank.as_deref().map(bank_code).transpose()?,
-            firm: firm.map(FirmId),
-            active,
-        })
-    })
-    .transpose()
+    Ok(row.and_then(|(h,)| h))
+}
+
+pub async fn set_password_hash(tx: &mut Tx, user_id: i64, hash: &str) -> Result<()> {
+    with_tx!(tx, c => {
+        sqlx::query("update app_user set password_hash = $2 where user_id = $1")
+            .bind(user_id)
+            .bind(hash)
+            .execute(c)
+            .await?;
+    });
+    Ok(())
 }
 
 /// What an import compares of a stored firm.

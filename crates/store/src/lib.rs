@@ -45,6 +45,7 @@ pub mod events;
 pub mod identity;
 pub mod ledger;
 pub mod programs;
+pub mod sessions;
 pub mod settlement;
 pub mod testing;
 
@@ -75,6 +76,7 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
     (6, "claims", include_str!("../migrations/sqlite/0006_claims.sql")),
     (7, "settlement", include_str!("../migrations/sqlite/0007_settlement.sql")),
     (8, "cancelled index", include_str!("../migrations/sqlite/0008_cancelled_index.sql")),
+    (9, "sessions", include_str!("../migrations/sqlite/0009_sessions.sql")),
 ];
 #[rustfmt::skip]
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
@@ -86,6 +88,7 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (6, "claims", include_str!("../migrations/postgres/0006_claims.sql")),
     (7, "settlement", include_str!("../migrations/postgres/0007_settlement.sql")),
     (8, "cancelled index", include_str!("../migrations/postgres/0008_cancelled_index.sql")),
+    (9, "sessions", include_str!("../migrations/postgres/0009_sessions.sql")),
 ];
 
 /// A short fingerprint of the PostgreSQL schema (its migrations' text), naming the test

@@ -249,3 +249,15 @@ pub async fn execute_raw(db: &Db, sql: &str) {
         panic!("{sql}: {e}");
     }
 }
+
+/// The first column of every row of one query, as text: for tests that look at stored rows.
+pub async fn query_texts(db: &Db, sql: &str) -> Vec<String> {
+    let result: std::result::Result<Vec<(String,)>, sqlx::Error> = crate::with_db!(db, p => {
+        sqlx::query_as(sqlx::AssertSqlSafe(sql.to_owned())).fetch_all(p).await
+    });
+    result
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+        .into_iter()
+        .map(|(v,)| v)
+        .collect()
+}

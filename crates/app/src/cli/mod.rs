@@ -4,6 +4,7 @@
 mod cases;
 mod progress;
 mod records;
+mod serve;
 mod settle;
 
 pub use records::block_on;
@@ -86,6 +87,8 @@ enum Command {
     /// Files out: payments and bank statements of approved batches.
     #[command(subcommand)]
     Export(settle::ExportCommand),
+    /// The HTTP server: the JSON API under /api/v1.
+    Serve(serve::ServeArgs),
 }
 
 #[derive(Debug, Args)]
@@ -234,6 +237,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Db(c) => records::db(c, &cli.database),
         Command::User(c) => records::user(c, &cli.database),
+        Command::Serve(args) => serve::serve(&args, &cli.database),
         Command::Bank(c) => records::bank(c, &cli.database),
         Command::Firm(c) => records::firm(c, &cli.database),
         Command::Audit(c) => records::audit(c, &cli.database),
@@ -339,19 +343,7 @@ fn quote(args: QuoteArgs, db: &records::DbArgs) -> anyhow::Result<ExitCode> {
 fn programs_list(catalog: &Catalog, json: bool, lang: Lang) -> anyhow::Result<()> {
     let today = crate::today();
     if json {
-        let list: Vec<_> = catalog
-            .programs()
-            .iter()
-            .map(|p| {
-                serde_json::json!({
-                    "id": p.id().as_str(),
-                    "name_ko": p.name_ko(),
-                    "name_en": p.name_en(),
-                    "versions": p.versions().iter().map(|v| v.in_force_from.to_string()).collect::<Vec<_>>(),
-                    "in_force_today": p.version_on(today).map(|v| v.in_force_from.to_string()),
-                })
-            })
-            .collect();
+        let list = crate::programs::programs_json(catalog, today);
         writeln!(
             std::io::stdout(),
             "{}",

@@ -64,6 +64,13 @@ pub enum UserCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Print a new API token for NAME (for `Authorization: Bearer TOKEN`); only its hash is
+    /// stored, so it is shown this once. An admin, or the user themself.
+    Token {
+        name: String,
+        #[arg(long)]
+        actor: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -297,15 +304,26 @@ pub fn db(command: DbCommand, db: &DbArgs) -> anyhow::Result<ExitCode> {
 }
 
 pub fn user(command: UserCommand, db: &DbArgs) -> anyhow::Result<ExitCode> {
-    let UserCommand::Add {
-        name,
-        role,
-        bank,
-        firm,
-        password_stdin,
-        actor,
-        json,
-    } = command;
+    let (name, role, bank, firm, password_stdin, actor, json) = match command {
+        UserCommand::Add {
+            name,
+            role,
+            bank,
+            firm,
+            password_stdin,
+            actor,
+            json,
+        } => (name, role, bank, firm, password_stdin, actor, json),
+        UserCommand::Token { name, actor } => {
+            return block_on(async {
+                let s = services(db).await?;
+                let result = s.issue_token(&actor, &name).await;
+                finish(result.map(serde_json::Value::String), false, |v| {
+                    v.as_str().unwrap_or_default().to_owned()
+                })
+            });
+        }
+    };
     let password_hash = if password_stdin {
         let mut line = String::new();
         std::io::stdin()
@@ -313,8 +331,11 @@ pub fn user(command: UserCommand, db: &DbArgs) -> anyhow::Result<ExitCode> {
             .map_err(|e| BadInput(format!("--password-stdin: {e}")))?;
         let password = line.trim_end_matches(['\r', '\n']);
         Some(
-            crate::service::identity::hash_password(password)
-                .map_err(|e| BadInput(e.to_string()))?,
+            crate::service::identity::hash_password(
+                password,
+                crate::service::identity::PasswordCost::DEFAULT,
+            )
+            .map_err(|e| BadInput(e.to_string()))?,
         )
     } else {
         None

@@ -12,17 +12,34 @@ use super::{Result, ServiceError, Services, actor, entry, require_role};
 /// The shortest password accepted.
 pub const MIN_PASSWORD_CHARS: usize = 12;
 
+/// The work an argon2id password hash takes: memory in KiB and passes (one lane).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PasswordCost {
+    pub memory_kib: u32,
+    pub iterations: u32,
+}
+
+impl PasswordCost {
+    /// argon2's recommended default (19 MiB, 2 passes): about 50 ms a hash here.
+    pub const DEFAULT: PasswordCost = PasswordCost {
+        memory_kib: 19_456,
+        iterations: 2,
+    };
+}
+
 /// An argon2id hash of a password in PHC form, with a fresh random salt; the password itself
-/// is never stored or logged.
-pub fn hash_password(password: &str) -> Result<String> {
-    use argon2::{Argon2, PasswordHasher};
+/// is never stored or logged. Checking it later reads the cost from the hash.
+pub fn hash_password(password: &str, cost: PasswordCost) -> Result<String> {
+    use argon2::{Algorithm, Argon2, Params, PasswordHasher, Version};
     if password.chars().count() < MIN_PASSWORD_CHARS {
         return Err(ServiceError::bad_input(
             "password",
             format!("must be at least {MIN_PASSWORD_CHARS} characters"),
         ));
     }
-    let hash: argon2::PasswordHash = Argon2::default()
+    let params = Params::new(cost.memory_kib, cost.iterations, 1, None)
+        .map_err(|e| ServiceError::bad_input("password", format!("bad argon2 cost: {e}")))?;
+    let hash: argon2::PasswordHash = Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
         .hash_password(password.as_bytes())
         .map_err(|e| ServiceError::bad_input("password", format!("cannot be hashed: {e}")))?;
     Ok(hash.to_string())

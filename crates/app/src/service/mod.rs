@@ -7,6 +7,7 @@ pub mod events;
 pub mod identity;
 pub mod imports;
 pub mod programs;
+pub mod sessions;
 pub mod settle;
 
 use std::sync::Arc;
@@ -52,6 +53,8 @@ pub struct Services {
     pub db: Db,
     pub clock: Arc<dyn Clock>,
     pub progress: Arc<dyn Progress>,
+    /// The cost of new password hashes (low in tests).
+    pub password_cost: identity::PasswordCost,
 }
 
 /// Rows written per statement group between progress reports.
@@ -142,6 +145,7 @@ impl Services {
             db,
             clock: Arc::new(SystemClock),
             progress: Arc::new(Quiet),
+            password_cost: identity::PasswordCost::DEFAULT,
         }
     }
 }

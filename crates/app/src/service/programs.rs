@@ -42,6 +42,7 @@ impl Services {
             db,
             clock,
             progress: std::sync::Arc::new(super::Quiet),
+            password_cost: super::identity::PasswordCost::DEFAULT,
         };
         match services.store_built_in_programs().await {
             Ok(()) => Ok(services),

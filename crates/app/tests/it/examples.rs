@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use crate::support::{decimal, differences, jumpup, spec_dir, stdout};
 
-fn example_inputs() -> Vec<std::path::PathBuf> {
+pub fn example_inputs() -> Vec<std::path::PathBuf> {
     let dir = spec_dir().join("examples/quote");
     let mut inputs: Vec<_> = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()))

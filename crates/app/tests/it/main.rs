@@ -13,5 +13,6 @@ mod months;
 mod programs;
 mod race;
 mod records;
+mod server;
 mod settle;
 mod support;

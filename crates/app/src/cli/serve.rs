@@ -1,0 +1,87 @@
+//! `jumpup serve`: the HTTP server on the database, until SIGINT or SIGTERM, after which the
+//! requests under way finish. It prints `listening on http://ADDR` once bound (port 0 picks a
+//! free port) and logs one line per request to standard error.
+
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::Args;
+
+use super::records::{DbArgs, block_on, services};
+use crate::http::{AppState, Config};
+use crate::service::identity::PasswordCost;
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The address to listen on.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    /// Clients reach the server through a TLS-terminating proxy: cookies are marked Secure.
+    #[arg(long)]
+    tls_proxy: bool,
+    /// Memory of a new password hash (argon2id), in KiB.
+    #[arg(long, value_name = "KIB", default_value_t = PasswordCost::DEFAULT.memory_kib)]
+    argon2_memory_kib: u32,
+    /// Passes of a new password hash (argon2id).
+    #[arg(long, value_name = "N", default_value_t = PasswordCost::DEFAULT.iterations)]
+    argon2_iterations: u32,
+}
+
+pub fn serve(args: &ServeArgs, db: &DbArgs) -> anyhow::Result<ExitCode> {
+    use std::io::IsTerminal;
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_target(false)
+        .init();
+    block_on(async {
+        let mut s = services(db).await?;
+        s.password_cost = PasswordCost {
+            memory_kib: args.argon2_memory_kib,
+            iterations: args.argon2_iterations,
+        };
+        crate::service::identity::hash_password("a password of sixteen", s.password_cost).map_err(
+            |e| super::BadInput(format!("--argon2-memory-kib, --argon2-iterations: {e}")),
+        )?;
+        let listener = tokio::net::TcpListener::bind(args.listen)
+            .await
+            .map_err(|e| super::BadInput(format!("--listen {}: {e}", args.listen)))?;
+        let addr = listener.local_addr()?;
+        {
+            use std::io::Write;
+            let mut out = std::io::stdout();
+            writeln!(out, "listening on http://{addr}")?;
+            out.flush()?;
+        }
+        tracing::info!(%addr, database = s.db.backend(), "serving");
+        let state = AppState {
+            services: s.clone(),
+            config: Arc::new(Config {
+                tls_proxy: args.tls_proxy,
+            }),
+        };
+        crate::http::serve(listener, state, shutdown_signal()).await?;
+        tracing::info!("stopped");
+        s.db.close().await;
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+/// Completes on SIGINT (Ctrl-C) or SIGTERM.
+async fn shutdown_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    let term = async {
+        match signal(SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {},
+        () = term => {},
+    }
+    tracing::info!("shutting down: finishing the requests under way");
+}

@@ -1,0 +1,156 @@
+//! The API's one error shape: `{"error": {"field", "message", "code"}, "errors": [...]}` with
+//! the status that says what went wrong (401 who are you, 403 not yours, 404 no such thing,
+//! 409 not in this state or against the rules, 422 the input is wrong, 429 slow down). A 500
+//! logs its cause and shows the client nothing internal.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use crate::service::ServiceError;
+
+/// One problem: the field at fault (`""` for the request as a whole), why, and a stable code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+    pub code: String,
+}
+
+/// An error answer.
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub errors: Vec<FieldError>,
+    /// Keys added beside `error` and `errors` (an import report's fields).
+    pub extra: serde_json::Map<String, Value>,
+}
+
+impl ApiError {
+    pub fn new(
+        status: StatusCode,
+        field: &str,
+        code: &str,
+        message: impl Into<String>,
+    ) -> ApiError {
+        ApiError {
+            status,
+            errors: vec![FieldError {
+                field: field.to_owned(),
+                message: message.into(),
+                code: code.to_owned(),
+            }],
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    pub fn unauthenticated(message: &str) -> ApiError {
+        ApiError::new(StatusCode::UNAUTHORIZED, "", "unauthenticated", message)
+    }
+
+    pub fn forbidden(code: &str, message: &str) -> ApiError {
+        ApiError::new(StatusCode::FORBIDDEN, "", code, message)
+    }
+
+    pub fn not_found() -> ApiError {
+        ApiError::new(StatusCode::NOT_FOUND, "", "not_found", "no such resource")
+    }
+
+    pub fn invalid(field: &str, message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, field, "invalid", message)
+    }
+
+    /// The status a refusal code means.
+    fn refusal_status(code: &str) -> StatusCode {
+        match code {
+            "unauthenticated" | "login_failed" => StatusCode::UNAUTHORIZED,
+            "too_many_failures" => StatusCode::TOO_MANY_REQUESTS,
+            "role_not_allowed" | "not_your_firm" | "not_your_bank" | "outside_scope"
+            | "inactive_actor" => StatusCode::FORBIDDEN,
+            c if c.starts_with("unknown_") || c == "no_loan" => StatusCode::NOT_FOUND,
+            c if c.ends_with("_required") || c == "amount_not_positive" => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
+            _ => StatusCode::CONFLICT,
+        }
+    }
+}
+
+impl From<ServiceError> for ApiError {
+    fn from(e: ServiceError) -> ApiError {
+        use jumpup_store::StoreError;
+        match e {
+            ServiceError::Refused { code, message } => {
+                ApiError::new(ApiError::refusal_status(code), "", code, message)
+            }
+            ServiceError::BadInput { field, message } => ApiError::invalid(&field, message),
+            ServiceError::Import(report) => {
+                let mut extra = serde_json::Map::new();
+                if let Value::Object(fields) = json!(report) {
+                    extra = fields;
+                }
+                extra.remove("errors");
+                ApiError {
+                    status: StatusCode::UNPROCESSABLE_ENTITY,
+                    errors: report
+                        .errors
+                        .iter()
+                        .map(|r| FieldError {
+                            field: if r.row == 0 {
+                                String::new()
+                            } else {
+                                format!("rows[{}].{}", r.row, r.column)
+                            },
+                            message: r.message.clone(),
+                            code: "invalid_row".into(),
+                        })
+                        .collect(),
+                    extra,
+                }
+            }
+            ServiceError::Store(StoreError::NotFound) => ApiError::not_found(),
+            ServiceError::Store(StoreError::Conflict { constraint }) => ApiError::new(
+                StatusCode::CONFLICT,
+                "",
+                "conflict",
+                format!("conflicts with an existing record ({constraint})"),
+            ),
+            ServiceError::Store(other) => {
+                tracing::error!(error = %other, "internal error");
+                ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "",
+                    "internal",
+                    "the server could not complete the request",
+                )
+            }
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let first = self.errors.first().cloned().unwrap_or(FieldError {
+            field: String::new(),
+            message: "error".into(),
+            code: "error".into(),
+        });
+        let mut body = serde_json::Map::new();
+        body.insert("error".into(), json!(first));
+        body.insert("errors".into(), json!(self.errors));
+        body.extend(self.extra);
+        let mut response = (self.status, axum::Json(Value::Object(body))).into_response();
+        if self.status == StatusCode::TOO_MANY_REQUESTS {
+            let seconds = crate::service::sessions::FAILURE_WINDOW
+                .num_seconds()
+                .to_string();
+            if let Ok(v) = HeaderValue::from_str(&seconds) {
+                response.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+        }
+        response
+    }
+}
+
+pub type ApiResult<T> = std::result::Result<T, ApiError>;

@@ -1,0 +1,288 @@
+//! Signing in: password logins that open server-side sessions, API tokens for banks' systems
+//! and tools, and the throttling of failed logins. Session ids and tokens are random 256-bit
+//! secrets handed to the client once; the database keeps only their SHA-256 digests, so a
+//! copy of it lets no one sign in. Nothing here writes a secret, a password or a hash to a log.
+
+use chrono::Duration;
+use jumpup_store::audit;
+use jumpup_store::identity::{self as ids, User};
+use jumpup_store::sessions as store;
+use serde_json::json;
+
+use super::identity::{MIN_PASSWORD_CHARS, PasswordCost, hash_password, verify_password};
+use super::{Result, ServiceError, Services, actor, entry, in_write_tx, require_role};
+use jumpup_domain::workflow::Role;
+
+/// A session ends after this long without a request...
+pub const IDLE_TIMEOUT: Duration = Duration::minutes(30);
+/// ...and this long after its login, however busy.
+pub const ABSOLUTE_TIMEOUT: Duration = Duration::hours(12);
+/// A session's last-seen time is written at most this often (not on every request).
+const TOUCH_EVERY: Duration = Duration::seconds(60);
+/// This many failed logins for one name within `FAILURE_WINDOW` lock the name until the
+/// oldest of them leaves the window, whatever password comes next.
+pub const MAX_FAILURES: i64 = 5;
+pub const FAILURE_WINDOW: Duration = Duration::minutes(15);
+
+/// A fresh random secret: 32 bytes from the operating system, in hex.
+pub fn new_secret() -> String {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).expect("invariant: the operating system provides randomness");
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// What the database keeps of a secret.
+pub fn secret_hash(secret: &str) -> String {
+    crate::programs::digest_bytes(secret.as_bytes())
+}
+
+/// A session just opened: the secret for the client's cookie (shown once) and its CSRF token.
+#[derive(Debug)]
+pub struct Opened {
+    pub secret: String,
+    pub csrf_token: String,
+    pub user: User,
+}
+
+/// How a request proves who sent it.
+#[derive(Debug, Clone, Copy)]
+pub enum Credential<'a> {
+    /// The session cookie's value.
+    Session(&'a str),
+    /// An `Authorization: Bearer` token.
+    Token(&'a str),
+}
+
+/// Who sent a request, and by which session (token requests have none).
+#[derive(Debug, Clone)]
+pub struct Viewer {
+    pub user: User,
+    pub session: Option<ViewerSession>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ViewerSession {
+    pub hash: String,
+    pub csrf_token: String,
+}
+
+fn unauthenticated(message: &str) -> ServiceError {
+    ServiceError::refused("unauthenticated", message)
+}
+
+impl Services {
+    /// Signs `name` in with `password`, opening a new session (and ending `previous`, the
+    /// session the client held, so a login always rotates the id). A wrong name and a wrong
+    /// password are refused alike; after `MAX_FAILURES` failures in `FAILURE_WINDOW` the name is
+    /// refused as `too_many_failures` until the window moves on.
+    pub async fn login(
+        &self,
+        name: &str,
+        password: &str,
+        previous: Option<&str>,
+    ) -> Result<Opened> {
+        let now = self.clock.now();
+        let since = now - FAILURE_WINDOW;
+        // The hash is checked outside any write transaction: argon2 takes tens of
+        // milliseconds, which other writers should not wait for.
+        let (user, stored) = {
+            let mut tx = self.db.begin_read().await?;
+            if store::login_failures_since(&mut tx, name, since).await? >= MAX_FAILURES {
+                return Err(too_many());
+            }
+            let user = ids::user_by_name(&mut tx, name).await?;
+            let stored = match &user {
+                Some(u) => ids::password_hash_in(&mut tx, u.user_id).await?,
+                None => None,
+            };
+            drop(tx);
+            (user, stored)
+        };
+        let good = match (&user, &stored) {
+            (Some(u), Some(h)) => u.active && verify_password(password, h),
+            _ => {
+                // The same work as a real check, so timing does not tell names apart.
+                verify_password(password, dummy_hash(self.password_cost));
+                false
+            }
+        };
+        let Some(user) = user.filter(|_| good) else {
+            in_write_tx!(self, |tx| {
+                store::record_login_failure(tx, name, now).await?;
+                Ok(())
+            })?;
+            return Err(ServiceError::refused(
+                "login_failed",
+                "the name or the password is wrong",
+            ));
+        };
+        let secret = new_secret();
+        let csrf_token = new_secret();
+        in_write_tx!(self, |tx| {
+            // Failures recorded by parallel attempts while the hash was checked still count.
+            if store::login_failures_since(tx, name, since).await? >= MAX_FAILURES {
+                return Err(too_many());
+            }
+            store::clear_login_failures(tx, name, since).await?;
+            if let Some(previous) = previous {
+                store::delete_session(tx, &secret_hash(previous)).await?;
+            }
+            store::delete_expired_sessions(tx, now - IDLE_TIMEOUT, now - ABSOLUTE_TIMEOUT).await?;
+            store::insert_session(tx, &secret_hash(&secret), user.user_id, &csrf_token, now)
+                .await?;
+            Ok(())
+        })?;
+        Ok(Opened {
+            secret,
+            csrf_token,
+            user,
+        })
+    }
+
+    /// The active user behind a credential; a session also within its timeouts.
+    pub async fn authenticate(&self, credential: Credential<'_>) -> Result<Viewer> {
+        let now = self.clock.now();
+        let mut tx = self.db.begin_read().await?;
+        let (user_id, session) = match credential {
+            Credential::Token(token) => {
+                let user_id = store::token_user(&mut tx, &secret_hash(token))
+                    .await?
+                    .ok_or_else(|| unauthenticated("the token is unknown or revoked"))?;
+                (user_id, None)
+            }
+            Credential::Session(secret) => {
+                let hash = secret_hash(secret);
+                let s = store::session(&mut tx, &hash)
+                    .await?
+                    .ok_or_else(|| unauthenticated("the session has ended; sign in again"))?;
+                if now - s.last_seen_at > IDLE_TIMEOUT || now - s.created_at > ABSOLUTE_TIMEOUT {
+                    return Err(unauthenticated("the session has expired; sign in again"));
+                }
+                (s.user_id, Some((hash, s)))
+            }
+        };
+        let user = ids::user_by_id(&mut tx, user_id)
+            .await?
+            .filter(|u| u.active)
+            .ok_or_else(|| unauthenticated("the account is not active"))?;
+        drop(tx);
+        let session = match session {
+            Some((hash, s)) => {
+                if now - s.last_seen_at > TOUCH_EVERY {
+                    in_write_tx!(self, |tx| {
+                        store::touch_session(tx, &hash, now).await?;
+                        Ok(())
+                    })?;
+                }
+                Some(ViewerSession {
+                    hash,
+                    csrf_token: s.csrf_token,
+                })
+            }
+            None => None,
+        };
+        Ok(Viewer { user, session })
+    }
+
+    /// Ends a session.
+    pub async fn logout(&self, session: &ViewerSession) -> Result<()> {
+        in_write_tx!(self, |tx| {
+            store::delete_session(tx, &session.hash).await?;
+            Ok(())
+        })
+    }
+
+    /// Changes the viewer's own password after checking the current one; every other session
+    /// of the user ends. Audited without any hash.
+    pub async fn change_password(&self, viewer: &Viewer, current: &str, new: &str) -> Result<()> {
+        let stored = {
+            let mut tx = self.db.begin_read().await?;
+            let h = ids::password_hash_in(&mut tx, viewer.user.user_id).await?;
+            drop(tx);
+            h
+        };
+        if !stored.is_some_and(|h| verify_password(current, &h)) {
+            return Err(ServiceError::bad_input("current_password", "is wrong"));
+        }
+        if new == current {
+            return Err(ServiceError::bad_input(
+                "new_password",
+                "must differ from the current password",
+            ));
+        }
+        let hash = hash_password(new, self.password_cost).map_err(|_| {
+            ServiceError::bad_input(
+                "new_password",
+                format!("must be at least {MIN_PASSWORD_CHARS} characters"),
+            )
+        })?;
+        let at = self.clock.now();
+        in_write_tx!(self, |tx| {
+            ids::set_password_hash(tx, viewer.user.user_id, &hash).await?;
+            let keep = viewer.session.as_ref().map(|s| s.hash.as_str());
+            store::delete_sessions_of_user(tx, viewer.user.user_id, keep).await?;
+            let subject = format!("user:{}", viewer.user.user_id);
+            audit::append(
+                tx,
+                entry(
+                    at,
+                    Some(&viewer.user),
+                    "user.password",
+                    subject,
+                    "null".into(),
+                    "null".into(),
+                ),
+            )
+            .await?;
+            Ok(())
+        })
+    }
+
+    /// A new API token for `name` (by an `admin`, or by the user for themself), shown once.
+    pub async fn issue_token(&self, actor_name: &str, name: &str) -> Result<String> {
+        let token = new_secret();
+        let at = self.clock.now();
+        in_write_tx!(self, |tx| {
+            let (acting, _) = actor(tx, actor_name).await?;
+            if acting.name != name {
+                require_role(&acting, &[Role::Admin], "issue tokens for other users")?;
+            }
+            let user = ids::user_by_name(tx, name).await?.ok_or_else(|| {
+                ServiceError::refused("unknown_user", format!("no user named {name:?}"))
+            })?;
+            let id = store::insert_token(tx, &secret_hash(&token), user.user_id, at).await?;
+            audit::append(
+                tx,
+                entry(
+                    at,
+                    Some(&acting),
+                    "user.token",
+                    format!("user:{}", user.user_id),
+                    "null".into(),
+                    json!({ "api_token_id": id }).to_string(),
+                ),
+            )
+            .await?;
+            Ok(())
+        })?;
+        Ok(token)
+    }
+}
+
+fn too_many() -> ServiceError {
+    ServiceError::refused(
+        "too_many_failures",
+        format!(
+            "too many failed logins for this name; try again in {} minutes",
+            FAILURE_WINDOW.num_minutes()
+        ),
+    )
+}
+
+/// A hash of no one's password at the configured cost, checked when the name is unknown.
+fn dummy_hash(cost: PasswordCost) -> &'static str {
+    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DUMMY.get_or_init(|| {
+        hash_password(&new_secret(), cost).expect("invariant: a 64-character password hashes")
+    })
+}

@@ -1,0 +1,462 @@
+//! The HTTP server, started for real (`jumpup serve --listen 127.0.0.1:0`) on a fresh database
+//! of either kind, and spoken to over TCP: sign-in, sessions and their cookies, CSRF, login
+//! throttling, API tokens, the quote API against the spec's examples, the error shape, the
+//! request log's discretion and a graceful shutdown.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+
+use jumpup::service::Services;
+use jumpup::service::identity::{NewScope, PasswordCost, hash_password};
+use jumpup_domain::workflow::{BankCode, Role};
+use jumpup_store::testing::query_texts;
+use jumpup_store::{Db, both_url};
+use serde_json::{Value, json};
+
+use crate::support::{TempDir, differences, jumpup, stderr, stdout};
+
+/// The cheapest argon2 cost the server accepts, for fast tests.
+const TEST_COST: PasswordCost = PasswordCost {
+    memory_kib: 64,
+    iterations: 1,
+};
+const ROOT_PASSWORD: &str = "root password 0f the suite";
+const CLERK_PASSWORD: &str = "clerk password 0f the suite";
+
+/// A running `jumpup serve`, its request log going to a file; stopped when dropped.
+struct Server {
+    child: Child,
+    addr: String,
+    log: std::path::PathBuf,
+    _dir: TempDir,
+}
+
+impl Server {
+    fn start(url: &str, extra: &[&str]) -> Server {
+        let dir = TempDir::new();
+        let log = dir.path().join("server.log");
+        let mut child = Command::new(env!("CARGO_BIN_EXE_jumpup"))
+            .args(["--database", url, "serve", "--listen", "127.0.0.1:0"])
+            .args(["--argon2-memory-kib", "64", "--argon2-iterations", "1"])
+            .args(extra)
+            .env_remove("JUMPUP_DATABASE_URL")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(std::fs::File::create(&log).expect("a log file"))
+            .spawn()
+            .expect("the server starts");
+        let mut first = String::new();
+        BufReader::new(child.stdout.take().expect("stdout"))
+            .read_line(&mut first)
+            .expect("the server prints its address");
+        let addr = first
+            .trim()
+            .strip_prefix("listening on http://")
+            .unwrap_or_else(|| panic!("unexpected first line {first:?}"))
+            .to_owned();
+        Server {
+            child,
+            addr,
+            log,
+            _dir: dir,
+        }
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).expect("the server's log")
+    }
+
+    /// Sends SIGTERM and waits for the server to finish: its exit status and its log.
+    fn stop(mut self) -> (std::process::ExitStatus, String) {
+        let pid = self.child.id().to_string();
+        let sent = Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .expect("kill");
+        assert!(sent.success());
+        let status = self.child.wait().expect("the server exits");
+        (status, self.log())
+    }
+
+    /// One HTTP/1.1 request on a fresh connection.
+    fn call(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<&str>,
+    ) -> Response {
+        let mut stream = TcpStream::connect(&self.addr).expect("connect to the server");
+        let body = body.unwrap_or("");
+        let mut request = format!(
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nContent-Length: {}\r\n",
+            self.addr,
+            body.len()
+        );
+        if !body.is_empty() {
+            request.push_str("Content-Type: application/json\r\n");
+        }
+        for (name, value) in headers {
+            request.push_str(&format!("{name}: {value}\r\n"));
+        }
+        request.push_str("\r\n");
+        request.push_str(body);
+        stream
+            .write_all(request.as_bytes())
+            .expect("send the request");
+        let mut raw = Vec::new();
+        stream.read_to_end(&mut raw).expect("read the response");
+        Response::parse(&raw)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[derive(Debug)]
+struct Response {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: String,
+}
+
+impl Response {
+    fn parse(raw: &[u8]) -> Response {
+        let text = String::from_utf8(raw.to_vec()).expect("a UTF-8 response");
+        let (head, body) = text.split_once("\r\n\r\n").expect("a header block");
+        let mut lines = head.split("\r\n");
+        let status = lines
+            .next()
+            .and_then(|l| l.split(' ').nth(1))
+            .and_then(|s| s.parse().ok())
+            .expect("a status line");
+        let headers: Vec<(String, String)> = lines
+            .filter_map(|l| l.split_once(':'))
+            .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_owned()))
+            .collect();
+        let chunked = headers
+            .iter()
+            .any(|(n, v)| n == "transfer-encoding" && v.contains("chunked"));
+        let body = if chunked {
+            dechunk(body)
+        } else {
+            body.to_owned()
+        };
+        Response {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+
+    /// The session cookie's value from `Set-Cookie`.
+    fn session_cookie(&self) -> String {
+        let set = self.header("set-cookie").expect("a Set-Cookie header");
+        set.split(';')
+            .next()
+            .and_then(|p| p.strip_prefix("jumpup_session="))
+            .expect("the session cookie")
+            .to_owned()
+    }
+
+    /// Asserts the API's one error shape with this status and code.
+    #[track_caller]
+    fn assert_error(&self, status: u16, code: &str) -> Value {
+        assert_eq!(self.status, status, "{}", self.body);
+        let v = self.json();
+        assert_eq!(v["error"]["code"], code, "{v}");
+        assert!(
+            v["error"]["field"].is_string() && v["error"]["message"].is_string(),
+            "{v}"
+        );
+        assert_eq!(v["errors"][0], v["error"], "{v}");
+        v
+    }
+}
+
+fn dechunk(mut body: &str) -> String {
+    let mut out = String::new();
+    while let Some((size, rest)) = body.split_once("\r\n") {
+        let n = usize::from_str_radix(size.trim(), 16).expect("a chunk size");
+        if n == 0 {
+            break;
+        }
+        out.push_str(&rest[..n]);
+        body = &rest[n + 2..];
+    }
+    out
+}
+
+/// A signed-in browser: its cookie and the session's CSRF token.
+struct Browser {
+    cookie: String,
+    csrf: String,
+}
+
+impl Browser {
+    fn login(server: &Server, name: &str, password: &str) -> Browser {
+        let r = server.call(
+            "POST",
+            "/api/v1/session",
+            &[],
+            Some(&json!({ "name": name, "password": password }).to_string()),
+        );
+        assert_eq!(r.status, 200, "{}", r.body);
+        Browser {
+            cookie: r.session_cookie(),
+            csrf: r.json()["csrf_token"]
+                .as_str()
+                .expect("a CSRF token")
+                .to_owned(),
+        }
+    }
+
+    fn cookie_header(&self) -> String {
+        format!("jumpup_session={}", self.cookie)
+    }
+
+    fn get(&self, server: &Server, path: &str) -> Response {
+        server.call("GET", path, &[("Cookie", &self.cookie_header())], None)
+    }
+
+    /// A state-changing request with the cookie and the CSRF token.
+    fn send(&self, server: &Server, method: &str, path: &str, body: Option<&str>) -> Response {
+        server.call(
+            method,
+            path,
+            &[
+                ("Cookie", &self.cookie_header()),
+                ("X-CSRF-Token", &self.csrf),
+            ],
+            body,
+        )
+    }
+}
+
+/// An admin `root` and a bank clerk `clerk` of bank 004, with passwords at the test cost.
+async fn seed(db: &Db) {
+    let mut s = Services::new(db.clone());
+    s.password_cost = TEST_COST;
+    let hash = |p: &str| hash_password(p, TEST_COST).expect("hash");
+    s.add_user(
+        None,
+        "root",
+        Role::Admin,
+        NewScope::None,
+        Some(&hash(ROOT_PASSWORD)),
+    )
+    .await
+    .expect("root");
+    let bank = BankCode::parse("004").expect("a bank code");
+    s.add_bank("root", bank, "KB국민은행").await.expect("bank");
+    s.add_user(
+        Some("root"),
+        "clerk",
+        Role::Bank,
+        NewScope::Bank(bank),
+        Some(&hash(CLERK_PASSWORD)),
+    )
+    .await
+    .expect("clerk");
+}
+
+/// Asserts that the server's log holds none of `secrets`.
+#[track_caller]
+fn assert_log_holds_none(server: &Server, secrets: &[&str]) {
+    let log = server.log();
+    assert!(log.contains("request"), "the server logs requests: {log}");
+    for secret in secrets {
+        assert!(!secret.is_empty());
+        assert!(!log.contains(secret), "the log holds {secret:?}:\n{log}");
+    }
+}
+
+both_url! {
+    async fn a_login_opens_a_strict_http_only_session_that_rotates_and_ends(db, url) {
+        seed(&db).await;
+        let server = Server::start(&url, &[]);
+        let login = server.call("POST", "/api/v1/session", &[], Some(&json!({ "name": "clerk", "password": CLERK_PASSWORD }).to_string()));
+        assert_eq!(login.status, 200, "{}", login.body);
+        let set = login.header("set-cookie").expect("Set-Cookie").to_owned();
+        for flag in ["HttpOnly", "SameSite=Strict", "Path=/"] {
+            assert!(set.contains(flag), "{set}");
+        }
+        assert!(!set.contains("Secure"), "plain HTTP gets no Secure flag: {set}");
+        let v = login.json();
+        assert_eq!(v["user"]["role"], "bank");
+        assert_eq!(v["user"]["bank_code"], "004");
+        let first = login.session_cookie();
+        assert_eq!(first.len(), 64, "256 random bits");
+        // Stored only as a digest.
+        let stored = query_texts(&db, "select session_hash from user_session").await;
+        assert_eq!(stored.len(), 1);
+        assert_ne!(stored[0], first);
+
+        // Signing in again from the same browser rotates the id: the old one is dead.
+        let again = server.call("POST", "/api/v1/session", &[("Cookie", &format!("jumpup_session={first}"))], Some(&json!({ "name": "clerk", "password": CLERK_PASSWORD }).to_string()));
+        assert_eq!(again.status, 200);
+        let second = again.session_cookie();
+        assert_ne!(first, second);
+        let old = server.call("GET", "/api/v1/session", &[("Cookie", &format!("jumpup_session={first}"))], None);
+        old.assert_error(401, "unauthenticated");
+        let browser = Browser { cookie: second.clone(), csrf: again.json()["csrf_token"].as_str().expect("csrf").to_owned() };
+        let me = browser.get(&server, "/api/v1/session");
+        assert_eq!(me.status, 200);
+        assert_eq!(me.json()["user"]["name"], "clerk");
+        assert_eq!(me.json()["csrf_token"], browser.csrf.as_str());
+
+        // Signing out ends it and clears the cookie.
+        let out = browser.send(&server, "DELETE", "/api/v1/session", None);
+        assert_eq!(out.status, 204, "{}", out.body);
+        assert!(out.header("set-cookie").expect("a clearing cookie").contains("Max-Age=0"));
+        browser.get(&server, "/api/v1/session").assert_error(401, "unauthenticated");
+        assert_log_holds_none(&server, &[CLERK_PASSWORD, &first, &second, &browser.csrf]);
+
+        // Behind a TLS proxy the cookie is Secure.
+        let tls = Server::start(&url, &["--tls-proxy"]);
+        let login = tls.call("POST", "/api/v1/session", &[], Some(&json!({ "name": "clerk", "password": CLERK_PASSWORD }).to_string()));
+        assert!(login.header("set-cookie").expect("Set-Cookie").contains("; Secure"));
+    }
+
+    async fn a_change_made_with_the_session_cookie_needs_the_sessions_csrf_token(db, url) {
+        seed(&db).await;
+        let server = Server::start(&url, &[]);
+        let browser = Browser::login(&server, "root", ROOT_PASSWORD);
+        let case = crate::support::base_case().to_string();
+        let cookie = browser.cookie_header();
+        server.call("POST", "/api/v1/quotes", &[("Cookie", &cookie)], Some(&case))
+            .assert_error(403, "csrf_token_missing");
+        let other = Browser::login(&server, "clerk", CLERK_PASSWORD);
+        server.call("POST", "/api/v1/quotes", &[("Cookie", &cookie), ("X-CSRF-Token", &other.csrf)], Some(&case))
+            .assert_error(403, "csrf_token_missing");
+        server.call("DELETE", "/api/v1/session", &[("Cookie", &cookie)], None)
+            .assert_error(403, "csrf_token_missing");
+        let ok = browser.send(&server, "POST", "/api/v1/quotes", Some(&case));
+        assert_eq!(ok.status, 200, "{}", ok.body);
+        // Reading needs no token; a bearer token carries no ambient credential and needs none.
+        assert_eq!(browser.get(&server, "/api/v1/programs").status, 200);
+        let token = stdout(&jumpup(&["--database", &url, "user", "token", "clerk", "--actor", "root"], "")).trim().to_owned();
+        let ok = server.call("POST", "/api/v1/quotes", &[("Authorization", &format!("Bearer {token}"))], Some(&case));
+        assert_eq!(ok.status, 200, "{}", ok.body);
+    }
+
+    async fn repeated_failed_logins_lock_the_name_even_against_the_right_password(db, url) {
+        seed(&db).await;
+        let server = Server::start(&url, &[]);
+        let attempt = |name: &str, password: &str| server.call("POST", "/api/v1/session", &[], Some(&json!({ "name": name, "password": password }).to_string()));
+        for _ in 0..5 {
+            attempt("clerk", "not the password at all").assert_error(401, "login_failed");
+        }
+        let locked = attempt("clerk", CLERK_PASSWORD);
+        locked.assert_error(429, "too_many_failures");
+        assert_eq!(locked.header("retry-after"), Some("900"));
+        // An unknown name is refused like a wrong password, and other names are unaffected.
+        attempt("nobody", "not the password at all").assert_error(401, "login_failed");
+        assert_eq!(attempt("root", ROOT_PASSWORD).status, 200);
+        assert_log_holds_none(&server, &["not the password at all", CLERK_PASSWORD, ROOT_PASSWORD]);
+    }
+
+    async fn an_api_token_is_shown_once_stored_hashed_and_works_as_a_bearer(db, url) {
+        seed(&db).await;
+        let out = jumpup(&["--database", &url, "user", "token", "clerk", "--actor", "clerk"], "");
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        let token = stdout(&out).trim().to_owned();
+        assert_eq!(token.len(), 64);
+        let stored = query_texts(&db, "select token_hash from api_token").await;
+        assert_eq!(stored.len(), 1);
+        assert_ne!(stored[0], token, "only a digest is stored");
+        // A bank clerk may not issue a token for someone else.
+        let out = jumpup(&["--database", &url, "user", "token", "root", "--actor", "clerk"], "");
+        assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+
+        let server = Server::start(&url, &[]);
+        let me = server.call("GET", "/api/v1/session", &[("Authorization", &format!("Bearer {token}"))], None);
+        assert_eq!(me.status, 200, "{}", me.body);
+        assert_eq!(me.json()["user"]["name"], "clerk");
+        assert_eq!(me.json()["csrf_token"], Value::Null);
+        server.call("GET", "/api/v1/session", &[("Authorization", "Bearer 00")], None).assert_error(401, "unauthenticated");
+        server.call("GET", "/api/v1/session", &[("Authorization", "Basic abc")], None).assert_error(401, "unauthenticated");
+        server.call("GET", "/api/v1/session", &[], None).assert_error(401, "unauthenticated");
+        server.call("GET", "/api/v1/no-such-route", &[], None).assert_error(404, "not_found");
+        assert_log_holds_none(&server, &[&token]);
+    }
+
+    async fn a_password_change_checks_the_old_one_and_ends_the_other_sessions(db, url) {
+        seed(&db).await;
+        let server = Server::start(&url, &[]);
+        let here = Browser::login(&server, "clerk", CLERK_PASSWORD);
+        let there = Browser::login(&server, "clerk", CLERK_PASSWORD);
+        let new_password = "a brand new clerk password";
+        let wrong = here.send(&server, "POST", "/api/v1/session/password", Some(&json!({ "current_password": "wrong password here", "new_password": new_password }).to_string()));
+        let v = wrong.assert_error(422, "invalid");
+        assert_eq!(v["error"]["field"], "current_password");
+        let short = here.send(&server, "POST", "/api/v1/session/password", Some(&json!({ "current_password": CLERK_PASSWORD, "new_password": "short" }).to_string()));
+        assert_eq!(short.assert_error(422, "invalid")["error"]["field"], "new_password");
+        let missing = here.send(&server, "POST", "/api/v1/session/password", Some(r#"{"current_password": "x"}"#));
+        assert_eq!(missing.assert_error(422, "invalid")["error"]["field"], "new_password");
+        let ok = here.send(&server, "POST", "/api/v1/session/password", Some(&json!({ "current_password": CLERK_PASSWORD, "new_password": new_password }).to_string()));
+        assert_eq!(ok.status, 204, "{}", ok.body);
+        assert_eq!(here.get(&server, "/api/v1/session").status, 200, "the session that changed it goes on");
+        there.get(&server, "/api/v1/session").assert_error(401, "unauthenticated");
+        let old = server.call("POST", "/api/v1/session", &[], Some(&json!({ "name": "clerk", "password": CLERK_PASSWORD }).to_string()));
+        old.assert_error(401, "login_failed");
+        Browser::login(&server, "clerk", new_password);
+        assert_log_holds_none(&server, &[CLERK_PASSWORD, new_password, &here.cookie, &there.cookie]);
+        let entries = jumpup_store::audit::load(&db).await.expect("audit");
+        assert!(entries.iter().any(|e| e.entry.action == "user.password"));
+    }
+
+    async fn the_quote_api_answers_every_spec_example_exactly(db, url) {
+        seed(&db).await;
+        let server = Server::start(&url, &[]);
+        let browser = Browser::login(&server, "clerk", CLERK_PASSWORD);
+        for input in crate::examples::example_inputs() {
+            let expected: Value = serde_json::from_str(&std::fs::read_to_string(input.to_string_lossy().replace(".in.json", ".out.json")).expect("the pair")).expect("JSON");
+            let r = browser.send(&server, "POST", "/api/v1/quotes", Some(&std::fs::read_to_string(&input).expect("input")));
+            assert_eq!(r.status, 200, "{}: {}", input.display(), r.body);
+            let mut diffs = Vec::new();
+            differences(&expected, &r.json(), "", &mut diffs);
+            assert!(diffs.is_empty(), "{}:\n{}", input.display(), diffs.join("\n"));
+        }
+        let explained = browser.send(&server, "POST", "/api/v1/quotes?explain=true", Some(&crate::support::base_case().to_string()));
+        assert!(explained.json()["subsidy"]["periods"][0]["explanation"].is_object(), "{}", explained.body);
+        // A refused case: QUOTE.md's object for the first problem, with a code, and all of them.
+        let mut case = crate::support::base_case();
+        case["loan"]["principal_won"] = json!(-5);
+        case["events"] = json!([{ "on": "2020-01-01", "kind": "repayment", "amount_won": 1 }]);
+        let refused = browser.send(&server, "POST", "/api/v1/quotes", Some(&case.to_string()));
+        let v = refused.assert_error(422, "invalid");
+        assert_eq!(v["error"]["field"], "loan.principal_won");
+        assert!(v["errors"].as_array().expect("errors").iter().any(|e| e["field"] == "events[0].on"), "{v}");
+        browser.send(&server, "POST", "/api/v1/quotes", Some("not json")).assert_error(422, "invalid");
+        server.call("POST", "/api/v1/quotes", &[], Some(&crate::support::base_case().to_string())).assert_error(401, "unauthenticated");
+        let programs = browser.get(&server, "/api/v1/programs").json();
+        assert!(programs.as_array().expect("a list").iter().any(|p| p["id"] == "incheon-jumpup"), "{programs}");
+    }
+
+    async fn the_server_finishes_and_exits_cleanly_on_sigterm(db, url) {
+        seed(&db).await;
+        let server = Server::start(&url, &[]);
+        Browser::login(&server, "root", ROOT_PASSWORD);
+        let (status, log) = server.stop();
+        assert!(status.success(), "{status}");
+        assert!(log.contains("shutting down"), "{log}");
+        assert!(log.contains("stopped"), "{log}");
+    }
+}
