@@ -6,6 +6,7 @@ pub mod bench;
 pub mod bench_settle;
 pub mod cli;
 pub mod export;
+pub mod fields;
 pub mod http;
 pub mod i18n;
 pub mod interchange;

@@ -5,7 +5,7 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Subcommand;
-use jumpup_domain::date::{Date, parse_date};
+use jumpup_domain::date::Date;
 use jumpup_domain::grade::KiboGrade;
 use jumpup_domain::loan::Loan;
 use jumpup_domain::money::Won;
@@ -15,41 +15,8 @@ use serde_json::json;
 
 use super::BadInput;
 use super::records::{DbArgs, block_on, finish, services};
+use crate::fields;
 use crate::service::cases::case_json;
-
-fn parse_won(s: &str) -> Result<Won, String> {
-    s.replace(',', "")
-        .parse::<i64>()
-        .ok()
-        .and_then(|n| Won::positive(n).ok())
-        .ok_or_else(|| "must be a positive whole number of won".into())
-}
-
-fn parse_pct(s: &str) -> Result<Pct, String> {
-    Pct::parse(s).map_err(|e| e.to_string())
-}
-
-fn parse_day(s: &str) -> Result<Date, String> {
-    parse_date(s).map_err(|e| e.to_string())
-}
-
-fn parse_grade(s: &str) -> Result<KiboGrade, String> {
-    KiboGrade::parse(s).map_err(|e| e.to_string())
-}
-
-fn parse_bank(s: &str) -> Result<BankCode, String> {
-    BankCode::parse(s).ok_or_else(|| "must be a 3-digit bank code".into())
-}
-
-fn parse_item(s: &str) -> Result<CheckItem, String> {
-    CheckItem::parse(s).ok_or_else(|| {
-        "must be one of incheon_site, not_closed, no_tax_arrears, not_delinquent, not_listed".into()
-    })
-}
-
-fn parse_state(s: &str) -> Result<State, String> {
-    State::parse(s).ok_or_else(|| "must be a case state such as approved".into())
-}
 
 #[derive(Debug, Subcommand)]
 pub enum CaseCommand {
@@ -58,7 +25,7 @@ pub enum CaseCommand {
         #[arg(long)]
         program: String,
         /// The amount applied for, in won.
-        #[arg(long, value_parser = parse_won)]
+        #[arg(long, value_parser = fields::won)]
         amount: Won,
         #[arg(long)]
         actor: String,
@@ -84,15 +51,15 @@ pub enum CaseCommand {
     /// Select a case: grade, coverage, base fee rate, approved amount, lending bank (kibo).
     Select {
         id: i64,
-        #[arg(long, value_parser = parse_grade)]
+        #[arg(long, value_parser = fields::grade)]
         grade: KiboGrade,
-        #[arg(long, value_parser = parse_pct)]
+        #[arg(long, value_parser = fields::pct)]
         coverage: Pct,
-        #[arg(long, value_parser = parse_pct)]
+        #[arg(long, value_parser = fields::pct)]
         base_fee_rate: Pct,
-        #[arg(long, value_parser = parse_won)]
+        #[arg(long, value_parser = fields::won)]
         amount: Won,
-        #[arg(long, value_parser = parse_bank)]
+        #[arg(long, value_parser = fields::bank)]
         bank: BankCode,
         #[arg(long)]
         actor: String,
@@ -120,7 +87,7 @@ pub enum CaseCommand {
     /// Record one eligibility item with its evidence (tp).
     Check {
         id: i64,
-        #[arg(long, value_parser = parse_item)]
+        #[arg(long, value_parser = fields::item)]
         item: CheckItem,
         /// The item is not met (default: met).
         #[arg(long)]
@@ -189,7 +156,7 @@ pub enum CaseCommand {
     },
     /// Cases in id order, 50 at a time (same visibility as show).
     List {
-        #[arg(long, value_parser = parse_state)]
+        #[arg(long, value_parser = fields::state)]
         state: Option<State>,
         /// Cases after this id (the cursor).
         #[arg(long, default_value_t = 0)]
@@ -211,13 +178,13 @@ pub enum LoanCommand {
         case_id: i64,
         #[arg(long)]
         loan_no: String,
-        #[arg(long, value_parser = parse_won)]
+        #[arg(long, value_parser = fields::won)]
         principal: Won,
-        #[arg(long, value_parser = parse_pct)]
+        #[arg(long, value_parser = fields::pct)]
         rate: Pct,
-        #[arg(long, value_parser = parse_day)]
+        #[arg(long, value_parser = fields::day)]
         executed_on: Date,
-        #[arg(long, value_parser = parse_day)]
+        #[arg(long, value_parser = fields::day)]
         maturity_on: Date,
         #[arg(long)]
         actor: String,
@@ -244,15 +211,15 @@ pub enum EventCommand {
     Add {
         #[arg(long = "case")]
         case_id: i64,
-        #[arg(long, value_parser = parse_day)]
+        #[arg(long, value_parser = fields::day)]
         on: Date,
         #[arg(long, value_parser = parse_kind)]
         kind: String,
         /// The repayment's amount (repayment only).
-        #[arg(long, value_parser = parse_won)]
+        #[arg(long, value_parser = fields::won)]
         amount: Option<Won>,
         /// The new loan rate (rate_change only).
-        #[arg(long, value_parser = parse_pct)]
+        #[arg(long, value_parser = fields::pct)]
         rate: Option<Pct>,
         #[arg(long)]
         actor: String,
@@ -342,7 +309,7 @@ pub enum BudgetCommand {
     /// Add to a programme's budget; clears overruns first, then promotes the waitlist (city).
     TopUp {
         program: String,
-        #[arg(value_parser = parse_won)]
+        #[arg(value_parser = fields::won)]
         amount: Won,
         /// The City's reference for this top-up (its document number): the same reference
         /// again changes nothing.

@@ -15,6 +15,7 @@ use jumpup_store::{DEFAULT_URL, Db, StoreError};
 use serde_json::json;
 
 use super::BadInput;
+use crate::fields;
 use crate::service::identity::NewScope;
 use crate::service::{ServiceError, Services};
 
@@ -48,13 +49,13 @@ pub enum UserCommand {
     /// Add a user with one role (admin only; the first user, an admin, needs no --actor).
     Add {
         name: String,
-        #[arg(long, value_parser = parse_role)]
+        #[arg(long, value_parser = fields::role)]
         role: Role,
         /// The bank of a bank user (3-digit code).
-        #[arg(long, value_name = "CODE", value_parser = parse_bank)]
+        #[arg(long, value_name = "CODE", value_parser = fields::bank)]
         bank: Option<BankCode>,
         /// The firm of a firm user (business registration number).
-        #[arg(long, value_name = "BUSINESS_NO", value_parser = parse_business_no)]
+        #[arg(long, value_name = "BUSINESS_NO", value_parser = fields::business_no)]
         firm: Option<BusinessNumber>,
         /// Read the user's password from the first line of standard input.
         #[arg(long)]
@@ -77,7 +78,7 @@ pub enum UserCommand {
 pub enum BankCommand {
     /// Add a partner bank (admin).
     Add {
-        #[arg(value_parser = parse_bank)]
+        #[arg(value_parser = fields::bank)]
         code: BankCode,
         name: String,
         #[arg(long)]
@@ -91,9 +92,9 @@ pub enum BankCommand {
 pub enum FirmCommand {
     /// Add a firm (admin or tp); one per business registration number.
     Add {
-        #[arg(long, value_name = "BUSINESS_NO", value_parser = parse_business_no)]
+        #[arg(long, value_name = "BUSINESS_NO", value_parser = fields::business_no)]
         business_no: BusinessNumber,
-        #[arg(long, value_name = "CORPORATE_NO", value_parser = parse_corporate_no)]
+        #[arg(long, value_name = "CORPORATE_NO", value_parser = fields::corporate_no)]
         corporate_no: Option<CorporateNumber>,
         #[arg(long)]
         name: String,
@@ -118,29 +119,9 @@ pub enum AuditCommand {
     /// Re-walk the hash chain and name the first entry edited, deleted or reordered.
     Verify {
         /// An anchor kept earlier (SEQ:HASH): also catches a truncated or rewritten tail.
-        #[arg(long, value_name = "SEQ:HASH", value_parser = parse_anchor)]
+        #[arg(long, value_name = "SEQ:HASH", value_parser = fields::anchor)]
         anchor: Option<Head>,
     },
-}
-
-fn parse_role(s: &str) -> Result<Role, String> {
-    Role::parse(s).ok_or_else(|| "must be one of city, tp, kibo, bank, firm, auditor, admin".into())
-}
-
-fn parse_bank(s: &str) -> Result<BankCode, String> {
-    BankCode::parse(s).ok_or_else(|| "must be a 3-digit bank code".into())
-}
-
-fn parse_business_no(s: &str) -> Result<BusinessNumber, String> {
-    BusinessNumber::parse(s).map_err(|e| e.to_string())
-}
-
-fn parse_corporate_no(s: &str) -> Result<CorporateNumber, String> {
-    CorporateNumber::parse(s).map_err(|e| e.to_string())
-}
-
-fn parse_anchor(s: &str) -> Result<Head, String> {
-    Head::parse(s).ok_or_else(|| "must be SEQ:HASH as `jumpup audit head` prints it".into())
 }
 
 /// The runtime for one database command.

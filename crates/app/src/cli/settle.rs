@@ -4,22 +4,15 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Subcommand;
-use jumpup_domain::date::{Date, parse_date};
+use jumpup_domain::date::Date;
 use jumpup_domain::money::Won;
 use jumpup_domain::workflow::BankCode;
 
 use super::progress::{Progress, Shared};
 use super::records::{DbArgs, block_on, finish, services};
 use crate::export::{self, FileFormat, Kind};
+use crate::fields;
 use crate::service::settle::BatchSummary;
-
-fn parse_day(s: &str) -> Result<Date, String> {
-    parse_date(s).map_err(|e| e.to_string())
-}
-
-fn parse_bank(s: &str) -> Result<BankCode, String> {
-    BankCode::parse(s).ok_or_else(|| "must be a 3-digit bank code".into())
-}
 
 #[derive(Debug, Subcommand)]
 pub enum SettleCommand {
@@ -27,7 +20,7 @@ pub enum SettleCommand {
     /// from its loan's events under its case's pinned rules, plus clawback and adjustment lines
     /// for paid periods of loans whose events changed since the last approved batch.
     Prepare {
-        #[arg(long, value_parser = parse_day)]
+        #[arg(long, value_parser = fields::day)]
         through: Date,
         #[arg(long)]
         actor: String,
@@ -226,7 +219,7 @@ pub enum ExportCommand {
     /// its books (tp, city, auditor, or that bank's users).
     Statement {
         batch: i64,
-        #[arg(long, value_parser = parse_bank)]
+        #[arg(long, value_parser = fields::bank)]
         bank: BankCode,
         #[arg(long, value_enum)]
         format: FileFormat,

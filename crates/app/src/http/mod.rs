@@ -5,6 +5,7 @@
 //! string, a header, a body, a cookie, a token, a name or a business number.
 
 pub mod auth;
+mod cases;
 pub mod error;
 mod programs;
 mod quotes;
@@ -14,7 +15,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use axum::Router;
-use axum::extract::Request;
+use axum::extract::{Path, Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
 use axum::routing::{get, post};
@@ -39,7 +40,23 @@ pub struct Config {
 
 /// The API's routes.
 pub fn router(state: AppState) -> Router {
-    Router::new()
+    let mut router = Router::new()
+        .route("/api/v1/cases", get(cases::list).post(cases::create))
+        .route("/api/v1/cases/{id}", get(cases::show));
+    for step in cases::STEPS {
+        router = router.route(
+            &format!("/api/v1/cases/{{id}}/{step}"),
+            post(
+                move |State(state): State<AppState>,
+                      viewer: crate::service::sessions::Viewer,
+                      Id(id): Id,
+                      body: axum::body::Bytes| {
+                    cases::step(state, viewer, id, step, body)
+                },
+            ),
+        );
+    }
+    router
         .route(
             "/api/v1/session",
             get(session::show)
@@ -86,6 +103,51 @@ async fn log_request(mut request: Request, next: Next) -> Response {
     response
 }
 
+/// A resource id from the path; anything but a non-negative integer is no such resource.
+#[derive(Debug, Clone, Copy)]
+pub struct Id(pub i64);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Id {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> ApiResult<Id> {
+        let Path(text) = Path::<String>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| ApiError::not_found())?;
+        text.parse::<i64>()
+            .ok()
+            .filter(|n| *n >= 0)
+            .map(Id)
+            .ok_or_else(ApiError::not_found)
+    }
+}
+
+/// A query string, or a 422 naming what is wrong with it.
+#[derive(Debug, Clone)]
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> axum::extract::FromRequestParts<S>
+    for ApiQuery<T>
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> ApiResult<ApiQuery<T>> {
+        axum::extract::Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|q| ApiQuery(q.0))
+            .map_err(|e| {
+                let text = e.body_text();
+                ApiError::invalid(&data_field(&text), text)
+            })
+    }
+}
+
 /// A JSON request body, or a 422 naming what is wrong with it.
 fn json_body<T: DeserializeOwned>(body: &[u8]) -> ApiResult<T> {
     serde_json::from_slice(body).map_err(|e| {
@@ -100,12 +162,12 @@ fn json_body<T: DeserializeOwned>(body: &[u8]) -> ApiResult<T> {
     })
 }
 
-/// The field serde names in a data error (`missing field `name``), if any.
+/// The field serde names in a data error (``missing field `name` ``), if any.
 fn data_field(message: &str) -> String {
-    message
-        .split('`')
-        .nth(1)
-        .filter(|_| message.starts_with("missing field") || message.starts_with("unknown field"))
+    ["missing field `", "unknown field `", "duplicate field `"]
+        .iter()
+        .find_map(|start| message.split_once(start))
+        .and_then(|(_, rest)| rest.split('`').next())
         .unwrap_or_default()
         .to_owned()
 }

@@ -3,16 +3,17 @@
 //! object (its first problem) plus a `code`, and every problem in `errors`.
 
 use axum::body::Bytes;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use serde::Deserialize;
 
-use super::AppState;
 use super::error::{ApiError, ApiResult, FieldError};
+use super::{ApiQuery, AppState};
 use crate::quote_json::{self, Detail};
 use crate::service::sessions::Viewer;
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Options {
     /// `explain=true` adds each period's working.
     #[serde(default)]
@@ -22,7 +23,7 @@ pub struct Options {
 pub async fn create(
     State(state): State<AppState>,
     _viewer: Viewer,
-    Query(options): Query<Options>,
+    ApiQuery(options): ApiQuery<Options>,
     body: Bytes,
 ) -> ApiResult<axum::Json<serde_json::Value>> {
     let catalog = state.services.catalog().await?;

@@ -460,3 +460,206 @@ both_url! {
         assert!(log.contains("stopped"), "{log}");
     }
 }
+
+/// Every role's user with an API token, two firms and two banks: `(name, token)` by name.
+struct Cast {
+    tokens: std::collections::HashMap<&'static str, String>,
+}
+
+impl Cast {
+    async fn new(db: &Db) -> Cast {
+        use jumpup_domain::regno::BusinessNumber;
+        use jumpup_store::identity::NewFirm;
+        let mut s = Services::start(
+            db.clone(),
+            std::sync::Arc::new(jumpup::service::SystemClock),
+        )
+        .await
+        .expect("services");
+        s.password_cost = TEST_COST;
+        s.add_user(None, "root", Role::Admin, NewScope::None, None)
+            .await
+            .expect("root");
+        for code in ["004", "011"] {
+            s.add_bank("root", BankCode::parse(code).expect("code"), "은행")
+                .await
+                .expect("bank");
+        }
+        for (no, name) in FIRMS {
+            let firm = NewFirm {
+                business_no: BusinessNumber::parse(no).expect("a business number"),
+                corporate_no: None,
+                name: name.into(),
+                address: "인천 연수구 송도동 1".into(),
+                district: "연수구".into(),
+                industry_code: "C26".into(),
+            };
+            s.add_firm("root", &firm).await.expect("firm");
+        }
+        let users: [(&str, Role, NewScope); 8] = [
+            ("mayor", Role::City, NewScope::None),
+            ("officer", Role::Tp, NewScope::None),
+            ("reviewer", Role::Kibo, NewScope::None),
+            ("inspector", Role::Auditor, NewScope::None),
+            (
+                "clerk",
+                Role::Bank,
+                NewScope::Bank(BankCode::parse("004").expect("code")),
+            ),
+            (
+                "other-clerk",
+                Role::Bank,
+                NewScope::Bank(BankCode::parse("011").expect("code")),
+            ),
+            (
+                "owner",
+                Role::Firm,
+                NewScope::Firm(BusinessNumber::parse(FIRMS[0].0).expect("bno")),
+            ),
+            (
+                "other-owner",
+                Role::Firm,
+                NewScope::Firm(BusinessNumber::parse(FIRMS[1].0).expect("bno")),
+            ),
+        ];
+        let mut tokens = std::collections::HashMap::new();
+        for (name, role, scope) in users {
+            s.add_user(Some("root"), name, role, scope, None)
+                .await
+                .expect("user");
+        }
+        for name in [
+            "root",
+            "mayor",
+            "officer",
+            "reviewer",
+            "inspector",
+            "clerk",
+            "other-clerk",
+            "owner",
+            "other-owner",
+        ] {
+            tokens.insert(name, s.issue_token("root", name).await.expect("a token"));
+        }
+        s.top_up(
+            "mayor",
+            "incheon-jumpup",
+            jumpup_domain::money::Won::new(50_000_000),
+            "CITY-TEST-1",
+        )
+        .await
+        .expect("top up");
+        Cast { tokens }
+    }
+
+    fn call(
+        &self,
+        server: &Server,
+        who: &str,
+        method: &str,
+        path: &str,
+        body: Option<&str>,
+    ) -> Response {
+        let auth = format!("Bearer {}", self.tokens[who]);
+        server.call(method, path, &[("Authorization", &auth)], body)
+    }
+
+    #[track_caller]
+    fn ok(
+        &self,
+        server: &Server,
+        who: &str,
+        method: &str,
+        path: &str,
+        body: Option<&str>,
+    ) -> Value {
+        let r = self.call(server, who, method, path, body);
+        assert!(
+            r.status == 200 || r.status == 201,
+            "{who} {method} {path}: {} {}",
+            r.status,
+            r.body
+        );
+        r.json()
+    }
+}
+
+const FIRMS: [(&str, &str); 2] = [
+    ("124-81-00998", "주식회사 첫째시험"),
+    ("130-86-55023", "둘째시험 주식회사"),
+];
+
+both_url! {
+    async fn a_case_goes_through_its_workflow_over_the_api_each_step_by_its_role(db, url) {
+        let cast = Cast::new(&db).await;
+        let server = Server::start(&url, &[]);
+        let created = cast.call(&server, "owner", "POST", "/api/v1/cases", Some(r#"{"program": "incheon-jumpup", "requested_won": 500000000}"#));
+        assert_eq!(created.status, 201, "{}", created.body);
+        let id = created.json()["case_id"].as_i64().expect("an id");
+        let path = |step: &str| format!("/api/v1/cases/{id}/{step}");
+        // Each step by the wrong role first, then by its own.
+        cast.call(&server, "officer", "POST", &path("submit"), None).assert_error(403, "role_not_allowed");
+        cast.call(&server, "other-owner", "POST", &path("submit"), None).assert_error(403, "not_your_firm");
+        cast.ok(&server, "owner", "POST", &path("submit"), None);
+        cast.call(&server, "officer", "POST", &path("approve"), None).assert_error(409, "wrong_state");
+        cast.ok(&server, "reviewer", "POST", &path("kibo-review"), Some("{}"));
+        let bad = cast.call(&server, "reviewer", "POST", &path("select"), Some(r#"{"grade": "A", "coverage_pct": "95", "base_fee_rate_pct": "1.2", "approved_won": 500000000, "bank_code": "4x"}"#));
+        assert_eq!(bad.assert_error(422, "invalid")["error"]["field"], "bank_code");
+        let bad = cast.call(&server, "reviewer", "POST", &path("select"), Some(r#"{"grade": "A"}"#));
+        assert_eq!(bad.assert_error(422, "invalid")["error"]["field"], "coverage_pct");
+        let selected = cast.ok(&server, "reviewer", "POST", &path("select"), Some(r#"{"grade": "A", "coverage_pct": "95", "base_fee_rate_pct": "1.2", "approved_won": 500000000, "bank_code": "004"}"#));
+        assert_eq!(selected["state"], "selected");
+        cast.ok(&server, "officer", "POST", &path("eligibility-review"), None);
+        for item in ["incheon_site", "not_closed", "no_tax_arrears", "not_delinquent", "not_listed"] {
+            cast.ok(&server, "officer", "POST", &path("check"), Some(&json!({ "item": item, "met": true, "evidence": "서류 확인" }).to_string()));
+        }
+        assert_eq!(cast.ok(&server, "officer", "POST", &path("approve"), None)["state"], "approved");
+        // The bank sees the case only from the guarantee on.
+        cast.call(&server, "clerk", "GET", &format!("/api/v1/cases/{id}"), None).assert_error(404, "unknown_case");
+        cast.call(&server, "reviewer", "POST", &path("issue-guarantee"), Some(r#"{"guarantee_no": ""}"#)).assert_error(422, "guarantee_no_required");
+        assert_eq!(cast.ok(&server, "reviewer", "POST", &path("issue-guarantee"), Some(r#"{"guarantee_no": "G-2026-1"}"#))["state"], "guarantee_issued");
+        assert_eq!(cast.ok(&server, "clerk", "GET", &format!("/api/v1/cases/{id}"), None)["case_id"], id);
+        cast.call(&server, "other-clerk", "GET", &format!("/api/v1/cases/{id}"), None).assert_error(404, "unknown_case");
+        cast.call(&server, "root", "GET", &format!("/api/v1/cases/{id}"), None).assert_error(403, "role_not_allowed");
+        cast.call(&server, "owner", "POST", &format!("/api/v1/cases/{id}/teleport"), None).assert_error(404, "not_found");
+        cast.call(&server, "owner", "GET", "/api/v1/cases/x1", None).assert_error(404, "not_found");
+        // Reads are in the access log, by the reader.
+        let reads = jumpup_store::access::reads_of(&db, &format!("case:{id}")).await.expect("access log");
+        assert!(reads.iter().any(|(_, action)| action == "case.show"), "{reads:?}");
+        // Nothing personal in the request log.
+        let tokens: Vec<&str> = cast.tokens.values().map(String::as_str).collect();
+        let mut secrets = vec![FIRMS[0].0, FIRMS[0].1, FIRMS[1].0, FIRMS[1].1, "124810099", "1248100998"];
+        secrets.extend(tokens);
+        assert_log_holds_none(&server, &secrets);
+    }
+
+    async fn case_lists_are_scoped_paged_and_limited(db, url) {
+        let cast = Cast::new(&db).await;
+        let server = Server::start(&url, &[]);
+        let mut mine = Vec::new();
+        for who in ["owner", "other-owner", "owner"] {
+            let v = cast.ok(&server, who, "POST", "/api/v1/cases", Some(r#"{"program": "incheon-jumpup", "requested_won": 100000000}"#));
+            if who == "owner" {
+                mine.push(v["case_id"].as_i64().expect("id"));
+            }
+        }
+        let ids = |v: &Value| -> Vec<i64> { v["items"].as_array().expect("items").iter().map(|c| c["case_id"].as_i64().expect("id")).collect() };
+        assert_eq!(ids(&cast.ok(&server, "owner", "GET", "/api/v1/cases", None)), mine);
+        assert_eq!(ids(&cast.ok(&server, "clerk", "GET", "/api/v1/cases", None)), Vec::<i64>::new());
+        cast.call(&server, "root", "GET", "/api/v1/cases", None).assert_error(403, "role_not_allowed");
+        // Paging: two, then the last one, then nothing more.
+        let first = cast.ok(&server, "mayor", "GET", "/api/v1/cases?limit=2", None);
+        assert_eq!(ids(&first).len(), 2);
+        let cursor = first["next_cursor"].as_str().expect("a cursor").to_owned();
+        let rest = cast.ok(&server, "mayor", "GET", &format!("/api/v1/cases?limit=2&cursor={cursor}"), None);
+        assert_eq!(ids(&rest).len(), 1);
+        assert_eq!(rest["next_cursor"], Value::Null);
+        assert_eq!(ids(&cast.ok(&server, "inspector", "GET", "/api/v1/cases?state=draft", None)).len(), 3);
+        assert_eq!(ids(&cast.ok(&server, "inspector", "GET", "/api/v1/cases?state=approved", None)).len(), 0);
+        for (query, field) in [("limit=201", "limit"), ("limit=0", "limit"), ("cursor=abc", "cursor"), ("state=flying", "state"), ("color=red", "color")] {
+            let r = cast.call(&server, "mayor", "GET", &format!("/api/v1/cases?{query}"), None);
+            assert_eq!(r.assert_error(422, "invalid")["error"]["field"], field, "{query}");
+        }
+        server.call("GET", "/api/v1/cases", &[], None).assert_error(401, "unauthenticated");
+    }
+}

@@ -1,0 +1,242 @@
+//! `/api/v1/cases`: the cases a viewer may see (RULES.md 8: everything for city, tp, kibo and
+//! auditors; a bank its own loans' cases from the guarantee on; a firm its own; admins none),
+//! one case, a firm's new application, and each workflow step as its own route. Every read is
+//! written to the access log by the service.
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::StatusCode;
+use jumpup_domain::workflow::{Check, Command, Selection};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::error::{ApiError, ApiResult};
+use super::{ApiQuery, AppState, Id, json_body};
+use crate::fields;
+use crate::service::cases::case_json;
+use crate::service::sessions::Viewer;
+
+/// The most a list returns at once, and what it returns when not told.
+pub const MAX_LIMIT: i64 = 200;
+const DEFAULT_LIMIT: i64 = 50;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    state: Option<String>,
+    limit: Option<i64>,
+    cursor: Option<String>,
+}
+
+/// A list's page size from `limit` (1 to 200).
+pub fn page_limit(limit: Option<i64>) -> ApiResult<i64> {
+    match limit {
+        None => Ok(DEFAULT_LIMIT),
+        Some(n) if (1..=MAX_LIMIT).contains(&n) => Ok(n),
+        Some(_) => Err(ApiError::invalid(
+            "limit",
+            format!("must be from 1 to {MAX_LIMIT}"),
+        )),
+    }
+}
+
+/// The id a page continues after, from an opaque `cursor` (the last id of the previous page).
+pub fn page_after(cursor: Option<&str>) -> ApiResult<i64> {
+    cursor.map_or(Ok(0), |c| {
+        c.parse::<i64>()
+            .ok()
+            .filter(|n| *n >= 0)
+            .ok_or_else(|| ApiError::invalid("cursor", "is not a cursor this API gave"))
+    })
+}
+
+/// `GET /api/v1/cases?state=&limit=&cursor=`: `{"items": [...], "next_cursor"}`.
+pub async fn list(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    ApiQuery(q): ApiQuery<ListQuery>,
+) -> ApiResult<axum::Json<Value>> {
+    let limit = page_limit(q.limit)?;
+    let after = page_after(q.cursor.as_deref())?;
+    let wanted = q
+        .state
+        .as_deref()
+        .map(fields::state)
+        .transpose()
+        .map_err(|e| ApiError::invalid("state", e))?;
+    let rows = state
+        .services
+        .read_cases(&viewer.user.name, None, wanted, after, limit)
+        .await?;
+    let next = (i64::try_from(rows.len()).unwrap_or(i64::MAX) == limit)
+        .then(|| rows.last().map(|r| r.case_id.to_string()))
+        .flatten();
+    Ok(axum::Json(json!({
+        "items": rows.iter().map(case_json).collect::<Vec<_>>(),
+        "next_cursor": next,
+    })))
+}
+
+/// `GET /api/v1/cases/{id}`.
+pub async fn show(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Id(id): Id,
+) -> ApiResult<axum::Json<Value>> {
+    let rows = state
+        .services
+        .read_cases(&viewer.user.name, Some(id), None, 0, 1)
+        .await?;
+    let row = rows.first().ok_or_else(ApiError::not_found)?;
+    Ok(axum::Json(case_json(row)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewCase {
+    program: String,
+    requested_won: i64,
+}
+
+/// `POST /api/v1/cases {"program", "requested_won"}` (a firm user, for its own firm).
+pub async fn create(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    body: Bytes,
+) -> ApiResult<(StatusCode, axum::Json<Value>)> {
+    let new: NewCase = json_body(&body)?;
+    let requested = fields::won(&new.requested_won.to_string())
+        .map_err(|e| ApiError::invalid("requested_won", e))?;
+    let row = state
+        .services
+        .new_case(&viewer.user.name, &new.program, requested)
+        .await
+        .map_err(|e| rename_field(e, "--amount", "requested_won"))?;
+    Ok((StatusCode::CREATED, axum::Json(case_json(&row))))
+}
+
+/// The workflow steps, each a route `POST /api/v1/cases/{id}/STEP`.
+pub const STEPS: [&str; 10] = [
+    "submit",
+    "kibo-review",
+    "select",
+    "reject",
+    "eligibility-review",
+    "check",
+    "approve",
+    "issue-guarantee",
+    "withdraw",
+    "expire",
+];
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SelectBody {
+    grade: String,
+    coverage_pct: String,
+    base_fee_rate_pct: String,
+    approved_won: i64,
+    bank_code: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReasonBody {
+    reason: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CheckBody {
+    item: String,
+    met: bool,
+    evidence: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct GuaranteeBody {
+    guarantee_no: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NoBody {}
+
+fn field<T>(name: &str, parsed: Result<T, String>) -> ApiResult<T> {
+    parsed.map_err(|e| ApiError::invalid(name, e))
+}
+
+/// The workflow command a step's body asks for.
+fn command(step: &str, body: &[u8]) -> ApiResult<Command> {
+    let empty = body.iter().all(u8::is_ascii_whitespace);
+    let plain = |c: Command| -> ApiResult<Command> {
+        if !empty {
+            let _: NoBody = json_body(body)?;
+        }
+        Ok(c)
+    };
+    match step {
+        "submit" => plain(Command::Submit),
+        "kibo-review" => plain(Command::TakeIntoReview),
+        "eligibility-review" => plain(Command::StartEligibilityReview),
+        "approve" => plain(Command::Approve),
+        "withdraw" => plain(Command::Withdraw),
+        "expire" => plain(Command::Expire),
+        "select" => {
+            let b: SelectBody = json_body(body)?;
+            Ok(Command::Select(Selection {
+                grade: field("grade", fields::grade(&b.grade))?,
+                coverage: field("coverage_pct", fields::pct(&b.coverage_pct))?,
+                base_fee_rate: field("base_fee_rate_pct", fields::pct(&b.base_fee_rate_pct))?,
+                approved_amount: field("approved_won", fields::won(&b.approved_won.to_string()))?,
+                bank: field("bank_code", fields::bank(&b.bank_code))?,
+            }))
+        }
+        "reject" => {
+            let b: ReasonBody = json_body(body)?;
+            Ok(Command::Reject { reason: b.reason })
+        }
+        "check" => {
+            let b: CheckBody = json_body(body)?;
+            Ok(Command::Check(Check {
+                item: field("item", fields::item(&b.item))?,
+                met: b.met,
+                evidence: b.evidence,
+            }))
+        }
+        "issue-guarantee" => {
+            let b: GuaranteeBody = json_body(body)?;
+            Ok(Command::IssueGuarantee {
+                guarantee_no: b.guarantee_no,
+            })
+        }
+        _ => Err(ApiError::not_found()),
+    }
+}
+
+/// `POST /api/v1/cases/{id}/STEP`: one workflow step; the case as it now stands.
+pub async fn step(
+    state: AppState,
+    viewer: Viewer,
+    id: i64,
+    step: &'static str,
+    body: Bytes,
+) -> ApiResult<axum::Json<Value>> {
+    let command = command(step, &body)?;
+    let row = state
+        .services
+        .case_command(&viewer.user.name, id, command)
+        .await?;
+    Ok(axum::Json(case_json(&row)))
+}
+
+/// A service's bad-input field named as the command line knows it, renamed for the API.
+fn rename_field(e: crate::service::ServiceError, from: &str, to: &str) -> ApiError {
+    match e {
+        crate::service::ServiceError::BadInput { field, message } if field == from => {
+            ApiError::invalid(to, message)
+        }
+        other => other.into(),
+    }
+}
