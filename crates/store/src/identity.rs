@@ -168,6 +168,7 @@ pub async fn insert_user(
     role: Role,
     scope: Scope,
     password_hash: Option<&str>,
+    active: bool,
     at: DateTime<Utc>,
 ) -> Result<i64> {
     let (bank_id, firm_id) = match scope {
@@ -186,7 +187,7 @@ pub async fn insert_user(
         .bind(bank_id)
         .bind(firm_id)
         .bind(password_hash)
-        .bind(true)
+        .bind(active)
         .bind(at)
         .fetch_one(c)
         .await?
@@ -227,6 +228,38 @@ pub async fn user_by_id(tx: &mut Tx, user_id: i64) -> Result<Option<User>> {
     let row: Option<UserRow> =
         with_tx!(tx, c => sqlx::query_as(sql).bind(user_id).fetch_optional(c).await?);
     row.map(user_from).transpose()
+}
+
+/// Users in id order, at most `limit` after `after`.
+pub async fn users(tx: &mut Tx, after: i64, limit: i64) -> Result<Vec<User>> {
+    let sql = sqlx::AssertSqlSafe(format!(
+        "{USER_SELECT} where u.user_id > $1 order by u.user_id limit $2"
+    ));
+    let rows: Vec<UserRow> =
+        with_tx!(tx, c => sqlx::query_as(sql).bind(after).bind(limit).fetch_all(c).await?);
+    rows.into_iter().map(user_from).collect()
+}
+
+/// How many users belong to a firm.
+pub async fn count_firm_users(tx: &mut Tx, firm_id: FirmId) -> Result<i64> {
+    let n: i64 = with_tx!(tx, c => {
+        sqlx::query_scalar("select count(*) from app_user where firm_id = $1")
+            .bind(firm_id.0)
+            .fetch_one(c)
+            .await?
+    });
+    Ok(n)
+}
+
+pub async fn set_active(tx: &mut Tx, user_id: i64, active: bool) -> Result<()> {
+    with_tx!(tx, c => {
+        sqlx::query("update app_user set active = $2 where user_id = $1")
+            .bind(user_id)
+            .bind(active)
+            .execute(c)
+            .await?;
+    });
+    Ok(())
 }
 
 /// A user's stored password hash, read in the caller's transaction.

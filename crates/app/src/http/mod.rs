@@ -10,6 +10,7 @@ pub mod error;
 mod programs;
 mod quotes;
 mod session;
+mod users;
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -42,7 +43,10 @@ pub struct Config {
 pub fn router(state: AppState) -> Router {
     let mut router = Router::new()
         .route("/api/v1/cases", get(cases::list).post(cases::create))
-        .route("/api/v1/cases/{id}", get(cases::show));
+        .route("/api/v1/cases/{id}", get(cases::show))
+        .route("/api/v1/registrations", post(users::register))
+        .route("/api/v1/users", get(users::list).post(users::create))
+        .route("/api/v1/users/{id}/activate", post(users::activate));
     for step in cases::STEPS {
         router = router.route(
             &format!("/api/v1/cases/{{id}}/{step}"),

@@ -63,6 +63,28 @@ pub enum NewScope {
     Firm(BusinessNumber),
 }
 
+/// A firm's required fields are there.
+fn check_firm(firm: &NewFirm) -> Result<()> {
+    for (field, value) in [
+        ("name", &firm.name),
+        ("address", &firm.address),
+        ("district", &firm.district),
+        ("industry_code", &firm.industry_code),
+    ] {
+        if value.trim().is_empty() {
+            return Err(ServiceError::bad_input(field, "is required"));
+        }
+    }
+    Ok(())
+}
+
+fn check_user_name(name: &str, field: &str) -> Result<()> {
+    if name.trim().is_empty() || name.len() > 64 {
+        return Err(ServiceError::bad_input(field, "must be 1 to 64 characters"));
+    }
+    Ok(())
+}
+
 fn conflict(e: StoreError, code: &'static str, message: String) -> ServiceError {
     match e {
         StoreError::Conflict { .. } => ServiceError::refused(code, message),
@@ -102,16 +124,7 @@ impl Services {
 
     /// Adds a firm (`admin` or `tp`); one firm per business registration number.
     pub async fn add_firm(&self, actor_name: &str, firm: &NewFirm) -> Result<FirmId> {
-        for (field, value) in [
-            ("name", &firm.name),
-            ("address", &firm.address),
-            ("district", &firm.district),
-            ("industry_code", &firm.industry_code),
-        ] {
-            if value.trim().is_empty() {
-                return Err(ServiceError::bad_input(field, "is required"));
-            }
-        }
+        check_firm(firm)?;
         in_write_tx!(self, |tx| {
             let (user, _) = actor(tx, actor_name).await?;
             require_role(&user, &[Role::Admin, Role::Tp], "add a firm")?;
@@ -149,12 +162,7 @@ impl Services {
         scope: NewScope,
         password_hash: Option<&str>,
     ) -> Result<i64> {
-        if name.trim().is_empty() || name.len() > 64 {
-            return Err(ServiceError::bad_input(
-                "NAME",
-                "must be 1 to 64 characters",
-            ));
-        }
+        check_user_name(name, "NAME")?;
         match (role, scope) {
             (Role::Bank, NewScope::Bank(_)) | (Role::Firm, NewScope::Firm(_)) => {}
             (Role::Bank, _) => {
@@ -220,7 +228,7 @@ impl Services {
                 ),
             };
             let at = self.clock.now();
-            let id = store::insert_user(tx, name.trim(), role, scope, password_hash, at)
+            let id = store::insert_user(tx, name.trim(), role, scope, password_hash, true, at)
                 .await
                 .map_err(|e| conflict(e, "user_exists", format!("a user named {name:?} exists")))?;
             let after = json!({ "user_id": id, "role": role.as_str(), "bank_id": match scope { Scope::Bank(b) => Some(b), _ => None }, "firm_id": match scope { Scope::Firm(f) => Some(f.0), _ => None } }).to_string();
@@ -238,5 +246,125 @@ impl Services {
             .await?;
             Ok(id)
         })
+    }
+}
+
+/// A firm that registered itself: its account waits for a `tp` user to activate it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Registered {
+    pub user_id: i64,
+    pub firm_id: FirmId,
+}
+
+impl Services {
+    /// A firm registers itself with its business registration number (RULES.md 8): the firm
+    /// (unless already known without an account) and an inactive firm user. Audited as a
+    /// self-registration; the password is kept only as its hash.
+    pub async fn register_firm(
+        &self,
+        firm: &NewFirm,
+        user_name: &str,
+        password: &str,
+    ) -> Result<Registered> {
+        check_firm(firm)?;
+        check_user_name(user_name, "user_name")?;
+        let hash = hash_password(password, self.password_cost)?;
+        in_write_tx!(self, |tx| {
+            let at = self.clock.now();
+            let firm_id = match store::firm_by_business_no(tx, firm.business_no).await? {
+                Some(known) => {
+                    if store::count_firm_users(tx, known.firm_id).await? > 0 {
+                        return Err(ServiceError::refused(
+                            "firm_registered",
+                            "this business number already has an account; ask the Technopark",
+                        ));
+                    }
+                    known.firm_id
+                }
+                None => store::insert_firm(tx, firm, at).await?,
+            };
+            let user_id = store::insert_user(
+                tx,
+                user_name.trim(),
+                Role::Firm,
+                Scope::Firm(firm_id),
+                Some(&hash),
+                false,
+                at,
+            )
+            .await
+            .map_err(|e| {
+                conflict(
+                    e,
+                    "user_exists",
+                    format!("a user named {user_name:?} exists"),
+                )
+            })?;
+            let mut e = entry(
+                at,
+                None,
+                "firm.register",
+                format!("user:{user_id}"),
+                "null".into(),
+                json!({ "user_id": user_id, "firm_id": firm_id.0, "active": false }).to_string(),
+            );
+            e.actor = format!("self:user:{user_id}");
+            e.role = Role::Firm.as_str().to_owned();
+            audit::append(tx, e).await?;
+            Ok(Registered { user_id, firm_id })
+        })
+    }
+
+    /// Activates a user: a `tp` user a firm's self-registered account, an `admin` anyone.
+    pub async fn activate_user(&self, actor_name: &str, user_id: i64) -> Result<store::User> {
+        in_write_tx!(self, |tx| {
+            let (acting, _) = actor(tx, actor_name).await?;
+            require_role(&acting, &[Role::Tp, Role::Admin], "activate accounts")?;
+            let user = store::user_by_id(tx, user_id).await?.ok_or_else(|| {
+                ServiceError::refused("unknown_user", format!("no user {user_id}"))
+            })?;
+            if acting.role == Role::Tp && user.role != Role::Firm {
+                return Err(ServiceError::refused(
+                    "role_not_allowed",
+                    "the tp role activates firms' accounts only",
+                ));
+            }
+            if user.active {
+                return Ok(user);
+            }
+            store::set_active(tx, user_id, true).await?;
+            let at = self.clock.now();
+            audit::append(
+                tx,
+                entry(
+                    at,
+                    Some(&acting),
+                    "user.activate",
+                    format!("user:{user_id}"),
+                    json!({ "active": false }).to_string(),
+                    json!({ "active": true }).to_string(),
+                ),
+            )
+            .await?;
+            Ok(store::User {
+                active: true,
+                ..user
+            })
+        })
+    }
+
+    /// Users in id order (`admin`), a page at a time.
+    pub async fn read_users(
+        &self,
+        actor_name: &str,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<store::User>> {
+        let mut tx = self.db.begin_read().await?;
+        let (acting, _) = actor(&mut tx, actor_name).await?;
+        require_role(&acting, &[Role::Admin], "list users")?;
+        let users = store::users(&mut tx, after, limit.clamp(1, 200)).await?;
+        drop(tx);
+        Ok(users)
     }
 }

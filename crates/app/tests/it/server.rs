@@ -663,3 +663,72 @@ both_url! {
         server.call("GET", "/api/v1/cases", &[], None).assert_error(401, "unauthenticated");
     }
 }
+
+both_url! {
+    async fn a_firm_registers_itself_and_signs_in_once_the_technopark_activates_it(db, url) {
+        let cast = Cast::new(&db).await;
+        let server = Server::start(&url, &[]);
+        let password = "the new firm's password";
+        let form = |business_no: &str, user_name: &str, password: &str| json!({
+            "business_no": business_no, "firm_name": "새기업 주식회사", "address": "인천 남동구 1",
+            "district": "남동구", "industry_code": "C26", "user_name": user_name, "password": password,
+        }).to_string();
+        let bad = server.call("POST", "/api/v1/registrations", &[], Some(&form("124-81-00999", "newfirm", password)));
+        assert_eq!(bad.assert_error(422, "invalid")["error"]["field"], "business_no");
+        let short = server.call("POST", "/api/v1/registrations", &[], Some(&form("220-81-62517", "newfirm", "short")));
+        assert_eq!(short.assert_error(422, "invalid")["error"]["field"], "password");
+        let done = server.call("POST", "/api/v1/registrations", &[], Some(&form("220-81-62517", "newfirm", password)));
+        assert_eq!(done.status, 201, "{}", done.body);
+        let user_id = done.json()["user_id"].as_i64().expect("an id");
+        assert_eq!(done.json()["active"], false);
+        server.call("POST", "/api/v1/registrations", &[], Some(&form("220-81-62517", "another", password)))
+            .assert_error(409, "firm_registered");
+        server.call("POST", "/api/v1/registrations", &[], Some(&form(FIRMS[0].0, "owner", password)))
+            .assert_error(409, "firm_registered");
+        // Inactive: no sign-in yet, refused like a wrong password.
+        let login = || server.call("POST", "/api/v1/session", &[], Some(&json!({ "name": "newfirm", "password": password }).to_string()));
+        login().assert_error(401, "login_failed");
+        let path = format!("/api/v1/users/{user_id}/activate");
+        cast.call(&server, "reviewer", "POST", &path, None).assert_error(403, "role_not_allowed");
+        let users = cast.ok(&server, "root", "GET", "/api/v1/users?limit=200", None);
+        let clerk_id = users["items"].as_array().expect("items").iter().find(|u| u["name"] == "clerk").expect("the clerk")["user_id"].as_i64().expect("id");
+        cast.call(&server, "officer", "POST", &format!("/api/v1/users/{clerk_id}/activate"), None).assert_error(403, "role_not_allowed");
+        assert_eq!(cast.ok(&server, "officer", "POST", &path, None)["active"], true);
+        let browser = Browser::login(&server, "newfirm", password);
+        let created = browser.send(&server, "POST", "/api/v1/cases", Some(r#"{"program": "incheon-jumpup", "requested_won": 300000000}"#));
+        assert_eq!(created.status, 201, "{}", created.body);
+        let entries = jumpup_store::audit::load(&db).await.expect("audit");
+        assert!(entries.iter().any(|e| e.entry.action == "firm.register" && e.entry.actor == format!("self:user:{user_id}")));
+        assert!(entries.iter().any(|e| e.entry.action == "user.activate"));
+        assert_log_holds_none(&server, &[password, "220-81-62517", "2208162517", "새기업 주식회사"]);
+    }
+
+    async fn admins_list_and_add_users_and_no_one_else_may(db, url) {
+        let cast = Cast::new(&db).await;
+        let server = Server::start(&url, &[]);
+        let page = cast.ok(&server, "root", "GET", "/api/v1/users?limit=3", None);
+        assert_eq!(page["items"].as_array().expect("items").len(), 3);
+        let cursor = page["next_cursor"].as_str().expect("more").to_owned();
+        let rest = cast.ok(&server, "root", "GET", &format!("/api/v1/users?cursor={cursor}"), None);
+        assert_eq!(rest["items"].as_array().expect("items").len(), 6, "nine users in all");
+        for who in ["mayor", "officer", "inspector", "clerk", "owner"] {
+            cast.call(&server, who, "GET", "/api/v1/users", None).assert_error(403, "role_not_allowed");
+            cast.call(&server, who, "POST", "/api/v1/users", Some(r#"{"name": "x", "role": "tp"}"#)).assert_error(403, "role_not_allowed");
+        }
+        let made = cast.call(&server, "root", "POST", "/api/v1/users", Some(r#"{"name": "teller", "role": "bank", "bank_code": "011", "password": "a teller's password"}"#));
+        assert_eq!(made.status, 201, "{}", made.body);
+        Browser::login(&server, "teller", "a teller's password");
+        let cases = [
+            (r#"{"name": "x", "role": "pilot"}"#, "role"),
+            (r#"{"name": "x", "role": "bank"}"#, "bank_code"),
+            (r#"{"name": "x", "role": "tp", "bank_code": "011"}"#, "role"),
+            (r#"{"name": "", "role": "tp"}"#, "name"),
+            (r#"{"role": "tp"}"#, "name"),
+        ];
+        for (body, field) in cases {
+            let r = cast.call(&server, "root", "POST", "/api/v1/users", Some(body));
+            assert_eq!(r.assert_error(422, "invalid")["error"]["field"], field, "{body}");
+        }
+        cast.call(&server, "root", "POST", "/api/v1/users", Some(r#"{"name": "teller", "role": "tp"}"#)).assert_error(409, "user_exists");
+    }
+}

@@ -1,0 +1,182 @@
+//! Accounts over the API: a firm registers itself (no sign-in; the account starts inactive),
+//! a `tp` user activates it, and `admin` users list and add users.
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::StatusCode;
+use jumpup_store::identity::NewFirm;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::cases::{page_after, page_limit};
+use super::error::{ApiError, ApiResult};
+use super::session::user_json;
+use super::{ApiQuery, AppState, Id, json_body};
+use crate::fields;
+use crate::service::identity::{NewScope, hash_password};
+use crate::service::sessions::Viewer;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Registration {
+    business_no: String,
+    corporate_no: Option<String>,
+    firm_name: String,
+    address: String,
+    district: String,
+    industry_code: String,
+    user_name: String,
+    password: String,
+}
+
+/// `POST /api/v1/registrations`: a firm's new, inactive account.
+pub async fn register(
+    State(state): State<AppState>,
+    body: Bytes,
+) -> ApiResult<(StatusCode, axum::Json<Value>)> {
+    let r: Registration = json_body(&body)?;
+    let firm = NewFirm {
+        business_no: fields::business_no(&r.business_no)
+            .map_err(|e| ApiError::invalid("business_no", e))?,
+        corporate_no: r
+            .corporate_no
+            .as_deref()
+            .filter(|c| !c.trim().is_empty())
+            .map(fields::corporate_no)
+            .transpose()
+            .map_err(|e| ApiError::invalid("corporate_no", e))?,
+        name: r.firm_name,
+        address: r.address,
+        district: r.district,
+        industry_code: r.industry_code,
+    };
+    let registered = state
+        .services
+        .register_firm(&firm, &r.user_name, &r.password)
+        .await
+        .map_err(|e| match e {
+            crate::service::ServiceError::BadInput { field, message } if field == "name" => {
+                ApiError::invalid("firm_name", message)
+            }
+            other => other.into(),
+        })?;
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(json!({
+            "user_id": registered.user_id,
+            "firm_id": registered.firm_id.0,
+            "active": false,
+        })),
+    ))
+}
+
+/// `POST /api/v1/users/{id}/activate` (`tp` for firms' accounts, `admin` for any).
+pub async fn activate(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Id(id): Id,
+) -> ApiResult<axum::Json<Value>> {
+    let user = state.services.activate_user(&viewer.user.name, id).await?;
+    Ok(axum::Json(with_active(&user)))
+}
+
+fn with_active(user: &jumpup_store::identity::User) -> Value {
+    let mut v = user_json(user);
+    v["active"] = json!(user.active);
+    v
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Page {
+    limit: Option<i64>,
+    cursor: Option<String>,
+}
+
+/// `GET /api/v1/users?limit=&cursor=` (`admin`).
+pub async fn list(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    ApiQuery(q): ApiQuery<Page>,
+) -> ApiResult<axum::Json<Value>> {
+    let limit = page_limit(q.limit)?;
+    let after = page_after(q.cursor.as_deref())?;
+    let users = state
+        .services
+        .read_users(&viewer.user.name, after, limit)
+        .await?;
+    let next = (i64::try_from(users.len()).unwrap_or(i64::MAX) == limit)
+        .then(|| users.last().map(|u| u.user_id.to_string()))
+        .flatten();
+    Ok(axum::Json(json!({
+        "items": users.iter().map(with_active).collect::<Vec<_>>(),
+        "next_cursor": next,
+    })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewUser {
+    name: String,
+    role: String,
+    bank_code: Option<String>,
+    business_no: Option<String>,
+    password: Option<String>,
+}
+
+/// `POST /api/v1/users` (`admin`): a user with one role, a bank's or a firm's when scoped.
+pub async fn create(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    body: Bytes,
+) -> ApiResult<(StatusCode, axum::Json<Value>)> {
+    let u: NewUser = json_body(&body)?;
+    let role = fields::role(&u.role).map_err(|e| ApiError::invalid("role", e))?;
+    let scope = match (u.bank_code.as_deref(), u.business_no.as_deref()) {
+        (Some(_), Some(_)) => {
+            return Err(ApiError::invalid(
+                "business_no",
+                "give a bank_code or a business_no, not both",
+            ));
+        }
+        (Some(b), None) => {
+            NewScope::Bank(fields::bank(b).map_err(|e| ApiError::invalid("bank_code", e))?)
+        }
+        (None, Some(f)) => {
+            NewScope::Firm(fields::business_no(f).map_err(|e| ApiError::invalid("business_no", e))?)
+        }
+        (None, None) => NewScope::None,
+    };
+    let hash = u
+        .password
+        .as_deref()
+        .map(|p| hash_password(p, state.services.password_cost))
+        .transpose()?;
+    let id = state
+        .services
+        .add_user(
+            Some(&viewer.user.name),
+            &u.name,
+            role,
+            scope,
+            hash.as_deref(),
+        )
+        .await
+        .map_err(|e| match e {
+            crate::service::ServiceError::BadInput { field, message } => {
+                let field = match field.as_str() {
+                    "NAME" => "name",
+                    "--bank" => "bank_code",
+                    "--firm" => "business_no",
+                    "--role" => "role",
+                    other => other,
+                };
+                ApiError::invalid(field, message)
+            }
+            other => other.into(),
+        })?;
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(json!({ "user_id": id, "name": u.name.trim(), "role": role.as_str() })),
+    ))
+}
