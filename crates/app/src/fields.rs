@@ -58,3 +58,44 @@ pub fn corporate_no(s: &str) -> Result<CorporateNumber, String> {
 pub fn anchor(s: &str) -> Result<Head, String> {
     Head::parse(s).ok_or_else(|| "must be SEQ:HASH as `jumpup audit head` prints it".into())
 }
+
+/// An event's kind with its amount or rate (RULES.md 5): a repayment needs an amount, a rate
+/// change a rate, and no other kind takes either. An error names the field at fault
+/// (`amount_won` or `annual_rate_pct`).
+pub fn event_kind(
+    kind: &str,
+    amount: Option<Won>,
+    rate: Option<Pct>,
+) -> Result<jumpup_domain::loan::EventKind, (&'static str, String)> {
+    use jumpup_domain::loan::EventKind;
+    Ok(match (kind, amount, rate) {
+        ("repayment", Some(w), None) => EventKind::Repayment(w),
+        ("repayment", None, _) => return Err(("amount_won", "a repayment needs an amount".into())),
+        ("rate_change", None, Some(r)) => EventKind::RateChange(r),
+        ("rate_change", _, None) => {
+            return Err(("annual_rate_pct", "a rate_change needs a rate".into()));
+        }
+        ("repayment", _, Some(_)) => {
+            return Err(("annual_rate_pct", "a repayment takes no rate".into()));
+        }
+        ("rate_change", Some(_), _) => {
+            return Err(("amount_won", "a rate_change takes no amount".into()));
+        }
+        (_, Some(_), _) => return Err(("amount_won", format!("a {kind} event takes no amount"))),
+        (_, _, Some(_)) => {
+            return Err(("annual_rate_pct", format!("a {kind} event takes no rate")));
+        }
+        ("arrears_start", ..) => EventKind::ArrearsStart,
+        ("arrears_end", ..) => EventKind::ArrearsEnd,
+        ("relocation", ..) => EventKind::Relocation,
+        ("closure", ..) => EventKind::Closure,
+        ("default", ..) => EventKind::Default,
+        ("ineligible", ..) => EventKind::Ineligible,
+        _ => {
+            return Err((
+                "kind",
+                format!("must be one of: {}", EventKind::WORDS.join(", ")),
+            ));
+        }
+    })
+}

@@ -241,7 +241,7 @@ pub enum EventCommand {
 }
 
 pub fn event(command: EventCommand, db: &DbArgs) -> anyhow::Result<ExitCode> {
-    use jumpup_domain::loan::{Event, EventKind};
+    use jumpup_domain::loan::Event;
     let (case_id, on, kind, amount, rate, actor, json) = match command {
         EventCommand::Add {
             case_id,
@@ -269,29 +269,14 @@ pub fn event(command: EventCommand, db: &DbArgs) -> anyhow::Result<ExitCode> {
             });
         }
     };
-    let kind = match (kind.as_str(), amount, rate) {
-        ("repayment", Some(w), None) => EventKind::Repayment(w),
-        ("repayment", _, _) => {
-            return Err(
-                BadInput("--amount: a repayment needs --amount and no --rate".into()).into(),
-            );
-        }
-        ("rate_change", None, Some(r)) => EventKind::RateChange(r),
-        ("rate_change", _, _) => {
-            return Err(
-                BadInput("--rate: a rate_change needs --rate and no --amount".into()).into(),
-            );
-        }
-        (_, Some(_), _) | (_, _, Some(_)) => {
-            return Err(BadInput(format!("--amount, --rate: a {kind} event takes neither")).into());
-        }
-        ("arrears_start", ..) => EventKind::ArrearsStart,
-        ("arrears_end", ..) => EventKind::ArrearsEnd,
-        ("relocation", ..) => EventKind::Relocation,
-        ("closure", ..) => EventKind::Closure,
-        ("default", ..) => EventKind::Default,
-        _ => EventKind::Ineligible,
-    };
+    let kind = fields::event_kind(&kind, amount, rate).map_err(|(field, message)| {
+        let flag = if field == "amount_won" {
+            "--amount"
+        } else {
+            "--rate"
+        };
+        BadInput(format!("{flag}: {message}"))
+    })?;
     block_on(async {
         let s = services(db).await?;
         let result = s

@@ -44,6 +44,14 @@ pub fn serve(args: &ServeArgs, db: &DbArgs) -> anyhow::Result<ExitCode> {
         crate::service::identity::hash_password("a password of sixteen", s.password_cost).map_err(
             |e| super::BadInput(format!("--argon2-memory-kib, --argon2-iterations: {e}")),
         )?;
+        // The routes are built before the address is announced, so a client never meets a
+        // server that cannot serve.
+        let app = crate::http::router(AppState {
+            services: s.clone(),
+            config: Arc::new(Config {
+                tls_proxy: args.tls_proxy,
+            }),
+        });
         let listener = tokio::net::TcpListener::bind(args.listen)
             .await
             .map_err(|e| super::BadInput(format!("--listen {}: {e}", args.listen)))?;
@@ -55,13 +63,7 @@ pub fn serve(args: &ServeArgs, db: &DbArgs) -> anyhow::Result<ExitCode> {
             out.flush()?;
         }
         tracing::info!(%addr, database = s.db.backend(), "serving");
-        let state = AppState {
-            services: s.clone(),
-            config: Arc::new(Config {
-                tls_proxy: args.tls_proxy,
-            }),
-        };
-        crate::http::serve(listener, state, shutdown_signal()).await?;
+        crate::http::serve(listener, app, shutdown_signal()).await?;
         tracing::info!("stopped");
         s.db.close().await;
         Ok(ExitCode::SUCCESS)

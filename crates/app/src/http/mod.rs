@@ -7,9 +7,12 @@
 pub mod auth;
 mod cases;
 pub mod error;
+mod loans;
 mod programs;
 mod quotes;
 mod session;
+mod settlements;
+mod uploads;
 mod users;
 
 use std::sync::Arc;
@@ -44,6 +47,25 @@ pub fn router(state: AppState) -> Router {
     let mut router = Router::new()
         .route("/api/v1/cases", get(cases::list).post(cases::create))
         .route("/api/v1/cases/{id}", get(cases::show))
+        .route("/api/v1/cases/{id}/loan", post(loans::execute))
+        .route("/api/v1/cases/{id}/events", post(loans::report))
+        .route("/api/v1/events/{id}/cancel", post(loans::cancel))
+        .route("/api/v1/settlements", post(settlements::prepare))
+        .route("/api/v1/settlements/{id}", get(settlements::show))
+        .route(
+            "/api/v1/settlements/{id}/approve",
+            post(settlements::approve),
+        )
+        .route("/api/v1/settlements/{id}/reject", post(settlements::reject))
+        .route("/api/v1/settlements/{id}/verify", get(settlements::verify))
+        .route(
+            "/api/v1/settlements/{id}/payments",
+            get(settlements::payments),
+        )
+        .route(
+            "/api/v1/settlements/{id}/statement",
+            get(settlements::statement),
+        )
         .route("/api/v1/registrations", post(users::register))
         .route("/api/v1/users", get(users::list).post(users::create))
         .route("/api/v1/users/{id}/activate", post(users::activate));
@@ -58,6 +80,20 @@ pub fn router(state: AppState) -> Router {
                     cases::step(state, viewer, id, step, body)
                 },
             ),
+        );
+    }
+    for (name, kind) in uploads::KINDS {
+        router = router.route(
+            &format!("/api/v1/uploads/{name}"),
+            post(
+                move |State(state): State<AppState>,
+                      viewer: crate::service::sessions::Viewer,
+                      headers: axum::http::HeaderMap,
+                      body: axum::body::Bytes| {
+                    uploads::upload(state, viewer, kind, headers, body)
+                },
+            )
+            .layer(uploads::body_limit()),
         );
     }
     router
@@ -75,14 +111,14 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Serves `router` on `listener` until `shutdown` completes, then finishes the requests under
-/// way.
+/// Serves `app` (from [`router`]) on `listener` until `shutdown` completes, then finishes the
+/// requests under way.
 pub async fn serve(
     listener: tokio::net::TcpListener,
-    state: AppState,
+    app: Router,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state))
+    axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await
 }
@@ -105,6 +141,30 @@ async fn log_request(mut request: Request, next: Next) -> Response {
         "request"
     );
     response
+}
+
+/// Runs a long service call (a settlement over a whole batch, a file import) on a blocking
+/// thread of its own, driven by the runtime's handle: the request's task stays free, and the
+/// call's future need not be `Send` (its sliced bulk writes hold borrows across awaits).
+pub async fn off_thread<T, F, Fut>(services: Services, f: F) -> ApiResult<T>
+where
+    F: FnOnce(Services) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = crate::service::Result<T>>,
+    T: Send + 'static,
+{
+    let handle = tokio::runtime::Handle::current();
+    tokio::task::spawn_blocking(move || handle.block_on(f(services)))
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %e, "a worker thread failed");
+            ApiError::new(
+                axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                "",
+                "internal",
+                "the server could not complete the request",
+            )
+        })?
+        .map_err(ApiError::from)
 }
 
 /// A resource id from the path; anything but a non-negative integer is no such resource.

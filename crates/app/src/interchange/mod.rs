@@ -103,9 +103,6 @@ pub fn read(path: &std::path::Path) -> Result<Sheet, RowError> {
     let size = std::fs::metadata(path)
         .map_err(|e| file_error(format!("cannot read {}: {e}", path.display())))?
         .len();
-    if size == 0 {
-        return Err(file_error("is empty"));
-    }
     if size > MAX_FILE_BYTES {
         return Err(file_error("is larger than 512 MiB"));
     }
@@ -114,6 +111,17 @@ pub fn read(path: &std::path::Path) -> Result<Sheet, RowError> {
     let xlsx = path
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("xlsx"));
+    read_bytes(bytes, xlsx)
+}
+
+/// Reads a file's bytes as XLSX or as CSV (an upload, or a file read from disk).
+pub fn read_bytes(bytes: Vec<u8>, xlsx: bool) -> Result<Sheet, RowError> {
+    if bytes.is_empty() {
+        return Err(file_error("is empty"));
+    }
+    if u64::try_from(bytes.len()).unwrap_or(u64::MAX) > MAX_FILE_BYTES {
+        return Err(file_error("is larger than 512 MiB"));
+    }
     let digest = crate::programs::digest_bytes(&bytes);
     let mut sheet = if xlsx {
         read_xlsx(bytes)?

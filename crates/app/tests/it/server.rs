@@ -53,7 +53,13 @@ impl Server {
         let addr = first
             .trim()
             .strip_prefix("listening on http://")
-            .unwrap_or_else(|| panic!("unexpected first line {first:?}"))
+            .unwrap_or_else(|| {
+                let _ = child.wait();
+                panic!(
+                    "the server did not start ({first:?}):\n{}",
+                    std::fs::read_to_string(&log).unwrap_or_default()
+                )
+            })
             .to_owned();
         Server {
             child,
@@ -730,5 +736,95 @@ both_url! {
             assert_eq!(r.assert_error(422, "invalid")["error"]["field"], field, "{body}");
         }
         cast.call(&server, "root", "POST", "/api/v1/users", Some(r#"{"name": "teller", "role": "tp"}"#)).assert_error(409, "user_exists");
+    }
+}
+
+/// Uploads a file's text as `who` (CSV).
+fn upload(cast: &Cast, server: &Server, who: &str, kind: &str, text: &str) -> Response {
+    let auth = format!("Bearer {}", cast.tokens[who]);
+    server.call(
+        "POST",
+        &format!("/api/v1/uploads/{kind}"),
+        &[("Authorization", &auth), ("Content-Type", "text/csv")],
+        Some(text),
+    )
+}
+
+both_url! {
+    async fn a_month_runs_over_the_api_from_bank_files_to_payment_files(db, url) {
+        let cast = Cast::new(&db).await;
+        let server = Server::start(&url, &[]);
+        let cases = format!(
+            "business_no,firm_name,district,kibo_grade,program,decided_on,guarantee_no,coverage_pct,base_fee_rate_pct,approved_won\n\
+             {},{},연수구,BBB,incheon-jumpup,2025-08-20,G-1,95,1.0,100000000\n\
+             {},{},연수구,BBB,incheon-jumpup,2025-08-20,G-2,95,1.0,100000000\n",
+            FIRMS[0].0, FIRMS[0].1, FIRMS[1].0, FIRMS[1].1
+        );
+        upload(&cast, &server, "clerk", "cases", &cases).assert_error(403, "role_not_allowed");
+        let report = upload(&cast, &server, "officer", "cases", &cases);
+        assert_eq!(report.status, 200, "{}", report.body);
+        assert_eq!(report.json()["stored"], 2);
+        let loans_header = "bank_code,loan_no,guarantee_no,principal_won,annual_rate_pct,executed_on,maturity_on\n";
+        let mine = "004,L-1,G-1,100000000,4.5,2025-09-01,2026-09-01\n";
+        let theirs = "011,L-2,G-2,100000000,4.5,2025-09-01,2026-09-01\n";
+        // A bank's file cannot touch another bank's loans: refused whole, with the row named.
+        let refused = upload(&cast, &server, "clerk", "loans", &format!("{loans_header}{mine}{theirs}"));
+        let v = refused.assert_error(422, "invalid_row");
+        assert_eq!(v["error"]["field"], "rows[3].bank_code", "{v}");
+        assert_eq!(v["stored"], 0, "the report's fields ride along: {v}");
+        let empty = upload(&cast, &server, "clerk", "loans", "");
+        assert_eq!(empty.status, 422, "{}", empty.body);
+        assert_eq!(upload(&cast, &server, "clerk", "loans", &format!("{loans_header}{mine}")).json()["stored"], 1);
+        assert_eq!(upload(&cast, &server, "other-clerk", "loans", &format!("{loans_header}{theirs}")).json()["stored"], 1);
+        let again = upload(&cast, &server, "clerk", "loans", &format!("{loans_header}{mine}"));
+        assert_eq!((again.json()["stored"].clone(), again.json()["skipped"].clone()), (json!(0), json!(1)));
+        let cases = cast.ok(&server, "clerk", "GET", "/api/v1/cases", None);
+        let case_id = cases["items"][0]["case_id"].as_i64().expect("the clerk's case");
+        assert_eq!(cases["items"].as_array().expect("items").len(), 1);
+        // Events: one by the API, a repayment by file; another bank may not report on this loan.
+        let event = cast.call(&server, "clerk", "POST", &format!("/api/v1/cases/{case_id}/events"), Some(r#"{"on": "2025-09-10", "kind": "arrears_start"}"#));
+        assert_eq!(event.status, 201, "{}", event.body);
+        let event_id = event.json()["loan_event_id"].as_i64().expect("id");
+        let bad = cast.call(&server, "clerk", "POST", &format!("/api/v1/cases/{case_id}/events"), Some(r#"{"on": "2025-09-10", "kind": "repayment"}"#));
+        assert_eq!(bad.assert_error(422, "invalid")["error"]["field"], "amount_won");
+        assert_ne!(cast.call(&server, "other-clerk", "POST", &format!("/api/v1/cases/{case_id}/events"), Some(r#"{"on": "2025-09-12", "kind": "arrears_end"}"#)).status / 100, 2);
+        // Cancelled by its reporter (or tp), by no other bank, and once.
+        let cancel = format!("/api/v1/events/{event_id}/cancel");
+        assert_ne!(cast.call(&server, "other-clerk", "POST", &cancel, Some(r#"{"reason": "not mine"}"#)).status / 100, 2);
+        assert_eq!(cast.ok(&server, "clerk", "POST", &cancel, Some(r#"{"reason": "reported on the wrong loan"}"#))["cancelled"], true);
+        cast.call(&server, "officer", "POST", &cancel, Some(r#"{"reason": "again"}"#)).assert_error(409, "event_cancelled");
+        let events = "bank_code,loan_no,on,kind,amount_won,annual_rate_pct\n004,L-1,2025-09-16,repayment,20000000,\n";
+        assert_eq!(upload(&cast, &server, "clerk", "events", events).json()["stored"], 1);
+        let claims = "bank_code,loan_no,period_from,period_to,claimed_won\n004,L-1,2025-09-01,2025-09-30,999999\n";
+        assert_eq!(upload(&cast, &server, "clerk", "claims", claims).json()["stored"], 1);
+        assert_eq!(upload(&cast, &server, "other-clerk", "claims", "bank_code,loan_no,period_from,period_to,claimed_won\n011,L-2,2025-09-01,2025-09-30,100\n").json()["stored"], 1);
+
+        // Maker and checker.
+        cast.call(&server, "mayor", "POST", "/api/v1/settlements", Some(r#"{"through": "2025-09-30"}"#)).assert_error(403, "role_not_allowed");
+        let batch = cast.call(&server, "officer", "POST", "/api/v1/settlements", Some(r#"{"through": "2025-09-30"}"#));
+        assert_eq!(batch.status, 201, "{}", batch.body);
+        let batch = batch.json();
+        let id = batch["batch_id"].as_i64().expect("a batch id");
+        assert_eq!(batch["totals"]["lines"], 2, "{batch}");
+        assert_eq!(batch["by_status"]["reduced"]["lines"], 1, "{batch}");
+        cast.call(&server, "officer", "POST", &format!("/api/v1/settlements/{id}/approve"), None).assert_error(403, "role_not_allowed");
+        let approved = cast.ok(&server, "mayor", "POST", &format!("/api/v1/settlements/{id}/approve"), None);
+        assert_eq!(approved["state"], "approved");
+        assert!(approved["audit_head"].as_str().is_some_and(|h| h.contains(':')), "{approved}");
+        cast.call(&server, "mayor", "POST", &format!("/api/v1/settlements/{id}/approve"), None).assert_error(409, "batch_approved");
+        let verified = cast.ok(&server, "inspector", "GET", &format!("/api/v1/settlements/{id}/verify"), None);
+        assert_eq!(verified["differences"], json!([]), "{verified}");
+        // Files out.
+        let payments = cast.call(&server, "mayor", "GET", &format!("/api/v1/settlements/{id}/payments?format=csv"), None);
+        assert_eq!(payments.status, 200, "{}", payments.body);
+        assert!(payments.header("content-type").is_some_and(|t| t.starts_with("text/csv")));
+        assert!(payments.body.contains("L-1") && payments.body.contains("L-2"), "{}", payments.body);
+        let mine = cast.call(&server, "clerk", "GET", &format!("/api/v1/settlements/{id}/statement?bank=004"), None);
+        assert_eq!(mine.status, 200, "{}", mine.body);
+        assert!(mine.body.contains("L-1") && !mine.body.contains("L-2"), "{}", mine.body);
+        cast.call(&server, "clerk", "GET", &format!("/api/v1/settlements/{id}/statement?bank=011"), None).assert_error(403, "role_not_allowed");
+        cast.call(&server, "clerk", "GET", &format!("/api/v1/settlements/{id}/payments"), None).assert_error(403, "role_not_allowed");
+        let xlsx = cast.call(&server, "mayor", "GET", &format!("/api/v1/settlements/{id}/payments?format=pdf"), None);
+        assert_eq!(xlsx.assert_error(422, "invalid")["error"]["field"], "format");
     }
 }

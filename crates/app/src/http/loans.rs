@@ -1,0 +1,119 @@
+//! A case's loan and what happens to it: `POST /api/v1/cases/{id}/loan` (the lending bank
+//! executes it), `POST /api/v1/cases/{id}/events` (who may report which kind: RULES.md 8) and
+//! `POST /api/v1/events/{id}/cancel` (tp, or the reporter). The services check role and scope.
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::StatusCode;
+use jumpup_domain::loan::{Event, Loan};
+use jumpup_domain::workflow::{Command, LoanTerms};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::error::{ApiError, ApiResult};
+use super::{AppState, Id, json_body};
+use crate::fields;
+use crate::service::cases::case_json;
+use crate::service::sessions::Viewer;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewLoan {
+    loan_no: String,
+    principal_won: i64,
+    annual_rate_pct: String,
+    executed_on: String,
+    maturity_on: String,
+}
+
+fn field<T>(name: &str, parsed: Result<T, String>) -> ApiResult<T> {
+    parsed.map_err(|e| ApiError::invalid(name, e))
+}
+
+/// `POST /api/v1/cases/{id}/loan`: the case as it now stands, its reservation recomputed.
+pub async fn execute(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Id(id): Id,
+    body: Bytes,
+) -> ApiResult<axum::Json<Value>> {
+    let l: NewLoan = json_body(&body)?;
+    let loan = Loan::new(
+        field("principal_won", fields::won(&l.principal_won.to_string()))?,
+        field("annual_rate_pct", fields::pct(&l.annual_rate_pct))?,
+        field("executed_on", fields::day(&l.executed_on))?,
+        field("maturity_on", fields::day(&l.maturity_on))?,
+    )
+    .map_err(|e| ApiError::invalid("maturity_on", e.to_string()))?;
+    let command = Command::ExecuteLoan(LoanTerms {
+        loan_no: l.loan_no,
+        loan,
+    });
+    let row = state
+        .services
+        .case_command(&viewer.user.name, id, command)
+        .await?;
+    Ok(axum::Json(case_json(&row)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewEvent {
+    on: String,
+    kind: String,
+    amount_won: Option<i64>,
+    annual_rate_pct: Option<String>,
+}
+
+/// `POST /api/v1/cases/{id}/events`: `{"loan_event_id", "case_id"}`.
+pub async fn report(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Id(case_id): Id,
+    body: Bytes,
+) -> ApiResult<(StatusCode, axum::Json<Value>)> {
+    let e: NewEvent = json_body(&body)?;
+    let on = field("on", fields::day(&e.on))?;
+    let amount = e
+        .amount_won
+        .map(|a| field("amount_won", fields::won(&a.to_string())))
+        .transpose()?;
+    let rate = e
+        .annual_rate_pct
+        .as_deref()
+        .map(|r| field("annual_rate_pct", fields::pct(r)))
+        .transpose()?;
+    let kind = fields::event_kind(&e.kind, amount, rate)
+        .map_err(|(name, message)| ApiError::invalid(name, message))?;
+    let id = state
+        .services
+        .report_event(&viewer.user.name, case_id, Event { on, kind })
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(json!({ "loan_event_id": id, "case_id": case_id })),
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Reason {
+    reason: String,
+}
+
+/// `POST /api/v1/events/{id}/cancel {"reason"}`.
+pub async fn cancel(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Id(id): Id,
+    body: Bytes,
+) -> ApiResult<axum::Json<Value>> {
+    let r: Reason = json_body(&body)?;
+    let case_id = state
+        .services
+        .cancel_event(&viewer.user.name, id, &r.reason)
+        .await?;
+    Ok(axum::Json(
+        json!({ "loan_event_id": id, "case_id": case_id, "cancelled": true }),
+    ))
+}

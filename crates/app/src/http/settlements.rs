@@ -1,0 +1,207 @@
+//! Settlement over the API (FILES.md, RULES.md 6.2-6.4): a `tp` user prepares a batch, a `city`
+//! user approves or rejects it (or the preparer withdraws it), anyone allowed to read it shows
+//! and verifies it, and the payment file and a bank's statement download as CSV or XLSX. The
+//! services check every role and scope.
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::error::{ApiError, ApiResult};
+use super::{ApiQuery, AppState, Id, json_body, off_thread};
+use crate::export::{FileFormat, Kind};
+use crate::fields;
+use crate::service::sessions::Viewer;
+
+fn summary(s: crate::service::settle::BatchSummary) -> ApiResult<axum::Json<Value>> {
+    serde_json::to_value(s)
+        .map(axum::Json)
+        .map_err(|_| ApiError::invalid("", "the batch could not be written"))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Prepare {
+    through: String,
+}
+
+/// `POST /api/v1/settlements {"through": DATE}`.
+pub async fn prepare(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    body: Bytes,
+) -> ApiResult<(StatusCode, axum::Json<Value>)> {
+    let p: Prepare = json_body(&body)?;
+    let through = fields::day(&p.through).map_err(|e| ApiError::invalid("through", e))?;
+    let name = viewer.user.name;
+    let batch = off_thread(state.services, move |s| async move {
+        s.settle_prepare(&name, through).await
+    })
+    .await?;
+    Ok((StatusCode::CREATED, summary(batch)?))
+}
+
+/// `GET /api/v1/settlements/{id}`.
+pub async fn show(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Id(id): Id,
+) -> ApiResult<axum::Json<Value>> {
+    summary(state.services.settle_show(&viewer.user.name, id).await?)
+}
+
+/// `POST /api/v1/settlements/{id}/approve`: posts the batch; its summary carries the audit head.
+pub async fn approve(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Id(id): Id,
+) -> ApiResult<axum::Json<Value>> {
+    let name = viewer.user.name;
+    summary(
+        off_thread(state.services, move |s| async move {
+            s.settle_approve(&name, id).await
+        })
+        .await?,
+    )
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Reason {
+    reason: String,
+}
+
+/// `POST /api/v1/settlements/{id}/reject {"reason"}`: its claims are pending again.
+pub async fn reject(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Id(id): Id,
+    body: Bytes,
+) -> ApiResult<axum::Json<Value>> {
+    let r: Reason = json_body(&body)?;
+    summary(
+        state
+            .services
+            .settle_reject(&viewer.user.name, id, &r.reason)
+            .await?,
+    )
+}
+
+/// `GET /api/v1/settlements/{id}/verify`: every line recomputed; `differences` empty when all agree.
+pub async fn verify(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Id(id): Id,
+) -> ApiResult<axum::Json<Value>> {
+    let v = state.services.settle_verify(&viewer.user.name, id).await?;
+    serde_json::to_value(v)
+        .map(axum::Json)
+        .map_err(|_| ApiError::invalid("", "the verification could not be written"))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileQuery {
+    format: Option<String>,
+    bank: Option<String>,
+}
+
+/// `GET /api/v1/settlements/{id}/payments?format=csv|xlsx` and
+/// `GET /api/v1/settlements/{id}/statement?bank=CODE&format=csv|xlsx`: the files of FILES.md.
+pub async fn file(
+    state: AppState,
+    viewer: Viewer,
+    id: i64,
+    kind: Kind,
+    q: FileQuery,
+) -> ApiResult<Response> {
+    let format = match q.format.as_deref().unwrap_or("csv") {
+        "csv" => FileFormat::Csv,
+        "xlsx" => FileFormat::Xlsx,
+        _ => return Err(ApiError::invalid("format", "must be csv or xlsx")),
+    };
+    let bank = match (kind, q.bank.as_deref()) {
+        (Kind::Statement, Some(b)) => {
+            Some(fields::bank(b).map_err(|e| ApiError::invalid("bank", e))?)
+        }
+        (Kind::Statement, None) => return Err(ApiError::invalid("bank", "is required")),
+        (_, Some(_)) => {
+            return Err(ApiError::invalid(
+                "bank",
+                "the payment file covers every bank",
+            ));
+        }
+        (_, None) => None,
+    };
+    let (lines, recovered) = state
+        .services
+        .settle_export(&viewer.user.name, id, bank.as_ref().map(|b| b.as_str()))
+        .await?;
+    let (ext, mime) = match format {
+        FileFormat::Csv => ("csv", "text/csv; charset=utf-8"),
+        FileFormat::Xlsx => (
+            "xlsx",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        ),
+    };
+    let name = match &bank {
+        Some(b) => format!("statement-{id}-{b}.{ext}"),
+        None => format!("payments-{id}.{ext}"),
+    };
+    // The writers write files; the file lives in a private temporary directory for this request.
+    let dir = tempdir()?;
+    let path = dir.0.join(&name);
+    crate::export::write(id, &lines, &recovered, kind, format, &path, &mut |_| {})
+        .map_err(|e| ApiError::invalid("", e.to_string()))?;
+    let bytes = std::fs::read(&path)
+        .map_err(|_| ApiError::invalid("", "the file could not be read back"))?;
+    let disposition = HeaderValue::from_str(&format!("attachment; filename=\"{name}\""))
+        .map_err(|_| ApiError::invalid("", "a file name could not be made"))?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static(mime)),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+/// A directory removed when dropped.
+struct TempDir(std::path::PathBuf);
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn tempdir() -> ApiResult<TempDir> {
+    let dir = std::env::temp_dir().join(format!(
+        "jumpup-http-{}",
+        crate::service::sessions::new_secret()
+    ));
+    std::fs::create_dir(&dir).map_err(|_| ApiError::invalid("", "no room for the file"))?;
+    Ok(TempDir(dir))
+}
+
+pub async fn payments(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Id(id): Id,
+    ApiQuery(q): ApiQuery<FileQuery>,
+) -> ApiResult<Response> {
+    file(state, viewer, id, Kind::Payments, q).await
+}
+
+pub async fn statement(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Id(id): Id,
+    ApiQuery(q): ApiQuery<FileQuery>,
+) -> ApiResult<Response> {
+    file(state, viewer, id, Kind::Statement, q).await
+}

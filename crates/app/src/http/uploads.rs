@@ -1,0 +1,54 @@
+//! `POST /api/v1/uploads/{cases|loans|events|claims}`: a FILES.md file as the request body
+//! (CSV, or XLSX when the content type says so), imported all or nothing exactly as
+//! `jumpup import` does, with the same report. A refused file answers 422 with the API's error
+//! shape (each bad row as `rows[N].column`) plus the report's fields.
+
+use axum::body::Bytes;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderMap, header};
+use serde_json::Value;
+
+use super::error::{ApiError, ApiResult};
+use super::{AppState, off_thread};
+use crate::service::ServiceError;
+use crate::service::imports::{FileKind, ImportReport};
+use crate::service::sessions::Viewer;
+
+/// The largest upload, as the largest file the command line reads.
+pub fn body_limit() -> DefaultBodyLimit {
+    DefaultBodyLimit::max(usize::try_from(crate::interchange::MAX_FILE_BYTES).unwrap_or(usize::MAX))
+}
+
+pub const KINDS: [(&str, FileKind); 4] = [
+    ("cases", FileKind::Cases),
+    ("loans", FileKind::Loans),
+    ("events", FileKind::Events),
+    ("claims", FileKind::Claims),
+];
+
+pub async fn upload(
+    state: AppState,
+    viewer: Viewer,
+    kind: FileKind,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<axum::Json<Value>> {
+    let xlsx = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.contains("spreadsheetml"));
+    let sheet = crate::interchange::read_bytes(body.to_vec(), xlsx).map_err(|e| {
+        ApiError::from(ServiceError::Import(ImportReport {
+            errors: vec![e],
+            ..ImportReport::default()
+        }))
+    })?;
+    let name = viewer.user.name;
+    let report = off_thread(state.services, move |s| async move {
+        s.import_sheet(&name, kind, sheet).await
+    })
+    .await?;
+    serde_json::to_value(report)
+        .map(axum::Json)
+        .map_err(|_| ApiError::invalid("", "the report could not be written"))
+}
