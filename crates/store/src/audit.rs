@@ -68,12 +68,21 @@ pub async fn head(db: &Db) -> Result<Head> {
 
 /// Every entry in sequence order, as stored.
 pub async fn load(db: &Db) -> Result<Vec<Stored>> {
+    page(db, 0, i64::MAX).await
+}
+
+/// At most `limit` entries after sequence `after`, in sequence order, as stored.
+pub async fn page(db: &Db, after: i64, limit: i64) -> Result<Vec<Stored>> {
     let rows = with_db!(db, p => {
         sqlx::query(
             "select seq, at, actor, role, action, subject, before, after, reason, prev_hash, hash
              from audit_entry
-             order by seq",
+             where seq > $1
+             order by seq
+             limit $2",
         )
+        .bind(after)
+        .bind(limit)
         .fetch_all(p)
         .await?
         .iter()

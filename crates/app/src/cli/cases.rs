@@ -567,13 +567,8 @@ pub fn budget(command: BudgetCommand, db: &DbArgs) -> anyhow::Result<ExitCode> {
                         .read_waitlist(&b.program_id)
                         .await
                         .map_err(|e| anyhow::anyhow!("{e}"))?;
-                    let balances: serde_json::Map<String, serde_json::Value> = b
-                        .balances
-                        .iter()
-                        .map(|(a, w)| (a.as_str().to_owned(), json!(w.get())))
-                        .collect();
                     if json {
-                        list.push(json!({ "program": b.program_id, "balances": balances, "waitlist": waitlist }));
+                        list.push(b.to_json(&waitlist));
                     } else {
                         writeln!(out, "{}", b.program_id)?;
                         for (account, won) in &b.balances {
@@ -611,14 +606,9 @@ pub fn ledger(command: LedgerCommand, db: &DbArgs) -> anyhow::Result<ExitCode> {
     let LedgerCommand::Check = command;
     block_on(async {
         let s = services(db).await?;
-        let budgets = s.budgets().await.map_err(|e| anyhow::anyhow!("{e}"))?;
-        let bad = s
-            .inconsistent_postings()
-            .await
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let check = s.ledger_check().await.map_err(|e| anyhow::anyhow!("{e}"))?;
         let mut out = std::io::stdout();
-        let mut ok = bad.is_empty();
-        for b in &budgets {
+        for b in &check.budgets {
             writeln!(out, "{}", b.program_id)?;
             for (account, won) in &b.balances {
                 writeln!(out, "  {:<20} {:>20}", account.as_str(), won.grouped())?;
@@ -628,26 +618,19 @@ pub fn ledger(command: LedgerCommand, db: &DbArgs) -> anyhow::Result<ExitCode> {
                     out,
                     "  ok: available + reserved + paid + clawback_receivable = appropriation + top-ups + overrun"
                 )?,
-                Err(v) => {
-                    ok = false;
-                    writeln!(out, "  FAILED: {v}")?;
-                }
+                Err(v) => writeln!(out, "  FAILED: {v}")?,
             }
         }
-        for (case_id, state, reserved) in s
-            .misplaced_reservations()
-            .await
-            .map_err(|e| anyhow::anyhow!("{e}"))?
-        {
-            ok = false;
+        for (case_id, state, reserved) in &check.misplaced {
             writeln!(
                 out,
                 "case {case_id} ({state}) holds {reserved} won reserved: only approved, guarantee_issued and loan_executed cases hold a reservation"
             )?;
         }
-        for id in &bad {
+        for id in &check.inconsistent {
             writeln!(out, "posting {id}: its accounts do not match its kind")?;
         }
+        let ok = check.ok();
         Ok(if ok {
             ExitCode::SUCCESS
         } else {

@@ -10,6 +10,7 @@ pub mod error;
 mod loans;
 mod programs;
 mod quotes;
+mod records;
 mod session;
 mod settlements;
 mod uploads;
@@ -66,6 +67,15 @@ pub fn router(state: AppState) -> Router {
             "/api/v1/settlements/{id}/statement",
             get(settlements::statement),
         )
+        .route("/api/v1/budgets", get(records::budgets))
+        .route("/api/v1/budgets/{program}/top-ups", post(records::top_up))
+        .route("/api/v1/ledger/check", get(records::ledger_check))
+        .route("/api/v1/audit/head", get(records::audit_head))
+        .route("/api/v1/audit/verify", get(records::audit_verify))
+        .route("/api/v1/audit/entries", get(records::audit_entries))
+        .route("/api/v1/banks", get(records::banks).post(records::add_bank))
+        .route("/api/v1/firms", post(records::add_firm))
+        .route("/api/v1/firms/{id}", get(records::firm))
         .route("/api/v1/registrations", post(users::register))
         .route("/api/v1/users", get(users::list).post(users::create))
         .route("/api/v1/users/{id}/activate", post(users::activate));

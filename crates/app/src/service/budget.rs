@@ -42,6 +42,63 @@ pub struct ProgramBudget {
     pub check: std::result::Result<(), Violation>,
 }
 
+impl ProgramBudget {
+    /// `{"program", "balances": {account: won}, "waitlist": [case ids]}`, as `budget show --json`
+    /// and the API show it.
+    pub fn to_json(&self, waitlist: &[i64]) -> serde_json::Value {
+        let balances: serde_json::Map<String, serde_json::Value> = self
+            .balances
+            .iter()
+            .map(|(a, w)| (a.as_str().to_owned(), json!(w.get())))
+            .collect();
+        json!({ "program": self.program_id, "balances": balances, "waitlist": waitlist })
+    }
+}
+
+/// The ledger check: every programme's balances against RULES.md 6.4's invariant, cases holding
+/// a reservation their state should not hold, and postings whose accounts do not match their
+/// kind.
+#[derive(Debug, Clone)]
+pub struct LedgerCheck {
+    pub budgets: Vec<ProgramBudget>,
+    pub misplaced: Vec<(i64, String, i64)>,
+    pub inconsistent: Vec<String>,
+}
+
+impl LedgerCheck {
+    pub fn ok(&self) -> bool {
+        self.budgets.iter().all(|b| b.check.is_ok())
+            && self.misplaced.is_empty()
+            && self.inconsistent.is_empty()
+    }
+
+    pub fn to_json(&self) -> serde_json::Value {
+        json!({
+            "ok": self.ok(),
+            "programs": self.budgets.iter().map(|b| json!({
+                "program": b.program_id,
+                "balances": b.to_json(&[])["balances"],
+                "violation": b.check.as_ref().err().map(ToString::to_string),
+            })).collect::<Vec<_>>(),
+            "misplaced_reservations": self.misplaced.iter().map(|(case_id, state, reserved)| json!({
+                "case_id": case_id, "state": state, "reserved_won": reserved,
+            })).collect::<Vec<_>>(),
+            "inconsistent_postings": self.inconsistent,
+        })
+    }
+}
+
+impl Services {
+    /// The ledger check (see [`LedgerCheck`]).
+    pub async fn ledger_check(&self) -> Result<LedgerCheck> {
+        Ok(LedgerCheck {
+            budgets: self.budgets().await?,
+            misplaced: self.misplaced_reservations().await?,
+            inconsistent: self.inconsistent_postings().await?,
+        })
+    }
+}
+
 impl Services {
     /// A City top-up: into `available`, clearing overruns first, then promoting the waitlist.
     ///

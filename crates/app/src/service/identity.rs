@@ -368,3 +368,48 @@ impl Services {
         Ok(users)
     }
 }
+
+impl Services {
+    /// A firm's record (RULES.md 8): city, tp, kibo and auditors any firm's, a firm user its
+    /// own, an admin any (the caller shows an admin the name and business number only); banks
+    /// none. Every read is written to the access log.
+    pub async fn read_firm(&self, actor_name: &str, firm_id: FirmId) -> Result<store::Firm> {
+        let mut tx = self.db.begin_read().await?;
+        let (acting, _) = actor(&mut tx, actor_name).await?;
+        drop(tx);
+        require_role(
+            &acting,
+            &[
+                Role::City,
+                Role::Tp,
+                Role::Kibo,
+                Role::Auditor,
+                Role::Firm,
+                Role::Admin,
+            ],
+            "read firms",
+        )?;
+        let firm = store::firm_by_id(&self.db, firm_id)
+            .await?
+            .filter(|f| acting.role != Role::Firm || acting.firm == Some(f.firm_id))
+            .ok_or_else(|| {
+                ServiceError::refused(
+                    "unknown_firm",
+                    format!("no firm {} that this user may see", firm_id.0),
+                )
+            })?;
+        let at = self.clock.now();
+        in_write_tx!(self, |tx| {
+            jumpup_store::access::record(
+                tx,
+                acting.user_id,
+                "firm.show",
+                &[format!("firm:{}", firm_id.0)],
+                at,
+            )
+            .await?;
+            Ok(())
+        })?;
+        Ok(firm)
+    }
+}

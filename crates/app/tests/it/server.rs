@@ -828,3 +828,69 @@ both_url! {
         assert_eq!(xlsx.assert_error(422, "invalid")["error"]["field"], "format");
     }
 }
+
+both_url! {
+    async fn the_budget_ledger_audit_banks_and_firms_answer_only_their_readers(db, url) {
+        let cast = Cast::new(&db).await;
+        let server = Server::start(&url, &[]);
+        let budgets = cast.ok(&server, "officer", "GET", "/api/v1/budgets", None);
+        let jumpup = budgets.as_array().expect("a list").iter().find(|b| b["program"] == "incheon-jumpup").expect("the programme").clone();
+        assert_eq!(jumpup["balances"]["available"], 2_000_000_000i64 + 50_000_000, "{jumpup}");
+        for who in ["clerk", "owner", "root"] {
+            cast.call(&server, who, "GET", "/api/v1/budgets", None).assert_error(403, "role_not_allowed");
+            cast.call(&server, who, "GET", "/api/v1/ledger/check", None).assert_error(403, "role_not_allowed");
+        }
+        let top_up = r#"{"amount_won": 1000000, "reference": "CITY-API-1"}"#;
+        cast.call(&server, "officer", "POST", "/api/v1/budgets/incheon-jumpup/top-ups", Some(top_up)).assert_error(403, "role_not_allowed");
+        assert_eq!(cast.ok(&server, "mayor", "POST", "/api/v1/budgets/incheon-jumpup/top-ups", Some(top_up))["posted"], true);
+        assert_eq!(cast.ok(&server, "mayor", "POST", "/api/v1/budgets/incheon-jumpup/top-ups", Some(top_up))["posted"], false, "the same reference books nothing twice");
+        let bad = cast.call(&server, "mayor", "POST", "/api/v1/budgets/incheon-jumpup/top-ups", Some(r#"{"amount_won": -1, "reference": "X"}"#));
+        assert_eq!(bad.assert_error(422, "invalid")["error"]["field"], "amount_won");
+        let check = cast.ok(&server, "inspector", "GET", "/api/v1/ledger/check", None);
+        assert_eq!(check["ok"], true, "{check}");
+
+        // The audit log: head, verification against it, and pages of entries.
+        let head = cast.ok(&server, "inspector", "GET", "/api/v1/audit/head", None);
+        let anchor = head["anchor"].as_str().expect("an anchor").to_owned();
+        let verified = cast.ok(&server, "mayor", "GET", &format!("/api/v1/audit/verify?anchor={anchor}"), None);
+        assert_eq!(verified["intact"], true, "{verified}");
+        let bad = cast.call(&server, "mayor", "GET", "/api/v1/audit/verify?anchor=nonsense", None);
+        assert_eq!(bad.assert_error(422, "invalid")["error"]["field"], "anchor");
+        let page = cast.ok(&server, "inspector", "GET", "/api/v1/audit/entries?limit=2", None);
+        assert_eq!(page["items"].as_array().expect("items").len(), 2);
+        assert_eq!(page["items"][1]["prev_hash"], page["items"][0]["hash"]);
+        let next = cast.ok(&server, "inspector", "GET", &format!("/api/v1/audit/entries?cursor={}", page["next_cursor"].as_str().expect("more")), None);
+        assert_eq!(next["items"][0]["seq"], 3);
+        for who in ["officer", "reviewer", "clerk", "owner", "root"] {
+            cast.call(&server, who, "GET", "/api/v1/audit/entries", None).assert_error(403, "role_not_allowed");
+        }
+
+        // Banks: anyone reads them, an admin adds one.
+        let banks = cast.ok(&server, "owner", "GET", "/api/v1/banks", None);
+        assert_eq!(banks.as_array().expect("a list").len(), 2);
+        cast.call(&server, "mayor", "POST", "/api/v1/banks", Some(r#"{"code": "020", "name": "우리은행"}"#)).assert_error(403, "role_not_allowed");
+        let bad = cast.call(&server, "root", "POST", "/api/v1/banks", Some(r#"{"code": "20x", "name": "우리은행"}"#));
+        assert_eq!(bad.assert_error(422, "invalid")["error"]["field"], "code");
+        assert_eq!(cast.call(&server, "root", "POST", "/api/v1/banks", Some(r#"{"code": "020", "name": "우리은행"}"#)).status, 201);
+
+        // Firms: added by tp or admin; read whole by officials and the firm itself, names and
+        // numbers only by an admin, not at all by a bank; every read logged.
+        let firm = json!({ "business_no": "220-81-62517", "name": "셋째시험", "address": "인천 중구 1", "district": "중구", "industry_code": "J58" }).to_string();
+        cast.call(&server, "clerk", "POST", "/api/v1/firms", Some(&firm)).assert_error(403, "role_not_allowed");
+        let added = cast.call(&server, "officer", "POST", "/api/v1/firms", Some(&firm));
+        assert_eq!(added.status, 201, "{}", added.body);
+        cast.call(&server, "officer", "POST", "/api/v1/firms", Some(&firm)).assert_error(409, "firm_exists");
+        let own_id = cast.ok(&server, "owner", "GET", "/api/v1/session", None)["user"]["firm_id"].as_i64().expect("a firm");
+        let own = cast.ok(&server, "owner", "GET", &format!("/api/v1/firms/{own_id}"), None);
+        assert_eq!(own["address"], "인천 연수구 송도동 1");
+        cast.call(&server, "other-owner", "GET", &format!("/api/v1/firms/{own_id}"), None).assert_error(404, "unknown_firm");
+        cast.call(&server, "clerk", "GET", &format!("/api/v1/firms/{own_id}"), None).assert_error(403, "role_not_allowed");
+        let seen_by_admin = cast.ok(&server, "root", "GET", &format!("/api/v1/firms/{own_id}"), None);
+        assert_eq!(seen_by_admin["name"], FIRMS[0].1);
+        assert!(seen_by_admin.get("address").is_none(), "{seen_by_admin}");
+        assert_eq!(cast.ok(&server, "reviewer", "GET", &format!("/api/v1/firms/{own_id}"), None)["district"], "연수구");
+        let reads = jumpup_store::access::reads_of(&db, &format!("firm:{own_id}")).await.expect("access log");
+        assert_eq!(reads.len(), 3, "{reads:?}");
+        assert_log_holds_none(&server, &[FIRMS[0].0, FIRMS[0].1, "220-81-62517", "셋째시험"]);
+    }
+}

@@ -1,0 +1,265 @@
+//! The budget, the ledger check, the audit log, banks and firms over the API. These reads have
+//! no firm data in them but the firms', so each route names the roles that may use it (RULES.md
+//! 8); reading a firm is written to the access log.
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::StatusCode;
+use jumpup_domain::workflow::Role;
+use jumpup_store::identity::NewFirm;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::cases::{page_after, page_limit};
+use super::error::{ApiError, ApiResult};
+use super::{ApiQuery, AppState, Id, json_body};
+use crate::fields;
+use crate::service::require_role;
+use crate::service::sessions::Viewer;
+
+/// Who reads the budget and the ledger: the programme's officials and its auditors.
+const BUDGET_READERS: &[Role] = &[Role::City, Role::Tp, Role::Kibo, Role::Auditor];
+/// Who reads the audit log: the City and auditors.
+const AUDIT_READERS: &[Role] = &[Role::City, Role::Auditor];
+
+fn require(viewer: &Viewer, roles: &[Role], what: &str) -> ApiResult<()> {
+    require_role(&viewer.user, roles, what).map_err(ApiError::from)
+}
+
+/// `GET /api/v1/budgets`: each programme's balances and waitlist.
+pub async fn budgets(
+    State(state): State<AppState>,
+    viewer: Viewer,
+) -> ApiResult<axum::Json<Value>> {
+    require(&viewer, BUDGET_READERS, "read the budget")?;
+    let mut list = Vec::new();
+    for b in state.services.budgets().await? {
+        let waitlist = state.services.read_waitlist(&b.program_id).await?;
+        list.push(b.to_json(&waitlist));
+    }
+    Ok(axum::Json(Value::from(list)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TopUp {
+    amount_won: i64,
+    reference: String,
+}
+
+/// `POST /api/v1/budgets/{program}/top-ups {"amount_won", "reference"}` (city): idempotent
+/// by reference (`posted` is false when it was already booked).
+pub async fn top_up(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    axum::extract::Path(program): axum::extract::Path<String>,
+    body: Bytes,
+) -> ApiResult<axum::Json<Value>> {
+    let t: TopUp = json_body(&body)?;
+    let amount =
+        fields::won(&t.amount_won.to_string()).map_err(|e| ApiError::invalid("amount_won", e))?;
+    let posted = state
+        .services
+        .top_up(&viewer.user.name, &program, amount, &t.reference)
+        .await?;
+    Ok(axum::Json(
+        json!({ "program": program, "amount_won": amount.get(), "posted": posted }),
+    ))
+}
+
+/// `GET /api/v1/ledger/check`: the trial balance and RULES.md 6.4's invariants (`ok`).
+pub async fn ledger_check(
+    State(state): State<AppState>,
+    viewer: Viewer,
+) -> ApiResult<axum::Json<Value>> {
+    require(&viewer, BUDGET_READERS, "check the ledger")?;
+    Ok(axum::Json(state.services.ledger_check().await?.to_json()))
+}
+
+/// `GET /api/v1/audit/head`: `{"seq", "hash", "anchor": "SEQ:HASH"}`.
+pub async fn audit_head(
+    State(state): State<AppState>,
+    viewer: Viewer,
+) -> ApiResult<axum::Json<Value>> {
+    require(&viewer, AUDIT_READERS, "read the audit log")?;
+    let head = jumpup_store::audit::head(&state.services.db)
+        .await
+        .map_err(crate::service::ServiceError::from)?;
+    Ok(axum::Json(
+        json!({ "seq": head.seq, "anchor": head.to_string() }),
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VerifyQuery {
+    anchor: Option<String>,
+}
+
+/// `GET /api/v1/audit/verify?anchor=SEQ:HASH`: re-walks the chain; `intact` and the head, or
+/// where it breaks.
+pub async fn audit_verify(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    ApiQuery(q): ApiQuery<VerifyQuery>,
+) -> ApiResult<axum::Json<Value>> {
+    require(&viewer, AUDIT_READERS, "verify the audit log")?;
+    let anchor = q
+        .anchor
+        .as_deref()
+        .map(fields::anchor)
+        .transpose()
+        .map_err(|e| ApiError::invalid("anchor", e))?;
+    let entries = jumpup_store::audit::load(&state.services.db)
+        .await
+        .map_err(crate::service::ServiceError::from)?;
+    Ok(axum::Json(
+        match jumpup_domain::audit::verify(entries, anchor) {
+            Ok(head) => json!({ "intact": true, "entries": head.seq, "anchor": head.to_string() }),
+            Err(tamper) => json!({ "intact": false, "problem": tamper.to_string() }),
+        },
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Page {
+    limit: Option<i64>,
+    cursor: Option<String>,
+}
+
+/// `GET /api/v1/audit/entries?limit=&cursor=`: entries in sequence order with their hashes.
+pub async fn audit_entries(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    ApiQuery(q): ApiQuery<Page>,
+) -> ApiResult<axum::Json<Value>> {
+    require(&viewer, AUDIT_READERS, "read the audit log")?;
+    let limit = page_limit(q.limit)?;
+    let after = page_after(q.cursor.as_deref())?;
+    let entries = jumpup_store::audit::page(&state.services.db, after, limit)
+        .await
+        .map_err(crate::service::ServiceError::from)?;
+    let next = (i64::try_from(entries.len()).unwrap_or(i64::MAX) == limit)
+        .then(|| entries.last().map(|e| e.entry.seq.to_string()))
+        .flatten();
+    let items: Vec<Value> = entries
+        .iter()
+        .map(|s| {
+            let e = &s.entry;
+            json!({
+                "seq": e.seq, "at": e.at, "actor": e.actor, "role": e.role, "action": e.action,
+                "subject": e.subject, "before": e.before, "after": e.after, "reason": e.reason,
+                "prev_hash": s.prev_hash.to_string(), "hash": s.hash.to_string(),
+            })
+        })
+        .collect();
+    Ok(axum::Json(json!({ "items": items, "next_cursor": next })))
+}
+
+/// `GET /api/v1/banks`: the partner banks (any signed-in user).
+pub async fn banks(State(state): State<AppState>, _viewer: Viewer) -> ApiResult<axum::Json<Value>> {
+    let mut tx = state
+        .services
+        .db
+        .begin_read()
+        .await
+        .map_err(crate::service::ServiceError::from)?;
+    let banks = jumpup_store::identity::banks_in(&mut tx)
+        .await
+        .map_err(crate::service::ServiceError::from)?;
+    drop(tx);
+    Ok(axum::Json(Value::from(
+        banks
+            .iter()
+            .map(|b| json!({ "bank_id": b.bank_id, "code": b.code.to_string(), "name": b.name }))
+            .collect::<Vec<_>>(),
+    )))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewBank {
+    code: String,
+    name: String,
+}
+
+/// `POST /api/v1/banks {"code", "name"}` (admin).
+pub async fn add_bank(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    body: Bytes,
+) -> ApiResult<(StatusCode, axum::Json<Value>)> {
+    let b: NewBank = json_body(&body)?;
+    let code = fields::bank(&b.code).map_err(|e| ApiError::invalid("code", e))?;
+    let id = state
+        .services
+        .add_bank(&viewer.user.name, code, &b.name)
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(json!({ "bank_id": id, "code": code.to_string(), "name": b.name.trim() })),
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FirmBody {
+    business_no: String,
+    corporate_no: Option<String>,
+    name: String,
+    address: String,
+    district: String,
+    industry_code: String,
+}
+
+/// `POST /api/v1/firms` (admin, tp).
+pub async fn add_firm(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    body: Bytes,
+) -> ApiResult<(StatusCode, axum::Json<Value>)> {
+    let f: FirmBody = json_body(&body)?;
+    let firm = NewFirm {
+        business_no: fields::business_no(&f.business_no)
+            .map_err(|e| ApiError::invalid("business_no", e))?,
+        corporate_no: f
+            .corporate_no
+            .as_deref()
+            .filter(|c| !c.trim().is_empty())
+            .map(fields::corporate_no)
+            .transpose()
+            .map_err(|e| ApiError::invalid("corporate_no", e))?,
+        name: f.name,
+        address: f.address,
+        district: f.district,
+        industry_code: f.industry_code,
+    };
+    let id = state.services.add_firm(&viewer.user.name, &firm).await?;
+    Ok((StatusCode::CREATED, axum::Json(json!({ "firm_id": id.0 }))))
+}
+
+/// `GET /api/v1/firms/{id}`: the programme's officials and auditors see the whole record, a
+/// firm its own, an admin the name and business number only; banks none. Logged as a read.
+pub async fn firm(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Id(id): Id,
+) -> ApiResult<axum::Json<Value>> {
+    let firm = state
+        .services
+        .read_firm(&viewer.user.name, jumpup_domain::workflow::FirmId(id))
+        .await?;
+    let mut v = json!({
+        "firm_id": firm.firm_id.0,
+        "business_no": firm.business_no.to_string(),
+        "name": firm.name,
+    });
+    if viewer.user.role != Role::Admin {
+        v["corporate_no"] = json!(firm.corporate_no.map(|c| c.to_string()));
+        v["address"] = json!(firm.address);
+        v["district"] = json!(firm.district);
+        v["industry_code"] = json!(firm.industry_code);
+    }
+    Ok(axum::Json(v))
+}
