@@ -23,7 +23,7 @@ use axum::Router;
 use axum::extract::{Path, Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
-use axum::routing::{get, post};
+use axum::routing::{MethodRouter, delete, get, post};
 use serde::de::DeserializeOwned;
 
 use crate::service::Services;
@@ -43,44 +43,50 @@ pub struct Config {
     pub tls_proxy: bool,
 }
 
-/// The API's routes.
-pub fn router(state: AppState) -> Router {
-    let mut router = Router::new()
-        .route("/api/v1/cases", get(cases::list).post(cases::create))
-        .route("/api/v1/cases/{id}", get(cases::show))
-        .route("/api/v1/cases/{id}/loan", post(loans::execute))
-        .route("/api/v1/cases/{id}/events", post(loans::report))
-        .route("/api/v1/events/{id}/cancel", post(loans::cancel))
-        .route("/api/v1/settlements", post(settlements::prepare))
-        .route("/api/v1/settlements/{id}", get(settlements::show))
-        .route(
-            "/api/v1/settlements/{id}/approve",
-            post(settlements::approve),
-        )
-        .route("/api/v1/settlements/{id}/reject", post(settlements::reject))
-        .route("/api/v1/settlements/{id}/verify", get(settlements::verify))
-        .route(
-            "/api/v1/settlements/{id}/payments",
-            get(settlements::payments),
-        )
-        .route(
-            "/api/v1/settlements/{id}/statement",
-            get(settlements::statement),
-        )
-        .route("/api/v1/budgets", get(records::budgets))
-        .route("/api/v1/budgets/{program}/top-ups", post(records::top_up))
-        .route("/api/v1/ledger/check", get(records::ledger_check))
-        .route("/api/v1/audit/head", get(records::audit_head))
-        .route("/api/v1/audit/verify", get(records::audit_verify))
-        .route("/api/v1/audit/entries", get(records::audit_entries))
-        .route("/api/v1/banks", get(records::banks).post(records::add_bank))
-        .route("/api/v1/firms", post(records::add_firm))
-        .route("/api/v1/firms/{id}", get(records::firm))
-        .route("/api/v1/registrations", post(users::register))
-        .route("/api/v1/users", get(users::list).post(users::create))
-        .route("/api/v1/users/{id}/activate", post(users::activate));
+/// The router under construction, with every `(method, path)` it serves recorded: the route
+/// set the OpenAPI document and the authorization tests are checked against.
+struct Routes {
+    router: Router<AppState>,
+    list: Vec<(&'static str, String)>,
+}
+
+impl Routes {
+    fn add(mut self, method: &'static str, path: &str, handler: MethodRouter<AppState>) -> Routes {
+        self.router = self.router.route(path, handler);
+        self.list.push((method, path.to_owned()));
+        self
+    }
+}
+
+fn routes() -> Routes {
+    let mut r = Routes {
+        router: Router::new(),
+        list: Vec::new(),
+    }
+    .add("POST", "/api/v1/session", post(session::login))
+    .add("GET", "/api/v1/session", get(session::show))
+    .add("DELETE", "/api/v1/session", delete(session::logout))
+    .add(
+        "POST",
+        "/api/v1/session/password",
+        post(session::change_password),
+    )
+    .add("POST", "/api/v1/registrations", post(users::register))
+    .add("GET", "/api/v1/users", get(users::list))
+    .add("POST", "/api/v1/users", post(users::create))
+    .add("POST", "/api/v1/users/{id}/activate", post(users::activate))
+    .add("GET", "/api/v1/banks", get(records::banks))
+    .add("POST", "/api/v1/banks", post(records::add_bank))
+    .add("POST", "/api/v1/firms", post(records::add_firm))
+    .add("GET", "/api/v1/firms/{id}", get(records::firm))
+    .add("GET", "/api/v1/programs", get(programs::list))
+    .add("POST", "/api/v1/quotes", post(quotes::create))
+    .add("GET", "/api/v1/cases", get(cases::list))
+    .add("POST", "/api/v1/cases", post(cases::create))
+    .add("GET", "/api/v1/cases/{id}", get(cases::show));
     for step in cases::STEPS {
-        router = router.route(
+        r = r.add(
+            "POST",
             &format!("/api/v1/cases/{{id}}/{step}"),
             post(
                 move |State(state): State<AppState>,
@@ -92,9 +98,14 @@ pub fn router(state: AppState) -> Router {
             ),
         );
     }
-    for (name, kind) in uploads::KINDS {
-        router = router.route(
-            &format!("/api/v1/uploads/{name}"),
+    r = r
+        .add("POST", "/api/v1/cases/{id}/loan", post(loans::execute))
+        .add("POST", "/api/v1/cases/{id}/events", post(loans::report))
+        .add("POST", "/api/v1/events/{id}/cancel", post(loans::cancel));
+    for kind in uploads::KINDS {
+        r = r.add(
+            "POST",
+            &format!("/api/v1/uploads/{}", kind.as_str()),
             post(
                 move |State(state): State<AppState>,
                       viewer: crate::service::sessions::Viewer,
@@ -106,16 +117,54 @@ pub fn router(state: AppState) -> Router {
             .layer(uploads::body_limit()),
         );
     }
-    router
-        .route(
-            "/api/v1/session",
-            get(session::show)
-                .post(session::login)
-                .delete(session::logout),
+    r.add("POST", "/api/v1/settlements", post(settlements::prepare))
+        .add("GET", "/api/v1/settlements/{id}", get(settlements::show))
+        .add(
+            "POST",
+            "/api/v1/settlements/{id}/approve",
+            post(settlements::approve),
         )
-        .route("/api/v1/session/password", post(session::change_password))
-        .route("/api/v1/quotes", post(quotes::create))
-        .route("/api/v1/programs", get(programs::list))
+        .add(
+            "POST",
+            "/api/v1/settlements/{id}/reject",
+            post(settlements::reject),
+        )
+        .add(
+            "GET",
+            "/api/v1/settlements/{id}/verify",
+            get(settlements::verify),
+        )
+        .add(
+            "GET",
+            "/api/v1/settlements/{id}/payments",
+            get(settlements::payments),
+        )
+        .add(
+            "GET",
+            "/api/v1/settlements/{id}/statement",
+            get(settlements::statement),
+        )
+        .add("GET", "/api/v1/budgets", get(records::budgets))
+        .add(
+            "POST",
+            "/api/v1/budgets/{program}/top-ups",
+            post(records::top_up),
+        )
+        .add("GET", "/api/v1/ledger/check", get(records::ledger_check))
+        .add("GET", "/api/v1/audit/head", get(records::audit_head))
+        .add("GET", "/api/v1/audit/verify", get(records::audit_verify))
+        .add("GET", "/api/v1/audit/entries", get(records::audit_entries))
+}
+
+/// Every `(method, path)` the API serves, paths as templates (`/api/v1/cases/{id}`).
+pub fn route_list() -> Vec<(&'static str, String)> {
+    routes().list
+}
+
+/// The API's routes.
+pub fn router(state: AppState) -> Router {
+    routes()
+        .router
         .fallback(|| async { ApiError::not_found() })
         .layer(axum::middleware::from_fn(log_request))
         .with_state(state)

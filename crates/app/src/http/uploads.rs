@@ -19,11 +19,11 @@ pub fn body_limit() -> DefaultBodyLimit {
     DefaultBodyLimit::max(usize::try_from(crate::interchange::MAX_FILE_BYTES).unwrap_or(usize::MAX))
 }
 
-pub const KINDS: [(&str, FileKind); 4] = [
-    ("cases", FileKind::Cases),
-    ("loans", FileKind::Loans),
-    ("events", FileKind::Events),
-    ("claims", FileKind::Claims),
+pub const KINDS: [FileKind; 4] = [
+    FileKind::Cases,
+    FileKind::Loans,
+    FileKind::Events,
+    FileKind::Claims,
 ];
 
 pub async fn upload(
@@ -33,6 +33,12 @@ pub async fn upload(
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<axum::Json<Value>> {
+    // The role first: a file's form is nobody's business who may not load it.
+    crate::service::require_role(
+        &viewer.user,
+        kind.importers(),
+        &format!("import {}", kind.as_str()),
+    )?;
     let xlsx = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())

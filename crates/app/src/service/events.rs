@@ -411,6 +411,13 @@ impl Services {
             let stored = store::by_id(tx, loan_event_id).await?.ok_or_else(|| {
                 ServiceError::refused("unknown_event", format!("no event {loan_event_id}"))
             })?;
+            // Who may cancel is checked before the event's state, so no one else learns it.
+            if !(user.role == Role::Tp || stored.reported_by == user.user_id) {
+                return Err(ServiceError::refused(
+                    "role_not_allowed",
+                    "only the Technopark, or the user who reported it, may cancel an event",
+                ));
+            }
             if stored.cancelled {
                 return Err(ServiceError::refused(
                     "event_cancelled",
@@ -418,12 +425,6 @@ impl Services {
                 ));
             }
             let event = event_of(&stored.event)?;
-            if !(user.role == Role::Tp || stored.reported_by == user.user_id) {
-                return Err(ServiceError::refused(
-                    "role_not_allowed",
-                    "only the Technopark, or the user who reported it, may cancel an event",
-                ));
-            }
             let case = cases::get(tx, stored.case_id)
                 .await?
                 .ok_or_else(|| corrupt(format!("case {}", stored.case_id)))?;

@@ -120,6 +120,27 @@ pub enum FileKind {
     Claims,
 }
 
+impl FileKind {
+    /// The roles that may load a file of this kind (RULES.md 8); rows outside a bank user's
+    /// bank, and event kinds outside the reporter's, are refused row by row.
+    pub fn importers(self) -> &'static [Role] {
+        match self {
+            FileKind::Cases => &[Role::Tp],
+            FileKind::Loans | FileKind::Claims => &[Role::Tp, Role::Bank],
+            FileKind::Events => &[Role::Tp, Role::Bank, Role::Kibo],
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FileKind::Cases => "cases",
+            FileKind::Loans => "loans",
+            FileKind::Events => "events",
+            FileKind::Claims => "claims",
+        }
+    }
+}
+
 impl Services {
     /// Imports a file already read into rows: its form checked by the kind's reader (a file
     /// refused on its form is `ServiceError::Import` with the report), then stored all or
@@ -183,7 +204,7 @@ impl Services {
         in_write_tx!(self, |tx| {
             let catalog = self.catalog_in(tx).await?;
             let (user, _) = actor(tx, actor_name).await?;
-            require_role(&user, &[Role::Tp], "import decided cases")?;
+            require_role(&user, FileKind::Cases.importers(), "import decided cases")?;
             let at = self.clock.now();
             // What the checks need, read once for the file's rows: stored cases by guarantee
             // number, firms, the firms' open amounts, the banks.
@@ -517,7 +538,7 @@ impl Services {
         in_write_tx!(self, |tx| {
             let catalog = self.catalog_in(tx).await?;
             let (user, who) = actor(tx, actor_name).await?;
-            require_role(&user, &[Role::Tp, Role::Bank], "import loans")?;
+            require_role(&user, FileKind::Loans.importers(), "import loans")?;
             let at = self.clock.now();
             let today = super::cases::korea_date(at);
             // What the checks need, read once for the file's rows: cases by guarantee number,
@@ -777,7 +798,7 @@ impl Services {
         use jumpup_store::events as stored_events;
         in_write_tx!(self, |tx| {
             let (user, who) = actor(tx, actor_name).await?;
-            require_role(&user, &[Role::Tp, Role::Bank, Role::Kibo], "import events")?;
+            require_role(&user, FileKind::Events.importers(), "import events")?;
             let at = self.clock.now();
             let today = super::cases::korea_date(at);
             // Every row's loan and its stored events, read in bulk.
@@ -903,7 +924,7 @@ impl Services {
         use jumpup_store::claims::{self, ClaimRow};
         in_write_tx!(self, |tx| {
             let (user, who) = actor(tx, actor_name).await?;
-            require_role(&user, &[Role::Tp, Role::Bank], "import claims")?;
+            require_role(&user, FileKind::Claims.importers(), "import claims")?;
             let at = self.clock.now();
             let banks: HashMap<String, i64> = identity::bank_ids(tx).await?;
             let mut errors = form_errors.clone();

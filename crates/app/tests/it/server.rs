@@ -894,3 +894,157 @@ both_url! {
         assert_log_holds_none(&server, &[FIRMS[0].0, FIRMS[0].1, "220-81-62517", "셋째시험"]);
     }
 }
+
+/// The columns of the authorization table: no credentials, then each role, with a bank and a
+/// firm of the wrong scope beside the right ones.
+const VIEWERS: [&str; 10] = [
+    "",
+    "root",
+    "mayor",
+    "officer",
+    "reviewer",
+    "clerk",
+    "other-clerk",
+    "owner",
+    "other-owner",
+    "inspector",
+];
+
+/// Every API route against every viewer: `ok` means the request passed authorization (any
+/// status but 401, 403 and 404: a refusal by state or a validation error still passed it);
+/// a number is the exact status. Columns as in `VIEWERS`:
+/// none, admin, city, tp, kibo, bank, other bank, firm, other firm, auditor.
+#[rustfmt::skip]
+const TABLE: &[(&str, &str, &str, &str)] = &[
+    // method, route, body, expected per viewer
+    ("POST", "/api/v1/session", r#"{"name": "root", "password": "root password 0f the suite"}"#, "ok ok ok ok ok ok ok ok ok ok"),
+    ("GET", "/api/v1/session", "", "401 ok ok ok ok ok ok ok ok ok"),
+    ("DELETE", "/api/v1/session", "", "401 ok ok ok ok ok ok ok ok ok"),
+    ("POST", "/api/v1/session/password", r#"{"current_password": "not it at all", "new_password": "a new password here"}"#, "401 ok ok ok ok ok ok ok ok ok"),
+    ("POST", "/api/v1/registrations", r#"{"business_no": "220-81-62517", "firm_name": "가입기업", "address": "인천 중구 1", "district": "중구", "industry_code": "J58", "user_name": "joiner", "password": "a joiner's password"}"#, "ok ok ok ok ok ok ok ok ok ok"),
+    ("GET", "/api/v1/users", "", "401 ok 403 403 403 403 403 403 403 403"),
+    ("POST", "/api/v1/users", r#"{"name": "extra", "role": "tp"}"#, "401 ok 403 403 403 403 403 403 403 403"),
+    ("POST", "/api/v1/users/{user}/activate", "", "401 ok 403 ok 403 403 403 403 403 403"),
+    ("GET", "/api/v1/banks", "", "401 ok ok ok ok ok ok ok ok ok"),
+    ("POST", "/api/v1/banks", r#"{"code": "020", "name": "우리은행"}"#, "401 ok 403 403 403 403 403 403 403 403"),
+    ("POST", "/api/v1/firms", r#"{"business_no": "211-86-01205", "name": "넷째", "address": "인천 서구 1", "district": "서구", "industry_code": "C26"}"#, "401 ok 403 ok 403 403 403 403 403 403"),
+    ("GET", "/api/v1/firms/{firm}", "", "401 ok ok ok ok 403 403 ok 404 ok"),
+    ("GET", "/api/v1/programs", "", "401 ok ok ok ok ok ok ok ok ok"),
+    ("POST", "/api/v1/quotes", "{quote}", "401 ok ok ok ok ok ok ok ok ok"),
+    ("GET", "/api/v1/cases", "", "401 403 ok ok ok ok ok ok ok ok"),
+    ("POST", "/api/v1/cases", r#"{"program": "incheon-jumpup", "requested_won": 100000000}"#, "401 403 403 403 403 403 403 ok ok 403"),
+    ("GET", "/api/v1/cases/{case}", "", "401 403 ok ok ok ok 404 ok 404 ok"),
+    ("POST", "/api/v1/cases/{case}/submit", "", "401 403 403 403 403 403 403 ok 403 403"),
+    ("POST", "/api/v1/cases/{case}/kibo-review", "", "401 403 403 403 ok 403 403 403 403 403"),
+    ("POST", "/api/v1/cases/{case}/select", r#"{"grade": "A", "coverage_pct": "95", "base_fee_rate_pct": "1.2", "approved_won": 100000000, "bank_code": "004"}"#, "401 403 403 403 ok 403 403 403 403 403"),
+    ("POST", "/api/v1/cases/{case}/reject", r#"{"reason": "no"}"#, "401 403 403 ok ok 403 403 403 403 403"),
+    ("POST", "/api/v1/cases/{case}/eligibility-review", "", "401 403 403 ok 403 403 403 403 403 403"),
+    ("POST", "/api/v1/cases/{case}/check", r#"{"item": "incheon_site", "met": true, "evidence": "seen"}"#, "401 403 403 ok 403 403 403 403 403 403"),
+    ("POST", "/api/v1/cases/{case}/approve", "", "401 403 403 ok 403 403 403 403 403 403"),
+    ("POST", "/api/v1/cases/{case}/issue-guarantee", r#"{"guarantee_no": "G-9"}"#, "401 403 403 403 ok 403 403 403 403 403"),
+    ("POST", "/api/v1/cases/{case}/withdraw", "", "401 403 403 403 403 403 403 ok 403 403"),
+    ("POST", "/api/v1/cases/{case}/expire", "", "401 403 403 ok 403 403 403 403 403 403"),
+    ("POST", "/api/v1/cases/{case}/loan", r#"{"loan_no": "L-9", "principal_won": 100000000, "annual_rate_pct": "4.5", "executed_on": "2025-09-01", "maturity_on": "2026-09-01"}"#, "401 403 403 403 403 ok 403 403 403 403"),
+    ("POST", "/api/v1/cases/{case}/events", r#"{"on": "2025-09-20", "kind": "default"}"#, "401 403 403 ok ok ok 403 403 403 403"),
+    ("POST", "/api/v1/events/{event}/cancel", r#"{"reason": "wrong"}"#, "401 403 403 ok 403 ok 403 403 403 403"),
+    ("POST", "/api/v1/uploads/cases", "{cases}", "401 403 403 ok 403 403 403 403 403 403"),
+    ("POST", "/api/v1/uploads/loans", "{loans}", "401 403 403 ok 403 ok ok 403 403 403"),
+    ("POST", "/api/v1/uploads/events", "{events}", "401 403 403 ok ok ok ok 403 403 403"),
+    ("POST", "/api/v1/uploads/claims", "{claims}", "401 403 403 ok 403 ok ok 403 403 403"),
+    ("POST", "/api/v1/settlements", r#"{"through": "2025-09-30"}"#, "401 403 403 ok 403 403 403 403 403 403"),
+    ("GET", "/api/v1/settlements/{batch}", "", "401 403 ok ok 403 403 403 403 403 ok"),
+    ("GET", "/api/v1/settlements/{batch}/verify", "", "401 403 ok ok 403 403 403 403 403 ok"),
+    ("POST", "/api/v1/settlements/{batch}/approve", "", "401 403 ok 403 403 403 403 403 403 403"),
+    ("POST", "/api/v1/settlements/{batch}/reject", r#"{"reason": "no"}"#, "401 403 ok ok 403 403 403 403 403 403"),
+    ("GET", "/api/v1/settlements/{batch}/payments", "", "401 403 ok ok 403 403 403 403 403 ok"),
+    ("GET", "/api/v1/settlements/{batch}/statement", "", "401 403 ok ok 403 ok 403 403 403 ok"),
+    ("GET", "/api/v1/budgets", "", "401 403 ok ok ok 403 403 403 403 ok"),
+    ("POST", "/api/v1/budgets/{program}/top-ups", r#"{"amount_won": 1000, "reference": "TABLE-1"}"#, "401 403 ok 403 403 403 403 403 403 403"),
+    ("GET", "/api/v1/ledger/check", "", "401 403 ok ok ok 403 403 403 403 ok"),
+    ("GET", "/api/v1/audit/head", "", "401 403 ok 403 403 403 403 403 403 ok"),
+    ("GET", "/api/v1/audit/verify", "", "401 403 ok 403 403 403 403 403 403 ok"),
+    ("GET", "/api/v1/audit/entries", "", "401 403 ok 403 403 403 403 403 403 ok"),
+];
+
+const MONTH_CASES: &str = "business_no,firm_name,district,kibo_grade,program,decided_on,guarantee_no,coverage_pct,base_fee_rate_pct,approved_won\n";
+const MONTH_LOANS: &str = "bank_code,loan_no,guarantee_no,principal_won,annual_rate_pct,executed_on,maturity_on\n004,L-1,G-1,100000000,4.5,2025-09-01,2026-09-01\n011,L-2,G-2,100000000,4.5,2025-09-01,2026-09-01\n";
+const MONTH_CLAIMS: &str = "bank_code,loan_no,period_from,period_to,claimed_won\n004,L-1,2025-09-01,2025-09-30,164380\n011,L-2,2025-09-01,2025-09-30,164380\n";
+
+both_url! {
+    async fn every_route_answers_every_role_and_scope_as_the_table_says(db, url) {
+        use jumpup::service::imports::FileKind;
+        let cast = Cast::new(&db).await;
+        let mut s = Services::start(db.clone(), std::sync::Arc::new(jumpup::service::SystemClock)).await.expect("services");
+        s.password_cost = TEST_COST;
+        // The owner's firm's case G-1 at bank 004 and the other firm's G-2 at bank 011, loans
+        // executed, a claim each, an event by the clerk and a prepared batch.
+        let cases = format!("{MONTH_CASES}{},{},연수구,BBB,incheon-jumpup,2025-08-20,G-1,95,1.0,100000000\n{},{},연수구,BBB,incheon-jumpup,2025-08-20,G-2,95,1.0,100000000\n", FIRMS[0].0, FIRMS[0].1, FIRMS[1].0, FIRMS[1].1);
+        for (who, kind, text) in [("officer", FileKind::Cases, cases.as_str()), ("officer", FileKind::Loans, MONTH_LOANS), ("officer", FileKind::Claims, MONTH_CLAIMS)] {
+            let sheet = jumpup::interchange::read_bytes(text.as_bytes().to_vec(), false).expect("a sheet");
+            s.import_sheet(who, kind, sheet).await.expect("imported");
+        }
+        let case = s.read_cases("owner", None, None, 0, 10).await.expect("cases")[0].clone();
+        let event = s.report_event("clerk", case.case_id, jumpup_domain::loan::Event {
+            on: jumpup_domain::date::parse_date("2025-09-10").expect("a date"),
+            kind: jumpup_domain::loan::EventKind::ArrearsStart,
+        }).await.expect("an event");
+        let batch = s.settle_prepare("officer", jumpup_domain::date::parse_date("2025-09-30").expect("a date")).await.expect("a batch").batch_id;
+        let hash = hash_password(ROOT_PASSWORD, TEST_COST).expect("hash");
+        jumpup_store::testing::execute_raw(&db, &format!("update app_user set password_hash = '{hash}' where name = 'root'")).await;
+        let owner_user = s.read_users("root", 0, 200).await.expect("users").into_iter().find(|u| u.name == "owner").expect("the owner");
+        let uploads = [
+            ("{cases}", cases.clone()),
+            ("{loans}", MONTH_LOANS.lines().take(2).map(|l| format!("{l}\n")).collect::<String>()),
+            ("{events}", "bank_code,loan_no,on,kind,amount_won,annual_rate_pct\n004,L-1,2025-09-12,arrears_end,,\n".to_owned()),
+            ("{claims}", MONTH_CLAIMS.lines().take(2).map(|l| format!("{l}\n")).collect::<String>()),
+            ("{quote}", crate::support::base_case().to_string()),
+        ];
+
+        // The table covers exactly the routes the server has.
+        let mut routes: Vec<(String, String)> = jumpup::http::route_list().into_iter().map(|(m, p)| (m.to_owned(), p)).collect();
+        routes.sort();
+        let mut table: Vec<(String, String)> = TABLE.iter().map(|(m, p, _, _)| ((*m).to_owned(), p.replace("{user}", "{id}").replace("{firm}", "{id}").replace("{case}", "{id}").replace("{event}", "{id}").replace("{batch}", "{id}"))).collect();
+        table.sort();
+        assert_eq!(table, routes, "the table and the router differ");
+
+        let server = Server::start(&url, &[]);
+        let mut wrong = Vec::new();
+        for (method, route, body, expected) in TABLE {
+            let mut path = route
+                .replace("{user}", &owner_user.user_id.to_string())
+                .replace("{firm}", &case.firm_id.0.to_string())
+                .replace("{case}", &case.case_id.to_string())
+                .replace("{event}", &event.to_string())
+                .replace("{batch}", &batch.to_string())
+                .replace("{program}", "incheon-jumpup");
+            if route.ends_with("/statement") {
+                path.push_str("?bank=004");
+            }
+            let body = uploads.iter().find(|(k, _)| k == body).map_or((*body).to_owned(), |(_, v)| v.clone());
+            let expected: Vec<&str> = expected.split_whitespace().collect();
+            assert_eq!(expected.len(), VIEWERS.len(), "{method} {route}");
+            for (viewer, want) in VIEWERS.iter().zip(expected) {
+                let auth = format!("Bearer {}", cast.tokens.get(viewer).map_or("", String::as_str));
+                let mut headers = vec![];
+                if !viewer.is_empty() {
+                    headers.push(("Authorization", auth.as_str()));
+                }
+                if route.starts_with("/api/v1/uploads/") {
+                    headers.push(("Content-Type", "text/csv"));
+                }
+                let r = server.call(method, &path, &headers, (!body.is_empty()).then_some(body.as_str()));
+                let fine = match want {
+                    "ok" => ![401, 403, 404, 405].contains(&r.status) && r.status < 500,
+                    n => n.parse::<u16>().ok() == Some(r.status),
+                };
+                if !fine {
+                    wrong.push(format!("{method} {route} as {:?}: expected {want}, got {} {}", if viewer.is_empty() { "nobody" } else { viewer }, r.status, r.body.chars().take(160).collect::<String>()));
+                }
+                if r.status >= 400 && want != "ok" {
+                    r.assert_error(r.status, r.json()["error"]["code"].as_str().unwrap_or("?"));
+                }
+            }
+        }
+        assert!(wrong.is_empty(), "{} cells differ:\n{}", wrong.len(), wrong.join("\n"));
+    }
+}
