@@ -8,6 +8,7 @@ pub mod auth;
 mod cases;
 pub mod error;
 mod loans;
+pub mod openapi;
 mod programs;
 mod quotes;
 mod records;
@@ -154,6 +155,12 @@ fn routes() -> Routes {
         .add("GET", "/api/v1/audit/head", get(records::audit_head))
         .add("GET", "/api/v1/audit/verify", get(records::audit_verify))
         .add("GET", "/api/v1/audit/entries", get(records::audit_entries))
+        .add("GET", "/api/v1/openapi.json", get(openapi_json))
+}
+
+/// `GET /api/v1/openapi.json` (public: it describes, it holds no data).
+async fn openapi_json() -> axum::Json<serde_json::Value> {
+    axum::Json(openapi::document(&route_list()))
 }
 
 /// Every `(method, path)` the API serves, paths as templates (`/api/v1/cases/{id}`).
@@ -161,9 +168,12 @@ pub fn route_list() -> Vec<(&'static str, String)> {
     routes().list
 }
 
-/// The API's routes.
+/// The API's routes. Every route must be described in the OpenAPI document: building the
+/// router builds the document once, which panics on an undescribed route.
 pub fn router(state: AppState) -> Router {
-    routes()
+    let routes = routes();
+    openapi::document(&routes.list);
+    routes
         .router
         .fallback(|| async { ApiError::not_found() })
         .layer(axum::middleware::from_fn(log_request))

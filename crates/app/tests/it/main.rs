@@ -10,6 +10,7 @@ mod errors;
 mod examples;
 mod imports;
 mod months;
+mod openapi;
 mod programs;
 mod race;
 mod records;

@@ -29,6 +29,9 @@ struct Server {
     child: Child,
     addr: String,
     log: std::path::PathBuf,
+    /// The server's OpenAPI document, fetched at the first request; every response is
+    /// checked against it.
+    spec: std::sync::OnceLock<Value>,
     _dir: TempDir,
 }
 
@@ -65,6 +68,7 @@ impl Server {
             child,
             addr,
             log,
+            spec: std::sync::OnceLock::new(),
             _dir: dir,
         }
     }
@@ -85,8 +89,39 @@ impl Server {
         (status, self.log())
     }
 
-    /// One HTTP/1.1 request on a fresh connection.
+    /// One HTTP/1.1 request on a fresh connection; its response must be what the server's
+    /// OpenAPI document says.
     fn call(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<&str>,
+    ) -> Response {
+        let spec = self.spec.get_or_init(|| {
+            let r = self.raw("GET", "/api/v1/openapi.json", &[], None);
+            assert_eq!(r.status, 200, "{}", r.body);
+            r.json()
+        });
+        let response = self.raw(method, path, headers, body);
+        if let Err(problem) = crate::openapi::check(
+            spec,
+            method,
+            path,
+            response.status,
+            response.header("content-type"),
+            &response.body,
+        ) {
+            panic!(
+                "{method} {path} answered {} outside the OpenAPI document: {problem}\n{}",
+                response.status, response.body
+            );
+        }
+        response
+    }
+
+    /// One HTTP/1.1 request on a fresh connection, unchecked.
+    fn raw(
         &self,
         method: &str,
         path: &str,
@@ -964,6 +999,7 @@ const TABLE: &[(&str, &str, &str, &str)] = &[
     ("GET", "/api/v1/audit/head", "", "401 403 ok 403 403 403 403 403 403 ok"),
     ("GET", "/api/v1/audit/verify", "", "401 403 ok 403 403 403 403 403 403 ok"),
     ("GET", "/api/v1/audit/entries", "", "401 403 ok 403 403 403 403 403 403 ok"),
+    ("GET", "/api/v1/openapi.json", "", "ok ok ok ok ok ok ok ok ok ok"),
 ];
 
 const MONTH_CASES: &str = "business_no,firm_name,district,kibo_grade,program,decided_on,guarantee_no,coverage_pct,base_fee_rate_pct,approved_won\n";
@@ -1046,5 +1082,26 @@ both_url! {
             }
         }
         assert!(wrong.is_empty(), "{} cells differ:\n{}", wrong.len(), wrong.join("\n"));
+    }
+}
+
+both_url! {
+    async fn the_openapi_document_describes_exactly_the_routes_the_server_has(db, url) {
+        seed(&db).await;
+        let server = Server::start(&url, &[]);
+        let doc = server.call("GET", "/api/v1/openapi.json", &[], None).json();
+        assert_eq!(doc["openapi"], "3.1.0");
+        let mut described: Vec<(String, String)> = doc["paths"].as_object().expect("paths").iter()
+            .flat_map(|(path, item)| item.as_object().expect("an item").keys().map(move |m| (m.to_ascii_uppercase(), path.clone())))
+            .collect();
+        described.sort();
+        let mut served: Vec<(String, String)> = jumpup::http::route_list().into_iter().map(|(m, p)| (m.to_owned(), p)).collect();
+        served.sort();
+        assert_eq!(described, served);
+        for (method, path) in &served {
+            let op = &doc["paths"][path][method.to_ascii_lowercase()];
+            assert!(op["summary"].is_string() && op["x-roles"].is_string(), "{method} {path}");
+            assert!(op["responses"]["default"]["content"]["application/json"]["schema"]["$ref"] == "#/components/schemas/Error", "{method} {path}");
+        }
     }
 }
