@@ -1105,3 +1105,63 @@ both_url! {
         }
     }
 }
+
+both_url! {
+    async fn a_session_ends_after_its_idle_or_absolute_timeout(db, url) {
+        seed(&db).await;
+        let server = Server::start(&url, &[]);
+        let idle = Browser::login(&server, "clerk", CLERK_PASSWORD);
+        let old = Browser::login(&server, "root", ROOT_PASSWORD);
+        assert_eq!(idle.get(&server, "/api/v1/session").status, 200);
+        // 31 minutes without a request; logged in 13 hours ago though busy since.
+        let ago = |minutes: i64| (chrono::Utc::now() - chrono::Duration::minutes(minutes)).to_rfc3339();
+        jumpup_store::testing::execute_raw(&db, &format!("update user_session set last_seen_at = '{}' where user_id = (select user_id from app_user where name = 'clerk')", ago(31))).await;
+        jumpup_store::testing::execute_raw(&db, &format!("update user_session set created_at = '{}' where user_id = (select user_id from app_user where name = 'root')", ago(13 * 60))).await;
+        idle.get(&server, "/api/v1/session").assert_error(401, "unauthenticated");
+        old.get(&server, "/api/v1/session").assert_error(401, "unauthenticated");
+        // A fresh login works, and sweeps the expired sessions away.
+        Browser::login(&server, "clerk", CLERK_PASSWORD);
+        assert_eq!(query_texts(&db, "select session_hash from user_session").await.len(), 1);
+    }
+
+    async fn two_servers_on_one_database_never_pay_or_credit_twice(db, url) {
+        use jumpup::service::imports::FileKind;
+        let cast = Cast::new(&db).await;
+        let s = Services::start(db.clone(), std::sync::Arc::new(jumpup::service::SystemClock)).await.expect("services");
+        let cases = format!("{MONTH_CASES}{},{},연수구,BBB,incheon-jumpup,2025-08-20,G-1,95,1.0,100000000\n{},{},연수구,BBB,incheon-jumpup,2025-08-20,G-2,95,1.0,100000000\n", FIRMS[0].0, FIRMS[0].1, FIRMS[1].0, FIRMS[1].1);
+        for (kind, text) in [(FileKind::Cases, cases.as_str()), (FileKind::Loans, MONTH_LOANS), (FileKind::Claims, MONTH_CLAIMS)] {
+            let sheet = jumpup::interchange::read_bytes(text.as_bytes().to_vec(), false).expect("a sheet");
+            s.import_sheet("officer", kind, sheet).await.expect("imported");
+        }
+        let batch = s.settle_prepare("officer", jumpup_domain::date::parse_date("2025-09-30").expect("a date")).await.expect("a batch");
+        let servers = [Server::start(&url, &[]), Server::start(&url, &[])];
+        let paid_before = s.budgets().await.expect("budgets");
+        // The same approval and the same top-up, sent to both servers at once, many times over.
+        let results: Vec<(u16, u16, bool)> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..8)
+                .map(|i| {
+                    let (server, cast) = (&servers[i % 2], &cast);
+                    let path = format!("/api/v1/settlements/{}/approve", batch.batch_id);
+                    scope.spawn(move || {
+                        let approve = cast.call(server, "mayor", "POST", &path, None).status;
+                        let top_up = cast.call(server, "mayor", "POST", "/api/v1/budgets/incheon-jumpup/top-ups", Some(r#"{"amount_won": 7000000, "reference": "CITY-RACE-1"}"#));
+                        (approve, top_up.status, top_up.json()["posted"] == true)
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().expect("a client")).collect()
+        });
+        assert_eq!(results.iter().filter(|(a, _, _)| *a == 200).count(), 1, "one approval: {results:?}");
+        assert!(results.iter().all(|(a, _, _)| *a == 200 || *a == 409), "{results:?}");
+        assert!(results.iter().all(|(_, t, _)| *t == 200), "{results:?}");
+        assert_eq!(results.iter().filter(|(_, _, posted)| *posted).count(), 1, "one top-up: {results:?}");
+        let balance = |budgets: &[jumpup::service::budget::ProgramBudget], account: &str| -> i64 {
+            budgets.iter().find(|b| b.program_id == "incheon-jumpup").expect("the programme").balances.iter()
+                .find(|(a, _)| a.as_str() == account).map_or(0, |(_, w)| w.get())
+        };
+        let after = s.budgets().await.expect("budgets");
+        assert_eq!(balance(&after, "paid") - balance(&paid_before, "paid"), batch.totals.payable_won, "paid once");
+        assert_eq!(balance(&after, "funding") - balance(&paid_before, "funding"), 7_000_000, "credited once");
+        assert!(s.ledger_check().await.expect("check").ok());
+    }
+}
