@@ -230,6 +230,14 @@ pub async fn user_by_id(tx: &mut Tx, user_id: i64) -> Result<Option<User>> {
     row.map(user_from).transpose()
 }
 
+/// A user by id, read outside any transaction (signing a request in).
+pub async fn user_by_id_read(db: &Db, user_id: i64) -> Result<Option<User>> {
+    let sql = sqlx::AssertSqlSafe(format!("{USER_SELECT} where u.user_id = $1"));
+    let row: Option<UserRow> =
+        with_db!(db, p => sqlx::query_as(sql).bind(user_id).fetch_optional(p).await?);
+    row.map(user_from).transpose()
+}
+
 /// Users in id order, at most `limit` after `after`.
 pub async fn users(tx: &mut Tx, after: i64, limit: i64) -> Result<Vec<User>> {
     let sql = sqlx::AssertSqlSafe(format!(

@@ -38,16 +38,16 @@ pub async fn insert_session(
     Ok(())
 }
 
-pub async fn session(tx: &mut Tx, session_hash: &str) -> Result<Option<Session>> {
+pub async fn session(db: &crate::Db, session_hash: &str) -> Result<Option<Session>> {
     type Row = (i64, String, DateTime<Utc>, DateTime<Utc>);
-    let row: Option<Row> = with_tx!(tx, c => {
+    let row: Option<Row> = crate::with_db!(db, p => {
         sqlx::query_as(
             "select user_id, csrf_token, created_at, last_seen_at
              from user_session
              where session_hash = $1",
         )
         .bind(session_hash)
-        .fetch_optional(c)
+        .fetch_optional(p)
         .await?
     });
     Ok(
@@ -136,13 +136,13 @@ pub async fn insert_token(
 }
 
 /// The user an unrevoked token belongs to.
-pub async fn token_user(tx: &mut Tx, token_hash: &str) -> Result<Option<i64>> {
-    let id: Option<i64> = with_tx!(tx, c => {
+pub async fn token_user(db: &crate::Db, token_hash: &str) -> Result<Option<i64>> {
+    let id: Option<i64> = crate::with_db!(db, p => {
         sqlx::query_scalar(
             "select user_id from api_token where token_hash = $1 and revoked_at is null",
         )
         .bind(token_hash)
-        .fetch_optional(c)
+        .fetch_optional(p)
         .await?
     });
     Ok(id)

@@ -8,17 +8,13 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use jumpup_domain::workflow::{Check, Command, Selection};
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::error::{ApiError, ApiResult};
-use super::{ApiQuery, AppState, Id, json_body};
+use super::{ApiQuery, AppState, Id, Paging, json_body};
 use crate::fields;
 use crate::service::cases::case_json;
 use crate::service::sessions::Viewer;
-
-/// The most a list returns at once, and what it returns when not told.
-pub const MAX_LIMIT: i64 = 200;
-const DEFAULT_LIMIT: i64 = 50;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -28,36 +24,13 @@ pub struct ListQuery {
     cursor: Option<String>,
 }
 
-/// A list's page size from `limit` (1 to 200).
-pub fn page_limit(limit: Option<i64>) -> ApiResult<i64> {
-    match limit {
-        None => Ok(DEFAULT_LIMIT),
-        Some(n) if (1..=MAX_LIMIT).contains(&n) => Ok(n),
-        Some(_) => Err(ApiError::invalid(
-            "limit",
-            format!("must be from 1 to {MAX_LIMIT}"),
-        )),
-    }
-}
-
-/// The id a page continues after, from an opaque `cursor` (the last id of the previous page).
-pub fn page_after(cursor: Option<&str>) -> ApiResult<i64> {
-    cursor.map_or(Ok(0), |c| {
-        c.parse::<i64>()
-            .ok()
-            .filter(|n| *n >= 0)
-            .ok_or_else(|| ApiError::invalid("cursor", "is not a cursor this API gave"))
-    })
-}
-
 /// `GET /api/v1/cases?state=&limit=&cursor=`: `{"items": [...], "next_cursor"}`.
 pub async fn list(
     State(state): State<AppState>,
     viewer: Viewer,
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> ApiResult<axum::Json<Value>> {
-    let limit = page_limit(q.limit)?;
-    let after = page_after(q.cursor.as_deref())?;
+    let paging = Paging::parse(q.limit, q.cursor.as_deref())?;
     let wanted = q
         .state
         .as_deref()
@@ -66,15 +39,12 @@ pub async fn list(
         .map_err(|e| ApiError::invalid("state", e))?;
     let rows = state
         .services
-        .read_cases(&viewer.user.name, None, wanted, after, limit)
+        .read_cases_as(&viewer.user, None, wanted, paging.after, paging.limit)
         .await?;
-    let next = (i64::try_from(rows.len()).unwrap_or(i64::MAX) == limit)
-        .then(|| rows.last().map(|r| r.case_id.to_string()))
-        .flatten();
-    Ok(axum::Json(json!({
-        "items": rows.iter().map(case_json).collect::<Vec<_>>(),
-        "next_cursor": next,
-    })))
+    Ok(axum::Json(paging.page(
+        rows.iter().map(case_json).collect(),
+        rows.last().map(|r| r.case_id),
+    )))
 }
 
 /// `GET /api/v1/cases/{id}`.
@@ -85,7 +55,7 @@ pub async fn show(
 ) -> ApiResult<axum::Json<Value>> {
     let rows = state
         .services
-        .read_cases(&viewer.user.name, Some(id), None, 0, 1)
+        .read_cases_as(&viewer.user, Some(id), None, 0, 1)
         .await?;
     let row = rows.first().ok_or_else(ApiError::not_found)?;
     Ok(axum::Json(case_json(row)))

@@ -281,6 +281,49 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> axum::extract::FromRequestParts
     }
 }
 
+/// A list request's page: at most `limit` items (1 to 200, 50 when not given) after the id
+/// an opaque `cursor` names (the last id of the page before).
+#[derive(Debug, Clone, Copy)]
+pub struct Paging {
+    pub limit: i64,
+    pub after: i64,
+}
+
+impl Paging {
+    /// The most a list returns at once, and what it returns when not told.
+    pub const MAX_LIMIT: i64 = 200;
+    const DEFAULT_LIMIT: i64 = 50;
+
+    pub fn parse(limit: Option<i64>, cursor: Option<&str>) -> ApiResult<Paging> {
+        let limit = match limit {
+            None => Paging::DEFAULT_LIMIT,
+            Some(n) if (1..=Paging::MAX_LIMIT).contains(&n) => n,
+            Some(_) => {
+                return Err(ApiError::invalid(
+                    "limit",
+                    format!("must be from 1 to {}", Paging::MAX_LIMIT),
+                ));
+            }
+        };
+        let after = match cursor {
+            None => 0,
+            Some(c) => c
+                .parse::<i64>()
+                .ok()
+                .filter(|n| *n >= 0)
+                .ok_or_else(|| ApiError::invalid("cursor", "is not a cursor this API gave"))?,
+        };
+        Ok(Paging { limit, after })
+    }
+
+    /// `{"items", "next_cursor"}`: the cursor after `last_id` when the page is full, else null.
+    pub fn page(&self, items: Vec<serde_json::Value>, last_id: Option<i64>) -> serde_json::Value {
+        let full = i64::try_from(items.len()).unwrap_or(i64::MAX) == self.limit;
+        let next = last_id.filter(|_| full).map(|id| id.to_string());
+        serde_json::json!({ "items": items, "next_cursor": next })
+    }
+}
+
 /// A JSON request body, or a 422 naming what is wrong with it.
 fn json_body<T: DeserializeOwned>(body: &[u8]) -> ApiResult<T> {
     serde_json::from_slice(body).map_err(|e| {

@@ -10,9 +10,8 @@ use jumpup_store::identity::NewFirm;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::cases::{page_after, page_limit};
 use super::error::{ApiError, ApiResult};
-use super::{ApiQuery, AppState, Id, json_body};
+use super::{ApiQuery, AppState, Id, Paging, json_body};
 use crate::fields;
 use crate::service::require_role;
 use crate::service::sessions::Viewer;
@@ -135,14 +134,10 @@ pub async fn audit_entries(
     ApiQuery(q): ApiQuery<Page>,
 ) -> ApiResult<axum::Json<Value>> {
     require(&viewer, AUDIT_READERS, "read the audit log")?;
-    let limit = page_limit(q.limit)?;
-    let after = page_after(q.cursor.as_deref())?;
-    let entries = jumpup_store::audit::page(&state.services.db, after, limit)
+    let paging = Paging::parse(q.limit, q.cursor.as_deref())?;
+    let entries = jumpup_store::audit::page(&state.services.db, paging.after, paging.limit)
         .await
         .map_err(crate::service::ServiceError::from)?;
-    let next = (i64::try_from(entries.len()).unwrap_or(i64::MAX) == limit)
-        .then(|| entries.last().map(|e| e.entry.seq.to_string()))
-        .flatten();
     let items: Vec<Value> = entries
         .iter()
         .map(|s| {
@@ -154,7 +149,9 @@ pub async fn audit_entries(
             })
         })
         .collect();
-    Ok(axum::Json(json!({ "items": items, "next_cursor": next })))
+    Ok(axum::Json(
+        paging.page(items, entries.last().map(|e| e.entry.seq)),
+    ))
 }
 
 /// `GET /api/v1/banks`: the partner banks (any signed-in user).

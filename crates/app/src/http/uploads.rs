@@ -43,7 +43,7 @@ pub async fn upload(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|t| t.contains("spreadsheetml"));
-    let sheet = crate::interchange::read_bytes(body.to_vec(), xlsx).map_err(|e| {
+    let sheet = crate::interchange::read_bytes(Vec::from(body), xlsx).map_err(|e| {
         ApiError::from(ServiceError::Import(ImportReport {
             errors: vec![e],
             ..ImportReport::default()

@@ -8,10 +8,9 @@ use jumpup_store::identity::NewFirm;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::cases::{page_after, page_limit};
 use super::error::{ApiError, ApiResult};
 use super::session::user_json;
-use super::{ApiQuery, AppState, Id, json_body};
+use super::{ApiQuery, AppState, Id, Paging, json_body};
 use crate::fields;
 use crate::service::identity::{NewScope, hash_password};
 use crate::service::sessions::Viewer;
@@ -99,19 +98,15 @@ pub async fn list(
     viewer: Viewer,
     ApiQuery(q): ApiQuery<Page>,
 ) -> ApiResult<axum::Json<Value>> {
-    let limit = page_limit(q.limit)?;
-    let after = page_after(q.cursor.as_deref())?;
+    let paging = Paging::parse(q.limit, q.cursor.as_deref())?;
     let users = state
         .services
-        .read_users(&viewer.user.name, after, limit)
+        .read_users(&viewer.user.name, paging.after, paging.limit)
         .await?;
-    let next = (i64::try_from(users.len()).unwrap_or(i64::MAX) == limit)
-        .then(|| users.last().map(|u| u.user_id.to_string()))
-        .flatten();
-    Ok(axum::Json(json!({
-        "items": users.iter().map(with_active).collect::<Vec<_>>(),
-        "next_cursor": next,
-    })))
+    Ok(axum::Json(paging.page(
+        users.iter().map(with_active).collect(),
+        users.last().map(|u| u.user_id),
+    )))
 }
 
 #[derive(Deserialize)]

@@ -488,10 +488,24 @@ impl Services {
         limit: i64,
     ) -> Result<Vec<CaseRow>> {
         let mut tx = self.db.begin_read().await?;
-        let (user, who) = actor(&mut tx, actor_name).await?;
+        let (user, _) = actor(&mut tx, actor_name).await?;
         drop(tx);
+        self.read_cases_as(&user, case_id, state, after, limit)
+            .await
+    }
+
+    /// [`Services::read_cases`] for a user already signed in (the server's viewer).
+    pub async fn read_cases_as(
+        &self,
+        user: &User,
+        case_id: Option<i64>,
+        state: Option<State>,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<CaseRow>> {
+        let who = super::actor_of(user)?;
         require_role(
-            &user,
+            user,
             &[
                 Role::City,
                 Role::Tp,
@@ -537,23 +551,24 @@ impl Services {
                 ),
             ));
         }
-        // Every read of a firm's data is logged (RULES.md 8), in its own short write.
-        if !visible.is_empty() {
-            let subjects: Vec<String> = visible
-                .iter()
-                .map(|r| format!("case:{}", r.case_id))
-                .collect();
-            let action = if case_id.is_some() {
-                "case.show"
-            } else {
-                "case.list"
-            };
-            let at = self.clock.now();
-            in_write_tx!(self, |tx| {
-                jumpup_store::access::record(tx, user.user_id, action, &subjects, at).await?;
-                Ok(())
-            })?;
-        }
+        // Every read of a firm's data is logged (RULES.md 8), in one statement of its own.
+        let subjects: Vec<String> = visible
+            .iter()
+            .map(|r| format!("case:{}", r.case_id))
+            .collect();
+        let action = if case_id.is_some() {
+            "case.show"
+        } else {
+            "case.list"
+        };
+        jumpup_store::access::record_read(
+            &self.db,
+            user.user_id,
+            action,
+            &subjects,
+            self.clock.now(),
+        )
+        .await?;
         Ok(visible)
     }
 }

@@ -200,7 +200,13 @@ pub async fn actor(tx: &mut Tx, name: &str) -> Result<(User, Actor)> {
             format!("user {name:?} is not active"),
         ));
     }
-    let actor = match user.role {
+    let actor = actor_of(&user)?;
+    Ok((user, actor))
+}
+
+/// Who a user acts as: the role, with its bank or firm.
+pub fn actor_of(user: &User) -> Result<Actor> {
+    Ok(match user.role {
         Role::City => Actor::City,
         Role::Tp => Actor::Tp,
         Role::Kibo => Actor::Kibo,
@@ -214,8 +220,7 @@ pub async fn actor(tx: &mut Tx, name: &str) -> Result<(User, Actor)> {
         ),
         Role::Auditor => Actor::Auditor,
         Role::Admin => Actor::Admin,
-    };
-    Ok((user, actor))
+    })
 }
 
 /// Refuses unless the user's role is one of `roles`.
