@@ -161,11 +161,7 @@ pub fn import_program(
     block_on(async {
         let s = services(db).await?;
         let result = s.import_program(actor, &program).await.map(|versions| {
-            let list: Vec<_> = versions
-                .iter()
-                .map(|v| json!({ "in_force_from": v.in_force_from.to_string(), "digest": v.digest, "stored": v.stored }))
-                .collect();
-            json!({ "program": program.id().as_str(), "versions": list })
+            crate::service::programs::imported_json(program.id().as_str(), &versions)
         });
         finish(result, false, |v| {
             let mut lines = Vec::new();

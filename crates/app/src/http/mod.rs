@@ -81,6 +81,12 @@ fn routes() -> Routes {
     .add("POST", "/api/v1/firms", post(records::add_firm))
     .add("GET", "/api/v1/firms/{id}", get(records::firm))
     .add("GET", "/api/v1/programs", get(programs::list))
+    .add("POST", "/api/v1/programs", post(programs::import))
+    .add(
+        "POST",
+        "/api/v1/programs/{program}/versions/{date}/approve",
+        post(programs::approve),
+    )
     .add("POST", "/api/v1/quotes", post(quotes::create))
     .add("GET", "/api/v1/cases", get(cases::list))
     .add("POST", "/api/v1/cases", post(cases::create))

@@ -68,68 +68,455 @@ fn schemas() -> Value {
         ],
         &[],
     );
-    json!({
-        "Error": object(&[("error", field_error.clone()), ("errors", list(field_error))], &[]),
-        "User": object(&[("user_id", int()), ("name", text()), ("role", text()), ("bank_code", nullable("string")), ("firm_id", nullable("integer")), ("active", json!({ "type": "boolean" }))], &["active"]),
-        "UserPage": page_of("User"),
-        "Session": object(&[("user", r("User")), ("csrf_token", nullable("string"))], &[]),
-        "Login": object(&[("name", text()), ("password", text())], &[]),
-        "PasswordChange": object(&[("current_password", text()), ("new_password", text())], &[]),
-        "Registration": object(&[("business_no", text()), ("corporate_no", nullable("string")), ("firm_name", text()), ("address", text()), ("district", text()), ("industry_code", text()), ("user_name", text()), ("password", text())], &["corporate_no"]),
-        "Registered": object(&[("user_id", int()), ("firm_id", int()), ("active", json!({ "type": "boolean" }))], &[]),
-        "NewUser": object(&[("name", text()), ("role", text()), ("bank_code", nullable("string")), ("business_no", nullable("string")), ("password", nullable("string"))], &["bank_code", "business_no", "password"]),
-        "UserAdded": object(&[("user_id", int()), ("name", text()), ("role", text())], &[]),
-        "Bank": object(&[("bank_id", int()), ("code", text()), ("name", text())], &[]),
-        "NewBank": object(&[("code", text()), ("name", text())], &[]),
-        "NewFirm": object(&[("business_no", text()), ("corporate_no", nullable("string")), ("name", text()), ("address", text()), ("district", text()), ("industry_code", text())], &["corporate_no"]),
-        "FirmAdded": object(&[("firm_id", int())], &[]),
-        "Firm": object(&[("firm_id", int()), ("business_no", text()), ("name", text()), ("corporate_no", nullable("string")), ("address", text()), ("district", text()), ("industry_code", text())], &["corporate_no", "address", "district", "industry_code"]),
-        "Program": object(&[("id", text()), ("name_ko", text()), ("name_en", text()), ("versions", list(text())), ("in_force_today", nullable("string"))], &[]),
-        "QuoteRequest": { "type": "object", "description": "A case as QUOTE.md's input defines it." },
-        "Quote": object(&[
-            ("program", object(&[("id", text()), ("version", text())], &[])),
-            ("guarantee", { let mut g = object(&[("coverage_pct", text()), ("guaranteed_won", int()), ("fees", list(json!({ "type": "object" }))), ("fee_total_won", int()), ("refund_won", int())], &[]); g["description"] = json!("QUOTE.md"); g }),
-            ("subsidy", object(&[("from", nullable("string")), ("to", nullable("string")), ("end_reason", text()), ("periods", list(json!({ "type": "object" }))), ("claim_total_won", int()), ("payment_total_won", int()), ("reservation_won", int())], &["from", "to"])),
-            ("warnings", list(text())),
-        ], &[]),
-        "Case": object(&[
-            ("case_id", int()), ("program", text()), ("firm_id", int()), ("state", text()), ("requested_won", int()),
-            ("grade", nullable("string")), ("coverage_pct", nullable("string")), ("base_fee_rate_pct", nullable("string")),
-            ("approved_won", nullable("integer")), ("bank", nullable("string")), ("program_version_id", nullable("integer")),
-            ("decided_on", nullable("string")), ("waitlist_seq", nullable("integer")), ("guarantee_no", nullable("string")),
-        ], &[]),
-        "CasePage": page_of("Case"),
-        "NewCase": object(&[("program", text()), ("requested_won", int())], &[]),
-        "Step": { "type": "object", "description": "The step's fields: none for submit, kibo-review, eligibility-review, approve, withdraw and expire; {grade, coverage_pct, base_fee_rate_pct, approved_won, bank_code} for select; {reason} for reject; {item, met, evidence} for check; {guarantee_no} for issue-guarantee." },
-        "NewLoan": object(&[("loan_no", text()), ("principal_won", int()), ("annual_rate_pct", text()), ("executed_on", text()), ("maturity_on", text())], &[]),
-        "NewEvent": object(&[("on", text()), ("kind", text()), ("amount_won", nullable("integer")), ("annual_rate_pct", nullable("string"))], &["amount_won", "annual_rate_pct"]),
-        "EventReported": object(&[("loan_event_id", int()), ("case_id", int())], &[]),
-        "EventCancelled": object(&[("loan_event_id", int()), ("case_id", int()), ("cancelled", json!({ "type": "boolean" }))], &[]),
-        "Reason": object(&[("reason", text())], &[]),
-        "ImportReport": object(&[("stored", int()), ("skipped", int()), ("warnings", list(text())), ("errors", list(object(&[("row", int()), ("column", text()), ("message", text())], &[])))], &[]),
-        "Prepare": object(&[("through", text())], &[]),
-        "Totals": totals,
-        "Batch": object(&[
-            ("batch_id", int()), ("state", text()), ("through", text()), ("totals", r("Totals")),
-            ("by_status", json!({ "type": "object", "additionalProperties": r("Totals") })),
-            ("by_bank", json!({ "type": "object", "additionalProperties": r("Totals") })),
-            ("audit_head", text()), ("finished_cases", list(int())),
-        ], &["audit_head", "finished_cases"]),
-        "Verification": object(&[("batch_id", int()), ("lines", int()), ("differences", list(text()))], &[]),
-        "Budget": object(&[("program", text()), ("balances", json!({ "type": "object", "additionalProperties": int() })), ("waitlist", list(int()))], &[]),
-        "TopUp": object(&[("amount_won", int()), ("reference", text())], &[]),
-        "TopUpResult": object(&[("program", text()), ("amount_won", int()), ("posted", json!({ "type": "boolean" }))], &[]),
-        "LedgerCheck": object(&[
-            ("ok", json!({ "type": "boolean" })),
-            ("programs", list(object(&[("program", text()), ("balances", json!({ "type": "object", "additionalProperties": int() })), ("violation", nullable("string"))], &[]))),
-            ("misplaced_reservations", list(object(&[("case_id", int()), ("state", text()), ("reserved_won", int())], &[]))),
-            ("inconsistent_postings", list(text())),
-        ], &[]),
-        "AuditHead": object(&[("seq", int()), ("anchor", text())], &[]),
-        "AuditVerification": object(&[("intact", json!({ "type": "boolean" })), ("entries", int()), ("anchor", text()), ("problem", text())], &["entries", "anchor", "problem"]),
-        "AuditEntry": object(&[("seq", int()), ("at", text()), ("actor", text()), ("role", text()), ("action", text()), ("subject", text()), ("before", text()), ("after", text()), ("reason", text()), ("prev_hash", text()), ("hash", text())], &[]),
-        "AuditPage": page_of("AuditEntry"),
-    })
+    let list: Vec<(&str, Value)> = vec![
+        (
+            "Error",
+            object(
+                &[
+                    ("error", field_error.clone()),
+                    ("errors", list(field_error)),
+                ],
+                &[],
+            ),
+        ),
+        (
+            "User",
+            object(
+                &[
+                    ("user_id", int()),
+                    ("name", text()),
+                    ("role", text()),
+                    ("bank_code", nullable("string")),
+                    ("firm_id", nullable("integer")),
+                    ("active", json!({ "type": "boolean" })),
+                ],
+                &["active"],
+            ),
+        ),
+        ("UserPage", page_of("User")),
+        (
+            "Session",
+            object(
+                &[("user", r("User")), ("csrf_token", nullable("string"))],
+                &[],
+            ),
+        ),
+        (
+            "Login",
+            object(&[("name", text()), ("password", text())], &[]),
+        ),
+        (
+            "PasswordChange",
+            object(
+                &[("current_password", text()), ("new_password", text())],
+                &[],
+            ),
+        ),
+        (
+            "Registration",
+            object(
+                &[
+                    ("business_no", text()),
+                    ("corporate_no", nullable("string")),
+                    ("firm_name", text()),
+                    ("address", text()),
+                    ("district", text()),
+                    ("industry_code", text()),
+                    ("user_name", text()),
+                    ("password", text()),
+                ],
+                &["corporate_no"],
+            ),
+        ),
+        (
+            "Registered",
+            object(
+                &[
+                    ("user_id", int()),
+                    ("firm_id", int()),
+                    ("active", json!({ "type": "boolean" })),
+                ],
+                &[],
+            ),
+        ),
+        (
+            "NewUser",
+            object(
+                &[
+                    ("name", text()),
+                    ("role", text()),
+                    ("bank_code", nullable("string")),
+                    ("business_no", nullable("string")),
+                    ("password", nullable("string")),
+                ],
+                &["bank_code", "business_no", "password"],
+            ),
+        ),
+        (
+            "UserAdded",
+            object(
+                &[("user_id", int()), ("name", text()), ("role", text())],
+                &[],
+            ),
+        ),
+        (
+            "Bank",
+            object(
+                &[("bank_id", int()), ("code", text()), ("name", text())],
+                &[],
+            ),
+        ),
+        (
+            "NewBank",
+            object(&[("code", text()), ("name", text())], &[]),
+        ),
+        (
+            "NewFirm",
+            object(
+                &[
+                    ("business_no", text()),
+                    ("corporate_no", nullable("string")),
+                    ("name", text()),
+                    ("address", text()),
+                    ("district", text()),
+                    ("industry_code", text()),
+                ],
+                &["corporate_no"],
+            ),
+        ),
+        ("FirmAdded", object(&[("firm_id", int())], &[])),
+        (
+            "Firm",
+            object(
+                &[
+                    ("firm_id", int()),
+                    ("business_no", text()),
+                    ("name", text()),
+                    ("corporate_no", nullable("string")),
+                    ("address", text()),
+                    ("district", text()),
+                    ("industry_code", text()),
+                ],
+                &["corporate_no", "address", "district", "industry_code"],
+            ),
+        ),
+        (
+            "Program",
+            object(
+                &[
+                    ("id", text()),
+                    ("name_ko", text()),
+                    ("name_en", text()),
+                    ("versions", list(text())),
+                    ("in_force_today", nullable("string")),
+                ],
+                &[],
+            ),
+        ),
+        (
+            "ImportedProgram",
+            object(
+                &[
+                    ("program", text()),
+                    (
+                        "versions",
+                        list(object(
+                            &[
+                                ("in_force_from", text()),
+                                ("digest", text()),
+                                ("stored", json!({ "type": "boolean" })),
+                            ],
+                            &[],
+                        )),
+                    ),
+                ],
+                &[],
+            ),
+        ),
+        (
+            "ApprovedVersion",
+            object(
+                &[
+                    ("program", text()),
+                    ("in_force_from", text()),
+                    ("digest", text()),
+                ],
+                &[],
+            ),
+        ),
+        (
+            "QuoteRequest",
+            json!({ "type": "object", "description": "A case as QUOTE.md's input defines it." }),
+        ),
+        (
+            "Quote",
+            object(
+                &[
+                    (
+                        "program",
+                        object(&[("id", text()), ("version", text())], &[]),
+                    ),
+                    ("guarantee", {
+                        let mut g = object(
+                            &[
+                                ("coverage_pct", text()),
+                                ("guaranteed_won", int()),
+                                ("fees", list(json!({ "type": "object" }))),
+                                ("fee_total_won", int()),
+                                ("refund_won", int()),
+                            ],
+                            &[],
+                        );
+                        g["description"] = json!("QUOTE.md");
+                        g
+                    }),
+                    (
+                        "subsidy",
+                        object(
+                            &[
+                                ("from", nullable("string")),
+                                ("to", nullable("string")),
+                                ("end_reason", text()),
+                                ("periods", list(json!({ "type": "object" }))),
+                                ("claim_total_won", int()),
+                                ("payment_total_won", int()),
+                                ("reservation_won", int()),
+                            ],
+                            &["from", "to"],
+                        ),
+                    ),
+                    ("warnings", list(text())),
+                ],
+                &[],
+            ),
+        ),
+        (
+            "Case",
+            object(
+                &[
+                    ("case_id", int()),
+                    ("program", text()),
+                    ("firm_id", int()),
+                    ("state", text()),
+                    ("requested_won", int()),
+                    ("grade", nullable("string")),
+                    ("coverage_pct", nullable("string")),
+                    ("base_fee_rate_pct", nullable("string")),
+                    ("approved_won", nullable("integer")),
+                    ("bank", nullable("string")),
+                    ("program_version_id", nullable("integer")),
+                    ("decided_on", nullable("string")),
+                    ("waitlist_seq", nullable("integer")),
+                    ("guarantee_no", nullable("string")),
+                ],
+                &[],
+            ),
+        ),
+        ("CasePage", page_of("Case")),
+        (
+            "NewCase",
+            object(&[("program", text()), ("requested_won", int())], &[]),
+        ),
+        (
+            "Step",
+            json!({ "type": "object", "description": "The step's fields: none for submit, kibo-review, eligibility-review, approve, withdraw and expire; {grade, coverage_pct, base_fee_rate_pct, approved_won, bank_code} for select; {reason} for reject; {item, met, evidence} for check; {guarantee_no} for issue-guarantee." }),
+        ),
+        (
+            "NewLoan",
+            object(
+                &[
+                    ("loan_no", text()),
+                    ("principal_won", int()),
+                    ("annual_rate_pct", text()),
+                    ("executed_on", text()),
+                    ("maturity_on", text()),
+                ],
+                &[],
+            ),
+        ),
+        (
+            "NewEvent",
+            object(
+                &[
+                    ("on", text()),
+                    ("kind", text()),
+                    ("amount_won", nullable("integer")),
+                    ("annual_rate_pct", nullable("string")),
+                ],
+                &["amount_won", "annual_rate_pct"],
+            ),
+        ),
+        (
+            "EventReported",
+            object(&[("loan_event_id", int()), ("case_id", int())], &[]),
+        ),
+        (
+            "EventCancelled",
+            object(
+                &[
+                    ("loan_event_id", int()),
+                    ("case_id", int()),
+                    ("cancelled", json!({ "type": "boolean" })),
+                ],
+                &[],
+            ),
+        ),
+        ("Reason", object(&[("reason", text())], &[])),
+        (
+            "ImportReport",
+            object(
+                &[
+                    ("stored", int()),
+                    ("skipped", int()),
+                    ("warnings", list(text())),
+                    (
+                        "errors",
+                        list(object(
+                            &[("row", int()), ("column", text()), ("message", text())],
+                            &[],
+                        )),
+                    ),
+                ],
+                &[],
+            ),
+        ),
+        ("Prepare", object(&[("through", text())], &[])),
+        ("Totals", totals),
+        (
+            "Batch",
+            object(
+                &[
+                    ("batch_id", int()),
+                    ("state", text()),
+                    ("through", text()),
+                    ("totals", r("Totals")),
+                    (
+                        "by_status",
+                        json!({ "type": "object", "additionalProperties": r("Totals") }),
+                    ),
+                    (
+                        "by_bank",
+                        json!({ "type": "object", "additionalProperties": r("Totals") }),
+                    ),
+                    ("audit_head", text()),
+                    ("finished_cases", list(int())),
+                ],
+                &["audit_head", "finished_cases"],
+            ),
+        ),
+        (
+            "Verification",
+            object(
+                &[
+                    ("batch_id", int()),
+                    ("lines", int()),
+                    ("differences", list(text())),
+                ],
+                &[],
+            ),
+        ),
+        (
+            "Budget",
+            object(
+                &[
+                    ("program", text()),
+                    (
+                        "balances",
+                        json!({ "type": "object", "additionalProperties": int() }),
+                    ),
+                    ("waitlist", list(int())),
+                ],
+                &[],
+            ),
+        ),
+        (
+            "TopUp",
+            object(&[("amount_won", int()), ("reference", text())], &[]),
+        ),
+        (
+            "TopUpResult",
+            object(
+                &[
+                    ("program", text()),
+                    ("amount_won", int()),
+                    ("posted", json!({ "type": "boolean" })),
+                ],
+                &[],
+            ),
+        ),
+        (
+            "LedgerCheck",
+            object(
+                &[
+                    ("ok", json!({ "type": "boolean" })),
+                    (
+                        "programs",
+                        list(object(
+                            &[
+                                ("program", text()),
+                                (
+                                    "balances",
+                                    json!({ "type": "object", "additionalProperties": int() }),
+                                ),
+                                ("violation", nullable("string")),
+                            ],
+                            &[],
+                        )),
+                    ),
+                    (
+                        "misplaced_reservations",
+                        list(object(
+                            &[
+                                ("case_id", int()),
+                                ("state", text()),
+                                ("reserved_won", int()),
+                            ],
+                            &[],
+                        )),
+                    ),
+                    ("inconsistent_postings", list(text())),
+                ],
+                &[],
+            ),
+        ),
+        (
+            "AuditHead",
+            object(&[("seq", int()), ("anchor", text())], &[]),
+        ),
+        (
+            "AuditVerification",
+            object(
+                &[
+                    ("intact", json!({ "type": "boolean" })),
+                    ("entries", int()),
+                    ("anchor", text()),
+                    ("problem", text()),
+                ],
+                &["entries", "anchor", "problem"],
+            ),
+        ),
+        (
+            "AuditEntry",
+            object(
+                &[
+                    ("seq", int()),
+                    ("at", text()),
+                    ("actor", text()),
+                    ("role", text()),
+                    ("action", text()),
+                    ("subject", text()),
+                    ("before", text()),
+                    ("after", text()),
+                    ("reason", text()),
+                    ("prev_hash", text()),
+                    ("hash", text()),
+                ],
+                &[],
+            ),
+        ),
+        ("AuditPage", page_of("AuditEntry")),
+    ];
+    Value::Object(list.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())
 }
 
 /// What one operation is: summary, who may call it, its request body, its success status and
@@ -170,6 +557,8 @@ fn op(method: &str, path: &str) -> Option<Op> {
         ("POST", "/api/v1/firms") => o("Add a firm", "admin, tp", Some("NewFirm"), 201, Json("FirmAdded"), &[]),
         ("GET", "/api/v1/firms/{id}") => o("A firm (an admin sees its name and number only); access-logged", "city, tp, kibo, auditor, admin, the firm", None, 200, Json("Firm"), &[]),
         ("GET", "/api/v1/programs") => o("Programmes and their approved versions", "any user", None, 200, JsonList("Program"), &[]),
+        ("POST", "/api/v1/programs") => o("Import a programme file (TOML); its versions wait for a City approval", "admin", Some("Toml"), 201, Json("ImportedProgram"), &[]),
+        ("POST", "/api/v1/programs/{program}/versions/{date}/approve") => o("Approve a programme version", "city", None, 200, Json("ApprovedVersion"), &[]),
         ("POST", "/api/v1/quotes") => o("QUOTE.md: what a loan gets (explain=true adds the working)", "any user", Some("QuoteRequest"), 200, Json("Quote"), &["explain"]),
         ("GET", "/api/v1/cases") => o("Cases the viewer may see; access-logged", "city, tp, kibo, auditor, a bank its own, a firm its own", None, 200, Json("CasePage"), &["state", "limit", "cursor"]),
         ("POST", "/api/v1/cases") => o("Apply: a draft case for the viewer's firm", "firm", Some("NewCase"), 201, Json("Case"), &[]),
@@ -242,6 +631,9 @@ pub fn document(routes: &[(&'static str, String)]) -> Value {
             operation["parameters"] = Value::from(parameters);
         }
         match op.request {
+            Some("Toml") => {
+                operation["requestBody"] = json!({ "required": true, "content": { "application/toml": { "schema": { "type": "string" } } } });
+            }
             Some("File") => {
                 operation["requestBody"] = json!({ "required": true, "content": {
                     "text/csv": { "schema": { "type": "string" } },

@@ -1,9 +1,12 @@
 //! `GET /api/v1/programs`: the programmes with their approved versions (any signed-in user).
 
-use axum::extract::State;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use serde_json::{Value, json};
 
 use super::AppState;
-use super::error::ApiResult;
+use super::error::{ApiError, ApiResult, FieldError};
 use crate::service::sessions::Viewer;
 
 pub async fn list(
@@ -13,4 +16,60 @@ pub async fn list(
     let catalog = state.services.catalog().await?;
     let today = crate::service::cases::korea_date(state.services.clock.now());
     Ok(axum::Json(crate::programs::programs_json(&catalog, today)))
+}
+
+/// `POST /api/v1/programs` (admin): a programme file (TOML) as the body; its versions are
+/// stored pending a City approval. A bad file is 422 with one error per key at fault.
+pub async fn import(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    body: Bytes,
+) -> ApiResult<(StatusCode, axum::Json<Value>)> {
+    crate::service::require_role(
+        &viewer.user,
+        &[jumpup_domain::workflow::Role::Admin],
+        "import programme versions",
+    )?;
+    let text =
+        std::str::from_utf8(&body).map_err(|_| ApiError::invalid("", "the file is not UTF-8"))?;
+    let program = crate::programs::parse_program("upload", text).map_err(|problems| ApiError {
+        status: StatusCode::UNPROCESSABLE_ENTITY,
+        errors: problems
+            .into_iter()
+            .map(|p| FieldError {
+                field: p.key,
+                message: p.reason,
+                code: "invalid".into(),
+            })
+            .collect(),
+        extra: serde_json::Map::new(),
+    })?;
+    let versions = state
+        .services
+        .import_program(&viewer.user.name, &program)
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(crate::service::programs::imported_json(
+            program.id().as_str(),
+            &versions,
+        )),
+    ))
+}
+
+/// `POST /api/v1/programs/{program}/versions/{date}/approve` (city): the version comes into
+/// force on its date.
+pub async fn approve(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((program, on)): Path<(String, String)>,
+) -> ApiResult<axum::Json<Value>> {
+    let day = crate::fields::day(&on).map_err(|e| ApiError::invalid("date", e))?;
+    let digest = state
+        .services
+        .approve_program(&viewer.user.name, &program, day)
+        .await?;
+    Ok(axum::Json(
+        json!({ "program": program, "in_force_from": on, "digest": digest }),
+    ))
 }

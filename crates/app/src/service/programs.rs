@@ -22,6 +22,15 @@ pub struct ImportedVersion {
     pub stored: bool,
 }
 
+/// `{"program", "versions": [{"in_force_from", "digest", "stored"}]}` of an import.
+pub fn imported_json(program_id: &str, versions: &[ImportedVersion]) -> serde_json::Value {
+    let list: Vec<_> = versions
+        .iter()
+        .map(|v| serde_json::json!({ "in_force_from": v.in_force_from.to_string(), "digest": v.digest, "stored": v.stored }))
+        .collect();
+    serde_json::json!({ "program": program_id, "versions": list })
+}
+
 impl Services {
     /// Opens the database for use and stores the built-in programmes the first time.
     pub async fn open(url: &str) -> std::result::Result<Services, jumpup_store::StoreError> {

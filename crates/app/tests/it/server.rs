@@ -965,6 +965,8 @@ const TABLE: &[(&str, &str, &str, &str)] = &[
     ("POST", "/api/v1/firms", r#"{"business_no": "211-86-01205", "name": "넷째", "address": "인천 서구 1", "district": "서구", "industry_code": "C26"}"#, "401 ok 403 ok 403 403 403 403 403 403"),
     ("GET", "/api/v1/firms/{firm}", "", "401 ok ok ok ok 403 403 ok 404 ok"),
     ("GET", "/api/v1/programs", "", "401 ok ok ok ok ok ok ok ok ok"),
+    ("POST", "/api/v1/programs", "{program}", "401 ok 403 403 403 403 403 403 403 403"),
+    ("POST", "/api/v1/programs/{program}/versions/2026-01-01/approve", "", "401 403 ok 403 403 403 403 403 403 403"),
     ("POST", "/api/v1/quotes", "{quote}", "401 ok ok ok ok ok ok ok ok ok"),
     ("GET", "/api/v1/cases", "", "401 403 ok ok ok ok ok ok ok ok"),
     ("POST", "/api/v1/cases", r#"{"program": "incheon-jumpup", "requested_won": 100000000}"#, "401 403 403 403 403 403 403 ok ok 403"),
@@ -1034,12 +1036,13 @@ both_url! {
             ("{events}", "bank_code,loan_no,on,kind,amount_won,annual_rate_pct\n004,L-1,2025-09-12,arrears_end,,\n".to_owned()),
             ("{claims}", MONTH_CLAIMS.lines().take(2).map(|l| format!("{l}\n")).collect::<String>()),
             ("{quote}", crate::support::base_case().to_string()),
+            ("{program}", std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/programs/incheon-jumpup.toml")).expect("the built-in programme").replace("2025-07-22", "2026-01-01")),
         ];
 
         // The table covers exactly the routes the server has.
         let mut routes: Vec<(String, String)> = jumpup::http::route_list().into_iter().map(|(m, p)| (m.to_owned(), p)).collect();
         routes.sort();
-        let mut table: Vec<(String, String)> = TABLE.iter().map(|(m, p, _, _)| ((*m).to_owned(), p.replace("{user}", "{id}").replace("{firm}", "{id}").replace("{case}", "{id}").replace("{event}", "{id}").replace("{batch}", "{id}"))).collect();
+        let mut table: Vec<(String, String)> = TABLE.iter().map(|(m, p, _, _)| ((*m).to_owned(), p.replace("{user}", "{id}").replace("{firm}", "{id}").replace("{case}", "{id}").replace("{event}", "{id}").replace("{batch}", "{id}").replace("2026-01-01", "{date}"))).collect();
         table.sort();
         assert_eq!(table, routes, "the table and the router differ");
 
@@ -1163,5 +1166,28 @@ both_url! {
         assert_eq!(balance(&after, "paid") - balance(&paid_before, "paid"), batch.totals.payable_won, "paid once");
         assert_eq!(balance(&after, "funding") - balance(&paid_before, "funding"), 7_000_000, "credited once");
         assert!(s.ledger_check().await.expect("check").ok());
+    }
+}
+
+both_url! {
+    async fn an_admin_imports_a_programme_version_and_the_city_puts_it_in_force(db, url) {
+        let cast = Cast::new(&db).await;
+        let server = Server::start(&url, &[]);
+        let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/programs/incheon-jumpup.toml")).expect("the built-in programme").replace("2025-07-22", "2026-03-01");
+        let bad = cast.call(&server, "root", "POST", "/api/v1/programs", Some("id = 5\n"));
+        let v = bad.assert_error(422, "invalid");
+        assert!(!v["errors"].as_array().expect("errors").is_empty(), "{v}");
+        let imported = cast.call(&server, "root", "POST", "/api/v1/programs", Some(&text));
+        assert_eq!(imported.status, 201, "{}", imported.body);
+        let versions = imported.json()["versions"].clone();
+        assert!(versions.as_array().expect("versions").iter().any(|v| v["in_force_from"] == "2026-03-01" && v["stored"] == true), "{versions}");
+        let listed = |server: &Server| cast.ok(server, "owner", "GET", "/api/v1/programs", None).as_array().expect("a list").iter().find(|p| p["id"] == "incheon-jumpup").expect("jump-up")["versions"].clone();
+        assert!(!listed(&server).as_array().expect("versions").iter().any(|v| v == "2026-03-01"), "pending versions are not in force");
+        cast.call(&server, "root", "POST", "/api/v1/programs/incheon-jumpup/versions/2026-03-01/approve", None).assert_error(403, "role_not_allowed");
+        let approved = cast.ok(&server, "mayor", "POST", "/api/v1/programs/incheon-jumpup/versions/2026-03-01/approve", None);
+        assert_eq!(approved["in_force_from"], "2026-03-01");
+        assert!(listed(&server).as_array().expect("versions").iter().any(|v| v == "2026-03-01"));
+        let bad = cast.call(&server, "mayor", "POST", "/api/v1/programs/incheon-jumpup/versions/2026-13-01/approve", None);
+        assert_eq!(bad.assert_error(422, "invalid")["error"]["field"], "date");
     }
 }
