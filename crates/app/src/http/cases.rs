@@ -11,7 +11,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::error::{ApiError, ApiResult};
-use super::{ApiQuery, AppState, Id, Paging, json_body};
+use super::{ApiQuery, AppState, Id, Paging, Reason, field, json_body};
 use crate::fields;
 use crate::service::cases::case_json;
 use crate::service::sessions::Viewer;
@@ -111,12 +111,6 @@ struct SelectBody {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct ReasonBody {
-    reason: String,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 struct CheckBody {
     item: String,
     met: bool,
@@ -132,10 +126,6 @@ struct GuaranteeBody {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct NoBody {}
-
-fn field<T>(name: &str, parsed: Result<T, String>) -> ApiResult<T> {
-    parsed.map_err(|e| ApiError::invalid(name, e))
-}
 
 /// The workflow command a step's body asks for.
 fn command(step: &str, body: &[u8]) -> ApiResult<Command> {
@@ -164,7 +154,7 @@ fn command(step: &str, body: &[u8]) -> ApiResult<Command> {
             }))
         }
         "reject" => {
-            let b: ReasonBody = json_body(body)?;
+            let b: Reason = json_body(body)?;
             Ok(Command::Reject { reason: b.reason })
         }
         "check" => {

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::error::{ApiError, ApiResult};
-use super::{AppState, Id, json_body};
+use super::{AppState, Id, Reason, field, json_body};
 use crate::fields;
 use crate::service::cases::case_json;
 use crate::service::sessions::Viewer;
@@ -24,10 +24,6 @@ struct NewLoan {
     annual_rate_pct: String,
     executed_on: String,
     maturity_on: String,
-}
-
-fn field<T>(name: &str, parsed: Result<T, String>) -> ApiResult<T> {
-    parsed.map_err(|e| ApiError::invalid(name, e))
 }
 
 /// `POST /api/v1/cases/{id}/loan`: the case as it now stands, its reservation recomputed.
@@ -93,12 +89,6 @@ pub async fn report(
         StatusCode::CREATED,
         axum::Json(json!({ "loan_event_id": id, "case_id": case_id })),
     ))
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Reason {
-    reason: String,
 }
 
 /// `POST /api/v1/events/{id}/cancel {"reason"}`.

@@ -164,9 +164,18 @@ fn routes() -> Routes {
         .add("GET", "/api/v1/openapi.json", get(openapi_json))
 }
 
+/// The OpenAPI document as served: written once, when the router is built.
+#[derive(Debug, Clone)]
+struct Document(axum::body::Bytes);
+
 /// `GET /api/v1/openapi.json` (public: it describes, it holds no data).
-async fn openapi_json() -> axum::Json<serde_json::Value> {
-    axum::Json(openapi::document(&route_list()))
+async fn openapi_json(axum::Extension(doc): axum::Extension<Document>) -> Response {
+    use axum::response::IntoResponse;
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        doc.0,
+    )
+        .into_response()
 }
 
 /// Every `(method, path)` the API serves, paths as templates (`/api/v1/cases/{id}`).
@@ -175,12 +184,14 @@ pub fn route_list() -> Vec<(&'static str, String)> {
 }
 
 /// The API's routes. Every route must be described in the OpenAPI document: building the
-/// router builds the document once, which panics on an undescribed route.
+/// router builds the document, once, which panics on an undescribed route.
 pub fn router(state: AppState) -> Router {
     let routes = routes();
-    openapi::document(&routes.list);
+    let doc = serde_json::to_vec(&openapi::document(&routes.list))
+        .expect("invariant: a JSON value serialises");
     routes
         .router
+        .layer(axum::Extension(Document(doc.into())))
         .fallback(|| async { ApiError::not_found() })
         .layer(axum::middleware::from_fn(log_request))
         .with_state(state)
@@ -328,6 +339,40 @@ impl Paging {
         let next = last_id.filter(|_| full).map(|id| id.to_string());
         serde_json::json!({ "items": items, "next_cursor": next })
     }
+}
+
+/// A field parsed by one of [`crate::fields`]' parsers, or a 422 naming it.
+fn field<T>(name: &str, parsed: Result<T, String>) -> ApiResult<T> {
+    parsed.map_err(|e| ApiError::invalid(name, e))
+}
+
+/// A body that is only a reason (a rejection, a cancellation).
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Reason {
+    reason: String,
+}
+
+/// A firm's fields from a request body, parsed.
+fn new_firm(
+    business_no: &str,
+    corporate_no: Option<&str>,
+    name: String,
+    address: String,
+    district: String,
+    industry_code: String,
+) -> ApiResult<jumpup_store::identity::NewFirm> {
+    Ok(jumpup_store::identity::NewFirm {
+        business_no: field("business_no", crate::fields::business_no(business_no))?,
+        corporate_no: corporate_no
+            .filter(|c| !c.trim().is_empty())
+            .map(|c| field("corporate_no", crate::fields::corporate_no(c)))
+            .transpose()?,
+        name,
+        address,
+        district,
+        industry_code,
+    })
 }
 
 /// A JSON request body, or a 422 naming what is wrong with it.

@@ -6,12 +6,11 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
 use jumpup_domain::workflow::Role;
-use jumpup_store::identity::NewFirm;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::error::{ApiError, ApiResult};
-use super::{ApiQuery, AppState, Id, Paging, json_body};
+use super::{ApiQuery, AppState, Id, Paging, json_body, new_firm};
 use crate::fields;
 use crate::service::require_role;
 use crate::service::sessions::Viewer;
@@ -217,21 +216,14 @@ pub async fn add_firm(
     body: Bytes,
 ) -> ApiResult<(StatusCode, axum::Json<Value>)> {
     let f: FirmBody = json_body(&body)?;
-    let firm = NewFirm {
-        business_no: fields::business_no(&f.business_no)
-            .map_err(|e| ApiError::invalid("business_no", e))?,
-        corporate_no: f
-            .corporate_no
-            .as_deref()
-            .filter(|c| !c.trim().is_empty())
-            .map(fields::corporate_no)
-            .transpose()
-            .map_err(|e| ApiError::invalid("corporate_no", e))?,
-        name: f.name,
-        address: f.address,
-        district: f.district,
-        industry_code: f.industry_code,
-    };
+    let firm = new_firm(
+        &f.business_no,
+        f.corporate_no.as_deref(),
+        f.name,
+        f.address,
+        f.district,
+        f.industry_code,
+    )?;
     let id = state.services.add_firm(&viewer.user.name, &firm).await?;
     Ok((StatusCode::CREATED, axum::Json(json!({ "firm_id": id.0 }))))
 }

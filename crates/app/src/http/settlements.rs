@@ -11,7 +11,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::error::{ApiError, ApiResult};
-use super::{ApiQuery, AppState, Id, json_body, off_thread};
+use super::{ApiQuery, AppState, Id, Reason, json_body, off_thread};
 use crate::export::{FileFormat, Kind};
 use crate::fields;
 use crate::service::sessions::Viewer;
@@ -66,12 +66,6 @@ pub async fn approve(
         })
         .await?,
     )
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Reason {
-    reason: String,
 }
 
 /// `POST /api/v1/settlements/{id}/reject {"reason"}`: its claims are pending again.

@@ -4,13 +4,12 @@
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
-use jumpup_store::identity::NewFirm;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::error::{ApiError, ApiResult};
 use super::session::user_json;
-use super::{ApiQuery, AppState, Id, Paging, json_body};
+use super::{ApiQuery, AppState, Id, Paging, json_body, new_firm};
 use crate::fields;
 use crate::service::identity::{NewScope, hash_password};
 use crate::service::sessions::Viewer;
@@ -34,21 +33,14 @@ pub async fn register(
     body: Bytes,
 ) -> ApiResult<(StatusCode, axum::Json<Value>)> {
     let r: Registration = json_body(&body)?;
-    let firm = NewFirm {
-        business_no: fields::business_no(&r.business_no)
-            .map_err(|e| ApiError::invalid("business_no", e))?,
-        corporate_no: r
-            .corporate_no
-            .as_deref()
-            .filter(|c| !c.trim().is_empty())
-            .map(fields::corporate_no)
-            .transpose()
-            .map_err(|e| ApiError::invalid("corporate_no", e))?,
-        name: r.firm_name,
-        address: r.address,
-        district: r.district,
-        industry_code: r.industry_code,
-    };
+    let firm = new_firm(
+        &r.business_no,
+        r.corporate_no.as_deref(),
+        r.firm_name,
+        r.address,
+        r.district,
+        r.industry_code,
+    )?;
     let registered = state
         .services
         .register_firm(&firm, &r.user_name, &r.password)

@@ -822,10 +822,10 @@ both_url! {
         let event_id = event.json()["loan_event_id"].as_i64().expect("id");
         let bad = cast.call(&server, "clerk", "POST", &format!("/api/v1/cases/{case_id}/events"), Some(r#"{"on": "2025-09-10", "kind": "repayment"}"#));
         assert_eq!(bad.assert_error(422, "invalid")["error"]["field"], "amount_won");
-        assert_ne!(cast.call(&server, "other-clerk", "POST", &format!("/api/v1/cases/{case_id}/events"), Some(r#"{"on": "2025-09-12", "kind": "arrears_end"}"#)).status / 100, 2);
+        assert_eq!(cast.call(&server, "other-clerk", "POST", &format!("/api/v1/cases/{case_id}/events"), Some(r#"{"on": "2025-09-12", "kind": "arrears_end"}"#)).status, 403);
         // Cancelled by its reporter (or tp), by no other bank, and once.
         let cancel = format!("/api/v1/events/{event_id}/cancel");
-        assert_ne!(cast.call(&server, "other-clerk", "POST", &cancel, Some(r#"{"reason": "not mine"}"#)).status / 100, 2);
+        cast.call(&server, "other-clerk", "POST", &cancel, Some(r#"{"reason": "not mine"}"#)).assert_error(403, "role_not_allowed");
         assert_eq!(cast.ok(&server, "clerk", "POST", &cancel, Some(r#"{"reason": "reported on the wrong loan"}"#))["cancelled"], true);
         cast.call(&server, "officer", "POST", &cancel, Some(r#"{"reason": "again"}"#)).assert_error(409, "event_cancelled");
         let events = "bank_code,loan_no,on,kind,amount_won,annual_rate_pct\n004,L-1,2025-09-16,repayment,20000000,\n";
@@ -859,8 +859,8 @@ both_url! {
         assert!(mine.body.contains("L-1") && !mine.body.contains("L-2"), "{}", mine.body);
         cast.call(&server, "clerk", "GET", &format!("/api/v1/settlements/{id}/statement?bank=011"), None).assert_error(403, "role_not_allowed");
         cast.call(&server, "clerk", "GET", &format!("/api/v1/settlements/{id}/payments"), None).assert_error(403, "role_not_allowed");
-        let xlsx = cast.call(&server, "mayor", "GET", &format!("/api/v1/settlements/{id}/payments?format=pdf"), None);
-        assert_eq!(xlsx.assert_error(422, "invalid")["error"]["field"], "format");
+        let pdf = cast.call(&server, "mayor", "GET", &format!("/api/v1/settlements/{id}/payments?format=pdf"), None);
+        assert_eq!(pdf.assert_error(422, "invalid")["error"]["field"], "format");
     }
 }
 
@@ -1078,9 +1078,6 @@ both_url! {
                 };
                 if !fine {
                     wrong.push(format!("{method} {route} as {:?}: expected {want}, got {} {}", if viewer.is_empty() { "nobody" } else { viewer }, r.status, r.body.chars().take(160).collect::<String>()));
-                }
-                if r.status >= 400 && want != "ok" {
-                    r.assert_error(r.status, r.json()["error"]["code"].as_str().unwrap_or("?"));
                 }
             }
         }
