@@ -105,25 +105,14 @@ pub fn schema_fingerprint() -> String {
 /// A pool on one of the two databases.
 #[derive(Debug, Clone)]
 pub enum Db {
-    Sqlite(SqlitePool, WriteTurns),
+    Sqlite(SqlitePool),
     Pg(PgPool),
 }
 
-/// SQLite has one writer at a time. The writers of this process queue for it here, in order,
-/// instead of polling in SQLite's busy handler, which sleeps up to 100 ms between tries and so
-/// adds that much to a request that waited behind a short write. (Other processes still meet
-/// the busy timeout.)
-#[derive(Debug, Clone, Default)]
-pub struct WriteTurns(std::sync::Arc<tokio::sync::Mutex<()>>);
-
-/// A transaction on one of the two databases; a SQLite write transaction holds this process's
-/// writer turn until it ends.
+/// A write transaction on one of the two databases.
 #[derive(Debug)]
 pub enum Tx {
-    Sqlite(
-        Transaction<'static, Sqlite>,
-        Option<tokio::sync::OwnedMutexGuard<()>>,
-    ),
+    Sqlite(Transaction<'static, Sqlite>),
     Pg(Transaction<'static, Postgres>),
 }
 
@@ -133,7 +122,7 @@ pub enum Tx {
 macro_rules! with_tx {
     ($tx:expr, $conn:ident => $body:expr) => {
         match $tx {
-            $crate::Tx::Sqlite(t, _) => {
+            $crate::Tx::Sqlite(t) => {
                 let $conn = &mut **t;
                 $body
             }
@@ -150,7 +139,7 @@ macro_rules! with_tx {
 macro_rules! with_db {
     ($db:expr, $pool:ident => $body:expr) => {
         match $db {
-            $crate::Db::Sqlite($pool, _) => $body,
+            $crate::Db::Sqlite($pool) => $body,
             $crate::Db::Pg($pool) => $body,
         }
     };
@@ -271,7 +260,7 @@ impl Db {
                 .max_connections(8)
                 .connect_with(options)
                 .await?;
-            Ok(Db::Sqlite(pool, WriteTurns::default()))
+            Ok(Db::Sqlite(pool))
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let options =
                 PgConnectOptions::from_str(url).map_err(|_| StoreError::BadUrl(url.to_owned()))?;
@@ -290,7 +279,7 @@ impl Db {
     pub async fn open(url: &str) -> Result<Db> {
         let db = Db::connect(url).await?;
         match &db {
-            Db::Sqlite(..) => db.migrate().await?,
+            Db::Sqlite(_) => db.migrate().await?,
             Db::Pg(_) => db.require_current_schema().await?,
         }
         Ok(db)
@@ -298,7 +287,7 @@ impl Db {
 
     fn migrations(&self) -> &'static [(i64, &'static str, &'static str)] {
         match self {
-            Db::Sqlite(..) => SQLITE_MIGRATIONS,
+            Db::Sqlite(_) => SQLITE_MIGRATIONS,
             Db::Pg(_) => POSTGRES_MIGRATIONS,
         }
     }
@@ -319,7 +308,7 @@ impl Db {
     pub async fn status(&self) -> Result<Vec<MigrationStatus>> {
         let applied: Vec<(i64, Vec<u8>, String)> = with_db!(self, p => {
             let exists: bool = sqlx::query_scalar(match self {
-                Db::Sqlite(..) => "select count(*) > 0 from sqlite_master where type = 'table' and name = '_sqlx_migrations'",
+                Db::Sqlite(_) => "select count(*) > 0 from sqlite_master where type = 'table' and name = '_sqlx_migrations'",
                 Db::Pg(_) => "select count(*) > 0 from information_schema.tables where table_name = '_sqlx_migrations'",
             })
             .fetch_one(p)
@@ -402,10 +391,7 @@ impl Db {
     ///   [`is_retryable`] names.
     pub async fn begin_write(&self) -> Result<Tx> {
         Ok(match self {
-            Db::Sqlite(p, turns) => {
-                let turn = turns.0.clone().lock_owned().await;
-                Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?, Some(turn))
-            }
+            Db::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
             Db::Pg(p) => {
                 let mut tx = p.begin().await?;
                 sqlx::query("select pg_advisory_xact_lock($1)")
@@ -417,26 +403,17 @@ impl Db {
         })
     }
 
-    /// This process's SQLite writer turn (see [`WriteTurns`]), for a single-statement write
-    /// outside a transaction; nothing on PostgreSQL, whose rows lock themselves.
-    pub async fn write_turn(&self) -> Option<tokio::sync::OwnedMutexGuard<()>> {
-        match self {
-            Db::Sqlite(_, turns) => Some(turns.0.clone().lock_owned().await),
-            Db::Pg(_) => None,
-        }
-    }
-
     /// Begins a read-only transaction: a consistent snapshot, no write lock taken.
     pub async fn begin_read(&self) -> Result<Tx> {
         Ok(match self {
-            Db::Sqlite(p, _) => Tx::Sqlite(p.begin().await?, None),
+            Db::Sqlite(p) => Tx::Sqlite(p.begin().await?),
             Db::Pg(p) => Tx::Pg(p.begin_with("BEGIN READ ONLY").await?),
         })
     }
 
     pub fn backend(&self) -> &'static str {
         match self {
-            Db::Sqlite(..) => "sqlite",
+            Db::Sqlite(_) => "sqlite",
             Db::Pg(_) => "postgres",
         }
     }
@@ -469,7 +446,7 @@ impl Tx {
 
     pub async fn commit(self) -> Result<()> {
         match self {
-            Tx::Sqlite(t, _turn) => t.commit().await?,
+            Tx::Sqlite(t) => t.commit().await?,
             Tx::Pg(t) => t.commit().await?,
         }
         Ok(())
