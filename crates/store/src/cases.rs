@@ -276,6 +276,98 @@ pub struct LoanRow {
     pub maturity_on: NaiveDate,
 }
 
+/// A loan as its readers see it: with its case's firm and the lending bank's code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoanView {
+    pub loan_id: i64,
+    pub case_id: i64,
+    pub firm_id: FirmId,
+    pub bank_code: String,
+    pub loan_no: String,
+    pub principal_won: i64,
+    pub annual_rate_pct: String,
+    pub executed_on: NaiveDate,
+    pub maturity_on: NaiveDate,
+}
+
+const LOAN_VIEW: &str =
+    "select l.loan_id, l.case_id, c.firm_id, b.code, l.loan_no, l.principal_won,
+            l.annual_rate_pct, l.executed_on, l.maturity_on
+     from loan l
+     join support_case c on c.case_id = l.case_id
+     join bank b on b.bank_id = l.bank_id";
+
+type LoanViewRow = (
+    i64,
+    i64,
+    i64,
+    String,
+    String,
+    i64,
+    String,
+    NaiveDate,
+    NaiveDate,
+);
+
+fn loan_view(r: LoanViewRow) -> LoanView {
+    let (
+        loan_id,
+        case_id,
+        firm_id,
+        bank_code,
+        loan_no,
+        principal_won,
+        annual_rate_pct,
+        executed_on,
+        maturity_on,
+    ) = r;
+    LoanView {
+        loan_id,
+        case_id,
+        firm_id: FirmId(firm_id),
+        bank_code,
+        loan_no,
+        principal_won,
+        annual_rate_pct,
+        executed_on,
+        maturity_on,
+    }
+}
+
+/// Loans in id order, at most `limit` after `after`: all, one firm's, or one bank's.
+pub async fn loans_page(
+    db: &Db,
+    scope: ListScope,
+    after: i64,
+    limit: i64,
+) -> Result<Vec<LoanView>> {
+    let sql = sqlx::AssertSqlSafe(format!(
+        "{LOAN_VIEW}
+     where l.loan_id > $1
+       and ($2 is null or c.firm_id = $2)
+       and ($3 is null or b.code = $3)
+     order by l.loan_id
+     limit $4"
+    ));
+    let (firm, bank) = match scope {
+        ListScope::All => (None, None),
+        ListScope::Firm(f) => (Some(f.0), None),
+        ListScope::Bank(code) => (None, Some(code)),
+    };
+    let rows: Vec<LoanViewRow> = with_db!(db, p => {
+        sqlx::query_as(sql).bind(after).bind(firm).bind(bank).bind(limit).fetch_all(p).await?
+    });
+    Ok(rows.into_iter().map(loan_view).collect())
+}
+
+/// The loan of a case, as its readers see it.
+pub async fn loan_view_of_case(db: &Db, case_id: i64) -> Result<Option<LoanView>> {
+    let sql = sqlx::AssertSqlSafe(format!("{LOAN_VIEW} where l.case_id = $1"));
+    let row: Option<LoanViewRow> =
+        with_db!(db, p => sqlx::query_as(sql).bind(case_id).fetch_optional(p).await?);
+    Ok(row.map(loan_view))
+}
+
 pub async fn insert_loan(tx: &mut Tx, loan: &LoanRow, at: DateTime<Utc>) -> Result<i64> {
     let id: i64 = with_tx!(tx, c => {
         sqlx::query_scalar(

@@ -91,6 +91,65 @@ pub async fn of_loan(tx: &mut Tx, loan_id: i64) -> Result<Vec<EventRow>> {
         .collect())
 }
 
+/// Every event of a loan, cancelled ones too, with who reported it, in the order recorded
+/// (what the case's readers see).
+pub async fn history_of_loan(db: &crate::Db, loan_id: i64) -> Result<Vec<StoredEvent>> {
+    type Row = (
+        i64,
+        i64,
+        i64,
+        NaiveDate,
+        String,
+        Option<i64>,
+        Option<String>,
+        i64,
+        bool,
+    );
+    let rows: Vec<Row> = crate::with_db!(db, p => {
+        sqlx::query_as(
+            "select l.case_id, e.loan_event_id, e.seq, e.on_date, e.kind, e.amount_won, e.annual_rate_pct,
+                    e.reported_by, e.cancelled_at is not null
+             from loan_event e join loan l on l.loan_id = e.loan_id
+             where e.loan_id = $1
+             order by e.loan_event_id",
+        )
+        .bind(loan_id)
+        .fetch_all(p)
+        .await?
+    });
+    Ok(rows
+        .into_iter()
+        .map(
+            |(
+                case_id,
+                loan_event_id,
+                seq,
+                on,
+                kind,
+                amount_won,
+                annual_rate_pct,
+                reported_by,
+                cancelled,
+            )| {
+                StoredEvent {
+                    loan_id,
+                    case_id,
+                    event: EventRow {
+                        loan_event_id,
+                        seq,
+                        on,
+                        kind,
+                        amount_won,
+                        annual_rate_pct,
+                    },
+                    reported_by,
+                    cancelled,
+                }
+            },
+        )
+        .collect())
+}
+
 /// Records an event reported by `user_id`.
 pub async fn insert(
     tx: &mut Tx,

@@ -156,6 +156,29 @@ pub async fn firm_by_id(db: &Db, firm_id: FirmId) -> Result<Option<Firm>> {
     })
 }
 
+/// Firms in id order after `after`, at most `limit`; only `only` when given (a firm's own).
+pub async fn firms_page(
+    db: &Db,
+    only: Option<FirmId>,
+    after: i64,
+    limit: i64,
+) -> Result<Vec<Firm>> {
+    let sql = sqlx::AssertSqlSafe(format!(
+        "{FIRM_COLUMNS} where firm_id > $1 and ($2 is null or firm_id = $2) order by firm_id limit $3"
+    ));
+    with_db!(db, p => {
+        sqlx::query(sql)
+            .bind(after)
+            .bind(only.map(|f| f.0))
+            .bind(limit)
+            .fetch_all(p)
+            .await?
+            .iter()
+            .map(firm_from)
+            .collect()
+    })
+}
+
 pub async fn count_users(tx: &mut Tx) -> Result<i64> {
     let n: i64 =
         with_tx!(tx, c => sqlx::query_scalar("select count(*) from app_user").fetch_one(c).await?);
@@ -227,6 +250,18 @@ pub async fn user_by_id(tx: &mut Tx, user_id: i64) -> Result<Option<User>> {
     let sql = sqlx::AssertSqlSafe(format!("{USER_SELECT} where u.user_id = $1"));
     let row: Option<UserRow> =
         with_tx!(tx, c => sqlx::query_as(sql).bind(user_id).fetch_optional(c).await?);
+    row.map(user_from).transpose()
+}
+
+/// The user an unrevoked API token belongs to, in one read (every request with a token
+/// signs in through this).
+pub async fn user_of_token(db: &Db, token_hash: &str) -> Result<Option<User>> {
+    let sql = sqlx::AssertSqlSafe(format!(
+        "{USER_SELECT} join api_token t on t.user_id = u.user_id
+         where t.token_hash = $1 and t.revoked_at is null"
+    ));
+    let row: Option<UserRow> =
+        with_db!(db, p => sqlx::query_as(sql).bind(token_hash).fetch_optional(p).await?);
     row.map(user_from).transpose()
 }
 

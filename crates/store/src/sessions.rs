@@ -97,6 +97,18 @@ pub async fn delete_sessions_of_user(tx: &mut Tx, user_id: i64, keep: Option<&st
     Ok(())
 }
 
+/// Revokes every API token of a user that is not revoked yet.
+pub async fn revoke_tokens_of_user(tx: &mut Tx, user_id: i64, at: DateTime<Utc>) -> Result<()> {
+    with_tx!(tx, c => {
+        sqlx::query("update api_token set revoked_at = $2 where user_id = $1 and revoked_at is null")
+            .bind(user_id)
+            .bind(at)
+            .execute(c)
+            .await?;
+    });
+    Ok(())
+}
+
 /// Removes sessions last seen before `idle_before` or created before `created_before`.
 pub async fn delete_expired_sessions(
     tx: &mut Tx,
@@ -130,19 +142,6 @@ pub async fn insert_token(
         .bind(user_id)
         .bind(at)
         .fetch_one(c)
-        .await?
-    });
-    Ok(id)
-}
-
-/// The user an unrevoked token belongs to.
-pub async fn token_user(db: &crate::Db, token_hash: &str) -> Result<Option<i64>> {
-    let id: Option<i64> = crate::with_db!(db, p => {
-        sqlx::query_scalar(
-            "select user_id from api_token where token_hash = $1 and revoked_at is null",
-        )
-        .bind(token_hash)
-        .fetch_optional(p)
         .await?
     });
     Ok(id)

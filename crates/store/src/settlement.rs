@@ -74,6 +74,18 @@ fn batch_of(t: BatchTuple) -> BatchRow {
 const BATCH: &str = "select batch_id, through_on, state, event_mark, prepared_by, prepared_at, decided_by, decided_at, reason
      from settlement_batch";
 
+/// Batches in id order, at most `limit` after `after`.
+pub async fn batches_page(db: &crate::Db, after: i64, limit: i64) -> Result<Vec<BatchRow>> {
+    let rows: Vec<BatchTuple> = crate::with_db!(db, p => {
+        sqlx::query_as(sqlx::AssertSqlSafe(format!("{BATCH} where batch_id > $1 order by batch_id limit $2")))
+            .bind(after)
+            .bind(limit)
+            .fetch_all(p)
+            .await?
+    });
+    Ok(rows.into_iter().map(batch_of).collect())
+}
+
 pub async fn batch(tx: &mut Tx, batch_id: i64) -> Result<Option<BatchRow>> {
     let row: Option<BatchTuple> = with_tx!(tx, c => {
         sqlx::query_as(sqlx::AssertSqlSafe(format!("{BATCH} where batch_id = $1")))

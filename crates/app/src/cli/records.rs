@@ -16,7 +16,7 @@ use serde_json::json;
 
 use super::BadInput;
 use crate::fields;
-use crate::service::identity::NewScope;
+use crate::service::identity::{NewScope, UserKey};
 use crate::service::{ServiceError, Services};
 
 /// Which database to use.
@@ -68,6 +68,19 @@ pub enum UserCommand {
     /// Print a new API token for NAME (for `Authorization: Bearer TOKEN`); only its hash is
     /// stored, so it is shown this once. An admin, or the user themself.
     Token {
+        name: String,
+        #[arg(long)]
+        actor: String,
+    },
+    /// Let NAME sign in (`tp` for firms' accounts, `admin` for any).
+    Activate {
+        name: String,
+        #[arg(long)]
+        actor: String,
+    },
+    /// Stop NAME signing in: their sessions end and their API tokens are revoked (`tp` for
+    /// firms' accounts, `admin` for any).
+    Deactivate {
         name: String,
         #[arg(long)]
         actor: String,
@@ -281,6 +294,7 @@ pub fn db(command: DbCommand, db: &DbArgs) -> anyhow::Result<ExitCode> {
 }
 
 pub fn user(command: UserCommand, db: &DbArgs) -> anyhow::Result<ExitCode> {
+    let activating = matches!(command, UserCommand::Activate { .. });
     let (name, role, bank, firm, password_stdin, actor, json) = match command {
         UserCommand::Add {
             name,
@@ -297,6 +311,18 @@ pub fn user(command: UserCommand, db: &DbArgs) -> anyhow::Result<ExitCode> {
                 let result = s.issue_token(&actor, &name).await;
                 finish(result.map(serde_json::Value::String), false, |v| {
                     v.as_str().unwrap_or_default().to_owned()
+                })
+            });
+        }
+        UserCommand::Activate { name, actor } | UserCommand::Deactivate { name, actor } => {
+            return block_on(async {
+                let s = services(db).await?;
+                let result = s
+                    .set_user_active(&actor, UserKey::Name(&name), activating)
+                    .await
+                    .map(|u| serde_json::json!({ "user_id": u.user_id, "active": u.active }));
+                finish(result, false, |v| {
+                    format!("user {} active: {}", name, v["active"])
                 })
             });
         }

@@ -67,7 +67,7 @@ impl ApiError {
             "unauthenticated" | "login_failed" => StatusCode::UNAUTHORIZED,
             "too_many_failures" => StatusCode::TOO_MANY_REQUESTS,
             "role_not_allowed" | "not_your_firm" | "not_your_bank" | "outside_scope"
-            | "inactive_actor" => StatusCode::FORBIDDEN,
+            | "inactive_actor" | "own_account" => StatusCode::FORBIDDEN,
             c if c.starts_with("unknown_") || c == "no_loan" => StatusCode::NOT_FOUND,
             c if c.ends_with("_required") || c == "amount_not_positive" => {
                 StatusCode::UNPROCESSABLE_ENTITY

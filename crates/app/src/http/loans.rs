@@ -1,6 +1,8 @@
 //! A case's loan and what happens to it: `POST /api/v1/cases/{id}/loan` (the lending bank
 //! executes it), `POST /api/v1/cases/{id}/events` (who may report which kind: RULES.md 8) and
-//! `POST /api/v1/events/{id}/cancel` (tp, or the reporter). The services check role and scope.
+//! `POST /api/v1/events/{id}/cancel` (tp, or the reporter); `GET /api/v1/cases/{id}/loan` (the
+//! loan with its events) and `GET /api/v1/loans` for whoever may read the cases. The services
+//! check role and scope.
 
 use axum::body::Bytes;
 use axum::extract::State;
@@ -11,7 +13,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::error::{ApiError, ApiResult};
-use super::{AppState, Id, Reason, field, json_body};
+use super::{ApiQuery, AppState, Id, PageQuery, Reason, field, json_body};
 use crate::fields;
 use crate::service::cases::case_json;
 use crate::service::sessions::Viewer;
@@ -106,4 +108,63 @@ pub async fn cancel(
     Ok(axum::Json(
         json!({ "loan_event_id": id, "case_id": case_id, "cancelled": true }),
     ))
+}
+
+/// `GET /api/v1/cases/{id}/loan`: the loan with every event reported on it, cancelled ones
+/// marked, in the order recorded.
+pub async fn show(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Id(id): Id,
+) -> ApiResult<axum::Json<Value>> {
+    let detail = state.services.read_loan(&viewer.user, id).await?;
+    let mut v = loan_json(&detail.loan);
+    v["events"] = detail
+        .events
+        .iter()
+        .map(|e| {
+            json!({
+                "loan_event_id": e.event.loan_event_id,
+                "on": e.event.on.to_string(),
+                "kind": e.event.kind,
+                "seq": e.event.seq,
+                "amount_won": e.event.amount_won,
+                "annual_rate_pct": e.event.annual_rate_pct,
+                "reported_by": e.reported_by,
+                "cancelled": e.cancelled,
+            })
+        })
+        .collect();
+    Ok(axum::Json(v))
+}
+
+/// `GET /api/v1/loans?limit=&cursor=`: loans in id order (a bank its own, a firm its own).
+pub async fn list(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    ApiQuery(q): ApiQuery<PageQuery>,
+) -> ApiResult<axum::Json<Value>> {
+    let paging = q.paging()?;
+    let loans = state
+        .services
+        .read_loans(&viewer.user, paging.after, paging.limit)
+        .await?;
+    Ok(axum::Json(paging.page(
+        loans.iter().map(loan_json).collect(),
+        loans.last().map(|l| l.loan_id),
+    )))
+}
+
+fn loan_json(l: &jumpup_store::cases::LoanView) -> Value {
+    json!({
+        "loan_id": l.loan_id,
+        "case_id": l.case_id,
+        "firm_id": l.firm_id.0,
+        "bank_code": l.bank_code,
+        "loan_no": l.loan_no,
+        "principal_won": l.principal_won,
+        "annual_rate_pct": l.annual_rate_pct,
+        "executed_on": l.executed_on.to_string(),
+        "maturity_on": l.maturity_on.to_string(),
+    })
 }

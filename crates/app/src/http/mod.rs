@@ -76,9 +76,15 @@ fn routes() -> Routes {
     .add("GET", "/api/v1/users", get(users::list))
     .add("POST", "/api/v1/users", post(users::create))
     .add("POST", "/api/v1/users/{id}/activate", post(users::activate))
+    .add(
+        "POST",
+        "/api/v1/users/{id}/deactivate",
+        post(users::deactivate),
+    )
     .add("GET", "/api/v1/banks", get(records::banks))
     .add("POST", "/api/v1/banks", post(records::add_bank))
     .add("POST", "/api/v1/firms", post(records::add_firm))
+    .add("GET", "/api/v1/firms", get(records::firms))
     .add("GET", "/api/v1/firms/{id}", get(records::firm))
     .add("GET", "/api/v1/programs", get(programs::list))
     .add("POST", "/api/v1/programs", post(programs::import))
@@ -90,7 +96,10 @@ fn routes() -> Routes {
     .add("POST", "/api/v1/quotes", post(quotes::create))
     .add("GET", "/api/v1/cases", get(cases::list))
     .add("POST", "/api/v1/cases", post(cases::create))
-    .add("GET", "/api/v1/cases/{id}", get(cases::show));
+    .add("GET", "/api/v1/cases/{id}", get(cases::show))
+    .add("GET", "/api/v1/cases/{id}/loan", get(loans::show))
+    .add("GET", "/api/v1/cases/{id}/quote", get(quotes::of_case))
+    .add("GET", "/api/v1/loans", get(loans::list));
     for step in cases::STEPS {
         r = r.add(
             "POST",
@@ -124,7 +133,8 @@ fn routes() -> Routes {
             .layer(uploads::body_limit()),
         );
     }
-    r.add("POST", "/api/v1/settlements", post(settlements::prepare))
+    r.add("GET", "/api/v1/settlements", get(settlements::list))
+        .add("POST", "/api/v1/settlements", post(settlements::prepare))
         .add("GET", "/api/v1/settlements/{id}", get(settlements::show))
         .add(
             "POST",
@@ -295,6 +305,20 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> axum::extract::FromRequestParts
                 let text = e.body_text();
                 ApiError::invalid(&data_field(&text), text)
             })
+    }
+}
+
+/// The query of a list that takes nothing but its page.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PageQuery {
+    limit: Option<i64>,
+    cursor: Option<String>,
+}
+
+impl PageQuery {
+    pub fn paging(&self) -> ApiResult<Paging> {
+        Paging::parse(self.limit, self.cursor.as_deref())
     }
 }
 

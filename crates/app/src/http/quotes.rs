@@ -1,5 +1,6 @@
 //! `POST /api/v1/quotes`: QUOTE.md over HTTP, for any signed-in user, computed with the
-//! database's approved programme versions. A refused case answers 422 with QUOTE.md's error
+//! database's approved programme versions. `GET /api/v1/cases/{id}/quote`: a case's quote from
+//! its stored loan and events under its pinned version, for whoever may read the case. A refused case answers 422 with QUOTE.md's error
 //! object (its first problem) plus a `code`, and every problem in `errors`.
 
 use axum::body::Bytes;
@@ -8,7 +9,7 @@ use axum::http::StatusCode;
 use serde::Deserialize;
 
 use super::error::{ApiError, ApiResult, FieldError};
-use super::{ApiQuery, AppState};
+use super::{ApiQuery, AppState, Id};
 use crate::quote_json::{self, Detail};
 use crate::service::sessions::Viewer;
 
@@ -18,6 +19,38 @@ pub struct Options {
     /// `explain=true` adds each period's working.
     #[serde(default)]
     explain: bool,
+}
+
+fn quote_value(
+    request: &quote_json::Request<'_>,
+    quote: &jumpup_domain::quote::Quote,
+    options: &Options,
+) -> ApiResult<axum::Json<serde_json::Value>> {
+    let detail = if options.explain {
+        Detail::Explained
+    } else {
+        Detail::Figures
+    };
+    serde_json::to_value(quote_json::to_json(request, quote, detail))
+        .map(axum::Json)
+        .map_err(|_| ApiError::invalid("", "the quote could not be written"))
+}
+
+/// `GET /api/v1/cases/{id}/quote?explain=`: QUOTE.md's output for the case's loan as it stands.
+pub async fn of_case(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Id(id): Id,
+    ApiQuery(options): ApiQuery<Options>,
+) -> ApiResult<axum::Json<serde_json::Value>> {
+    let q = state.services.case_quote(&viewer.user.name, id).await?;
+    let request = quote_json::Request {
+        program: &q.program,
+        version: &q.version,
+        overrides: Vec::new(),
+        input: q.input,
+    };
+    quote_value(&request, &q.quote, &options)
 }
 
 pub async fn create(
@@ -32,14 +65,7 @@ pub async fn create(
     match quote_json::parse(text, &catalog) {
         Ok(request) => {
             let quote = jumpup_domain::quote::quote(&request.input);
-            let detail = if options.explain {
-                Detail::Explained
-            } else {
-                Detail::Figures
-            };
-            let value = serde_json::to_value(quote_json::to_json(&request, &quote, detail))
-                .map_err(|_| ApiError::invalid("", "the quote could not be written"))?;
-            Ok(axum::Json(value))
+            quote_value(&request, &quote, &options)
         }
         Err(problems) => Err(ApiError {
             status: StatusCode::UNPROCESSABLE_ENTITY,

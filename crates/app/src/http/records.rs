@@ -10,7 +10,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::error::{ApiError, ApiResult};
-use super::{ApiQuery, AppState, Id, Paging, json_body, new_firm};
+use super::{ApiQuery, AppState, Id, PageQuery, json_body, new_firm};
 use crate::fields;
 use crate::service::require_role;
 use crate::service::sessions::Viewer;
@@ -119,21 +119,14 @@ pub async fn audit_verify(
     ))
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Page {
-    limit: Option<i64>,
-    cursor: Option<String>,
-}
-
 /// `GET /api/v1/audit/entries?limit=&cursor=`: entries in sequence order with their hashes.
 pub async fn audit_entries(
     State(state): State<AppState>,
     viewer: Viewer,
-    ApiQuery(q): ApiQuery<Page>,
+    ApiQuery(q): ApiQuery<PageQuery>,
 ) -> ApiResult<axum::Json<Value>> {
     require(&viewer, AUDIT_READERS, "read the audit log")?;
-    let paging = Paging::parse(q.limit, q.cursor.as_deref())?;
+    let paging = q.paging()?;
     let entries = jumpup_store::audit::page(&state.services.db, paging.after, paging.limit)
         .await
         .map_err(crate::service::ServiceError::from)?;
@@ -239,16 +232,43 @@ pub async fn firm(
         .services
         .read_firm(&viewer.user.name, jumpup_domain::workflow::FirmId(id))
         .await?;
+    Ok(axum::Json(firm_json(&firm, viewer.user.role)))
+}
+
+/// `GET /api/v1/firms?limit=&cursor=`: firms in id order (a firm user its own).
+pub async fn firms(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    ApiQuery(q): ApiQuery<PageQuery>,
+) -> ApiResult<axum::Json<Value>> {
+    let paging = q.paging()?;
+    let firms = state
+        .services
+        .read_firms(&viewer.user, paging.after, paging.limit)
+        .await?;
+    Ok(axum::Json(
+        paging.page(
+            firms
+                .iter()
+                .map(|f| firm_json(f, viewer.user.role))
+                .collect(),
+            firms.last().map(|f| f.firm_id.0),
+        ),
+    ))
+}
+
+/// A firm as `role` may see it: an admin its name and business number only (RULES.md 8).
+fn firm_json(firm: &jumpup_store::identity::Firm, role: Role) -> Value {
     let mut v = json!({
         "firm_id": firm.firm_id.0,
         "business_no": firm.business_no.to_string(),
         "name": firm.name,
     });
-    if viewer.user.role != Role::Admin {
+    if role != Role::Admin {
         v["corporate_no"] = json!(firm.corporate_no.map(|c| c.to_string()));
         v["address"] = json!(firm.address);
         v["district"] = json!(firm.district);
         v["industry_code"] = json!(firm.industry_code);
     }
-    Ok(axum::Json(v))
+    v
 }

@@ -7,11 +7,12 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use chrono::SecondsFormat;
 use serde::Deserialize;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use super::error::{ApiError, ApiResult};
-use super::{ApiQuery, AppState, Id, Reason, json_body, off_thread};
+use super::{ApiQuery, AppState, Id, PageQuery, Reason, json_body, off_thread};
 use crate::export::{FileFormat, Kind};
 use crate::fields;
 use crate::service::sessions::Viewer;
@@ -42,6 +43,37 @@ pub async fn prepare(
     })
     .await?;
     Ok((StatusCode::CREATED, summary(batch)?))
+}
+
+/// `GET /api/v1/settlements?limit=&cursor=`: batches in id order, without their lines.
+pub async fn list(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    ApiQuery(q): ApiQuery<PageQuery>,
+) -> ApiResult<axum::Json<Value>> {
+    let paging = q.paging()?;
+    let batches = state
+        .services
+        .settle_list(&viewer.user, paging.after, paging.limit)
+        .await?;
+    Ok(axum::Json(paging.page(
+        batches
+            .iter()
+            .map(|b| {
+                json!({
+                    "batch_id": b.batch_id,
+                    "through": b.through_on.to_string(),
+                    "state": b.state,
+                    "prepared_by": b.prepared_by,
+                    "prepared_at": b.prepared_at.to_rfc3339_opts(SecondsFormat::Micros, true),
+                    "decided_by": b.decided_by,
+                    "decided_at": b.decided_at.map(|t| t.to_rfc3339_opts(SecondsFormat::Micros, true)),
+                    "reason": b.reason,
+                })
+            })
+            .collect(),
+        batches.last().map(|b| b.batch_id),
+    )))
 }
 
 /// `GET /api/v1/settlements/{id}`.

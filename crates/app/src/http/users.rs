@@ -9,8 +9,9 @@ use serde_json::{Value, json};
 
 use super::error::{ApiError, ApiResult};
 use super::session::user_json;
-use super::{ApiQuery, AppState, Id, Paging, json_body, new_firm};
+use super::{ApiQuery, AppState, Id, PageQuery, json_body, new_firm};
 use crate::fields;
+use crate::service::identity::UserKey;
 use crate::service::identity::{NewScope, hash_password};
 use crate::service::sessions::Viewer;
 
@@ -67,7 +68,28 @@ pub async fn activate(
     viewer: Viewer,
     Id(id): Id,
 ) -> ApiResult<axum::Json<Value>> {
-    let user = state.services.activate_user(&viewer.user.name, id).await?;
+    set_active(state, viewer, id, true).await
+}
+
+/// `POST /api/v1/users/{id}/deactivate`: the account's sessions end and its tokens are revoked.
+pub async fn deactivate(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Id(id): Id,
+) -> ApiResult<axum::Json<Value>> {
+    set_active(state, viewer, id, false).await
+}
+
+async fn set_active(
+    state: AppState,
+    viewer: Viewer,
+    id: i64,
+    active: bool,
+) -> ApiResult<axum::Json<Value>> {
+    let user = state
+        .services
+        .set_user_active(&viewer.user.name, UserKey::Id(id), active)
+        .await?;
     Ok(axum::Json(with_active(&user)))
 }
 
@@ -77,20 +99,13 @@ fn with_active(user: &jumpup_store::identity::User) -> Value {
     v
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Page {
-    limit: Option<i64>,
-    cursor: Option<String>,
-}
-
 /// `GET /api/v1/users?limit=&cursor=` (`admin`).
 pub async fn list(
     State(state): State<AppState>,
     viewer: Viewer,
-    ApiQuery(q): ApiQuery<Page>,
+    ApiQuery(q): ApiQuery<PageQuery>,
 ) -> ApiResult<axum::Json<Value>> {
-    let paging = Paging::parse(q.limit, q.cursor.as_deref())?;
+    let paging = q.paging()?;
     let users = state
         .services
         .read_users(&viewer.user.name, paging.after, paging.limit)

@@ -476,6 +476,34 @@ impl Services {
     }
 }
 
+/// A case's loan and its events as reported (cancelled ones marked).
+#[derive(Debug, Clone)]
+pub struct LoanDetail {
+    pub loan: store::LoanView,
+    pub events: Vec<jumpup_store::events::StoredEvent>,
+}
+
+/// Whose cases and loans a user may read (RULES.md 8); admins none.
+fn case_scope(user: &User) -> Result<store::ListScope> {
+    require_role(
+        user,
+        &[
+            Role::City,
+            Role::Tp,
+            Role::Kibo,
+            Role::Auditor,
+            Role::Bank,
+            Role::Firm,
+        ],
+        "read cases and loans",
+    )?;
+    Ok(match super::actor_of(user)? {
+        Actor::Firm(f) => store::ListScope::Firm(f),
+        Actor::Bank(b) => store::ListScope::Bank(b.as_str().to_owned()),
+        _ => store::ListScope::All,
+    })
+}
+
 impl Services {
     /// The cases `actor_name` may see (RULES.md 8): everything for city, tp, kibo and
     /// auditors; a bank its own loans' cases; a firm its own; admins none.
@@ -503,24 +531,65 @@ impl Services {
         after: i64,
         limit: i64,
     ) -> Result<Vec<CaseRow>> {
-        let who = super::actor_of(user)?;
-        require_role(
-            user,
-            &[
-                Role::City,
-                Role::Tp,
-                Role::Kibo,
-                Role::Auditor,
-                Role::Bank,
-                Role::Firm,
-            ],
-            "read cases",
-        )?;
-        let scope = match who {
-            Actor::Firm(f) => store::ListScope::Firm(f),
-            Actor::Bank(b) => store::ListScope::Bank(b.as_str().to_owned()),
-            _ => store::ListScope::All,
+        let action = if case_id.is_some() {
+            "case.show"
+        } else {
+            "case.list"
         };
+        self.read_cases_logged(user, case_id, state, after, limit, action)
+            .await
+    }
+
+    /// A case's loan with every event reported on it, cancelled ones too, for whoever may
+    /// read the case (logged as `loan.show`).
+    pub async fn read_loan(&self, user: &User, case_id: i64) -> Result<LoanDetail> {
+        self.read_cases_logged(user, Some(case_id), None, 0, 1, "loan.show")
+            .await?;
+        let loan = store::loan_view_of_case(&self.db, case_id)
+            .await?
+            .ok_or_else(|| {
+                ServiceError::refused("no_loan", format!("case {case_id} has no executed loan"))
+            })?;
+        let events = jumpup_store::events::history_of_loan(&self.db, loan.loan_id).await?;
+        Ok(LoanDetail { loan, events })
+    }
+
+    /// Loans in id order, a page at a time: a bank its own, a firm its own, city, tp, kibo
+    /// and auditors all; admins none. Logged per case as `loan.list`.
+    pub async fn read_loans(
+        &self,
+        user: &User,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<store::LoanView>> {
+        let scope = case_scope(user)?;
+        let loans = store::loans_page(&self.db, scope, after, limit.clamp(1, 200)).await?;
+        let subjects: Vec<String> = loans
+            .iter()
+            .map(|l| format!("case:{}", l.case_id))
+            .collect();
+        jumpup_store::access::record_read(
+            &self.db,
+            user.user_id,
+            "loan.list",
+            &subjects,
+            self.clock.now(),
+        )
+        .await?;
+        Ok(loans)
+    }
+
+    async fn read_cases_logged(
+        &self,
+        user: &User,
+        case_id: Option<i64>,
+        state: Option<State>,
+        after: i64,
+        limit: i64,
+        action: &str,
+    ) -> Result<Vec<CaseRow>> {
+        let who = super::actor_of(user)?;
+        let scope = case_scope(user)?;
         let rows = match case_id {
             Some(id) => store::get_read(&self.db, id).await?.into_iter().collect(),
             None => store::list(&self.db, scope, state, after, limit.clamp(1, 200)).await?,
@@ -556,11 +625,6 @@ impl Services {
             .iter()
             .map(|r| format!("case:{}", r.case_id))
             .collect();
-        let action = if case_id.is_some() {
-            "case.show"
-        } else {
-            "case.list"
-        };
         jumpup_store::access::record_read(
             &self.db,
             user.user_id,

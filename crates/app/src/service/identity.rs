@@ -315,41 +315,65 @@ impl Services {
         })
     }
 
-    /// Activates a user: a `tp` user a firm's self-registered account, an `admin` anyone.
-    pub async fn activate_user(&self, actor_name: &str, user_id: i64) -> Result<store::User> {
+    /// Activates or deactivates an account (`tp` for firms' accounts, `admin` for any; no one
+    /// deactivates themself). Deactivation ends the user's sessions and revokes their API
+    /// tokens in the same transaction, so nothing signed in as them works afterwards.
+    pub async fn set_user_active(
+        &self,
+        actor_name: &str,
+        target: UserKey<'_>,
+        active: bool,
+    ) -> Result<store::User> {
         in_write_tx!(self, |tx| {
             let (acting, _) = actor(tx, actor_name).await?;
-            require_role(&acting, &[Role::Tp, Role::Admin], "activate accounts")?;
-            let user = store::user_by_id(tx, user_id).await?.ok_or_else(|| {
-                ServiceError::refused("unknown_user", format!("no user {user_id}"))
-            })?;
+            require_role(
+                &acting,
+                &[Role::Tp, Role::Admin],
+                "activate or deactivate accounts",
+            )?;
+            let user = match target {
+                UserKey::Id(id) => store::user_by_id(tx, id).await?,
+                UserKey::Name(name) => store::user_by_name(tx, name).await?,
+            }
+            .ok_or_else(|| ServiceError::refused("unknown_user", format!("no user {target}")))?;
             if acting.role == Role::Tp && user.role != Role::Firm {
                 return Err(ServiceError::refused(
                     "role_not_allowed",
-                    "the tp role activates firms' accounts only",
+                    "the tp role activates and deactivates firms' accounts only",
                 ));
             }
-            if user.active {
+            if !active && user.user_id == acting.user_id {
+                return Err(ServiceError::refused(
+                    "own_account",
+                    "a user cannot deactivate their own account",
+                ));
+            }
+            if user.active == active {
                 return Ok(user);
             }
-            store::set_active(tx, user_id, true).await?;
             let at = self.clock.now();
+            store::set_active(tx, user.user_id, active).await?;
+            if !active {
+                jumpup_store::sessions::delete_sessions_of_user(tx, user.user_id, None).await?;
+                jumpup_store::sessions::revoke_tokens_of_user(tx, user.user_id, at).await?;
+            }
             audit::append(
                 tx,
                 entry(
                     at,
                     Some(&acting),
-                    "user.activate",
-                    format!("user:{user_id}"),
-                    json!({ "active": false }).to_string(),
-                    json!({ "active": true }).to_string(),
+                    if active {
+                        "user.activate"
+                    } else {
+                        "user.deactivate"
+                    },
+                    format!("user:{}", user.user_id),
+                    json!({ "active": !active }).to_string(),
+                    json!({ "active": active }).to_string(),
                 ),
             )
             .await?;
-            Ok(store::User {
-                active: true,
-                ..user
-            })
+            Ok(store::User { active, ..user })
         })
     }
 
@@ -369,6 +393,22 @@ impl Services {
     }
 }
 
+/// A user named by id (the API) or by name (the command line).
+#[derive(Debug, Clone, Copy)]
+pub enum UserKey<'a> {
+    Id(i64),
+    Name(&'a str),
+}
+
+impl std::fmt::Display for UserKey<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            UserKey::Id(id) => write!(f, "{id}"),
+            UserKey::Name(name) => write!(f, "{name:?}"),
+        }
+    }
+}
+
 impl Services {
     /// A firm's record (RULES.md 8): city, tp, kibo and auditors any firm's, a firm user its
     /// own, an admin any (the caller shows an admin the name and business number only); banks
@@ -377,39 +417,76 @@ impl Services {
         let mut tx = self.db.begin_read().await?;
         let (acting, _) = actor(&mut tx, actor_name).await?;
         drop(tx);
-        require_role(
-            &acting,
-            &[
-                Role::City,
-                Role::Tp,
-                Role::Kibo,
-                Role::Auditor,
-                Role::Firm,
-                Role::Admin,
-            ],
-            "read firms",
-        )?;
+        let only = firm_scope(&acting)?;
         let firm = store::firm_by_id(&self.db, firm_id)
             .await?
-            .filter(|f| acting.role != Role::Firm || acting.firm == Some(f.firm_id))
+            .filter(|f| only.is_none_or(|o| o == f.firm_id))
             .ok_or_else(|| {
                 ServiceError::refused(
                     "unknown_firm",
                     format!("no firm {} that this user may see", firm_id.0),
                 )
             })?;
-        let at = self.clock.now();
-        in_write_tx!(self, |tx| {
-            jumpup_store::access::record(
-                tx,
-                acting.user_id,
-                "firm.show",
-                &[format!("firm:{}", firm_id.0)],
-                at,
-            )
+        self.log_firm_reads(&acting, "firm.show", std::slice::from_ref(&firm))
             .await?;
-            Ok(())
-        })?;
         Ok(firm)
     }
+
+    /// Firms in id order, a page at a time, for the same roles as [`Services::read_firm`] (a
+    /// firm user sees its own). Logged per firm as `firm.list`.
+    pub async fn read_firms(
+        &self,
+        acting: &store::User,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<store::Firm>> {
+        let only = firm_scope(acting)?;
+        let firms = store::firms_page(&self.db, only, after, limit.clamp(1, 200)).await?;
+        self.log_firm_reads(acting, "firm.list", &firms).await?;
+        Ok(firms)
+    }
+
+    async fn log_firm_reads(
+        &self,
+        acting: &store::User,
+        action: &str,
+        firms: &[store::Firm],
+    ) -> Result<()> {
+        let subjects: Vec<String> = firms
+            .iter()
+            .map(|f| format!("firm:{}", f.firm_id.0))
+            .collect();
+        jumpup_store::access::record_read(
+            &self.db,
+            acting.user_id,
+            action,
+            &subjects,
+            self.clock.now(),
+        )
+        .await?;
+        Ok(())
+    }
+}
+
+/// Which firms a user may read: `None` for all, a firm user only its own; banks none.
+fn firm_scope(acting: &store::User) -> Result<Option<FirmId>> {
+    require_role(
+        acting,
+        &[
+            Role::City,
+            Role::Tp,
+            Role::Kibo,
+            Role::Auditor,
+            Role::Firm,
+            Role::Admin,
+        ],
+        "read firms",
+    )?;
+    Ok(if acting.role == Role::Firm {
+        Some(acting.firm.ok_or_else(|| {
+            ServiceError::refused("role_not_allowed", "a firm user without a firm")
+        })?)
+    } else {
+        None
+    })
 }

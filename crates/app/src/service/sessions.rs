@@ -143,12 +143,12 @@ impl Services {
     pub async fn authenticate(&self, credential: Credential<'_>) -> Result<Viewer> {
         let now = self.clock.now();
         // Single reads, no transaction: every request signs in, so this path is kept short.
-        let (user_id, session) = match credential {
+        let (user, session) = match credential {
             Credential::Token(token) => {
-                let user_id = store::token_user(&self.db, &secret_hash(token))
+                let user = ids::user_of_token(&self.db, &secret_hash(token))
                     .await?
                     .ok_or_else(|| unauthenticated("the token is unknown or revoked"))?;
-                (user_id, None)
+                (user, None)
             }
             Credential::Session(secret) => {
                 let hash = secret_hash(secret);
@@ -158,13 +158,15 @@ impl Services {
                 if now - s.last_seen_at > IDLE_TIMEOUT || now - s.created_at > ABSOLUTE_TIMEOUT {
                     return Err(unauthenticated("the session has expired; sign in again"));
                 }
-                (s.user_id, Some((hash, s)))
+                let user = ids::user_by_id_read(&self.db, s.user_id)
+                    .await?
+                    .ok_or_else(|| unauthenticated("the session has ended; sign in again"))?;
+                (user, Some((hash, s)))
             }
         };
-        let user = ids::user_by_id_read(&self.db, user_id)
-            .await?
-            .filter(|u| u.active)
-            .ok_or_else(|| unauthenticated("the account is not active"))?;
+        if !user.active {
+            return Err(unauthenticated("the account is not active"));
+        }
         let session = match session {
             Some((hash, s)) => {
                 if now - s.last_seen_at > TOUCH_EVERY {

@@ -605,6 +605,21 @@ impl Services {
         })
     }
 
+    /// Batches in id order, a page at a time, without their lines (`tp`, `city`, `auditor`).
+    pub async fn settle_list(
+        &self,
+        user: &jumpup_store::identity::User,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<jumpup_store::settlement::BatchRow>> {
+        require_role(
+            user,
+            &[Role::Tp, Role::City, Role::Auditor],
+            "see settlements",
+        )?;
+        Ok(jumpup_store::settlement::batches_page(&self.db, after, limit.clamp(1, 200)).await?)
+    }
+
     /// Summarises any batch (roles that see settlement: `tp`, `city`, `auditor`).
     pub async fn settle_show(&self, actor_name: &str, batch_id: i64) -> Result<BatchSummary> {
         let mut tx = self.db.begin_read().await?;

@@ -771,6 +771,27 @@ both_url! {
             assert_eq!(r.assert_error(422, "invalid")["error"]["field"], field, "{body}");
         }
         cast.call(&server, "root", "POST", "/api/v1/users", Some(r#"{"name": "teller", "role": "tp"}"#)).assert_error(409, "user_exists");
+
+        // Deactivation ends the account's sessions and revokes its tokens at once; activating it
+        // again lets it sign in but brings no token back. No one deactivates themself.
+        let teller = Browser::login(&server, "teller", "a teller's password");
+        let teller_id = made.json()["user_id"].as_i64().expect("an id");
+        assert_eq!(teller.get(&server, "/api/v1/session").status, 200);
+        let root_id = cast.ok(&server, "root", "GET", "/api/v1/session", None)["user"]["user_id"].as_i64().expect("an id");
+        cast.call(&server, "root", "POST", &format!("/api/v1/users/{root_id}/deactivate"), None).assert_error(403, "own_account");
+        cast.call(&server, "officer", "POST", &format!("/api/v1/users/{teller_id}/deactivate"), None).assert_error(403, "role_not_allowed");
+        assert_eq!(cast.ok(&server, "root", "POST", &format!("/api/v1/users/{teller_id}/deactivate"), None)["active"], false);
+        teller.get(&server, "/api/v1/session").assert_error(401, "unauthenticated");
+        let out = crate::support::jumpup(&["--database", &url, "user", "deactivate", "clerk", "--actor", "root"], "");
+        assert_eq!(out.status.code(), Some(0), "{}", crate::support::stderr(&out));
+        cast.call(&server, "clerk", "GET", "/api/v1/cases", None).assert_error(401, "unauthenticated");
+        let out = crate::support::jumpup(&["--database", &url, "user", "activate", "clerk", "--actor", "officer"], "");
+        assert_eq!(out.status.code(), Some(3), "tp activates firms' accounts only: {}", crate::support::stdout(&out));
+        let out = crate::support::jumpup(&["--database", &url, "user", "activate", "clerk", "--actor", "root"], "");
+        assert_eq!(out.status.code(), Some(0), "{}", crate::support::stderr(&out));
+        cast.call(&server, "clerk", "GET", "/api/v1/cases", None).assert_error(401, "unauthenticated");
+        let entries = jumpup_store::audit::load(&db).await.expect("audit");
+        assert_eq!(entries.iter().filter(|e| e.entry.action == "user.deactivate").count(), 2);
     }
 }
 
@@ -834,6 +855,31 @@ both_url! {
         assert_eq!(upload(&cast, &server, "clerk", "claims", claims).json()["stored"], 1);
         assert_eq!(upload(&cast, &server, "other-clerk", "claims", "bank_code,loan_no,period_from,period_to,claimed_won\n011,L-2,2025-09-01,2025-09-30,100\n").json()["stored"], 1);
 
+        // The loan as its readers see it: every event with its reporter, the cancelled one marked.
+        let clerk_id = cast.ok(&server, "clerk", "GET", "/api/v1/session", None)["user"]["user_id"].as_i64().expect("an id");
+        let loan = cast.ok(&server, "owner", "GET", &format!("/api/v1/cases/{case_id}/loan"), None);
+        assert_eq!((loan["loan_no"].as_str(), loan["bank_code"].as_str(), loan["principal_won"].as_i64()), (Some("L-1"), Some("004"), Some(100_000_000)), "{loan}");
+        let kinds: Vec<(String, bool, i64)> = loan["events"].as_array().expect("events").iter()
+            .map(|e| (e["kind"].as_str().unwrap_or_default().to_owned(), e["cancelled"] == true, e["reported_by"].as_i64().unwrap_or_default()))
+            .collect();
+        assert_eq!(kinds, [("arrears_start".to_owned(), true, clerk_id), ("repayment".to_owned(), false, clerk_id)]);
+        cast.call(&server, "other-clerk", "GET", &format!("/api/v1/cases/{case_id}/loan"), None).assert_error(404, "unknown_case");
+        let reads = jumpup_store::access::reads_of(&db, &format!("case:{case_id}")).await.expect("access log");
+        assert!(reads.iter().any(|(_, action)| action == "loan.show"), "{reads:?}");
+        // Loans: a bank its own, officials every one, a page at a time.
+        let theirs_only = cast.ok(&server, "other-clerk", "GET", "/api/v1/loans", None);
+        assert_eq!(theirs_only["items"].as_array().map(|i| i.iter().map(|l| l["loan_no"].clone()).collect::<Vec<_>>()), Some(vec![json!("L-2")]));
+        let first = cast.ok(&server, "mayor", "GET", "/api/v1/loans?limit=1", None);
+        let cursor = first["next_cursor"].as_str().expect("a second page").to_owned();
+        let second = cast.ok(&server, "mayor", "GET", &format!("/api/v1/loans?limit=1&cursor={cursor}"), None);
+        assert_eq!((first["items"][0]["loan_no"].as_str(), second["items"][0]["loan_no"].as_str()), (Some("L-1"), Some("L-2")));
+        // The case's quote from its stored loan and events: 100,000,000 won for 15 days, then
+        // 80,000,000 for 15 after the repayment, at 2.0%p over 365 days, truncated to the won.
+        let quote = cast.ok(&server, "owner", "GET", &format!("/api/v1/cases/{case_id}/quote"), None);
+        let september = &quote["subsidy"]["periods"][0];
+        assert_eq!((september["to"].as_str(), september["claim_won"].as_i64()), (Some("2025-09-30"), Some((100_000_000 * 15 + 80_000_000 * 15) * 2 / 100 / 365)), "{quote}");
+        assert!(september.get("explanation").is_none() && cast.ok(&server, "owner", "GET", &format!("/api/v1/cases/{case_id}/quote?explain=true"), None)["subsidy"]["periods"][0].get("explanation").is_some());
+
         // Maker and checker.
         cast.call(&server, "mayor", "POST", "/api/v1/settlements", Some(r#"{"through": "2025-09-30"}"#)).assert_error(403, "role_not_allowed");
         let batch = cast.call(&server, "officer", "POST", "/api/v1/settlements", Some(r#"{"through": "2025-09-30"}"#));
@@ -847,6 +893,8 @@ both_url! {
         assert_eq!(approved["state"], "approved");
         assert!(approved["audit_head"].as_str().is_some_and(|h| h.contains(':')), "{approved}");
         cast.call(&server, "mayor", "POST", &format!("/api/v1/settlements/{id}/approve"), None).assert_error(409, "batch_approved");
+        let batches = cast.ok(&server, "inspector", "GET", "/api/v1/settlements", None);
+        assert_eq!((batches["items"][0]["batch_id"].as_i64(), batches["items"][0]["state"].as_str()), (Some(id), Some("approved")), "{batches}");
         let verified = cast.ok(&server, "inspector", "GET", &format!("/api/v1/settlements/{id}/verify"), None);
         assert_eq!(verified["differences"], json!([]), "{verified}");
         // Files out.
@@ -924,8 +972,15 @@ both_url! {
         assert_eq!(seen_by_admin["name"], FIRMS[0].1);
         assert!(seen_by_admin.get("address").is_none(), "{seen_by_admin}");
         assert_eq!(cast.ok(&server, "reviewer", "GET", &format!("/api/v1/firms/{own_id}"), None)["district"], "연수구");
+        let listed = cast.ok(&server, "root", "GET", "/api/v1/firms?limit=200", None);
+        let listed = listed["items"].as_array().expect("items");
+        assert_eq!(listed.len(), 3);
+        assert!(listed.iter().all(|f| f.get("address").is_none() && f["business_no"].is_string()), "{listed:?}");
+        let own_list = cast.ok(&server, "owner", "GET", "/api/v1/firms", None);
+        assert_eq!(own_list["items"].as_array().map(|i| i.iter().map(|f| f["firm_id"].clone()).collect::<Vec<_>>()), Some(vec![json!(own_id)]));
+        cast.call(&server, "clerk", "GET", "/api/v1/firms", None).assert_error(403, "role_not_allowed");
         let reads = jumpup_store::access::reads_of(&db, &format!("firm:{own_id}")).await.expect("access log");
-        assert_eq!(reads.len(), 3, "{reads:?}");
+        assert_eq!(reads.iter().map(|(_, a)| a.as_str()).collect::<Vec<_>>(), ["firm.show", "firm.show", "firm.show", "firm.list", "firm.list"], "{reads:?}");
         assert_log_holds_none(&server, &[FIRMS[0].0, FIRMS[0].1, "220-81-62517", "셋째시험"]);
     }
 }
@@ -960,9 +1015,11 @@ const TABLE: &[(&str, &str, &str, &str)] = &[
     ("GET", "/api/v1/users", "", "401 ok 403 403 403 403 403 403 403 403"),
     ("POST", "/api/v1/users", r#"{"name": "extra", "role": "tp"}"#, "401 ok 403 403 403 403 403 403 403 403"),
     ("POST", "/api/v1/users/{user}/activate", "", "401 ok 403 ok 403 403 403 403 403 403"),
+    ("POST", "/api/v1/users/{leaver}/deactivate", "", "401 ok 403 ok 403 403 403 403 403 403"),
     ("GET", "/api/v1/banks", "", "401 ok ok ok ok ok ok ok ok ok"),
     ("POST", "/api/v1/banks", r#"{"code": "020", "name": "우리은행"}"#, "401 ok 403 403 403 403 403 403 403 403"),
     ("POST", "/api/v1/firms", r#"{"business_no": "211-86-01205", "name": "넷째", "address": "인천 서구 1", "district": "서구", "industry_code": "C26"}"#, "401 ok 403 ok 403 403 403 403 403 403"),
+    ("GET", "/api/v1/firms", "", "401 ok ok ok ok 403 403 ok ok ok"),
     ("GET", "/api/v1/firms/{firm}", "", "401 ok ok ok ok 403 403 ok 404 ok"),
     ("GET", "/api/v1/programs", "", "401 ok ok ok ok ok ok ok ok ok"),
     ("POST", "/api/v1/programs", "{program}", "401 ok 403 403 403 403 403 403 403 403"),
@@ -971,6 +1028,9 @@ const TABLE: &[(&str, &str, &str, &str)] = &[
     ("GET", "/api/v1/cases", "", "401 403 ok ok ok ok ok ok ok ok"),
     ("POST", "/api/v1/cases", r#"{"program": "incheon-jumpup", "requested_won": 100000000}"#, "401 403 403 403 403 403 403 ok ok 403"),
     ("GET", "/api/v1/cases/{case}", "", "401 403 ok ok ok ok 404 ok 404 ok"),
+    ("GET", "/api/v1/cases/{case}/loan", "", "401 403 ok ok ok ok 404 ok 404 ok"),
+    ("GET", "/api/v1/cases/{case}/quote", "", "401 403 ok ok ok ok 404 ok 404 ok"),
+    ("GET", "/api/v1/loans", "", "401 403 ok ok ok ok ok ok ok ok"),
     ("POST", "/api/v1/cases/{case}/submit", "", "401 403 403 403 403 403 403 ok 403 403"),
     ("POST", "/api/v1/cases/{case}/kibo-review", "", "401 403 403 403 ok 403 403 403 403 403"),
     ("POST", "/api/v1/cases/{case}/select", r#"{"grade": "A", "coverage_pct": "95", "base_fee_rate_pct": "1.2", "approved_won": 100000000, "bank_code": "004"}"#, "401 403 403 403 ok 403 403 403 403 403"),
@@ -988,6 +1048,7 @@ const TABLE: &[(&str, &str, &str, &str)] = &[
     ("POST", "/api/v1/uploads/loans", "{loans}", "401 403 403 ok 403 ok ok 403 403 403"),
     ("POST", "/api/v1/uploads/events", "{events}", "401 403 403 ok ok ok ok 403 403 403"),
     ("POST", "/api/v1/uploads/claims", "{claims}", "401 403 403 ok 403 ok ok 403 403 403"),
+    ("GET", "/api/v1/settlements", "", "401 403 ok ok 403 403 403 403 403 ok"),
     ("POST", "/api/v1/settlements", r#"{"through": "2025-09-30"}"#, "401 403 403 ok 403 403 403 403 403 403"),
     ("GET", "/api/v1/settlements/{batch}", "", "401 403 ok ok 403 403 403 403 403 ok"),
     ("GET", "/api/v1/settlements/{batch}/verify", "", "401 403 ok ok 403 403 403 403 403 ok"),
@@ -1030,6 +1091,8 @@ both_url! {
         let hash = hash_password(ROOT_PASSWORD, TEST_COST).expect("hash");
         jumpup_store::testing::execute_raw(&db, &format!("update app_user set password_hash = '{hash}' where name = 'root'")).await;
         let owner_user = s.read_users("root", 0, 200).await.expect("users").into_iter().find(|u| u.name == "owner").expect("the owner");
+        // A second account of the owner's firm, for the deactivation row.
+        let leaver = s.add_user(Some("root"), "leaver", Role::Firm, NewScope::Firm(jumpup_domain::regno::BusinessNumber::parse(FIRMS[0].0).expect("bno")), None).await.expect("leaver");
         let uploads = [
             ("{cases}", cases.clone()),
             ("{loans}", MONTH_LOANS.lines().take(2).map(|l| format!("{l}\n")).collect::<String>()),
@@ -1042,7 +1105,7 @@ both_url! {
         // The table covers exactly the routes the server has.
         let mut routes: Vec<(String, String)> = jumpup::http::route_list().into_iter().map(|(m, p)| (m.to_owned(), p)).collect();
         routes.sort();
-        let mut table: Vec<(String, String)> = TABLE.iter().map(|(m, p, _, _)| ((*m).to_owned(), p.replace("{user}", "{id}").replace("{firm}", "{id}").replace("{case}", "{id}").replace("{event}", "{id}").replace("{batch}", "{id}").replace("2026-01-01", "{date}"))).collect();
+        let mut table: Vec<(String, String)> = TABLE.iter().map(|(m, p, _, _)| ((*m).to_owned(), p.replace("{user}", "{id}").replace("{leaver}", "{id}").replace("{firm}", "{id}").replace("{case}", "{id}").replace("{event}", "{id}").replace("{batch}", "{id}").replace("2026-01-01", "{date}"))).collect();
         table.sort();
         assert_eq!(table, routes, "the table and the router differ");
 
@@ -1051,6 +1114,7 @@ both_url! {
         for (method, route, body, expected) in TABLE {
             let mut path = route
                 .replace("{user}", &owner_user.user_id.to_string())
+                .replace("{leaver}", &leaver.to_string())
                 .replace("{firm}", &case.firm_id.0.to_string())
                 .replace("{case}", &case.case_id.to_string())
                 .replace("{event}", &event.to_string())
