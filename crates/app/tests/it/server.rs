@@ -1252,3 +1252,51 @@ both_url! {
         assert_eq!(bad.assert_error(422, "invalid")["error"]["field"], "date");
     }
 }
+
+both_url! {
+    async fn two_servers_racing_approvals_for_the_last_of_the_budget_approve_exactly_what_fits(db, url) {
+        use crate::cases::{TestClock, reservation, reviewed_case, setup, test_programme};
+        use jumpup_domain::workflow::State;
+        const CASES: usize = 40;
+        const FITS: usize = 20;
+        // The servers approve on today's date (their own clock); the budget fits 20 and a half.
+        let today = jumpup::service::cases::korea_date(chrono::Utc::now()).to_string();
+        let each = reservation(500_000_000, &today).get();
+        let s = setup(db.clone(), TestClock::on("2025-09-01"), &test_programme(each * FITS as i64 + each / 2, 1_000_000_000_000)).await;
+        let mut ids = Vec::new();
+        for _ in 0..CASES {
+            ids.push(reviewed_case(&s, 500_000_000).await);
+        }
+        let auth = format!("Bearer {}", s.issue_token("root", "officer").await.expect("a token"));
+        let servers = [Server::start(&url, &[]), Server::start(&url, &[])];
+        // Eight clients at once, alternating servers, each approving every eighth case.
+        let results: Vec<(usize, u16, String)> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..8)
+                .map(|client| {
+                    let (ids, auth, servers) = (&ids, &auth, &servers);
+                    scope.spawn(move || {
+                        ids.iter().skip(client).step_by(8).map(|id| {
+                            let server = client % 2;
+                            let r = servers[server].call("POST", &format!("/api/v1/cases/{id}/approve"), &[("Authorization", auth)], None);
+                            let state = r.json()["state"].as_str().unwrap_or_default().to_owned();
+                            (server, r.status, state)
+                        }).collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            handles.into_iter().flat_map(|h| h.join().expect("a client")).collect()
+        });
+        assert!(results.iter().all(|(_, status, _)| *status == 200), "{results:?}");
+        let approved_by = |server: usize| results.iter().filter(|(s, _, state)| *s == server && state == "approved").count();
+        assert!(approved_by(0) >= 1 && approved_by(1) >= 1, "both servers approved: {results:?}");
+        assert_eq!(approved_by(0) + approved_by(1), FITS, "{results:?}");
+        assert_eq!(results.iter().filter(|(_, _, state)| state == "waitlisted").count(), CASES - FITS);
+        let approved = s.read_cases("mayor", None, Some(State::Approved), 0, 200).await.expect("list").len();
+        assert_eq!(approved, FITS);
+        let budget = s.budgets().await.expect("budgets").into_iter().find(|b| b.program_id == "test-city").expect("the budget");
+        assert_eq!(budget.check, Ok(()));
+        let reserved = budget.balances.iter().find(|(a, _)| a.as_str() == "reserved").expect("reserved").1;
+        assert_eq!(reserved.get(), each * FITS as i64);
+        assert_eq!(s.misplaced_reservations().await.expect("check"), Vec::new());
+    }
+}
