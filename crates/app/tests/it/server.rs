@@ -32,6 +32,10 @@ struct Server {
     /// The server's OpenAPI document, fetched at the first request; every response is
     /// checked against it.
     spec: std::sync::OnceLock<Value>,
+    /// Every secret and personal value that passed through a request or response (tokens,
+    /// cookies, CSRF tokens, passwords, business numbers, firm names): when the test is done,
+    /// the log must hold none of them (a sweep over the whole suite, not a chosen list).
+    seen: std::sync::Mutex<std::collections::BTreeSet<String>>,
     _dir: TempDir,
 }
 
@@ -69,6 +73,7 @@ impl Server {
             addr,
             log,
             spec: std::sync::OnceLock::new(),
+            seen: std::sync::Mutex::new(std::collections::BTreeSet::new()),
             _dir: dir,
         }
     }
@@ -148,7 +153,84 @@ impl Server {
             .expect("send the request");
         let mut raw = Vec::new();
         stream.read_to_end(&mut raw).expect("read the response");
-        Response::parse(&raw)
+        let response = Response::parse(&raw);
+        self.note_secrets(headers, body, &response);
+        response
+    }
+
+    /// Keeps what must never reach the log from one exchange.
+    fn note_secrets(&self, headers: &[(&str, &str)], body: &str, response: &Response) {
+        let mut seen = self.seen.lock().expect("the secrets");
+        let mut keep = |value: &str| {
+            let value = value.trim();
+            if value.len() >= 8 || value.chars().any(|c| !c.is_ascii()) {
+                seen.insert(value.to_owned());
+            }
+        };
+        for (name, value) in headers {
+            match name.to_ascii_lowercase().as_str() {
+                "authorization" => keep(value.trim_start_matches("Bearer ")),
+                "cookie" => value
+                    .split(';')
+                    .filter_map(|c| c.split_once('='))
+                    .for_each(|(_, v)| keep(v)),
+                "x-csrf-token" => keep(value),
+                _ => {}
+            }
+        }
+        if let Some(set) = response.header("set-cookie") {
+            set.split(';')
+                .next()
+                .and_then(|c| c.split_once('='))
+                .into_iter()
+                .for_each(|(_, v)| keep(v));
+        }
+        fn walk(value: &Value, keep: &mut dyn FnMut(&str)) {
+            const PERSONAL: [&str; 7] = [
+                "password",
+                "current_password",
+                "new_password",
+                "business_no",
+                "firm_name",
+                "corporate_no",
+                "csrf_token",
+            ];
+            match value {
+                Value::Object(o) => {
+                    for (key, v) in o {
+                        match v.as_str() {
+                            Some(text)
+                                if PERSONAL.contains(&key.as_str())
+                                    || key == "name" && !text.is_ascii() =>
+                            {
+                                keep(text);
+                                keep(&text.replace('-', ""));
+                            }
+                            _ => walk(v, keep),
+                        }
+                    }
+                }
+                Value::Array(items) => items.iter().for_each(|v| walk(v, keep)),
+                _ => {}
+            }
+        }
+        let mut fields = |text: &str| {
+            if let Ok(value) = serde_json::from_str::<Value>(text) {
+                walk(&value, &mut keep);
+            } else {
+                // A FILES.md upload: every business number and every Korean cell.
+                for cell in text.split([',', '\n']) {
+                    if cell.chars().any(|c| !c.is_ascii())
+                        || jumpup_domain::regno::BusinessNumber::parse(cell.trim()).is_ok()
+                    {
+                        keep(cell);
+                        keep(&cell.replace('-', ""));
+                    }
+                }
+            }
+        };
+        fields(body);
+        fields(&response.body);
     }
 }
 
@@ -156,6 +238,29 @@ impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        if std::thread::panicking() {
+            return;
+        }
+        let log = self.log();
+        let mut seen = self.seen.lock().expect("the secrets").clone();
+        assert!(
+            seen.is_empty() || log.contains("request"),
+            "the server logs its requests: {log}"
+        );
+        for (business_no, name) in FIRMS {
+            seen.extend([
+                business_no.to_owned(),
+                business_no.replace('-', ""),
+                name.to_owned(),
+            ]);
+        }
+        seen.extend([ROOT_PASSWORD.to_owned(), CLERK_PASSWORD.to_owned()]);
+        for secret in &seen {
+            assert!(
+                !log.contains(secret.as_str()),
+                "the server's log holds {secret:?}:\n{log}"
+            );
+        }
     }
 }
 
