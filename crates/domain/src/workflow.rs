@@ -311,17 +311,19 @@ impl Command {
 
     /// The roles that may make this command at all (RULES.md 8).
     pub fn roles(&self) -> &'static [Role] {
-        match self {
-            Command::Submit | Command::Withdraw => &[Role::Firm],
-            Command::TakeIntoReview | Command::Select(_) | Command::IssueGuarantee { .. } => {
-                &[Role::Kibo]
-            }
-            Command::Reject { .. } => &[Role::Kibo, Role::Tp],
-            Command::StartEligibilityReview
-            | Command::Check(_)
-            | Command::Approve
-            | Command::Expire => &[Role::Tp],
-            Command::ExecuteLoan(_) => &[Role::Bank],
+        Command::roles_of(self.name())
+    }
+
+    /// The roles that may make the command of this name at all (RULES.md 8): none for a name
+    /// that is no command.
+    pub fn roles_of(name: &str) -> &'static [Role] {
+        match name {
+            "submit" | "withdraw" => &[Role::Firm],
+            "kibo-review" | "select" | "issue-guarantee" => &[Role::Kibo],
+            "reject" => &[Role::Kibo, Role::Tp],
+            "eligibility-review" | "check" | "approve" | "expire" => &[Role::Tp],
+            "execute-loan" => &[Role::Bank],
+            _ => &[],
         }
     }
 

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::error::{ApiError, ApiResult};
-use super::{ApiQuery, AppState, Id, Paging, Reason, field, json_body};
+use super::{ApiQuery, AppState, Id, Paging, Reason, field, gate, json_body};
 use crate::fields;
 use crate::service::cases::case_json;
 use crate::service::sessions::Viewer;
@@ -74,6 +74,11 @@ pub async fn create(
     viewer: Viewer,
     body: Bytes,
 ) -> ApiResult<(StatusCode, axum::Json<Value>)> {
+    gate(
+        &viewer,
+        crate::service::cases::OPEN_CASE_ROLES,
+        "open a case",
+    )?;
     let new: NewCase = json_body(&body)?;
     let requested = fields::won(&new.requested_won.to_string())
         .map_err(|e| ApiError::invalid("requested_won", e))?;
@@ -183,6 +188,7 @@ pub async fn step(
     step: &'static str,
     body: Bytes,
 ) -> ApiResult<axum::Json<Value>> {
+    gate(&viewer, Command::roles_of(step), step)?;
     let command = command(step, &body)?;
     let row = state
         .services

@@ -13,9 +13,10 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::error::{ApiError, ApiResult};
-use super::{ApiQuery, AppState, Id, PageQuery, Reason, field, json_body};
+use super::{ApiQuery, AppState, Id, PageQuery, Reason, field, gate, json_body};
 use crate::fields;
 use crate::service::cases::case_json;
+use crate::service::events::EVENT_ROLES;
 use crate::service::sessions::Viewer;
 
 #[derive(Deserialize)]
@@ -35,6 +36,7 @@ pub async fn execute(
     Id(id): Id,
     body: Bytes,
 ) -> ApiResult<axum::Json<Value>> {
+    gate(&viewer, Command::roles_of("execute-loan"), "execute loans")?;
     let l: NewLoan = json_body(&body)?;
     let loan = Loan::new(
         field("principal_won", fields::won(&l.principal_won.to_string()))?,
@@ -70,6 +72,7 @@ pub async fn report(
     Id(case_id): Id,
     body: Bytes,
 ) -> ApiResult<(StatusCode, axum::Json<Value>)> {
+    gate(&viewer, EVENT_ROLES, "report events")?;
     let e: NewEvent = json_body(&body)?;
     let on = field("on", fields::day(&e.on))?;
     let amount = e
@@ -100,6 +103,7 @@ pub async fn cancel(
     Id(id): Id,
     body: Bytes,
 ) -> ApiResult<axum::Json<Value>> {
+    gate(&viewer, EVENT_ROLES, "cancel events")?;
     let r: Reason = json_body(&body)?;
     let case_id = state
         .services

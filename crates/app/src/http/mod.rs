@@ -365,6 +365,16 @@ impl Paging {
     }
 }
 
+/// The viewer's role checked before a request body is read: what is wrong with a body is
+/// nobody's business who may not send it. The services check role and scope again.
+fn gate(
+    viewer: &crate::service::sessions::Viewer,
+    roles: &[jumpup_domain::workflow::Role],
+    what: &str,
+) -> ApiResult<()> {
+    Ok(crate::service::require_role(&viewer.user, roles, what)?)
+}
+
 /// A field parsed by one of [`crate::fields`]' parsers, or a 422 naming it.
 fn field<T>(name: &str, parsed: Result<T, String>) -> ApiResult<T> {
     parsed.map_err(|e| ApiError::invalid(name, e))

@@ -10,8 +10,9 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::error::{ApiError, ApiResult};
-use super::{ApiQuery, AppState, Id, PageQuery, json_body, new_firm};
+use super::{ApiQuery, AppState, Id, PageQuery, gate, json_body, new_firm};
 use crate::fields;
+use crate::service::identity::{ADD_FIRM_ROLES, ADMIN_ROLES};
 use crate::service::require_role;
 use crate::service::sessions::Viewer;
 
@@ -53,6 +54,11 @@ pub async fn top_up(
     axum::extract::Path(program): axum::extract::Path<String>,
     body: Bytes,
 ) -> ApiResult<axum::Json<Value>> {
+    gate(
+        &viewer,
+        crate::service::budget::TOP_UP_ROLES,
+        "top up a budget",
+    )?;
     let t: TopUp = json_body(&body)?;
     let amount =
         fields::won(&t.amount_won.to_string()).map_err(|e| ApiError::invalid("amount_won", e))?;
@@ -179,6 +185,7 @@ pub async fn add_bank(
     viewer: Viewer,
     body: Bytes,
 ) -> ApiResult<(StatusCode, axum::Json<Value>)> {
+    gate(&viewer, ADMIN_ROLES, "add a bank")?;
     let b: NewBank = json_body(&body)?;
     let code = fields::bank(&b.code).map_err(|e| ApiError::invalid("code", e))?;
     let id = state
@@ -208,6 +215,7 @@ pub async fn add_firm(
     viewer: Viewer,
     body: Bytes,
 ) -> ApiResult<(StatusCode, axum::Json<Value>)> {
+    gate(&viewer, ADD_FIRM_ROLES, "add a firm")?;
     let f: FirmBody = json_body(&body)?;
     let firm = new_firm(
         &f.business_no,

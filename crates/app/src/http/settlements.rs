@@ -12,10 +12,11 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::error::{ApiError, ApiResult};
-use super::{ApiQuery, AppState, Id, PageQuery, Reason, json_body, off_thread};
+use super::{ApiQuery, AppState, Id, PageQuery, Reason, gate, json_body, off_thread};
 use crate::export::{FileFormat, Kind};
 use crate::fields;
 use crate::service::sessions::Viewer;
+use crate::service::settle::{PREPARE_ROLES, REJECT_ROLES};
 
 fn summary(s: crate::service::settle::BatchSummary) -> ApiResult<axum::Json<Value>> {
     serde_json::to_value(s)
@@ -35,6 +36,7 @@ pub async fn prepare(
     viewer: Viewer,
     body: Bytes,
 ) -> ApiResult<(StatusCode, axum::Json<Value>)> {
+    gate(&viewer, PREPARE_ROLES, "prepare a settlement")?;
     let p: Prepare = json_body(&body)?;
     let through = fields::day(&p.through).map_err(|e| ApiError::invalid("through", e))?;
     let name = viewer.user.name;
@@ -107,6 +109,7 @@ pub async fn reject(
     Id(id): Id,
     body: Bytes,
 ) -> ApiResult<axum::Json<Value>> {
+    gate(&viewer, REJECT_ROLES, "reject a settlement")?;
     let r: Reason = json_body(&body)?;
     summary(
         state

@@ -9,10 +9,10 @@ use serde_json::{Value, json};
 
 use super::error::{ApiError, ApiResult};
 use super::session::user_json;
-use super::{ApiQuery, AppState, Id, PageQuery, json_body, new_firm};
+use super::{ApiQuery, AppState, Id, PageQuery, gate, json_body, new_firm};
 use crate::fields;
 use crate::service::identity::UserKey;
-use crate::service::identity::{NewScope, hash_password};
+use crate::service::identity::{ADMIN_ROLES, NewScope, hash_password};
 use crate::service::sessions::Viewer;
 
 #[derive(Deserialize)]
@@ -132,6 +132,7 @@ pub async fn create(
     viewer: Viewer,
     body: Bytes,
 ) -> ApiResult<(StatusCode, axum::Json<Value>)> {
+    gate(&viewer, ADMIN_ROLES, "add users")?;
     let u: NewUser = json_body(&body)?;
     let role = fields::role(&u.role).map_err(|e| ApiError::invalid("role", e))?;
     let scope = match (u.bank_code.as_deref(), u.business_no.as_deref()) {

@@ -12,6 +12,9 @@ use serde_json::json;
 use super::in_write_tx;
 use super::{Result, ServiceError, Services, actor, entry, require_role};
 
+/// Who may top up a budget.
+pub const TOP_UP_ROLES: &[Role] = &[Role::City];
+
 /// Posts the appropriation a version calls for beyond what earlier versions appropriated.
 pub(crate) async fn fund_appropriation(
     tx: &mut Tx,
@@ -127,7 +130,7 @@ impl Services {
         }
         in_write_tx!(self, |tx| {
             let (user, _) = actor(tx, actor_name).await?;
-            require_role(&user, &[Role::City], "top up a budget")?;
+            require_role(&user, TOP_UP_ROLES, "top up a budget")?;
             let catalog = self.catalog_in(tx).await?;
             if catalog.get(program_id).is_none() {
                 return Err(ServiceError::refused(

@@ -21,6 +21,9 @@ use serde_json::json;
 use super::in_write_tx;
 use super::{Result, ServiceError, Services, actor, entry, require_role};
 
+/// Who may open a case.
+pub const OPEN_CASE_ROLES: &[Role] = &[Role::Firm];
+
 /// Today in Korea (UTC+9), from the injected clock.
 pub fn korea_date(at: DateTime<Utc>) -> Date {
     at.with_timezone(&FixedOffset::east_opt(9 * 3600).expect("invariant: +09:00"))
@@ -199,7 +202,7 @@ impl Services {
         in_write_tx!(self, |tx| {
             let catalog = self.catalog_in(tx).await?;
             let (user, who) = actor(tx, actor_name).await?;
-            require_role(&user, &[Role::Firm], "open a case")?;
+            require_role(&user, OPEN_CASE_ROLES, "open a case")?;
             let Actor::Firm(firm) = who else {
                 unreachable!("invariant: a firm user acts as its firm")
             };

@@ -18,6 +18,9 @@ use super::{Result, ServiceError, Services, actor, entry};
 
 /// Who may report which kind (RULES.md 8): the lending bank its loan's repayments, rate
 /// changes, arrears and defaults; KIBO defaults; the Technopark every kind.
+/// The roles that may report some kind of event, and so cancel what they reported.
+pub const EVENT_ROLES: &[Role] = &[Role::Tp, Role::Bank, Role::Kibo];
+
 fn may_report(role: Role, kind: EventKind) -> bool {
     match role {
         Role::Tp => true,
@@ -534,5 +537,30 @@ impl Services {
             quote,
             input,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_event_roles_are_those_that_may_report_some_kind() {
+        let kinds = [
+            EventKind::Repayment(jumpup_domain::money::Won::new(1)),
+            EventKind::ArrearsStart,
+            EventKind::ArrearsEnd,
+            EventKind::Default,
+            EventKind::Relocation,
+            EventKind::Closure,
+            EventKind::Ineligible,
+        ];
+        for role in Role::ALL {
+            assert_eq!(
+                EVENT_ROLES.contains(&role),
+                kinds.iter().any(|k| may_report(role, *k)),
+                "{role}"
+            );
+        }
     }
 }

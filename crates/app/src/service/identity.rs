@@ -9,6 +9,11 @@ use serde_json::json;
 use super::in_write_tx;
 use super::{Result, ServiceError, Services, actor, entry, require_role};
 
+/// Who may add banks and users.
+pub const ADMIN_ROLES: &[Role] = &[Role::Admin];
+/// Who may add a firm.
+pub const ADD_FIRM_ROLES: &[Role] = &[Role::Admin, Role::Tp];
+
 /// The shortest password accepted.
 pub const MIN_PASSWORD_CHARS: usize = 12;
 
@@ -100,7 +105,7 @@ impl Services {
         }
         in_write_tx!(self, |tx| {
             let (user, _) = actor(tx, actor_name).await?;
-            require_role(&user, &[Role::Admin], "add a bank")?;
+            require_role(&user, ADMIN_ROLES, "add a bank")?;
             let at = self.clock.now();
             let id = store::insert_bank(tx, code, name.trim(), at)
                 .await
@@ -127,7 +132,7 @@ impl Services {
         check_firm(firm)?;
         in_write_tx!(self, |tx| {
             let (user, _) = actor(tx, actor_name).await?;
-            require_role(&user, &[Role::Admin, Role::Tp], "add a firm")?;
+            require_role(&user, ADD_FIRM_ROLES, "add a firm")?;
             let at = self.clock.now();
             let id = store::insert_firm(tx, firm, at).await.map_err(|e| {
                 conflict(
@@ -189,7 +194,7 @@ impl Services {
             let acting = match actor_name {
                 Some(a) => {
                     let (user, _) = actor(tx, a).await?;
-                    require_role(&user, &[Role::Admin], "add users")?;
+                    require_role(&user, ADMIN_ROLES, "add users")?;
                     Some(user)
                 }
                 None => {

@@ -24,6 +24,11 @@ use super::{
     Progress, Quiet, Result, ServiceError, Services, actor, entry, in_write_tx, require_role,
 };
 
+/// Who may prepare a batch.
+pub const PREPARE_ROLES: &[Role] = &[Role::Tp];
+/// Who may reject a batch: the City, or its preparer (a `tp` user) withdrawing it.
+pub const REJECT_ROLES: &[Role] = &[Role::City, Role::Tp];
+
 fn corrupt(what: String) -> ServiceError {
     jumpup_store::StoreError::Corrupt(what).into()
 }
@@ -526,7 +531,7 @@ impl Services {
     ) -> Result<BatchSummary> {
         in_write_tx!(self, |tx| {
             let (user, _) = actor(tx, actor_name).await?;
-            require_role(&user, &[Role::Tp], "prepare a settlement")?;
+            require_role(&user, PREPARE_ROLES, "prepare a settlement")?;
             let today = super::cases::korea_date(self.clock.now());
             if through >= today {
                 return Err(ServiceError::refused(
