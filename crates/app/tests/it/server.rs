@@ -163,7 +163,7 @@ impl Server {
         let mut seen = self.seen.lock().expect("the secrets");
         let mut keep = |value: &str| {
             let value = value.trim();
-            if value.len() >= 8 || value.chars().any(|c| !c.is_ascii()) {
+            if value.len() >= 8 || !value.is_ascii() {
                 seen.insert(value.to_owned());
             }
         };
@@ -220,7 +220,7 @@ impl Server {
             } else {
                 // A FILES.md upload: every business number and every Korean cell.
                 for cell in text.split([',', '\n']) {
-                    if cell.chars().any(|c| !c.is_ascii())
+                    if !cell.is_ascii()
                         || jumpup_domain::regno::BusinessNumber::parse(cell.trim()).is_ok()
                     {
                         keep(cell);
