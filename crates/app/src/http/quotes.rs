@@ -1,7 +1,8 @@
 //! `POST /api/v1/quotes`: QUOTE.md over HTTP, for any signed-in user, computed with the
-//! database's approved programme versions. `GET /api/v1/cases/{id}/quote`: a case's quote from
-//! its stored loan and events under its pinned version, for whoever may read the case. A refused case answers 422 with QUOTE.md's error
+//! database's approved programme versions. A refused case answers 422 with QUOTE.md's error
 //! object (its first problem) plus a `code`, and every problem in `errors`.
+//! `GET /api/v1/cases/{id}/quote`: a case's quote from its stored loan and events under its
+//! pinned version, for whoever may read the case.
 
 use axum::body::Bytes;
 use axum::extract::State;

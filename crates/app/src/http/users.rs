@@ -11,8 +11,7 @@ use super::error::{ApiError, ApiResult};
 use super::session::user_json;
 use super::{ApiQuery, AppState, Id, PageQuery, gate, json_body, new_firm};
 use crate::fields;
-use crate::service::identity::UserKey;
-use crate::service::identity::{ADMIN_ROLES, NewScope, hash_password};
+use crate::service::identity::{ADMIN_ROLES, NewScope, UserKey, hash_password};
 use crate::service::sessions::Viewer;
 
 #[derive(Deserialize)]
