@@ -104,6 +104,17 @@ pub enum ListScope {
     Bank(String),
 }
 
+impl ListScope {
+    /// The firm id and bank code a list query binds (`null` for no such filter).
+    fn binds(self) -> (Option<i64>, Option<String>) {
+        match self {
+            ListScope::All => (None, None),
+            ListScope::Firm(f) => (Some(f.0), None),
+            ListScope::Bank(code) => (None, Some(code)),
+        }
+    }
+}
+
 /// Cases in id order, optionally only one firm's or one state's, at most `limit` after `after`.
 pub async fn list(
     db: &Db,
@@ -121,11 +132,7 @@ pub async fn list(
      order by c.case_id
      limit $5"
     ));
-    let (firm, bank) = match scope {
-        ListScope::All => (None, None),
-        ListScope::Firm(f) => (Some(f.0), None),
-        ListScope::Bank(code) => (None, Some(code)),
-    };
+    let (firm, bank) = scope.binds();
     with_db!(db, p => {
         sqlx::query(sql)
             .bind(after)
@@ -349,11 +356,7 @@ pub async fn loans_page(
      order by l.loan_id
      limit $4"
     ));
-    let (firm, bank) = match scope {
-        ListScope::All => (None, None),
-        ListScope::Firm(f) => (Some(f.0), None),
-        ListScope::Bank(code) => (None, Some(code)),
-    };
+    let (firm, bank) = scope.binds();
     let rows: Vec<LoanViewRow> = with_db!(db, p => {
         sqlx::query_as(sql).bind(after).bind(firm).bind(bank).bind(limit).fetch_all(p).await?
     });

@@ -91,65 +91,6 @@ pub async fn of_loan(tx: &mut Tx, loan_id: i64) -> Result<Vec<EventRow>> {
         .collect())
 }
 
-/// Every event of a loan, cancelled ones too, with who reported it, in the order recorded
-/// (what the case's readers see).
-pub async fn history_of_loan(db: &crate::Db, loan_id: i64) -> Result<Vec<StoredEvent>> {
-    type Row = (
-        i64,
-        i64,
-        i64,
-        NaiveDate,
-        String,
-        Option<i64>,
-        Option<String>,
-        i64,
-        bool,
-    );
-    let rows: Vec<Row> = crate::with_db!(db, p => {
-        sqlx::query_as(
-            "select l.case_id, e.loan_event_id, e.seq, e.on_date, e.kind, e.amount_won, e.annual_rate_pct,
-                    e.reported_by, e.cancelled_at is not null
-             from loan_event e join loan l on l.loan_id = e.loan_id
-             where e.loan_id = $1
-             order by e.loan_event_id",
-        )
-        .bind(loan_id)
-        .fetch_all(p)
-        .await?
-    });
-    Ok(rows
-        .into_iter()
-        .map(
-            |(
-                case_id,
-                loan_event_id,
-                seq,
-                on,
-                kind,
-                amount_won,
-                annual_rate_pct,
-                reported_by,
-                cancelled,
-            )| {
-                StoredEvent {
-                    loan_id,
-                    case_id,
-                    event: EventRow {
-                        loan_event_id,
-                        seq,
-                        on,
-                        kind,
-                        amount_won,
-                        annual_rate_pct,
-                    },
-                    reported_by,
-                    cancelled,
-                }
-            },
-        )
-        .collect())
-}
-
 /// Records an event reported by `user_id`.
 pub async fn insert(
     tx: &mut Tx,
@@ -369,45 +310,68 @@ pub struct StoredEvent {
     pub cancelled: bool,
 }
 
-pub async fn by_id(tx: &mut Tx, loan_event_id: i64) -> Result<Option<StoredEvent>> {
-    type Row = (
-        i64,
-        i64,
-        i64,
-        NaiveDate,
-        String,
-        Option<i64>,
-        Option<String>,
-        i64,
-        bool,
-    );
-    let row: Option<Row> = with_tx!(tx, c => {
-        sqlx::query_as(
-            "select e.loan_id, l.case_id, e.seq, e.on_date, e.kind, e.amount_won, e.annual_rate_pct, e.reported_by,
-                    e.cancelled_at is not null
-             from loan_event e join loan l on l.loan_id = e.loan_id
-             where e.loan_event_id = $1",
-        )
-        .bind(loan_event_id)
-        .fetch_optional(c)
-        .await?
-    });
-    Ok(row.map(
-        |(loan_id, case_id, seq, on, kind, amount_won, annual_rate_pct, reported_by, cancelled)| {
-            StoredEvent {
-                loan_id,
-                case_id,
-                event: EventRow {
-                    loan_event_id,
-                    seq,
-                    on,
-                    kind,
-                    amount_won,
-                    annual_rate_pct,
-                },
-                reported_by,
-                cancelled,
-            }
+/// A stored event's columns, with its loan's case and whether it is cancelled.
+const STORED_EVENT: &str =
+    "select e.loan_id, l.case_id, e.loan_event_id, e.seq, e.on_date, e.kind, e.amount_won,
+            e.annual_rate_pct, e.reported_by, e.cancelled_at is not null
+     from loan_event e join loan l on l.loan_id = e.loan_id";
+
+type StoredEventRow = (
+    i64,
+    i64,
+    i64,
+    i64,
+    NaiveDate,
+    String,
+    Option<i64>,
+    Option<String>,
+    i64,
+    bool,
+);
+
+fn stored_event(r: StoredEventRow) -> StoredEvent {
+    let (
+        loan_id,
+        case_id,
+        loan_event_id,
+        seq,
+        on,
+        kind,
+        amount_won,
+        annual_rate_pct,
+        reported_by,
+        cancelled,
+    ) = r;
+    StoredEvent {
+        loan_id,
+        case_id,
+        event: EventRow {
+            loan_event_id,
+            seq,
+            on,
+            kind,
+            amount_won,
+            annual_rate_pct,
         },
-    ))
+        reported_by,
+        cancelled,
+    }
+}
+
+pub async fn by_id(tx: &mut Tx, loan_event_id: i64) -> Result<Option<StoredEvent>> {
+    let sql = sqlx::AssertSqlSafe(format!("{STORED_EVENT} where e.loan_event_id = $1"));
+    let row: Option<StoredEventRow> =
+        with_tx!(tx, c => sqlx::query_as(sql).bind(loan_event_id).fetch_optional(c).await?);
+    Ok(row.map(stored_event))
+}
+
+/// Every event of a loan, cancelled ones too, with who reported it, in the order recorded
+/// (what the case's readers see).
+pub async fn history_of_loan(db: &crate::Db, loan_id: i64) -> Result<Vec<StoredEvent>> {
+    let sql = sqlx::AssertSqlSafe(format!(
+        "{STORED_EVENT} where e.loan_id = $1 order by e.loan_event_id"
+    ));
+    let rows: Vec<StoredEventRow> =
+        crate::with_db!(db, p => sqlx::query_as(sql).bind(loan_id).fetch_all(p).await?);
+    Ok(rows.into_iter().map(stored_event).collect())
 }

@@ -41,10 +41,7 @@ pub async fn list(
         .services
         .read_cases_as(&viewer.user, None, wanted, paging.after, paging.limit)
         .await?;
-    Ok(axum::Json(paging.page(
-        rows.iter().map(case_json).collect(),
-        rows.last().map(|r| r.case_id),
-    )))
+    Ok(paging.page(&rows, case_json, |r| r.case_id))
 }
 
 /// `GET /api/v1/cases/{id}`.

@@ -153,10 +153,7 @@ pub async fn list(
         .services
         .read_loans(&viewer.user, paging.after, paging.limit)
         .await?;
-    Ok(axum::Json(paging.page(
-        loans.iter().map(loan_json).collect(),
-        loans.last().map(|l| l.loan_id),
-    )))
+    Ok(paging.page(&loans, loan_json, |l| l.loan_id))
 }
 
 fn loan_json(l: &jumpup_store::cases::LoanView) -> Value {

@@ -357,11 +357,18 @@ impl Paging {
         Ok(Paging { limit, after })
     }
 
-    /// `{"items", "next_cursor"}`: the cursor after `last_id` when the page is full, else null.
-    pub fn page(&self, items: Vec<serde_json::Value>, last_id: Option<i64>) -> serde_json::Value {
-        let full = i64::try_from(items.len()).unwrap_or(i64::MAX) == self.limit;
-        let next = last_id.filter(|_| full).map(|id| id.to_string());
-        serde_json::json!({ "items": items, "next_cursor": next })
+    /// `{"items", "next_cursor"}`: each row as `json` shows it, and the cursor after the last
+    /// row's `id` when the page is full, else null.
+    pub fn page<T>(
+        &self,
+        rows: &[T],
+        json: impl Fn(&T) -> serde_json::Value,
+        id: impl Fn(&T) -> i64,
+    ) -> axum::Json<serde_json::Value> {
+        let full = i64::try_from(rows.len()).unwrap_or(i64::MAX) == self.limit;
+        let next = rows.last().filter(|_| full).map(|r| id(r).to_string());
+        let items: Vec<serde_json::Value> = rows.iter().map(json).collect();
+        axum::Json(serde_json::json!({ "items": items, "next_cursor": next }))
     }
 }
 

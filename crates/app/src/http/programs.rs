@@ -5,8 +5,8 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
-use super::AppState;
 use super::error::{ApiError, ApiResult, FieldError};
+use super::{AppState, gate};
 use crate::service::sessions::Viewer;
 
 pub async fn list(
@@ -25,9 +25,9 @@ pub async fn import(
     viewer: Viewer,
     body: Bytes,
 ) -> ApiResult<(StatusCode, axum::Json<Value>)> {
-    crate::service::require_role(
-        &viewer.user,
-        &[jumpup_domain::workflow::Role::Admin],
+    gate(
+        &viewer,
+        crate::service::ADMIN_ROLES,
         "import programme versions",
     )?;
     let text =

@@ -12,8 +12,8 @@ use serde_json::{Value, json};
 use super::error::{ApiError, ApiResult};
 use super::{ApiQuery, AppState, Id, PageQuery, gate, json_body, new_firm};
 use crate::fields;
-use crate::service::identity::{ADD_FIRM_ROLES, ADMIN_ROLES};
-use crate::service::require_role;
+use crate::service::ADMIN_ROLES;
+use crate::service::identity::ADD_FIRM_ROLES;
 use crate::service::sessions::Viewer;
 
 /// Who reads the budget and the ledger: the programme's officials and its auditors.
@@ -21,16 +21,12 @@ const BUDGET_READERS: &[Role] = &[Role::City, Role::Tp, Role::Kibo, Role::Audito
 /// Who reads the audit log: the City and auditors.
 const AUDIT_READERS: &[Role] = &[Role::City, Role::Auditor];
 
-fn require(viewer: &Viewer, roles: &[Role], what: &str) -> ApiResult<()> {
-    require_role(&viewer.user, roles, what).map_err(ApiError::from)
-}
-
 /// `GET /api/v1/budgets`: each programme's balances and waitlist.
 pub async fn budgets(
     State(state): State<AppState>,
     viewer: Viewer,
 ) -> ApiResult<axum::Json<Value>> {
-    require(&viewer, BUDGET_READERS, "read the budget")?;
+    gate(&viewer, BUDGET_READERS, "read the budget")?;
     let mut list = Vec::new();
     for b in state.services.budgets().await? {
         let waitlist = state.services.read_waitlist(&b.program_id).await?;
@@ -76,7 +72,7 @@ pub async fn ledger_check(
     State(state): State<AppState>,
     viewer: Viewer,
 ) -> ApiResult<axum::Json<Value>> {
-    require(&viewer, BUDGET_READERS, "check the ledger")?;
+    gate(&viewer, BUDGET_READERS, "check the ledger")?;
     Ok(axum::Json(state.services.ledger_check().await?.to_json()))
 }
 
@@ -85,7 +81,7 @@ pub async fn audit_head(
     State(state): State<AppState>,
     viewer: Viewer,
 ) -> ApiResult<axum::Json<Value>> {
-    require(&viewer, AUDIT_READERS, "read the audit log")?;
+    gate(&viewer, AUDIT_READERS, "read the audit log")?;
     let head = jumpup_store::audit::head(&state.services.db)
         .await
         .map_err(crate::service::ServiceError::from)?;
@@ -107,7 +103,7 @@ pub async fn audit_verify(
     viewer: Viewer,
     ApiQuery(q): ApiQuery<VerifyQuery>,
 ) -> ApiResult<axum::Json<Value>> {
-    require(&viewer, AUDIT_READERS, "verify the audit log")?;
+    gate(&viewer, AUDIT_READERS, "verify the audit log")?;
     let anchor = q
         .anchor
         .as_deref()
@@ -131,24 +127,22 @@ pub async fn audit_entries(
     viewer: Viewer,
     ApiQuery(q): ApiQuery<PageQuery>,
 ) -> ApiResult<axum::Json<Value>> {
-    require(&viewer, AUDIT_READERS, "read the audit log")?;
+    gate(&viewer, AUDIT_READERS, "read the audit log")?;
     let paging = q.paging()?;
     let entries = jumpup_store::audit::page(&state.services.db, paging.after, paging.limit)
         .await
         .map_err(crate::service::ServiceError::from)?;
-    let items: Vec<Value> = entries
-        .iter()
-        .map(|s| {
+    Ok(paging.page(
+        &entries,
+        |s| {
             let e = &s.entry;
             json!({
                 "seq": e.seq, "at": e.at, "actor": e.actor, "role": e.role, "action": e.action,
                 "subject": e.subject, "before": e.before, "after": e.after, "reason": e.reason,
                 "prev_hash": s.prev_hash.to_string(), "hash": s.hash.to_string(),
             })
-        })
-        .collect();
-    Ok(axum::Json(
-        paging.page(items, entries.last().map(|e| e.entry.seq)),
+        },
+        |s| s.entry.seq,
     ))
 }
 
@@ -254,15 +248,7 @@ pub async fn firms(
         .services
         .read_firms(&viewer.user, paging.after, paging.limit)
         .await?;
-    Ok(axum::Json(
-        paging.page(
-            firms
-                .iter()
-                .map(|f| firm_json(f, viewer.user.role))
-                .collect(),
-            firms.last().map(|f| f.firm_id.0),
-        ),
-    ))
+    Ok(paging.page(&firms, |f| firm_json(f, viewer.user.role), |f| f.firm_id.0))
 }
 
 /// A firm as `role` may see it: an admin its name and business number only (RULES.md 8).

@@ -58,24 +58,22 @@ pub async fn list(
         .services
         .settle_list(&viewer.user, paging.after, paging.limit)
         .await?;
-    Ok(axum::Json(paging.page(
-        batches
-            .iter()
-            .map(|b| {
-                json!({
-                    "batch_id": b.batch_id,
-                    "through": b.through_on.to_string(),
-                    "state": b.state,
-                    "prepared_by": b.prepared_by,
-                    "prepared_at": b.prepared_at.to_rfc3339_opts(SecondsFormat::Micros, true),
-                    "decided_by": b.decided_by,
-                    "decided_at": b.decided_at.map(|t| t.to_rfc3339_opts(SecondsFormat::Micros, true)),
-                    "reason": b.reason,
-                })
+    Ok(paging.page(
+        &batches,
+        |b| {
+            json!({
+                "batch_id": b.batch_id,
+                "through": b.through_on.to_string(),
+                "state": b.state,
+                "prepared_by": b.prepared_by,
+                "prepared_at": b.prepared_at.to_rfc3339_opts(SecondsFormat::Micros, true),
+                "decided_by": b.decided_by,
+                "decided_at": b.decided_at.map(|t| t.to_rfc3339_opts(SecondsFormat::Micros, true)),
+                "reason": b.reason,
             })
-            .collect(),
-        batches.last().map(|b| b.batch_id),
-    )))
+        },
+        |b| b.batch_id,
+    ))
 }
 
 /// `GET /api/v1/settlements/{id}`.

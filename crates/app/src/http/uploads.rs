@@ -9,7 +9,7 @@ use axum::http::{HeaderMap, header};
 use serde_json::Value;
 
 use super::error::{ApiError, ApiResult};
-use super::{AppState, off_thread};
+use super::{AppState, gate, off_thread};
 use crate::service::ServiceError;
 use crate::service::imports::{FileKind, ImportReport};
 use crate::service::sessions::Viewer;
@@ -33,9 +33,8 @@ pub async fn upload(
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<axum::Json<Value>> {
-    // The role first: a file's form is nobody's business who may not load it.
-    crate::service::require_role(
-        &viewer.user,
+    gate(
+        &viewer,
         kind.importers(),
         &format!("import {}", kind.as_str()),
     )?;

@@ -11,7 +11,8 @@ use super::error::{ApiError, ApiResult};
 use super::session::user_json;
 use super::{ApiQuery, AppState, Id, PageQuery, gate, json_body, new_firm};
 use crate::fields;
-use crate::service::identity::{ADMIN_ROLES, NewScope, UserKey, hash_password};
+use crate::service::ADMIN_ROLES;
+use crate::service::identity::{NewScope, UserKey, hash_password};
 use crate::service::sessions::Viewer;
 
 #[derive(Deserialize)]
@@ -109,10 +110,7 @@ pub async fn list(
         .services
         .read_users(&viewer.user.name, paging.after, paging.limit)
         .await?;
-    Ok(axum::Json(paging.page(
-        users.iter().map(with_active).collect(),
-        users.last().map(|u| u.user_id),
-    )))
+    Ok(paging.page(&users, with_active, |u| u.user_id))
 }
 
 #[derive(Deserialize)]

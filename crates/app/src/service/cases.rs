@@ -567,18 +567,8 @@ impl Services {
     ) -> Result<Vec<store::LoanView>> {
         let scope = case_scope(user)?;
         let loans = store::loans_page(&self.db, scope, after, limit.clamp(1, 200)).await?;
-        let subjects: Vec<String> = loans
-            .iter()
-            .map(|l| format!("case:{}", l.case_id))
-            .collect();
-        jumpup_store::access::record_read(
-            &self.db,
-            user.user_id,
-            "loan.list",
-            &subjects,
-            self.clock.now(),
-        )
-        .await?;
+        self.log_reads(user, "loan.list", "case", loans.iter().map(|l| l.case_id))
+            .await?;
         Ok(loans)
     }
 
@@ -623,19 +613,8 @@ impl Services {
                 ),
             ));
         }
-        // Every read of a firm's data is logged (RULES.md 8), in one statement of its own.
-        let subjects: Vec<String> = visible
-            .iter()
-            .map(|r| format!("case:{}", r.case_id))
-            .collect();
-        jumpup_store::access::record_read(
-            &self.db,
-            user.user_id,
-            action,
-            &subjects,
-            self.clock.now(),
-        )
-        .await?;
+        self.log_reads(user, action, "case", visible.iter().map(|r| r.case_id))
+            .await?;
         Ok(visible)
     }
 }

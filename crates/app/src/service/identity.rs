@@ -9,8 +9,6 @@ use serde_json::json;
 use super::in_write_tx;
 use super::{Result, ServiceError, Services, actor, entry, require_role};
 
-/// Who may add banks and users.
-pub const ADMIN_ROLES: &[Role] = &[Role::Admin];
 /// Who may add a firm.
 pub const ADD_FIRM_ROLES: &[Role] = &[Role::Admin, Role::Tp];
 
@@ -105,7 +103,7 @@ impl Services {
         }
         in_write_tx!(self, |tx| {
             let (user, _) = actor(tx, actor_name).await?;
-            require_role(&user, ADMIN_ROLES, "add a bank")?;
+            require_role(&user, super::ADMIN_ROLES, "add a bank")?;
             let at = self.clock.now();
             let id = store::insert_bank(tx, code, name.trim(), at)
                 .await
@@ -194,7 +192,7 @@ impl Services {
             let acting = match actor_name {
                 Some(a) => {
                     let (user, _) = actor(tx, a).await?;
-                    require_role(&user, ADMIN_ROLES, "add users")?;
+                    require_role(&user, super::ADMIN_ROLES, "add users")?;
                     Some(user)
                 }
                 None => {
@@ -432,8 +430,13 @@ impl Services {
                     format!("no firm {} that this user may see", firm_id.0),
                 )
             })?;
-        self.log_firm_reads(&acting, "firm.show", std::slice::from_ref(&firm))
-            .await?;
+        self.log_reads(
+            &acting,
+            "firm.show",
+            "firm",
+            std::iter::once(firm.firm_id.0),
+        )
+        .await?;
         Ok(firm)
     }
 
@@ -447,29 +450,14 @@ impl Services {
     ) -> Result<Vec<store::Firm>> {
         let only = firm_scope(acting)?;
         let firms = store::firms_page(&self.db, only, after, limit.clamp(1, 200)).await?;
-        self.log_firm_reads(acting, "firm.list", &firms).await?;
-        Ok(firms)
-    }
-
-    async fn log_firm_reads(
-        &self,
-        acting: &store::User,
-        action: &str,
-        firms: &[store::Firm],
-    ) -> Result<()> {
-        let subjects: Vec<String> = firms
-            .iter()
-            .map(|f| format!("firm:{}", f.firm_id.0))
-            .collect();
-        jumpup_store::access::record_read(
-            &self.db,
-            acting.user_id,
-            action,
-            &subjects,
-            self.clock.now(),
+        self.log_reads(
+            acting,
+            "firm.list",
+            "firm",
+            firms.iter().map(|f| f.firm_id.0),
         )
         .await?;
-        Ok(())
+        Ok(firms)
     }
 }
 

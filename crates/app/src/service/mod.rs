@@ -148,6 +148,27 @@ impl Services {
             password_cost: identity::PasswordCost::DEFAULT,
         }
     }
+
+    /// Writes that `user` read the firm data of these subjects (`KIND:ID`, one row each)
+    /// through `action` (RULES.md 8), in one statement of its own.
+    async fn log_reads(
+        &self,
+        user: &User,
+        action: &str,
+        kind: &str,
+        ids: impl Iterator<Item = i64>,
+    ) -> Result<()> {
+        let subjects: Vec<String> = ids.map(|id| format!("{kind}:{id}")).collect();
+        jumpup_store::access::record_read(
+            &self.db,
+            user.user_id,
+            action,
+            &subjects,
+            self.clock.now(),
+        )
+        .await?;
+        Ok(())
+    }
 }
 
 /// Runs a block in one write transaction and commits it, as `in_write_tx!(services, |tx|
@@ -224,6 +245,9 @@ pub fn actor_of(user: &User) -> Result<Actor> {
 }
 
 /// Refuses unless the user's role is one of `roles`.
+/// Who manages users, banks and programme versions.
+pub const ADMIN_ROLES: &[Role] = &[Role::Admin];
+
 pub fn require_role(user: &User, roles: &[Role], what: &str) -> Result<()> {
     if roles.contains(&user.role) {
         Ok(())

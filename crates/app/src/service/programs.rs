@@ -112,7 +112,7 @@ impl Services {
     ) -> Result<Vec<ImportedVersion>> {
         in_write_tx!(self, |tx| {
             let (user, _) = actor(tx, actor_name).await?;
-            require_role(&user, &[Role::Admin], "import programme versions")?;
+            require_role(&user, super::ADMIN_ROLES, "import programme versions")?;
             let mut out = Vec::new();
             for version in program.versions() {
                 let content = version_content(program, version);
