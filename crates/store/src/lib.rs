@@ -77,6 +77,7 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
     (7, "settlement", include_str!("../migrations/sqlite/0007_settlement.sql")),
     (8, "cancelled index", include_str!("../migrations/sqlite/0008_cancelled_index.sql")),
     (9, "sessions", include_str!("../migrations/sqlite/0009_sessions.sql")),
+    (10, "approval", include_str!("../migrations/sqlite/0010_approval.sql")),
 ];
 #[rustfmt::skip]
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
@@ -89,6 +90,7 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (7, "settlement", include_str!("../migrations/postgres/0007_settlement.sql")),
     (8, "cancelled index", include_str!("../migrations/postgres/0008_cancelled_index.sql")),
     (9, "sessions", include_str!("../migrations/postgres/0009_sessions.sql")),
+    (10, "approval", include_str!("../migrations/postgres/0010_approval.sql")),
 ];
 
 /// A short fingerprint of the PostgreSQL schema (its migrations' text), naming the test

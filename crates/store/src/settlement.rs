@@ -34,6 +34,8 @@ pub struct BatchRow {
     pub decided_by: Option<i64>,
     pub decided_at: Option<DateTime<Utc>>,
     pub reason: Option<String>,
+    /// The digest of its lines as prepared (none for batches prepared before it was kept).
+    pub lines_digest: Option<String>,
 }
 
 impl BatchRow {
@@ -55,6 +57,7 @@ type BatchTuple = (
     Option<i64>,
     Option<DateTime<Utc>>,
     Option<String>,
+    Option<String>,
 );
 
 fn batch_of(t: BatchTuple) -> BatchRow {
@@ -68,10 +71,12 @@ fn batch_of(t: BatchTuple) -> BatchRow {
         decided_by: t.6,
         decided_at: t.7,
         reason: t.8,
+        lines_digest: t.9,
     }
 }
 
-const BATCH: &str = "select batch_id, through_on, state, event_mark, prepared_by, prepared_at, decided_by, decided_at, reason
+const BATCH: &str = "select batch_id, through_on, state, event_mark, prepared_by, prepared_at, decided_by, decided_at, reason,
+            lines_digest
      from settlement_batch";
 
 /// Batches in id order, at most `limit` after `after`.
@@ -139,25 +144,31 @@ pub async fn last_batch_id(tx: &mut Tx) -> Result<i64> {
     Ok(n)
 }
 
-/// Stores batch `batch_id` (the next id, taken under the write lock) as prepared.
-pub async fn insert_batch(
-    tx: &mut Tx,
-    batch_id: i64,
-    through_on: NaiveDate,
-    event_mark: i64,
-    user_id: i64,
-    at: DateTime<Utc>,
-) -> Result<()> {
+/// A batch about to be stored as prepared.
+#[derive(Debug, Clone, Copy)]
+pub struct NewBatch<'a> {
+    /// The next id, taken under the write lock.
+    pub batch_id: i64,
+    pub through_on: NaiveDate,
+    pub event_mark: i64,
+    pub user_id: i64,
+    pub at: DateTime<Utc>,
+    pub lines_digest: &'a str,
+}
+
+/// Stores a batch as prepared.
+pub async fn insert_batch(tx: &mut Tx, b: NewBatch<'_>) -> Result<()> {
     with_tx!(tx, c => {
         sqlx::query(
-            "insert into settlement_batch (batch_id, through_on, state, event_mark, prepared_by, prepared_at)
-             values ($1, $2, 'prepared', $3, $4, $5)",
+            "insert into settlement_batch (batch_id, through_on, state, event_mark, prepared_by, prepared_at, lines_digest)
+             values ($1, $2, 'prepared', $3, $4, $5, $6)",
         )
-        .bind(batch_id)
-        .bind(through_on)
-        .bind(event_mark)
-        .bind(user_id)
-        .bind(at)
+        .bind(b.batch_id)
+        .bind(b.through_on)
+        .bind(b.event_mark)
+        .bind(b.user_id)
+        .bind(b.at)
+        .bind(b.lines_digest)
         .execute(c)
         .await?;
     });
@@ -302,21 +313,6 @@ pub async fn claims_of_batch_cases(
     let mut rows = chunked!(tx, case_ids, head.as_str(), ")", ClaimTuple);
     rows.sort_unstable_by_key(|r| r.0);
     Ok(rows.into_iter().map(claim_of).collect())
-}
-
-/// Each case with lines in a batch, with its programme.
-pub async fn programs_of_batch(tx: &mut Tx, batch_id: i64) -> Result<HashMap<i64, String>> {
-    let rows: Vec<(i64, String)> = with_tx!(tx, c => {
-        sqlx::query_as(
-            "select distinct s.case_id, c.program_id
-             from settlement_line s join support_case c on c.case_id = s.case_id
-             where s.batch_id = $1",
-        )
-        .bind(batch_id)
-        .fetch_all(c)
-        .await?
-    });
-    Ok(rows.into_iter().collect())
 }
 
 /// The loans of a batch's lines whose subsidy may have stopped by `by`: the loan matures by
@@ -621,6 +617,70 @@ pub async fn lines(tx: &mut Tx, batch_id: i64) -> Result<Vec<LineRow>> {
         fetch_mapped!(c, sqlx::query(sql).bind(batch_id), line_row)
     });
     Ok(rows)
+}
+
+/// The lines of a batch for these cases, in line order.
+pub async fn lines_of_cases(tx: &mut Tx, batch_id: i64, case_ids: &[i64]) -> Result<Vec<LineRow>> {
+    let mut out = Vec::new();
+    for chunk in case_ids.chunks(BATCH_ROWS) {
+        let rows = with_tx!(tx, c => {
+            let mut q = sqlx::QueryBuilder::new(format!(
+                "select {LINE_COLUMNS} from settlement_line s where s.batch_id = "
+            ));
+            q.push_bind(batch_id);
+            q.push(" and s.case_id in (");
+            let mut list = q.separated(", ");
+            for id in chunk {
+                list.push_bind(*id);
+            }
+            q.push(")");
+            fetch_mapped!(c, q.build(), line_row)
+        });
+        out.extend(rows);
+    }
+    out.sort_unstable_by_key(|l| l.line_no);
+    Ok(out)
+}
+
+/// What a batch moves for one case: its programme and bank, the sum of its positive payables
+/// and of its negative ones (as a positive amount).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CasePayable {
+    pub case_id: i64,
+    pub program_id: String,
+    pub bank_id: i64,
+    pub paid_won: i64,
+    pub clawed_won: i64,
+}
+
+/// Per case with lines in the batch, in case order, what it moves.
+pub async fn case_payables(tx: &mut Tx, batch_id: i64) -> Result<Vec<CasePayable>> {
+    let rows: Vec<(i64, String, i64, i64, i64)> = with_tx!(tx, c => {
+        sqlx::query_as(
+            "select s.case_id, c.program_id, max(s.bank_id),
+                    cast(sum(case when s.payable_won > 0 then s.payable_won else 0 end) as bigint),
+                    cast(sum(case when s.payable_won < 0 then -s.payable_won else 0 end) as bigint)
+             from settlement_line s join support_case c on c.case_id = s.case_id
+             where s.batch_id = $1
+             group by s.case_id, c.program_id
+             order by s.case_id",
+        )
+        .bind(batch_id)
+        .fetch_all(c)
+        .await?
+    });
+    Ok(rows
+        .into_iter()
+        .map(
+            |(case_id, program_id, bank_id, paid_won, clawed_won)| CasePayable {
+                case_id,
+                program_id,
+                bank_id,
+                paid_won,
+                clawed_won,
+            },
+        )
+        .collect())
 }
 
 /// A line with who it concerns, for the payment and statement files.

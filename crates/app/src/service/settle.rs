@@ -513,7 +513,6 @@ pub struct Verification {
 }
 
 /// Posting a case's payments and clawbacks of one batch.
-#[derive(Default)]
 struct CaseMoves {
     program_id: String,
     bank_id: i64,
@@ -577,7 +576,19 @@ impl Services {
                     format!("no pending claim ends by {through} and no paid period changed"),
                 ));
             }
-            store::insert_batch(tx, batch_id, through, mark, user.user_id, at).await?;
+            let digest = lines_digest(&lines);
+            store::insert_batch(
+                tx,
+                store::NewBatch {
+                    batch_id,
+                    through_on: through,
+                    event_mark: mark,
+                    user_id: user.user_id,
+                    at,
+                    lines_digest: &digest,
+                },
+            )
+            .await?;
             self.write_in_slices(
                 "storing lines",
                 tx,
@@ -591,7 +602,7 @@ impl Services {
                 "through": through.to_string(),
                 "event_mark": mark,
                 "lines": lines.len(),
-                "digest": lines_digest(&lines),
+                "digest": digest,
             });
             audit::append(
                 tx,
@@ -648,19 +659,12 @@ impl Services {
             let batch = batch_or_refuse(tx, batch_id).await?;
             refuse_unless_prepared(&batch)?;
             let at = self.clock.now();
-            let stored = store::lines(tx, batch_id).await?;
             // Only lines of loans whose events changed since preparation can now come out
             // otherwise: batches are prepared one at a time, and claims, loans and pinned
             // versions do not change under a line. Those are recomputed as things stand.
-            let changed: HashSet<i64> = store::cases_changed_since(tx, batch.view())
-                .await?
-                .into_iter()
-                .collect();
-            let again: Vec<LineRow> = stored
-                .iter()
-                .filter(|l| l.case_id.is_some_and(|c| changed.contains(&c)))
-                .cloned()
-                .collect();
+            let changed = store::cases_changed_since(tx, batch.view()).await?;
+            let again = store::lines_of_cases(tx, batch_id, &changed).await?;
+            drop(changed);
             let mut again_cases: Vec<i64> = again.iter().filter_map(|l| l.case_id).collect();
             again_cases.sort_unstable();
             again_cases.dedup();
@@ -691,13 +695,23 @@ impl Services {
                 ));
             }
             store::decide(tx, batch_id, "approved", user.user_id, at, None).await?;
-            let (moves, finished) = self.post_batch(tx, &batch, &stored, endings, at).await?;
+            let (moves, finished) = self.post_batch(tx, &batch, endings, at).await?;
             let released: Vec<i64> = finished.iter().map(|(c, _)| *c).collect();
+            // The lines approved are those prepared: their digest was kept then.
+            let digest = match &batch.lines_digest {
+                Some(d) => d.clone(),
+                None => lines_digest(&store::lines(tx, batch_id).await?),
+            };
+            let lines = store::tallies(tx, batch_id)
+                .await?
+                .iter()
+                .map(|t| t.lines)
+                .sum::<i64>();
             let after = json!({
                 "batch_id": batch_id,
                 "state": "approved",
-                "lines": stored.len(),
-                "digest": lines_digest(&stored),
+                "lines": lines,
+                "digest": digest,
                 "cases_paid": moves,
                 "finished": crate::programs::ids_summary(&released),
             });
@@ -743,32 +757,24 @@ impl Services {
         &self,
         tx: &mut Tx,
         batch: &BatchRow,
-        lines: &[LineRow],
         mut endings: Endings,
         at: chrono::DateTime<chrono::Utc>,
     ) -> Result<(usize, Vec<(i64, State)>)> {
         let batch_id = batch.batch_id;
-        let mut by_case: BTreeMap<i64, CaseMoves> = BTreeMap::new();
-        for l in lines {
-            let Some(case_id) = l.case_id else { continue };
-            let m = by_case.entry(case_id).or_default();
-            m.bank_id = l.bank_id;
-            let payable = Won::new(l.payable_won);
-            if payable > Won::ZERO {
-                m.paid = m.paid + payable;
-            } else {
-                m.clawed = m.clawed - payable;
-            }
-        }
+        let by_case: BTreeMap<i64, CaseMoves> = store::case_payables(tx, batch_id)
+            .await?
+            .into_iter()
+            .map(|p| {
+                let m = CaseMoves {
+                    program_id: p.program_id,
+                    bank_id: p.bank_id,
+                    paid: Won::new(p.paid_won),
+                    clawed: Won::new(p.clawed_won),
+                };
+                (p.case_id, m)
+            })
+            .collect();
         let case_ids: Vec<i64> = by_case.keys().copied().collect();
-        let programs = store::programs_of_batch(tx, batch_id).await?;
-        for (case_id, m) in by_case.iter_mut() {
-            m.program_id = programs
-                .get(case_id)
-                .cloned()
-                .ok_or_else(|| corrupt(format!("case {case_id} has lines but no case")))?;
-        }
-        drop(programs);
         // The cases that may finish: the batch's loans whose subsidy may have stopped by the
         // day after its end, and those whose events changed since the last approved batch (an
         // event on a period boundary may end a subsidy without any line).

@@ -154,6 +154,19 @@ both_url! {
         let approved = json(&url, &["settle", "approve", "2", "--actor", "mayor", "--json"]);
         let head = approved["audit_head"].as_str().expect("the audit head");
         ok(&url, &["audit", "verify", "--anchor", head]);
+        // The approval records the lines it approved: those prepared, by count and digest.
+        let recorded: Vec<serde_json::Value> = jumpup_store::testing::query_texts(
+            &db,
+            "select after from audit_entry where subject = 'batch:2' and action in ('settle.prepare', 'settle.approve') order by seq",
+        )
+        .await
+        .iter()
+        .map(|t| serde_json::from_str(t).expect("json"))
+        .collect();
+        assert_eq!(recorded.len(), 2);
+        assert_eq!(recorded[1]["lines"], 26);
+        assert_eq!(recorded[1]["digest"], recorded[0]["digest"]);
+        assert_eq!(recorded[0]["digest"].as_str().map(str::len), Some(64));
         let paid = reconciled(&url, "2", 0);
         assert_eq!(paid, second["totals"]["payable_won"].as_i64().expect("won"));
         payments_match(&url, &dir, "2", "expected-batch1.csv");
