@@ -505,36 +505,29 @@ pub async fn insert_decided_many(
     cases: &[DecidedCase<'_>],
     at: DateTime<Utc>,
 ) -> Result<Vec<(String, i64)>> {
-    let mut out = Vec::with_capacity(cases.len());
-    for chunk in cases.chunks(crate::identity::BATCH_ROWS) {
-        let rows: Vec<(String, i64)> = with_tx!(tx, conn => {
-            let mut q = sqlx::QueryBuilder::new(
-                "insert into support_case
-                     (program_id, firm_id, state, requested_won, grade, coverage_pct, base_fee_rate_pct, approved_won,
-                      bank_id, program_version_id, decided_on, guarantee_no, created_at, updated_at) ",
-            );
-            q.push_values(chunk, |mut b, c| {
-                b.push_bind(c.program_id.to_owned())
-                    .push_bind(c.firm_id.0)
-                    .push_bind("guarantee_issued")
-                    .push_bind(c.approved_won)
-                    .push_bind(c.grade.to_owned())
-                    .push_bind(c.coverage_pct.clone())
-                    .push_bind(c.base_fee_rate_pct.clone())
-                    .push_bind(c.approved_won)
-                    .push_bind(c.bank_id)
-                    .push_bind(c.program_version_id)
-                    .push_bind(c.decided_on)
-                    .push_bind(c.guarantee_no.to_owned())
-                    .push_bind(at)
-                    .push_bind(at);
-            });
-            q.push(" returning guarantee_no, case_id");
-            q.build_query_as().fetch_all(conn).await?
-        });
-        out.extend(rows);
-    }
-    Ok(out)
+    Ok(crate::write_rows!(
+        tx,
+        cases,
+        "insert into support_case
+             (program_id, firm_id, state, requested_won, grade, coverage_pct, base_fee_rate_pct, approved_won,
+              bank_id, program_version_id, decided_on, guarantee_no, created_at, updated_at) ",
+        |b, c: &DecidedCase<'_>| b
+            .push_bind(c.program_id.to_owned())
+            .push_bind(c.firm_id.0)
+            .push_bind("guarantee_issued")
+            .push_bind(c.approved_won)
+            .push_bind(c.grade.to_owned())
+            .push_bind(c.coverage_pct.clone())
+            .push_bind(c.base_fee_rate_pct.clone())
+            .push_bind(c.approved_won)
+            .push_bind(c.bank_id)
+            .push_bind(c.program_version_id)
+            .push_bind(c.decided_on)
+            .push_bind(c.guarantee_no.to_owned())
+            .push_bind(at)
+            .push_bind(at),
+        returning " returning guarantee_no, case_id" as (String, i64)
+    ))
 }
 
 /// The loans of these cases, keyed by case id (bulk loan imports check against them).
@@ -582,24 +575,20 @@ pub async fn loans_of_cases(
 
 /// Inserts loans with multi-row statements.
 pub async fn insert_loans(tx: &mut Tx, loans: &[LoanRow], at: DateTime<Utc>) -> Result<()> {
-    for chunk in loans.chunks(crate::identity::BATCH_ROWS) {
-        with_tx!(tx, c => {
-            let mut q = sqlx::QueryBuilder::new(
-                "insert into loan (case_id, bank_id, loan_no, principal_won, annual_rate_pct, executed_on, maturity_on, created_at) ",
-            );
-            q.push_values(chunk, |mut b, l| {
-                b.push_bind(l.case_id)
-                    .push_bind(l.bank_id)
-                    .push_bind(l.loan_no.clone())
-                    .push_bind(l.principal_won)
-                    .push_bind(l.annual_rate_pct.clone())
-                    .push_bind(l.executed_on)
-                    .push_bind(l.maturity_on)
-                    .push_bind(at);
-            });
-            q.build().execute(c).await?;
-        });
-    }
+    crate::write_rows!(
+        tx,
+        loans,
+        "insert into loan (case_id, bank_id, loan_no, principal_won, annual_rate_pct, executed_on, maturity_on, created_at) ",
+        |b, l: &LoanRow| b
+            .push_bind(l.case_id)
+            .push_bind(l.bank_id)
+            .push_bind(l.loan_no.clone())
+            .push_bind(l.principal_won)
+            .push_bind(l.annual_rate_pct.clone())
+            .push_bind(l.executed_on)
+            .push_bind(l.maturity_on)
+            .push_bind(at)
+    );
     Ok(())
 }
 

@@ -62,24 +62,20 @@ pub async fn insert_many(
     user_id: i64,
     at: DateTime<Utc>,
 ) -> Result<()> {
-    for chunk in claims.chunks(crate::identity::BATCH_ROWS) {
-        with_tx!(tx, c => {
-            let mut q = sqlx::QueryBuilder::new(
-                "insert into claim (bank_id, loan_no, period_from, period_to, claimed_won, revision, imported_by, imported_at) ",
-            );
-            q.push_values(chunk, |mut b, r| {
-                b.push_bind(r.bank_id)
-                    .push_bind(r.loan_no.clone())
-                    .push_bind(r.period_from)
-                    .push_bind(r.period_to)
-                    .push_bind(r.claimed_won)
-                    .push_bind(r.revision)
-                    .push_bind(user_id)
-                    .push_bind(at);
-            });
-            q.build().execute(c).await?;
-        });
-    }
+    crate::write_rows!(
+        tx,
+        claims,
+        "insert into claim (bank_id, loan_no, period_from, period_to, claimed_won, revision, imported_by, imported_at) ",
+        |b, r: &ClaimRow| b
+            .push_bind(r.bank_id)
+            .push_bind(r.loan_no.clone())
+            .push_bind(r.period_from)
+            .push_bind(r.period_to)
+            .push_bind(r.claimed_won)
+            .push_bind(r.revision)
+            .push_bind(user_id)
+            .push_bind(at)
+    );
     Ok(())
 }
 

@@ -126,24 +126,20 @@ pub async fn insert_many(
     user_id: i64,
     at: DateTime<Utc>,
 ) -> Result<()> {
-    for chunk in events.chunks(crate::identity::BATCH_ROWS) {
-        with_tx!(tx, c => {
-            let mut q = sqlx::QueryBuilder::new(
-                "insert into loan_event (loan_id, on_date, kind, amount_won, annual_rate_pct, reported_by, recorded_at, seq) ",
-            );
-            q.push_values(chunk, |mut b, (loan_id, e)| {
-                b.push_bind(*loan_id)
-                    .push_bind(e.on)
-                    .push_bind(e.kind.clone())
-                    .push_bind(e.amount_won)
-                    .push_bind(e.annual_rate_pct.clone())
-                    .push_bind(user_id)
-                    .push_bind(at)
-                    .push_bind(e.seq);
-            });
-            q.build().execute(c).await?;
-        });
-    }
+    crate::write_rows!(
+        tx,
+        events,
+        "insert into loan_event (loan_id, on_date, kind, amount_won, annual_rate_pct, reported_by, recorded_at, seq) ",
+        |b, row: &(i64, EventRow)| b
+            .push_bind(row.0)
+            .push_bind(row.1.on)
+            .push_bind(row.1.kind.clone())
+            .push_bind(row.1.amount_won)
+            .push_bind(row.1.annual_rate_pct.clone())
+            .push_bind(user_id)
+            .push_bind(at)
+            .push_bind(row.1.seq)
+    );
     Ok(())
 }
 

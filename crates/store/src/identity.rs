@@ -373,27 +373,21 @@ pub async fn insert_firms(
     firms: &[NewFirm],
     at: DateTime<Utc>,
 ) -> Result<Vec<(String, FirmId)>> {
-    let mut out = Vec::with_capacity(firms.len());
-    for chunk in firms.chunks(BATCH_ROWS) {
-        let rows: Vec<(String, i64)> = with_tx!(tx, c => {
-            let mut q = sqlx::QueryBuilder::new(
-                "insert into firm (business_no, corporate_no, name, address, district, industry_code, created_at) ",
-            );
-            q.push_values(chunk, |mut b, f| {
-                b.push_bind(f.business_no.to_string())
-                    .push_bind(f.corporate_no.map(|c| c.to_string()))
-                    .push_bind(f.name.clone())
-                    .push_bind(f.address.clone())
-                    .push_bind(f.district.clone())
-                    .push_bind(f.industry_code.clone())
-                    .push_bind(at);
-            });
-            q.push(" returning business_no, firm_id");
-            q.build_query_as().fetch_all(c).await?
-        });
-        out.extend(rows.into_iter().map(|(b, id)| (b, FirmId(id))));
-    }
-    Ok(out)
+    let rows = crate::write_rows!(
+        tx,
+        firms,
+        "insert into firm (business_no, corporate_no, name, address, district, industry_code, created_at) ",
+        |b, f: &NewFirm| b
+            .push_bind(f.business_no.to_string())
+            .push_bind(f.corporate_no.map(|c| c.to_string()))
+            .push_bind(f.name.clone())
+            .push_bind(f.address.clone())
+            .push_bind(f.district.clone())
+            .push_bind(f.industry_code.clone())
+            .push_bind(at),
+        returning " returning business_no, firm_id" as (String, i64)
+    );
+    Ok(rows.into_iter().map(|(b, id)| (b, FirmId(id))).collect())
 }
 
 /// A user's stored password hash, if any (for login).

@@ -179,24 +179,20 @@ pub async fn post_many(
     postings: &[(Posting, Option<i64>)],
     at: DateTime<Utc>,
 ) -> Result<()> {
-    for chunk in postings.chunks(crate::identity::BATCH_ROWS) {
-        with_tx!(tx, c => {
-            let mut q = sqlx::QueryBuilder::new(
-                "insert into budget_posting (posting_id, program_id, kind, from_account, to_account, amount_won, case_id, created_at) ",
-            );
-            q.push_values(chunk, |mut b, (p, case_id)| {
-                b.push_bind(p.id().to_owned())
-                    .push_bind(program_id.to_owned())
-                    .push_bind(p.kind().as_str())
-                    .push_bind(p.from().as_str())
-                    .push_bind(p.to().as_str())
-                    .push_bind(p.amount().get())
-                    .push_bind(*case_id)
-                    .push_bind(at);
-            });
-            q.build().execute(c).await?;
-        });
-    }
+    crate::write_rows!(
+        tx,
+        postings,
+        "insert into budget_posting (posting_id, program_id, kind, from_account, to_account, amount_won, case_id, created_at) ",
+        |b, row: &(Posting, Option<i64>)| b
+            .push_bind(row.0.id().to_owned())
+            .push_bind(program_id.to_owned())
+            .push_bind(row.0.kind().as_str())
+            .push_bind(row.0.from().as_str())
+            .push_bind(row.0.to().as_str())
+            .push_bind(row.0.amount().get())
+            .push_bind(row.1)
+            .push_bind(at)
+    );
     Ok(())
 }
 

@@ -136,6 +136,49 @@ macro_rules! with_tx {
     };
 }
 
+/// Writes `$rows` with one multi-row statement per `BATCH_ROWS` of them: `$head`, then
+/// `push_values` with `$push` for each row. Each statement is built while the database runs the
+/// one before (SQLite's worker thread, or the PostgreSQL server), rather than after it. With
+/// `returning $tail as $out`, each statement ends with `$tail` and the rows it returns are
+/// collected into a `Vec<$out>`.
+#[macro_export]
+macro_rules! write_rows {
+    ($tx:expr, $rows:expr, $head:expr, |$b:ident, $row:ident: &$ty:ty| $push:expr) => {
+        $crate::write_rows!(@run $tx, $rows, $head, "", |$b, $row: &$ty| $push,
+            |q, c| q.build().execute(c), |_done| ())
+    };
+    ($tx:expr, $rows:expr, $head:expr, |$b:ident, $row:ident: &$ty:ty| $push:expr,
+     returning $tail:literal as $out:ty) => {{
+        let mut out: Vec<$out> = Vec::with_capacity($rows.len());
+        $crate::write_rows!(@run $tx, $rows, $head, $tail, |$b, $row: &$ty| $push,
+            |q, c| q.build_query_as::<$out>().fetch_all(c), |done| out.extend(done));
+        out
+    }};
+    (@run $tx:expr, $rows:expr, $head:expr, $tail:expr, |$b:ident, $row:ident: &$ty:ty| $push:expr,
+     |$q:ident, $c:ident| $run:expr, |$done:ident| $keep:expr) => {
+        $crate::with_tx!($tx, conn => {
+            let build = |chunk: &[$ty]| {
+                let mut q = sqlx::QueryBuilder::new($head);
+                q.push_values(chunk, |mut $b, $row| {
+                    $push;
+                });
+                q.push($tail);
+                q
+            };
+            let mut chunks = $rows.chunks($crate::identity::BATCH_ROWS);
+            let mut next = chunks.next().map(build);
+            while let Some(mut $q) = next.take() {
+                let $c = &mut *conn;
+                let (done, built) =
+                    futures_util::future::join($run, async { chunks.next().map(build) }).await;
+                let $done = done?;
+                $keep;
+                next = built;
+            }
+        })
+    };
+}
+
 /// Expands `$body` once per backend with `$pool` bound to the concrete pool.
 #[macro_export]
 macro_rules! with_db {
@@ -257,7 +300,8 @@ impl Db {
                 // Rows cross from SQLite's worker thread in batches rather than one wake-up each,
                 // and a month's indexes stay in memory (up to 64 MiB of pages per connection).
                 .row_buffer_size(4096)
-                .pragma("cache_size", "-65536");
+                .pragma("cache_size", "-65536")
+                .pragma("page_size", "16384");
             let pool = SqlitePoolOptions::new()
                 .max_connections(8)
                 .connect_with(options)

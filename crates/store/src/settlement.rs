@@ -550,31 +550,28 @@ pub struct LineRow {
 }
 
 pub async fn insert_lines(tx: &mut Tx, batch_id: i64, lines: &[LineRow]) -> Result<()> {
-    for chunk in lines.chunks(BATCH_ROWS) {
-        with_tx!(tx, c => {
-            let mut q = sqlx::QueryBuilder::new(
-                "insert into settlement_line (batch_id, line_no, bank_id, loan_no, case_id, claim_id, period_from, period_to,
-                     claimed_won, computed_won, paid_before_won, payable_won, status, reason) ",
-            );
-            q.push_values(chunk, |mut b, l| {
-                b.push_bind(batch_id)
-                    .push_bind(l.line_no)
-                    .push_bind(l.bank_id)
-                    .push_bind(l.loan_no.clone())
-                    .push_bind(l.case_id)
-                    .push_bind(l.claim_id)
-                    .push_bind(l.period_from)
-                    .push_bind(l.period_to)
-                    .push_bind(l.claimed_won)
-                    .push_bind(l.computed_won)
-                    .push_bind(l.paid_before_won)
-                    .push_bind(l.payable_won)
-                    .push_bind(l.status.clone())
-                    .push_bind(l.reason.clone());
-            });
-            q.build().execute(c).await?;
-        });
-    }
+    crate::write_rows!(
+        tx,
+        lines,
+        "insert into settlement_line (batch_id, line_no, bank_id, loan_no, case_id, claim_id, period_from, period_to,
+             claimed_won, computed_won, paid_before_won, payable_won, status, reason) ",
+        |b, l: &LineRow| {
+            b.push_bind(batch_id)
+                .push_bind(l.line_no)
+                .push_bind(l.bank_id)
+                .push_bind(l.loan_no.clone())
+                .push_bind(l.case_id)
+                .push_bind(l.claim_id)
+                .push_bind(l.period_from)
+                .push_bind(l.period_to)
+                .push_bind(l.claimed_won)
+                .push_bind(l.computed_won)
+                .push_bind(l.paid_before_won)
+                .push_bind(l.payable_won)
+                .push_bind(l.status.clone())
+                .push_bind(l.reason.clone())
+        }
+    );
     Ok(())
 }
 
