@@ -14,6 +14,7 @@ pub mod programs;
 pub mod quote_json;
 pub mod render;
 pub mod service;
+pub mod web;
 
 /// Today in Korea (UTC+9): the only clock read, at the edge.
 pub fn today() -> jumpup_domain::Date {

@@ -148,6 +148,32 @@ pub async fn list(
     })
 }
 
+/// How many cases of the scope are in each state (states without cases left out).
+pub async fn count_by_state(db: &Db, scope: ListScope) -> Result<Vec<(State, i64)>> {
+    let (firm, bank) = scope.binds();
+    let rows: Vec<(String, i64)> = with_db!(db, p => {
+        sqlx::query_as(
+            "select c.state, count(*)
+             from support_case c
+             left join bank b on b.bank_id = c.bank_id
+             where ($1 is null or c.firm_id = $1)
+               and ($2 is null or (b.code = $2 and c.state in ('guarantee_issued', 'loan_executed', 'completed', 'terminated')))
+             group by c.state",
+        )
+        .bind(firm)
+        .bind(bank)
+        .fetch_all(p)
+        .await?
+    });
+    rows.into_iter()
+        .map(|(state, n)| {
+            State::parse(&state)
+                .map(|s| (s, n))
+                .ok_or_else(|| StoreError::Corrupt(format!("case state {state:?}")))
+        })
+        .collect()
+}
+
 /// Waitlisted cases of a programme in the order they were waitlisted.
 pub async fn waitlist(tx: &mut Tx, program_id: &str) -> Result<Vec<CaseRow>> {
     let sql = sqlx::AssertSqlSafe(format!(

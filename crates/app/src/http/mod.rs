@@ -11,8 +11,8 @@ mod loans;
 pub mod openapi;
 mod programs;
 mod quotes;
-mod records;
-mod session;
+pub(crate) mod records;
+pub(crate) mod session;
 mod settlements;
 mod uploads;
 mod users;
@@ -201,6 +201,7 @@ pub fn router(state: AppState) -> Router {
         .expect("invariant: a JSON value serialises");
     routes
         .router
+        .merge(crate::web::routes())
         .layer(axum::Extension(Document(doc.into())))
         .fallback(|| async { ApiError::not_found() })
         .layer(axum::middleware::from_fn(log_request))

@@ -17,7 +17,7 @@ use crate::service::identity::ADD_FIRM_ROLES;
 use crate::service::sessions::Viewer;
 
 /// Who reads the budget and the ledger: the programme's officials and its auditors.
-const BUDGET_READERS: &[Role] = &[Role::City, Role::Tp, Role::Kibo, Role::Auditor];
+pub(crate) const BUDGET_READERS: &[Role] = &[Role::City, Role::Tp, Role::Kibo, Role::Auditor];
 /// Who reads the audit log: the City and auditors.
 const AUDIT_READERS: &[Role] = &[Role::City, Role::Auditor];
 

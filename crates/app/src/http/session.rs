@@ -31,7 +31,11 @@ pub fn user_json(user: &User) -> Value {
     })
 }
 
-fn cookie(state: &AppState, value: &str, max_age_seconds: i64) -> ApiResult<HeaderValue> {
+pub(crate) fn cookie(
+    state: &AppState,
+    value: &str,
+    max_age_seconds: i64,
+) -> ApiResult<HeaderValue> {
     let secure = if state.config.tls_proxy {
         "; Secure"
     } else {

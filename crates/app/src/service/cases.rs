@@ -508,6 +508,15 @@ fn case_scope(user: &User) -> Result<store::ListScope> {
 }
 
 impl Services {
+    /// How many of the cases `user` may see are in each state, in workflow order (counts
+    /// carry no firm data, so nothing is written to the access log).
+    pub async fn case_counts(&self, user: &User) -> Result<Vec<(State, i64)>> {
+        let scope = case_scope(user)?;
+        let mut counts = store::count_by_state(&self.db, scope).await?;
+        counts.sort_by_key(|(s, _)| State::ALL.iter().position(|a| a == s));
+        Ok(counts)
+    }
+
     /// The cases `actor_name` may see (RULES.md 8): everything for city, tp, kibo and
     /// auditors; a bank its own loans' cases; a firm its own; admins none.
     pub async fn read_cases(

@@ -11,6 +11,7 @@ mod examples;
 mod imports;
 mod months;
 mod openapi;
+mod pages;
 mod programs;
 mod race;
 mod records;

@@ -17,15 +17,15 @@ use serde_json::{Value, json};
 use crate::support::{TempDir, differences, jumpup, stderr, stdout};
 
 /// The cheapest argon2 cost the server accepts, for fast tests.
-const TEST_COST: PasswordCost = PasswordCost {
+pub(crate) const TEST_COST: PasswordCost = PasswordCost {
     memory_kib: 64,
     iterations: 1,
 };
-const ROOT_PASSWORD: &str = "root password 0f the suite";
-const CLERK_PASSWORD: &str = "clerk password 0f the suite";
+pub(crate) const ROOT_PASSWORD: &str = "root password 0f the suite";
+pub(crate) const CLERK_PASSWORD: &str = "clerk password 0f the suite";
 
 /// A running `jumpup serve`, its request log going to a file; stopped when dropped.
-struct Server {
+pub(crate) struct Server {
     child: Child,
     addr: String,
     log: std::path::PathBuf,
@@ -40,7 +40,7 @@ struct Server {
 }
 
 impl Server {
-    fn start(url: &str, extra: &[&str]) -> Server {
+    pub(crate) fn start(url: &str, extra: &[&str]) -> Server {
         let dir = TempDir::new();
         let log = dir.path().join("server.log");
         let mut child = Command::new(env!("CARGO_BIN_EXE_jumpup"))
@@ -126,7 +126,7 @@ impl Server {
     }
 
     /// One HTTP/1.1 request on a fresh connection, unchecked.
-    fn raw(
+    pub(crate) fn raw(
         &self,
         method: &str,
         path: &str,
@@ -140,7 +140,10 @@ impl Server {
             self.addr,
             body.len()
         );
-        if !body.is_empty() {
+        let typed = headers
+            .iter()
+            .any(|(name, _)| name.eq_ignore_ascii_case("content-type"));
+        if !body.is_empty() && !typed {
             request.push_str("Content-Type: application/json\r\n");
         }
         for (name, value) in headers {
@@ -217,6 +220,17 @@ impl Server {
         let mut fields = |text: &str| {
             if let Ok(value) = serde_json::from_str::<Value>(text) {
                 walk(&value, &mut keep);
+            } else if text.starts_with("<!doctype html>") {
+                // A page: the session's CSRF token in its forms.
+                for rest in text.split(r#"name="csrf" value=""#).skip(1) {
+                    keep(rest.split('"').next().unwrap_or_default());
+                }
+            } else if !text.contains('\n') && text.contains('=') {
+                // A form: every value (names, passwords, tokens).
+                for (_, v) in text.split('&').filter_map(|pair| pair.split_once('=')) {
+                    keep(v);
+                    keep(&v.replace('+', " "));
+                }
             } else {
                 // A FILES.md upload: every business number and every Korean cell.
                 for cell in text.split([',', '\n']) {
@@ -265,10 +279,10 @@ impl Drop for Server {
 }
 
 #[derive(Debug)]
-struct Response {
-    status: u16,
+pub(crate) struct Response {
+    pub(crate) status: u16,
     headers: Vec<(String, String)>,
-    body: String,
+    pub(crate) body: String,
 }
 
 impl Response {
@@ -300,7 +314,7 @@ impl Response {
         }
     }
 
-    fn header(&self, name: &str) -> Option<&str> {
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
             .find(|(n, _)| n == name)
@@ -312,7 +326,7 @@ impl Response {
     }
 
     /// The session cookie's value from `Set-Cookie`.
-    fn session_cookie(&self) -> String {
+    pub(crate) fn session_cookie(&self) -> String {
         let set = self.header("set-cookie").expect("a Set-Cookie header");
         set.split(';')
             .next()
@@ -396,7 +410,7 @@ impl Browser {
 }
 
 /// An admin `root` and a bank clerk `clerk` of bank 004, with passwords at the test cost.
-async fn seed(db: &Db) {
+pub(crate) async fn seed(db: &Db) {
     let mut s = Services::new(db.clone());
     s.password_cost = TEST_COST;
     let hash = |p: &str| hash_password(p, TEST_COST).expect("hash");

@@ -1,0 +1,337 @@
+//! The portal: server-rendered pages over the same services as the API and the command line,
+//! usable without JavaScript. Pages sign in with the session cookie only (never a bearer token);
+//! every form that changes state carries the session's CSRF token in a hidden `csrf` field.
+//! Texts come from [`texts::Ui`] in Korean (the default) or English: `?lang=en|ko` switches
+//! and is remembered in a cookie. Templates escape every value they print.
+
+mod texts;
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Form, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use jumpup_domain::ledger::Account;
+use serde::Deserialize;
+
+use crate::http::AppState;
+use crate::http::auth::session_cookie;
+use crate::i18n::Lang;
+use crate::service::ServiceError;
+use crate::service::sessions::{ABSOLUTE_TIMEOUT, Credential, Viewer};
+pub use texts::Ui;
+
+/// The cookie that remembers the chosen language.
+const LANG_COOKIE: &str = "jumpup_lang";
+
+/// The portal's routes (merged into the server's router).
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(|| async { Redirect::to("/dashboard") }))
+        .route("/login", get(login_form).post(login))
+        .route("/logout", post(logout))
+        .route("/dashboard", get(dashboard))
+        .route("/static/site.css", get(stylesheet))
+}
+
+async fn stylesheet() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("site.css"),
+    )
+}
+
+#[derive(Debug, Deserialize)]
+struct LangQuery {
+    lang: Option<String>,
+}
+
+/// The page language: `?lang=` if given (then remembered), else the cookie's, else Korean.
+struct PageLang {
+    lang: Lang,
+    remember: bool,
+}
+
+fn page_lang(query: &LangQuery, headers: &HeaderMap) -> PageLang {
+    let parse = |v: &str| match v {
+        "en" => Some(Lang::En),
+        "ko" => Some(Lang::Ko),
+        _ => None,
+    };
+    if let Some(lang) = query.lang.as_deref().and_then(parse) {
+        return PageLang {
+            lang,
+            remember: true,
+        };
+    }
+    let from_cookie = headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == LANG_COOKIE)
+        .and_then(|(_, v)| parse(v));
+    PageLang {
+        lang: from_cookie.unwrap_or_default(),
+        remember: false,
+    }
+}
+
+/// Who is signed in, as the page header shows them.
+struct Who {
+    name: String,
+    role: &'static str,
+    csrf: String,
+}
+
+/// What every page's frame shows.
+struct Frame {
+    t: &'static Ui,
+    title: &'static str,
+    who: Option<Who>,
+}
+
+impl Frame {
+    fn new(t: &'static Ui, title: &'static str, viewer: Option<&Viewer>) -> Frame {
+        let who = viewer.map(|v| Who {
+            name: v.user.name.clone(),
+            role: t.role(v.user.role),
+            csrf: v
+                .session
+                .as_ref()
+                .map(|s| s.csrf_token.clone())
+                .unwrap_or_default(),
+        });
+        Frame { t, title, who }
+    }
+}
+
+/// A rendered page, with the language cookie set when the language was just chosen.
+fn page(lang: &PageLang, status: StatusCode, html: Result<String, askama::Error>) -> Response {
+    let Ok(html) = html else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    let mut response = (
+        status,
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        html,
+    )
+        .into_response();
+    if lang.remember {
+        let code = Ui::of(lang.lang).lang_code;
+        if let Ok(v) = HeaderValue::from_str(&format!(
+            "{LANG_COOKIE}={code}; Path=/; SameSite=Lax; Max-Age=31536000"
+        )) {
+            response.headers_mut().append(header::SET_COOKIE, v);
+        }
+    }
+    response
+}
+
+/// The signed-in viewer of a page, by the session cookie; `None` sends the browser to sign in.
+async fn signed_in(state: &AppState, headers: &HeaderMap) -> Option<Viewer> {
+    let cookie = session_cookie(headers)?;
+    state
+        .services
+        .authenticate(Credential::Session(cookie))
+        .await
+        .ok()
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    f: Frame,
+    name: String,
+    error: Option<&'static str>,
+}
+
+async fn login_form(Query(q): Query<LangQuery>, headers: HeaderMap) -> Response {
+    let lang = page_lang(&q, &headers);
+    let t = Ui::of(lang.lang);
+    let p = LoginPage {
+        f: Frame::new(t, t.sign_in, None),
+        name: String::new(),
+        error: None,
+    };
+    page(&lang, StatusCode::OK, p.render())
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    name: String,
+    password: String,
+}
+
+async fn login(
+    State(state): State<AppState>,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+    Form(form): Form<LoginForm>,
+) -> Result<Response, Response> {
+    let lang = page_lang(&q, &headers);
+    let t = Ui::of(lang.lang);
+    match state
+        .services
+        .login(&form.name, &form.password, session_cookie(&headers))
+        .await
+    {
+        Ok(opened) => {
+            let set = crate::http::session::cookie(
+                &state,
+                &opened.secret,
+                ABSOLUTE_TIMEOUT.num_seconds(),
+            )
+            .map_err(IntoResponse::into_response)?;
+            Ok(([(header::SET_COOKIE, set)], Redirect::to("/dashboard")).into_response())
+        }
+        Err(ServiceError::Refused { code, .. }) => {
+            let error = if code == "too_many_failures" {
+                t.too_many_failures
+            } else {
+                t.wrong_credentials
+            };
+            let status = if code == "too_many_failures" {
+                StatusCode::TOO_MANY_REQUESTS
+            } else {
+                StatusCode::UNAUTHORIZED
+            };
+            let p = LoginPage {
+                f: Frame::new(t, t.sign_in, None),
+                name: form.name,
+                error: Some(error),
+            };
+            Ok(page(&lang, status, p.render()))
+        }
+        Err(e) => Err(crate::http::error::ApiError::from(e).into_response()),
+    }
+}
+
+#[derive(Deserialize)]
+struct CsrfForm {
+    csrf: String,
+}
+
+async fn logout(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(form): Form<CsrfForm>,
+) -> Result<Response, Response> {
+    let viewer = signed_in(&state, &headers)
+        .await
+        .ok_or_else(|| Redirect::to("/login").into_response())?;
+    let Some(session) = &viewer.session else {
+        return Err(Redirect::to("/login").into_response());
+    };
+    if !crate::http::auth::constant_time_eq(form.csrf.as_bytes(), session.csrf_token.as_bytes()) {
+        return Err(StatusCode::FORBIDDEN.into_response());
+    }
+    state
+        .services
+        .logout(session)
+        .await
+        .map_err(|e| crate::http::error::ApiError::from(e).into_response())?;
+    let clear = crate::http::session::cookie(&state, "", 0).map_err(IntoResponse::into_response)?;
+    Ok(([(header::SET_COOKIE, clear)], Redirect::to("/login")).into_response())
+}
+
+/// One programme's budget as the dashboard shows it: the chart's parts in thousandths of what
+/// the programme holds, and each account's balance as officials write it.
+struct BudgetView {
+    program: String,
+    paid_permille: i64,
+    reserved_permille: i64,
+    available_permille: i64,
+    rows: Vec<(&'static str, String)>,
+}
+
+fn budget_view(t: &Ui, b: &crate::service::budget::ProgramBudget) -> BudgetView {
+    let balance = |a: Account| {
+        b.balances
+            .iter()
+            .find(|(x, _)| *x == a)
+            .map_or(0, |(_, w)| w.get())
+    };
+    let (paid, reserved, available) = (
+        balance(Account::Paid),
+        balance(Account::Reserved),
+        balance(Account::Available),
+    );
+    let whole = i128::from(paid) + i128::from(reserved) + i128::from(available);
+    let permille = |part: i64| {
+        if whole <= 0 {
+            0
+        } else {
+            i64::try_from(i128::from(part.max(0)) * 1000 / whole).unwrap_or(0)
+        }
+    };
+    BudgetView {
+        program: b.program_id.clone(),
+        paid_permille: permille(paid),
+        reserved_permille: permille(reserved),
+        available_permille: permille(available),
+        rows: Account::ALL
+            .iter()
+            .map(|a| (t.account(*a), t.won(balance(*a))))
+            .collect(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "dashboard.html")]
+struct DashboardPage {
+    f: Frame,
+    budgets: Vec<BudgetView>,
+    counts: Vec<(&'static str, i64)>,
+}
+
+async fn dashboard(
+    State(state): State<AppState>,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+) -> Result<Response, Response> {
+    let lang = page_lang(&q, &headers);
+    let t = Ui::of(lang.lang);
+    let viewer = signed_in(&state, &headers)
+        .await
+        .ok_or_else(|| Redirect::to("/login").into_response())?;
+    let api = |e: ServiceError| crate::http::error::ApiError::from(e).into_response();
+    let budgets = if crate::http::records::BUDGET_READERS.contains(&viewer.user.role) {
+        state
+            .services
+            .budgets()
+            .await
+            .map_err(api)?
+            .iter()
+            .map(|b| budget_view(t, b))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let counts = if viewer.user.role == jumpup_domain::workflow::Role::Admin {
+        Vec::new()
+    } else {
+        state
+            .services
+            .case_counts(&viewer.user)
+            .await
+            .map_err(api)?
+            .into_iter()
+            .map(|(s, n)| (t.state(s), n))
+            .collect()
+    };
+    let p = DashboardPage {
+        f: Frame::new(t, t.dashboard, Some(&viewer)),
+        budgets,
+        counts,
+    };
+    Ok(page(&lang, StatusCode::OK, p.render()))
+}

@@ -1,0 +1,113 @@
+//! The portal's pages, served by a real `jumpup serve` on either database and spoken to over
+//! TCP as a browser without JavaScript would: sign-in and sign-out forms with their errors and
+//! CSRF token, the dashboard per role in Korean and English, and text a user typed rendered
+//! harmless.
+
+use jumpup::service::Services;
+use jumpup::service::identity::{NewScope, hash_password};
+use jumpup_domain::money::Won;
+use jumpup_domain::workflow::Role;
+use jumpup_store::both_url;
+
+use crate::server::{CLERK_PASSWORD, Response, Server, TEST_COST, seed};
+
+const MAYOR_PASSWORD: &str = "mayor password 0f the suite";
+
+fn form(server: &Server, path: &str, cookie: Option<&str>, body: &str) -> Response {
+    let mut headers = vec![("Content-Type", "application/x-www-form-urlencoded")];
+    let cookie = cookie.map(|c| format!("jumpup_session={c}"));
+    if let Some(c) = &cookie {
+        headers.push(("Cookie", c));
+    }
+    server.raw("POST", path, &headers, Some(body))
+}
+
+fn page(server: &Server, path: &str, cookies: &str) -> Response {
+    let headers: Vec<(&str, &str)> = if cookies.is_empty() {
+        Vec::new()
+    } else {
+        vec![("Cookie", cookies)]
+    };
+    server.raw("GET", path, &headers, None)
+}
+
+/// Signs in through the form; the session cookie.
+fn sign_in(server: &Server, name: &str, password: &str) -> String {
+    let body = format!("name={name}&password={}", password.replace(' ', "+"));
+    let r = form(server, "/login", None, &body);
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert_eq!(r.header("location"), Some("/dashboard"));
+    r.session_cookie()
+}
+
+/// The value of the page's hidden CSRF field.
+fn csrf_of(html: &str) -> String {
+    html.split(r#"name="csrf" value=""#)
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("a CSRF field")
+        .to_owned()
+}
+
+both_url! {
+    async fn a_city_official_signs_in_reads_the_dashboard_in_both_languages_and_signs_out(db, url) {
+        seed(&db).await;
+        let mut s = Services::start(db.clone(), std::sync::Arc::new(jumpup::service::SystemClock)).await.expect("services");
+        s.password_cost = TEST_COST;
+        let hash = hash_password(MAYOR_PASSWORD, TEST_COST).expect("hash");
+        s.add_user(Some("root"), "mayor", Role::City, NewScope::None, Some(&hash)).await.expect("mayor");
+        s.top_up("mayor", "incheon-jumpup", Won::new(500_000_000), "TOP-UP-1").await.expect("a top-up");
+        let server = Server::start(&url, &[]);
+
+        // Signed out: every page sends the browser to sign in; the form is Korean by default.
+        let r = page(&server, "/dashboard", "");
+        assert_eq!((r.status, r.header("location")), (303, Some("/login")));
+        let r = page(&server, "/login", "");
+        assert_eq!(r.status, 200);
+        assert!(r.body.contains(r#"<html lang="ko">"#) && r.body.contains("사용자 이름"), "{}", r.body);
+        assert!(r.body.contains(r#"<label for="name">"#) && r.body.contains(r#"<input id="name""#));
+        let r = page(&server, "/login?lang=en", "");
+        assert!(r.body.contains(r#"<html lang="en">"#) && r.body.contains("User name"));
+        assert!(r.header("set-cookie").is_some_and(|c| c.starts_with("jumpup_lang=en;")));
+
+        // A wrong password: the error beside the form, the name kept, and what was typed is text.
+        let r = form(&server, "/login", None, "name=%3Cscript%3Ealert(1)%3C%2Fscript%3E&password=nope");
+        assert_eq!(r.status, 401);
+        assert!(r.body.contains(r#"role="alert""#) && r.body.contains("맞지 않습니다"), "{}", r.body);
+        assert!(r.body.contains("&#60;script&#62;alert(1)&#60;/script&#62;") || r.body.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "{}", r.body);
+        assert!(!r.body.contains("<script>"), "{}", r.body);
+
+        // The City's dashboard: the budget as officials write it, and its chart.
+        let mayor = sign_in(&server, "mayor", MAYOR_PASSWORD);
+        let r = page(&server, "/dashboard", &format!("jumpup_session={mayor}"));
+        assert_eq!(r.status, 200, "{}", r.body);
+        let funded = s.budgets().await.expect("budgets");
+        let jumpup = funded.iter().find(|b| b.program_id == "incheon-jumpup").expect("Jump-Up");
+        let available = jumpup.balances.iter().find(|(a, _)| a.as_str() == "available").expect("available").1;
+        assert!(r.body.contains(&format!("{}원", available.grouped())), "{}", r.body);
+        assert!(r.body.contains("억 원)"), "{}", r.body);
+        assert!(r.body.contains(r#"role="img" aria-label="예산 집행 현황"#), "{}", r.body);
+        assert!(r.body.contains("mayor (인천광역시)"));
+        let r = page(&server, "/dashboard?lang=en", &format!("jumpup_session={mayor}"));
+        assert!(r.body.contains(&format!("{} won", available.grouped())) && r.body.contains("Cases by state"), "{}", r.body);
+        assert!(!r.body.contains("현황판"), "{}", r.body);
+        let lang = r.header("set-cookie").expect("the language is remembered").split(';').next().expect("a cookie").to_owned();
+        let r = page(&server, "/dashboard", &format!("jumpup_session={mayor}; {lang}"));
+        assert!(r.body.contains(r#"<html lang="en">"#));
+
+        // A bank clerk is not a budget reader: no budget on its dashboard.
+        let clerk = sign_in(&server, "clerk", CLERK_PASSWORD);
+        let r = page(&server, "/dashboard", &format!("jumpup_session={clerk}"));
+        assert_eq!(r.status, 200);
+        assert!(!r.body.contains("예산") && r.body.contains("상태별 신청 건수"), "{}", r.body);
+
+        // Signing out takes the session's CSRF token; then the cookie opens nothing.
+        let token = csrf_of(&page(&server, "/dashboard", &format!("jumpup_session={mayor}")).body);
+        assert_eq!(form(&server, "/logout", Some(&mayor), "csrf=forged").status, 403);
+        let r = form(&server, "/logout", Some(&mayor), &format!("csrf={token}"));
+        assert_eq!((r.status, r.header("location")), (303, Some("/login")));
+        let r = page(&server, "/dashboard", &format!("jumpup_session={mayor}"));
+        assert_eq!((r.status, r.header("location")), (303, Some("/login")));
+        drop(server);
+    }
+}
