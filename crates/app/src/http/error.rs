@@ -62,7 +62,7 @@ impl ApiError {
     }
 
     /// The status a refusal code means.
-    fn refusal_status(code: &str) -> StatusCode {
+    pub(crate) fn refusal_status(code: &str) -> StatusCode {
         match code {
             "unauthenticated" | "login_failed" => StatusCode::UNAUTHORIZED,
             "too_many_failures" => StatusCode::TOO_MANY_REQUESTS,

@@ -13,6 +13,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use jumpup_domain::ledger::Account;
+use jumpup_domain::workflow::{Role, State as CaseState};
 use serde::Deserialize;
 
 use crate::http::AppState;
@@ -32,6 +33,7 @@ pub fn routes() -> Router<AppState> {
         .route("/login", get(login_form).post(login))
         .route("/logout", post(logout))
         .route("/dashboard", get(dashboard))
+        .route("/cases", get(cases))
         .route("/static/site.css", get(stylesheet))
 }
 
@@ -87,6 +89,8 @@ struct Who {
     name: String,
     role: &'static str,
     csrf: String,
+    /// Whether the case list is theirs to read (everyone but administrators).
+    reads_cases: bool,
 }
 
 /// What every page's frame shows.
@@ -106,6 +110,7 @@ impl Frame {
                 .as_ref()
                 .map(|s| s.csrf_token.clone())
                 .unwrap_or_default(),
+            reads_cases: v.user.role != Role::Admin,
         });
         Frame { t, title, who }
     }
@@ -316,7 +321,7 @@ async fn dashboard(
     } else {
         Vec::new()
     };
-    let counts = if viewer.user.role == jumpup_domain::workflow::Role::Admin {
+    let counts = if viewer.user.role == Role::Admin {
         Vec::new()
     } else {
         state
@@ -334,4 +339,144 @@ async fn dashboard(
         counts,
     };
     Ok(page(&lang, StatusCode::OK, p.render()))
+}
+
+#[derive(Template)]
+#[template(path = "message.html")]
+struct MessagePage {
+    f: Frame,
+    text: &'static str,
+}
+
+/// A page that says why the viewer got nothing: refused (403), not found (404) or a request
+/// the page cannot take (400).
+fn message(lang: &PageLang, viewer: &Viewer, status: StatusCode) -> Response {
+    let t = Ui::of(lang.lang);
+    let text = match status {
+        StatusCode::FORBIDDEN => t.not_allowed,
+        StatusCode::NOT_FOUND => t.not_found,
+        _ => t.bad_request,
+    };
+    let p = MessagePage {
+        f: Frame::new(t, text, Some(viewer)),
+        text,
+    };
+    page(lang, status, p.render())
+}
+
+/// A service's refusal or failure as a page: refusals that mean "not yours" or "no such thing"
+/// (by the API's own mapping) as a message page, the rest as the API's error.
+fn service_error(lang: &PageLang, viewer: &Viewer, e: ServiceError) -> Response {
+    use crate::http::error::ApiError;
+    if let ServiceError::Refused { code, .. } = &e {
+        let status = ApiError::refusal_status(code);
+        if matches!(status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND) {
+            return message(lang, viewer, status);
+        }
+    }
+    ApiError::from(e).into_response()
+}
+
+#[derive(Deserialize)]
+struct CaseFilter {
+    lang: Option<String>,
+    state: Option<String>,
+    cursor: Option<String>,
+}
+
+/// One case as the list shows it.
+struct CaseLine {
+    case_id: i64,
+    program: String,
+    firm_id: i64,
+    state: &'static str,
+    requested: String,
+    approved: String,
+    bank: String,
+    decided_on: String,
+}
+
+#[derive(Template)]
+#[template(path = "cases.html")]
+struct CasesPage {
+    f: Frame,
+    states: Vec<(&'static str, &'static str, bool)>,
+    error: Option<&'static str>,
+    rows: Vec<CaseLine>,
+    next: Option<String>,
+}
+
+/// Cases per page of the list.
+const CASES_PER_PAGE: i64 = 50;
+
+async fn cases(
+    State(state): State<AppState>,
+    Query(q): Query<CaseFilter>,
+    headers: HeaderMap,
+) -> Result<Response, Response> {
+    let lang = page_lang(
+        &LangQuery {
+            lang: q.lang.clone(),
+        },
+        &headers,
+    );
+    let t = Ui::of(lang.lang);
+    let viewer = signed_in(&state, &headers)
+        .await
+        .ok_or_else(|| Redirect::to("/login").into_response())?;
+    let chosen = q.state.as_deref().filter(|s| !s.is_empty());
+    let wanted = chosen.map(CaseState::parse);
+    let after = match q.cursor.as_deref().map(str::parse::<i64>) {
+        None => 0,
+        Some(Ok(n)) if n >= 0 => n,
+        Some(_) => return Err(message(&lang, &viewer, StatusCode::BAD_REQUEST)),
+    };
+    let states = CaseState::ALL
+        .iter()
+        .map(|s| (s.as_str(), t.state(*s), Some(s.as_str()) == chosen))
+        .collect();
+    let (rows, error) = match wanted {
+        Some(None) => (Vec::new(), Some(t.not_a_state)),
+        _ => {
+            let found = state
+                .services
+                .read_cases_as(&viewer.user, None, wanted.flatten(), after, CASES_PER_PAGE)
+                .await
+                .map_err(|e| service_error(&lang, &viewer, e))?;
+            (found, None)
+        }
+    };
+    let next = (i64::try_from(rows.len()).unwrap_or(i64::MAX) == CASES_PER_PAGE)
+        .then(|| rows.last())
+        .flatten()
+        .map(|last| match chosen {
+            Some(s) => format!("/cases?state={s}&cursor={}", last.case_id),
+            None => format!("/cases?cursor={}", last.case_id),
+        });
+    let rows = rows
+        .iter()
+        .map(|r| CaseLine {
+            case_id: r.case_id,
+            program: r.program_id.clone(),
+            firm_id: r.firm_id.0,
+            state: t.state(r.state),
+            requested: t.won(r.requested_won),
+            approved: r.approved_won.map(|w| t.won(w)).unwrap_or_default(),
+            bank: r.bank_code.clone().unwrap_or_default(),
+            decided_on: r.decided_on.map(|d| t.date(d)).unwrap_or_default(),
+        })
+        .collect();
+    let status = if error.is_some() {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    let p = CasesPage {
+        f: Frame::new(t, t.case_list, Some(&viewer)),
+        states,
+        error,
+        rows,
+        next,
+    };
+    Ok(page(&lang, status, p.render()))
 }

@@ -42,6 +42,20 @@ pub struct Ui {
     pub no_cases: &'static str,
     pub won: &'static str,
     pub role: &'static str,
+    pub case_list: &'static str,
+    pub all_states: &'static str,
+    pub filter: &'static str,
+    pub case_no: &'static str,
+    pub firm: &'static str,
+    pub requested: &'static str,
+    pub approved: &'static str,
+    pub bank: &'static str,
+    pub decided_on: &'static str,
+    pub next_page: &'static str,
+    pub not_a_state: &'static str,
+    pub not_allowed: &'static str,
+    pub not_found: &'static str,
+    pub bad_request: &'static str,
 }
 
 pub const KO: Ui = Ui {
@@ -78,6 +92,20 @@ pub const KO: Ui = Ui {
     no_cases: "아직 신청이 없습니다.",
     won: "원",
     role: "역할",
+    case_list: "신청 목록",
+    all_states: "전체 상태",
+    filter: "조회",
+    case_no: "신청 번호",
+    firm: "기업",
+    requested: "신청액",
+    approved: "승인액",
+    bank: "은행",
+    decided_on: "결정일",
+    next_page: "다음 쪽",
+    not_a_state: "알 수 없는 상태입니다.",
+    not_allowed: "이 화면을 볼 권한이 없습니다.",
+    not_found: "찾는 화면이 없습니다.",
+    bad_request: "요청이 올바르지 않습니다.",
 };
 
 pub const EN: Ui = Ui {
@@ -114,6 +142,20 @@ pub const EN: Ui = Ui {
     no_cases: "No cases yet.",
     won: "won",
     role: "Role",
+    case_list: "Cases",
+    all_states: "All states",
+    filter: "Filter",
+    case_no: "Case",
+    firm: "Firm",
+    requested: "Requested",
+    approved: "Approved",
+    bank: "Bank",
+    decided_on: "Decided on",
+    next_page: "Next page",
+    not_a_state: "Not a state.",
+    not_allowed: "You may not see this page.",
+    not_found: "There is no such page.",
+    bad_request: "The request is not valid.",
 };
 
 impl Ui {
@@ -170,6 +212,16 @@ impl Ui {
         if self.lang_code == "ko" { k } else { e }
     }
 
+    /// A date as officials write it: `2025. 7. 22.` in Korean, `2025-07-22` in English.
+    pub fn date(&self, d: chrono::NaiveDate) -> String {
+        use chrono::Datelike;
+        if self.lang_code == "ko" {
+            format!("{}. {}. {}.", d.year(), d.month(), d.day())
+        } else {
+            d.to_string()
+        }
+    }
+
     /// A sum of won as officials write it: `2,000,000,000원`, and in Korean a large sum also
     /// in 억 and 만 (`20억 원`; `약` when won below 만 are left out).
     pub fn won(&self, won: i64) -> String {
@@ -208,5 +260,12 @@ mod tests {
         assert_eq!(KO.won(150_000_001), "150,000,001원 (약 1억 5000만 원)");
         assert_eq!(KO.won(99_999_999), "99,999,999원");
         assert_eq!(EN.won(2_000_000_000), "2,000,000,000 won");
+    }
+
+    #[test]
+    fn dates_read_as_officials_write_them() {
+        let d = chrono::NaiveDate::from_ymd_opt(2025, 7, 22).expect("a date");
+        assert_eq!(KO.date(d), "2025. 7. 22.");
+        assert_eq!(EN.date(d), "2025-07-22");
     }
 }

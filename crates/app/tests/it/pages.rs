@@ -111,3 +111,60 @@ both_url! {
         drop(server);
     }
 }
+
+/// Every case line of a case list page (its first cell, the case number).
+fn listed(html: &str) -> Vec<i64> {
+    html.split("<tr><td>")
+        .skip(1)
+        .filter_map(|row| row.split("</td>").next()?.parse().ok())
+        .collect()
+}
+
+both_url! {
+    async fn the_case_list_filters_pages_and_keeps_to_the_viewers_scope(db, url) {
+        seed(&db).await;
+        let mut s = Services::start(db.clone(), std::sync::Arc::new(jumpup::service::SystemClock)).await.expect("services");
+        s.password_cost = TEST_COST;
+        let hash = hash_password(MAYOR_PASSWORD, TEST_COST).expect("hash");
+        s.add_user(Some("root"), "officer", Role::Tp, NewScope::None, Some(&hash)).await.expect("officer");
+        let sheet = jumpup::interchange::read_bytes(jumpup::bench::cases_csv(60).into_bytes(), false).expect("a sheet");
+        s.import_sheet("officer", jumpup::service::imports::FileKind::Cases, sheet).await.expect("60 cases");
+        let server = Server::start(&url, &[]);
+        let officer = format!("jumpup_session={}", sign_in(&server, "officer", MAYOR_PASSWORD));
+
+        // Fifty a page in case order, then the rest; the filter keeps to its state.
+        let first = page(&server, "/cases", &officer);
+        assert_eq!(first.status, 200, "{}", first.body);
+        let ids = listed(&first.body);
+        assert_eq!(ids.len(), 50);
+        assert!(ids.windows(2).all(|w| w[0] < w[1]));
+        let next = format!("/cases?cursor={}", ids[49]);
+        assert!(first.body.contains(&format!(r#"<a href="{next}" rel="next">"#)), "{}", first.body);
+        let second = page(&server, &next, &officer);
+        let rest = listed(&second.body);
+        assert_eq!(rest.len(), 10);
+        assert!(rest[0] > ids[49] && !second.body.contains(r#"rel="next""#));
+        assert!(first.body.contains("보증 발급") && first.body.contains("500,000원") && first.body.contains("2025. 9. 1."), "{}", first.body);
+        let issued = page(&server, "/cases?state=guarantee_issued", &officer);
+        assert_eq!(listed(&issued.body).len(), 50);
+        assert!(issued.body.contains(r#"<option value="guarantee_issued" selected>"#));
+        assert!(issued.body.contains("/cases?state=guarantee_issued&#38;cursor="), "{}", issued.body);
+        let drafts = page(&server, "/cases?state=draft&lang=en", &officer);
+        assert!(listed(&drafts.body).is_empty() && drafts.body.contains("No cases yet."));
+
+        // A state that is none, or a cursor the page never gave: said beside the field, or refused.
+        let bad = page(&server, "/cases?state=%3Cb%3Epaid%3C%2Fb%3E", &officer);
+        assert_eq!(bad.status, 400);
+        assert!(bad.body.contains(r#"id="state-error" role="alert""#) && !bad.body.contains("<b>"), "{}", bad.body);
+        assert_eq!(page(&server, "/cases?cursor=-1", &officer).status, 400);
+
+        // A bank sees only cases with its loans (none yet); an administrator reads no cases.
+        let clerk = format!("jumpup_session={}", sign_in(&server, "clerk", CLERK_PASSWORD));
+        assert!(listed(&page(&server, "/cases", &clerk).body).is_empty());
+        let admin = format!("jumpup_session={}", sign_in(&server, "root", crate::server::ROOT_PASSWORD));
+        let refused = page(&server, "/cases", &admin);
+        assert_eq!(refused.status, 403);
+        assert!(refused.body.contains("권한이 없습니다") && !page(&server, "/dashboard", &admin).body.contains(r#"href="/cases""#));
+        drop(server);
+    }
+}
