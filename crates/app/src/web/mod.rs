@@ -4,6 +4,7 @@
 //! Texts come from [`texts::Ui`] in Korean (the default) or English: `?lang=en|ko` switches
 //! and is remembered in a cookie. Templates escape every value they print.
 
+mod quote;
 mod texts;
 
 use askama::Template;
@@ -34,6 +35,7 @@ pub fn routes() -> Router<AppState> {
         .route("/logout", post(logout))
         .route("/dashboard", get(dashboard))
         .route("/cases", get(cases))
+        .route("/quote", get(quote::quote))
         .route("/static/site.css", get(stylesheet))
 }
 

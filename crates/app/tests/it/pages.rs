@@ -168,3 +168,52 @@ both_url! {
         drop(server);
     }
 }
+
+both_url! {
+    async fn the_quote_calculator_gives_the_engines_figures_and_names_each_bad_field(db, url) {
+        seed(&db).await;
+        Services::start(db.clone(), std::sync::Arc::new(jumpup::service::SystemClock)).await.expect("the built-in programmes");
+        let server = Server::start(&url, &[]);
+        let clerk = format!("jumpup_session={}", sign_in(&server, "clerk", CLERK_PASSWORD));
+
+        // Example 01's loan without its events, as the command line quotes it.
+        let example = crate::support::spec_dir().join("examples/quote/01-repayment-month7.in.json");
+        let mut input: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(example).expect("the example")).expect("JSON");
+        input.as_object_mut().expect("an object").remove("events");
+        let out = crate::support::jumpup(&["quote", "--json", "-"], &input.to_string());
+        assert_eq!(out.status.code(), Some(0), "{}", crate::support::stderr(&out));
+        let expected: serde_json::Value = serde_json::from_str(&crate::support::stdout(&out)).expect("a quote");
+
+        let blank = page(&server, "/quote", &clerk);
+        assert_eq!(blank.status, 200);
+        assert!(blank.body.contains(r#"<label for="principal_won">대출 원금(원)</label>"#), "{}", blank.body);
+        let (loan, guarantee) = (&input["loan"], &input["guarantee"]);
+        let query = format!(
+            "/quote?program={}&principal_won={}&annual_rate_pct={}&executed_on={}&maturity_on={}&coverage_pct={}&base_fee_rate_pct={}",
+            input["program"].as_str().expect("program"),
+            loan["principal_won"], loan["annual_rate_pct"].as_str().expect("rate"), loan["executed_on"].as_str().expect("a date"),
+            loan["maturity_on"].as_str().expect("a date"), guarantee["coverage_pct"].as_str().expect("coverage"),
+            guarantee["base_fee_rate_pct"].as_str().expect("fee"),
+        );
+        let r = page(&server, &query, &clerk);
+        assert_eq!(r.status, 200, "{}", r.body);
+        let won = |v: &serde_json::Value| format!("{}원", Won::new(v.as_i64().expect("won")).grouped());
+        let periods = expected["subsidy"]["periods"].as_array().expect("periods");
+        assert!(!periods.is_empty());
+        for p in periods {
+            assert!(r.body.contains(&format!(r#"<td class="num">{}</td><td class="num">{}</td>"#, won(&p["claim_won"]), won(&p["payment_won"]))), "{p}\n{}", r.body);
+        }
+        for total in [&expected["subsidy"]["payment_total_won"], &expected["guarantee"]["fee_total_won"], &expected["subsidy"]["reservation_won"]] {
+            assert!(r.body.contains(&won(total)), "{total}");
+        }
+        assert!(r.body.contains("<details><summary>계산 근거</summary>") && r.body.contains("정확한 합: "), "{}", r.body);
+
+        // Bad values: each problem beside its field, what was typed kept as text.
+        let bad = page(&server, "/quote?program=incheon-jumpup&principal_won=%3Cimg+src%3Dx+onerror%3Dalert(1)%3E&annual_rate_pct=4.5&executed_on=2025-09-01&maturity_on=2025-08-01&coverage_pct=95&base_fee_rate_pct=1.0", &clerk);
+        assert_eq!(bad.status, 422, "{}", bad.body);
+        assert!(bad.body.contains(r#"aria-describedby="principal_won-error""#), "{}", bad.body);
+        assert!(!bad.body.contains("<img"), "{}", bad.body);
+        assert!(!bad.body.contains("계산 결과"));
+        drop(server);
+    }
+}
