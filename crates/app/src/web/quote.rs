@@ -270,12 +270,23 @@ pub(super) async fn quote(
         .await
         .map_err(|e| service_error(&lang, &viewer, e))?;
     let submitted = values.contains_key("principal_won");
+    // Unless chosen, the programme with the newest version: the one in force now.
+    let newest = catalog
+        .programs()
+        .iter()
+        .max_by_key(|p| p.versions().iter().map(|v| v.in_force_from).max())
+        .map(|p| p.id().as_str().to_owned())
+        .unwrap_or_default();
     let mut fields: Vec<Field> = FIELDS
         .iter()
         .map(|(name, label, _, required)| Field {
             name,
             label: label(t),
-            value: values.get(*name).cloned().unwrap_or_default(),
+            value: match values.get(*name) {
+                Some(v) => v.clone(),
+                None if *name == "program" => newest.clone(),
+                None => String::new(),
+            },
             required: *required,
             inputmode: match *name {
                 "principal_won" => "numeric",

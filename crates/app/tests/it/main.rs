@@ -3,6 +3,7 @@
 
 mod badfiles;
 mod bench;
+mod browser;
 mod cases;
 mod cli;
 mod corners;

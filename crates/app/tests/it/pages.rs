@@ -217,3 +217,56 @@ both_url! {
         drop(server);
     }
 }
+
+both_url! {
+    async fn in_a_browser_an_official_signs_in_reads_the_budget_switches_language_quotes_and_signs_out(db, url) {
+        if !crate::browser::available() {
+            return;
+        }
+        seed(&db).await;
+        let mut s = Services::start(db.clone(), std::sync::Arc::new(jumpup::service::SystemClock)).await.expect("services");
+        s.password_cost = TEST_COST;
+        let hash = hash_password(MAYOR_PASSWORD, TEST_COST).expect("hash");
+        s.add_user(Some("root"), "mayor", Role::City, NewScope::None, Some(&hash)).await.expect("mayor");
+        let server = Server::start(&url, &[]);
+        let backend = if url.starts_with("sqlite:") { "sqlite" } else { "postgres" };
+        let mut b = crate::browser::Browser::start(&format!("official-{backend}"));
+        let base = format!("http://{}", server.addr());
+
+        b.open(&format!("{base}/dashboard"));
+        b.wait_for("발급받은 사용자 이름과 비밀번호로 로그인하세요.");
+        assert_eq!(b.path(), "/login");
+        b.shot("sign-in");
+        b.fill("#name", "mayor");
+        b.fill("#password", "wrong");
+        b.click("form.stack button[type=submit]");
+        b.wait_for("사용자 이름 또는 비밀번호가 맞지 않습니다.");
+        b.shot("sign-in-refused");
+        b.fill("#password", MAYOR_PASSWORD);
+        b.click("form.stack button[type=submit]");
+        let budget = s.budgets().await.expect("budgets");
+        let available = budget.iter().find(|p| p.program_id == "incheon-jumpup").expect("Jump-Up")
+            .balances.iter().find(|(a, _)| a.as_str() == "available").expect("available").1;
+        b.wait_for(&format!("{}원", available.grouped()));
+        assert_eq!(b.path(), "/dashboard");
+        b.shot("dashboard");
+
+        b.click("a[hreflang=en]");
+        b.wait_for(&format!("{} won", available.grouped()));
+        b.shot("dashboard-en");
+        b.click("a[href='/quote']");
+        b.wait_for("Guarantee and subsidy calculator");
+        for (field, value) in [("#principal_won", "500000000"), ("#annual_rate_pct", "4.5"), ("#executed_on", "2025-09-01"),
+                               ("#maturity_on", "2028-09-01"), ("#coverage_pct", "95"), ("#base_fee_rate_pct", "1.2")] {
+            b.fill(field, value);
+        }
+        b.click("form.grid button[type=submit]");
+        b.wait_for("821,917 won");
+        b.shot("quote");
+        b.click("form.inline button[type=submit]");
+        b.wait_for("Sign in with the user name and password you were given.");
+        assert_eq!(b.path(), "/login");
+        b.shot("signed-out");
+        drop(server);
+    }
+}

@@ -82,6 +82,11 @@ impl Server {
         std::fs::read_to_string(&self.log).expect("the server's log")
     }
 
+    /// The address it listens on (`127.0.0.1:PORT`).
+    pub(crate) fn addr(&self) -> &str {
+        &self.addr
+    }
+
     /// Sends SIGTERM and waits for the server to finish: its exit status and its log.
     fn stop(mut self) -> (std::process::ExitStatus, String) {
         let pid = self.child.id().to_string();
