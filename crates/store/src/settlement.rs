@@ -616,6 +616,34 @@ pub async fn lines(tx: &mut Tx, batch_id: i64) -> Result<Vec<LineRow>> {
     Ok(rows)
 }
 
+/// A page of a batch's lines in line order after `after` (a line number), optionally one
+/// bank's (by code) or one status's, each with its bank's code.
+pub async fn lines_page(
+    db: &crate::Db,
+    batch_id: i64,
+    bank_code: Option<&str>,
+    status: Option<&str>,
+    after: i64,
+    limit: i64,
+) -> Result<Vec<(String, LineRow)>> {
+    let sql = sqlx::AssertSqlSafe(format!(
+        "select {LINE_COLUMNS}, b.code as bank_code
+         from settlement_line s join bank b on b.bank_id = s.bank_id
+         where s.batch_id = $1 and ($2 is null or b.code = $2) and ($3 is null or s.status = $3)
+           and s.line_no > $4
+         order by s.line_no
+         limit $5"
+    ));
+    let rows = crate::with_db!(db, p => {
+        fetch_mapped!(
+            p,
+            sqlx::query(sql).bind(batch_id).bind(bank_code).bind(status).bind(after).bind(limit),
+            |r: &_| -> Result<(String, LineRow)> { Ok((sqlx::Row::try_get(r, "bank_code")?, line_row(r)?)) }
+        )
+    });
+    Ok(rows)
+}
+
 /// The lines of a batch for these cases, in line order.
 pub async fn lines_of_cases(tx: &mut Tx, batch_id: i64, case_ids: &[i64]) -> Result<Vec<LineRow>> {
     let mut out = Vec::new();

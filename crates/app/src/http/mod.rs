@@ -243,7 +243,7 @@ async fn log_request(mut request: Request, next: Next) -> Response {
 /// Runs a long service call (a settlement over a whole batch, a file import) on a blocking
 /// thread of its own, driven by the runtime's handle: the request's task stays free, and the
 /// call's future need not be `Send` (its sliced bulk writes hold borrows across awaits).
-pub async fn off_thread<T, F, Fut>(services: Services, f: F) -> ApiResult<T>
+pub(crate) async fn off_thread<T, F, Fut>(services: Services, f: F) -> ApiResult<T>
 where
     F: FnOnce(Services) -> Fut + Send + 'static,
     Fut: std::future::Future<Output = crate::service::Result<T>>,

@@ -28,6 +28,10 @@ use super::{
 pub const PREPARE_ROLES: &[Role] = &[Role::Tp];
 /// Who may reject a batch: the City, or its preparer (a `tp` user) withdrawing it.
 pub const REJECT_ROLES: &[Role] = &[Role::City, Role::Tp];
+/// Who may see settlements, their lines and their files.
+pub const SETTLEMENT_READERS: &[Role] = &[Role::Tp, Role::City, Role::Auditor];
+/// Who may approve a batch.
+pub const APPROVE_ROLES: &[Role] = &[Role::City];
 
 fn corrupt(what: String) -> ServiceError {
     jumpup_store::StoreError::Corrupt(what).into()
@@ -628,23 +632,30 @@ impl Services {
         after: i64,
         limit: i64,
     ) -> Result<Vec<jumpup_store::settlement::BatchRow>> {
-        require_role(
-            user,
-            &[Role::Tp, Role::City, Role::Auditor],
-            "see settlements",
-        )?;
+        require_role(user, SETTLEMENT_READERS, "see settlements")?;
         Ok(jumpup_store::settlement::batches_page(&self.db, after, limit.clamp(1, 200)).await?)
     }
 
     /// Summarises any batch (roles that see settlement: `tp`, `city`, `auditor`).
+    /// A page of a batch's lines (who may see settlements), optionally one bank's or one
+    /// status's: `(bank code, line)` in line order after line `after`.
+    pub async fn settle_lines(
+        &self,
+        user: &jumpup_store::identity::User,
+        batch_id: i64,
+        bank: Option<&str>,
+        status: Option<&str>,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<(String, LineRow)>> {
+        require_role(user, SETTLEMENT_READERS, "see settlements")?;
+        Ok(store::lines_page(&self.db, batch_id, bank, status, after, limit.clamp(1, 200)).await?)
+    }
+
     pub async fn settle_show(&self, actor_name: &str, batch_id: i64) -> Result<BatchSummary> {
         let mut tx = self.db.begin_read().await?;
         let (user, _) = actor(&mut tx, actor_name).await?;
-        require_role(
-            &user,
-            &[Role::Tp, Role::City, Role::Auditor],
-            "see settlements",
-        )?;
+        require_role(&user, SETTLEMENT_READERS, "see settlements")?;
         let batch = batch_or_refuse(&mut tx, batch_id).await?;
         summary(&mut tx, &batch).await
     }
@@ -655,7 +666,7 @@ impl Services {
     pub async fn settle_approve(&self, actor_name: &str, batch_id: i64) -> Result<BatchSummary> {
         in_write_tx!(self, |tx| {
             let (user, _) = actor(tx, actor_name).await?;
-            require_role(&user, &[Role::City], "approve a settlement")?;
+            require_role(&user, APPROVE_ROLES, "approve a settlement")?;
             let batch = batch_or_refuse(tx, batch_id).await?;
             refuse_unless_prepared(&batch)?;
             let at = self.clock.now();
@@ -997,7 +1008,7 @@ impl Services {
         if !own_statement {
             require_role(
                 &user,
-                &[Role::Tp, Role::City, Role::Auditor],
+                SETTLEMENT_READERS,
                 if bank.is_some() {
                     "export another bank's statement"
                 } else {
@@ -1046,11 +1057,7 @@ impl Services {
         let mut tx = self.db.begin_read().await?;
         let tx = &mut tx;
         let (user, _) = actor(tx, actor_name).await?;
-        require_role(
-            &user,
-            &[Role::Tp, Role::City, Role::Auditor],
-            "verify settlements",
-        )?;
+        require_role(&user, SETTLEMENT_READERS, "verify settlements")?;
         let batch = batch_or_refuse(tx, batch_id).await?;
         let view = batch.view();
         let stored = store::lines(tx, batch_id).await?;

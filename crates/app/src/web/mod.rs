@@ -5,6 +5,7 @@
 //! and is remembered in a cookie. Templates escape every value they print.
 
 mod quote;
+mod settle;
 mod texts;
 
 use askama::Template;
@@ -36,6 +37,10 @@ pub fn routes() -> Router<AppState> {
         .route("/dashboard", get(dashboard))
         .route("/cases", get(cases))
         .route("/quote", get(quote::quote))
+        .route("/settlements", get(settle::list).post(settle::prepare))
+        .route("/settlements/{id}", get(settle::show))
+        .route("/settlements/{id}/approve", post(settle::approve))
+        .route("/settlements/{id}/reject", post(settle::reject))
         .route("/static/site.css", get(stylesheet))
 }
 
@@ -93,6 +98,8 @@ struct Who {
     csrf: String,
     /// Whether the case list is theirs to read (everyone but administrators).
     reads_cases: bool,
+    /// Whether settlements are theirs to read.
+    reads_settlements: bool,
 }
 
 /// What every page's frame shows.
@@ -113,6 +120,7 @@ impl Frame {
                 .map(|s| s.csrf_token.clone())
                 .unwrap_or_default(),
             reads_cases: v.user.role != Role::Admin,
+            reads_settlements: crate::service::settle::SETTLEMENT_READERS.contains(&v.user.role),
         });
         Frame { t, title, who }
     }

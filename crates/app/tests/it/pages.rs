@@ -270,3 +270,73 @@ both_url! {
         drop(server);
     }
 }
+
+both_url! {
+    async fn the_technopark_prepares_and_the_city_approves_a_settlement_by_forms(db, url) {
+        seed(&db).await;
+        let mut s = Services::start(db.clone(), std::sync::Arc::new(jumpup::service::SystemClock)).await.expect("services");
+        s.password_cost = TEST_COST;
+        let hash = hash_password(MAYOR_PASSWORD, TEST_COST).expect("hash");
+        s.add_user(Some("root"), "officer", Role::Tp, NewScope::None, Some(&hash)).await.expect("officer");
+        s.add_user(Some("root"), "mayor", Role::City, NewScope::None, Some(&hash)).await.expect("mayor");
+        for code in ["011", "020", "088"] {
+            s.add_bank("root", jumpup_domain::workflow::BankCode::parse(code).expect("a code"), "은행").await.expect("a bank");
+        }
+        for (kind, file) in [("cases", "cases.csv"), ("loans", "loans.csv"), ("events", "events1.csv"), ("claims", "claims1.csv")] {
+            let kind = match kind {
+                "cases" => jumpup::service::imports::FileKind::Cases,
+                "loans" => jumpup::service::imports::FileKind::Loans,
+                "events" => jumpup::service::imports::FileKind::Events,
+                _ => jumpup::service::imports::FileKind::Claims,
+            };
+            let sheet = jumpup::interchange::read(std::path::Path::new(&crate::imports::settlement(file))).expect("a spec file");
+            s.import_sheet("officer", kind, sheet).await.expect("imported");
+        }
+        let server = Server::start(&url, &[]);
+        let officer = sign_in(&server, "officer", MAYOR_PASSWORD);
+        let mayor = sign_in(&server, "mayor", MAYOR_PASSWORD);
+        let cookie = |c: &str| format!("jumpup_session={c}");
+
+        // The Technopark prepares: the form carries the session's token.
+        let list = page(&server, "/settlements", &cookie(&officer));
+        assert!(list.body.contains(r#"<input id="through" name="through" type="date""#) && list.body.contains("정산 내역이 없습니다."), "{}", list.body);
+        assert_eq!(form(&server, "/settlements", Some(&officer), "csrf=forged&through=2025-12-31").status, 403);
+        let token = csrf_of(&list.body);
+        let r = form(&server, "/settlements", Some(&officer), &format!("csrf={token}&through=2025-12-31"));
+        assert_eq!((r.status, r.header("location")), (303, Some("/settlements/1")), "{}", r.body);
+        let again = form(&server, "/settlements", Some(&officer), &format!("csrf={token}&through=2025-12-31"));
+        assert_eq!(again.status, 409);
+        assert!(again.body.contains("batch_open"), "{}", again.body);
+
+        // The batch: totals, lines filtered by bank and status; the preparer may withdraw it but not approve it.
+        let shown = page(&server, "/settlements/1", &cookie(&officer));
+        assert!(shown.body.contains("승인 대기") && shown.body.contains(r#"action="/settlements/1/reject""#), "{}", shown.body);
+        assert!(!shown.body.contains(r#"action="/settlements/1/approve""#));
+        let summary = s.settle_show("officer", 1).await.expect("the batch");
+        assert_eq!(summary.totals.lines, 26);
+        let rows = |html: &str| html.matches("<tr><td>").count();
+        assert_eq!(rows(&shown.body), 26);
+        assert_eq!(rows(&page(&server, "/settlements/1?bank=004", &cookie(&officer)).body), usize::try_from(summary.by_bank["004"].lines).expect("a count"));
+        assert_eq!(rows(&page(&server, "/settlements/1?status=reduced", &cookie(&officer)).body), usize::try_from(summary.by_status["reduced"].lines).expect("a count"));
+        assert!(shown.body.contains(&format!("{}원", Won::new(summary.totals.payable_won).grouped())));
+
+        // The City approves by the button; the files are there to download.
+        let page_of_mayor = page(&server, "/settlements/1", &cookie(&mayor));
+        let token = csrf_of(&page_of_mayor.body);
+        let r = form(&server, "/settlements/1/approve", Some(&mayor), &format!("csrf={token}"));
+        assert_eq!((r.status, r.header("location")), (303, Some("/settlements/1")), "{}", r.body);
+        let approved = page(&server, "/settlements/1", &cookie(&mayor));
+        assert!(approved.body.contains(r#"<a href="/api/v1/settlements/1/payments?format=xlsx">"#), "{}", approved.body);
+        let file = page(&server, "/api/v1/settlements/1/payments?format=csv", &cookie(&mayor));
+        assert_eq!(file.status, 200);
+        assert!(s.ledger_check().await.expect("a check").ok());
+        let r = form(&server, "/settlements/1/approve", Some(&mayor), &format!("csrf={token}"));
+        assert_eq!(r.status, 409);
+        assert!(r.body.contains("batch_approved"), "{}", r.body);
+
+        // A bank clerk sees no settlements.
+        let clerk = sign_in(&server, "clerk", CLERK_PASSWORD);
+        assert_eq!(page(&server, "/settlements", &cookie(&clerk)).status, 403);
+        drop(server);
+    }
+}

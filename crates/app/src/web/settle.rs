@@ -1,0 +1,377 @@
+//! Settlement pages: the batches with the preparation form (`tp`), a batch's totals per status
+//! and bank, its lines filtered by bank and status, approval and rejection (by whoever the
+//! services allow), and the payment and statement files. Every action is a form with the
+//! session's CSRF token; the services check role and state again.
+
+use askama::Template;
+use axum::extract::{Form, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+use super::{Frame, LangQuery, PageLang, Ui, page, page_lang, service_error, signed_in};
+use crate::http::AppState;
+use crate::service::sessions::Viewer;
+use crate::service::settle::{APPROVE_ROLES, BatchSummary, PREPARE_ROLES, REJECT_ROLES, Totals};
+
+const STATUSES: [&str; 6] = [
+    "match",
+    "reduced",
+    "under_claimed",
+    "adjustment",
+    "clawback",
+    "rejected",
+];
+/// Lines per page of a batch.
+const LINES_PER_PAGE: i64 = 100;
+
+fn csrf_of(viewer: &Viewer) -> String {
+    viewer
+        .session
+        .as_ref()
+        .map(|s| s.csrf_token.clone())
+        .unwrap_or_default()
+}
+
+/// The form's CSRF field checked against the session's.
+fn csrf_ok(viewer: &Viewer, sent: &str) -> bool {
+    viewer.session.as_ref().is_some_and(|s| {
+        crate::http::auth::constant_time_eq(sent.as_bytes(), s.csrf_token.as_bytes())
+    })
+}
+
+/// What the services refused, as a line above the form that asked: the code and the sentence.
+fn refusal(t: &Ui, e: &crate::http::error::ApiError) -> String {
+    e.errors
+        .first()
+        .map(|f| format!("{} ({}): {}", t.refused, f.code, f.message))
+        .unwrap_or_else(|| t.refused.to_owned())
+}
+
+#[derive(Template)]
+#[template(path = "settlements.html")]
+struct ListPage {
+    f: Frame,
+    csrf: String,
+    may_prepare: bool,
+    through: String,
+    error: Option<String>,
+    batches: Vec<(i64, String, &'static str)>,
+}
+
+async fn list_page(
+    state: &AppState,
+    lang: &PageLang,
+    viewer: &Viewer,
+    through: String,
+    error: Option<String>,
+) -> Response {
+    let t = Ui::of(lang.lang);
+    let batches = match state.services.settle_list(&viewer.user, 0, 200).await {
+        Ok(b) => b,
+        Err(e) => return service_error(lang, viewer, e),
+    };
+    let p = ListPage {
+        f: Frame::new(t, t.settlements, Some(viewer)),
+        csrf: csrf_of(viewer),
+        may_prepare: PREPARE_ROLES.contains(&viewer.user.role),
+        through,
+        batches: batches
+            .iter()
+            .rev()
+            .map(|b| (b.batch_id, t.date(b.through_on), t.batch_state(&b.state)))
+            .collect(),
+        error: error.clone(),
+    };
+    let status = if error.is_some() {
+        StatusCode::CONFLICT
+    } else {
+        StatusCode::OK
+    };
+    page(lang, status, p.render())
+}
+
+pub(super) async fn list(
+    State(state): State<AppState>,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+) -> Result<Response, Response> {
+    let lang = page_lang(&q, &headers);
+    let viewer = signed_in(&state, &headers)
+        .await
+        .ok_or_else(|| Redirect::to("/login").into_response())?;
+    Ok(list_page(&state, &lang, &viewer, String::new(), None).await)
+}
+
+#[derive(Deserialize)]
+pub(super) struct PrepareForm {
+    csrf: String,
+    through: String,
+}
+
+pub(super) async fn prepare(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(form): Form<PrepareForm>,
+) -> Result<Response, Response> {
+    let lang = page_lang(&LangQuery { lang: None }, &headers);
+    let t = Ui::of(lang.lang);
+    let viewer = signed_in(&state, &headers)
+        .await
+        .ok_or_else(|| Redirect::to("/login").into_response())?;
+    if !csrf_ok(&viewer, &form.csrf) {
+        return Err(StatusCode::FORBIDDEN.into_response());
+    }
+    let through = match crate::fields::day(&form.through) {
+        Ok(d) => d,
+        Err(e) => {
+            let error = Some(format!("{}: {e}", t.through));
+            return Ok(list_page(&state, &lang, &viewer, form.through, error).await);
+        }
+    };
+    let name = viewer.user.name.clone();
+    match crate::http::off_thread(state.services.clone(), move |s| async move {
+        s.settle_prepare(&name, through).await
+    })
+    .await
+    {
+        Ok(batch) => Ok(Redirect::to(&format!("/settlements/{}", batch.batch_id)).into_response()),
+        Err(e) if e.status == StatusCode::FORBIDDEN => Ok(super::message(&lang, &viewer, e.status)),
+        Err(e) => Ok(list_page(&state, &lang, &viewer, form.through, Some(refusal(t, &e))).await),
+    }
+}
+
+#[derive(Deserialize)]
+pub(super) struct LineFilter {
+    lang: Option<String>,
+    bank: Option<String>,
+    status: Option<String>,
+    cursor: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "batch.html")]
+struct BatchPage {
+    f: Frame,
+    csrf: String,
+    batch_id: i64,
+    state: &'static str,
+    through: String,
+    approved: bool,
+    may_approve: bool,
+    may_reject: bool,
+    error: Option<String>,
+    totals: Vec<String>,
+    by_status: Vec<(&'static str, Vec<String>)>,
+    by_bank: Vec<(String, Vec<String>)>,
+    bank: String,
+    status: String,
+    statuses: Vec<(&'static str, &'static str)>,
+    lines: Vec<Vec<String>>,
+    next: Option<String>,
+}
+
+fn cells(t: &Ui, x: &Totals) -> Vec<String> {
+    vec![
+        x.lines.to_string(),
+        t.won(x.claimed_won),
+        t.won(x.computed_won),
+        t.won(x.payable_won),
+    ]
+}
+
+async fn batch_page(
+    state: &AppState,
+    lang: &PageLang,
+    viewer: &Viewer,
+    batch_id: i64,
+    filter: &LineFilter,
+    error: Option<String>,
+) -> Response {
+    let t = Ui::of(lang.lang);
+    let summary: BatchSummary = match state
+        .services
+        .settle_show(&viewer.user.name, batch_id)
+        .await
+    {
+        Ok(s) => s,
+        Err(e) => return service_error(lang, viewer, e),
+    };
+    let bank = filter.bank.clone().filter(|b| !b.is_empty());
+    let status = filter
+        .status
+        .clone()
+        .filter(|s| STATUSES.contains(&s.as_str()));
+    let after = filter
+        .cursor
+        .as_deref()
+        .and_then(|c| c.parse::<i64>().ok())
+        .unwrap_or(0)
+        .max(0);
+    let rows = match state
+        .services
+        .settle_lines(
+            &viewer.user,
+            batch_id,
+            bank.as_deref(),
+            status.as_deref(),
+            after,
+            LINES_PER_PAGE,
+        )
+        .await
+    {
+        Ok(r) => r,
+        Err(e) => return service_error(lang, viewer, e),
+    };
+    let next = (i64::try_from(rows.len()).unwrap_or(i64::MAX) == LINES_PER_PAGE)
+        .then(|| rows.last())
+        .flatten()
+        .map(|(_, l)| {
+            format!(
+                "/settlements/{batch_id}?bank={}&status={}&cursor={}",
+                bank.as_deref().unwrap_or_default(),
+                status.as_deref().unwrap_or_default(),
+                l.line_no
+            )
+        });
+    let prepared = summary.state == "prepared";
+    let p = BatchPage {
+        f: Frame::new(t, t.batch, Some(viewer)),
+        csrf: csrf_of(viewer),
+        batch_id,
+        state: t.batch_state(&summary.state),
+        through: t.date(summary.through),
+        approved: summary.state == "approved",
+        may_approve: prepared && APPROVE_ROLES.contains(&viewer.user.role),
+        may_reject: prepared && REJECT_ROLES.contains(&viewer.user.role),
+        error,
+        totals: cells(t, &summary.totals),
+        by_status: summary
+            .by_status
+            .iter()
+            .map(|(s, x)| (t.line_status(s), cells(t, x)))
+            .collect(),
+        by_bank: summary
+            .by_bank
+            .iter()
+            .map(|(b, x)| (b.clone(), cells(t, x)))
+            .collect(),
+        bank: bank.unwrap_or_default(),
+        status: status.unwrap_or_default(),
+        statuses: STATUSES.iter().map(|s| (*s, t.line_status(s))).collect(),
+        lines: rows
+            .iter()
+            .map(|(code, l)| {
+                vec![
+                    l.line_no.to_string(),
+                    code.clone(),
+                    l.loan_no.clone(),
+                    format!("{} – {}", t.date(l.period_from), t.date(l.period_to)),
+                    t.won(l.claimed_won),
+                    t.won(l.computed_won),
+                    t.won(l.paid_before_won),
+                    t.won(l.payable_won),
+                    t.line_status(&l.status).to_owned(),
+                ]
+            })
+            .collect(),
+        next,
+    };
+    let code = if p.error.is_some() {
+        StatusCode::CONFLICT
+    } else {
+        StatusCode::OK
+    };
+    page(lang, code, p.render())
+}
+
+pub(super) async fn show(
+    State(state): State<AppState>,
+    Path(batch_id): Path<i64>,
+    Query(q): Query<LineFilter>,
+    headers: HeaderMap,
+) -> Result<Response, Response> {
+    let lang = page_lang(
+        &LangQuery {
+            lang: q.lang.clone(),
+        },
+        &headers,
+    );
+    let viewer = signed_in(&state, &headers)
+        .await
+        .ok_or_else(|| Redirect::to("/login").into_response())?;
+    Ok(batch_page(&state, &lang, &viewer, batch_id, &q, None).await)
+}
+
+#[derive(Deserialize)]
+pub(super) struct DecideForm {
+    csrf: String,
+    reason: Option<String>,
+}
+
+/// Approves (`reject` false) or rejects a batch, then shows it again (with the refusal, if any).
+async fn decide(
+    state: AppState,
+    headers: HeaderMap,
+    batch_id: i64,
+    form: DecideForm,
+    reject: bool,
+) -> Result<Response, Response> {
+    let lang = page_lang(&LangQuery { lang: None }, &headers);
+    let t = Ui::of(lang.lang);
+    let viewer = signed_in(&state, &headers)
+        .await
+        .ok_or_else(|| Redirect::to("/login").into_response())?;
+    if !csrf_ok(&viewer, &form.csrf) {
+        return Err(StatusCode::FORBIDDEN.into_response());
+    }
+    let name = viewer.user.name.clone();
+    let reason = form.reason.unwrap_or_default();
+    let done = crate::http::off_thread(state.services.clone(), move |s| async move {
+        if reject {
+            s.settle_reject(&name, batch_id, &reason).await
+        } else {
+            s.settle_approve(&name, batch_id).await
+        }
+    })
+    .await;
+    match done {
+        Ok(_) => Ok(Redirect::to(&format!("/settlements/{batch_id}")).into_response()),
+        Err(e) if e.status == StatusCode::FORBIDDEN => Ok(super::message(&lang, &viewer, e.status)),
+        Err(e) => {
+            let filter = LineFilter {
+                lang: None,
+                bank: None,
+                status: None,
+                cursor: None,
+            };
+            Ok(batch_page(
+                &state,
+                &lang,
+                &viewer,
+                batch_id,
+                &filter,
+                Some(refusal(t, &e)),
+            )
+            .await)
+        }
+    }
+}
+
+pub(super) async fn approve(
+    State(state): State<AppState>,
+    Path(batch_id): Path<i64>,
+    headers: HeaderMap,
+    Form(form): Form<DecideForm>,
+) -> Result<Response, Response> {
+    decide(state, headers, batch_id, form, false).await
+}
+
+pub(super) async fn reject(
+    State(state): State<AppState>,
+    Path(batch_id): Path<i64>,
+    headers: HeaderMap,
+    Form(form): Form<DecideForm>,
+) -> Result<Response, Response> {
+    decide(state, headers, batch_id, form, true).await
+}
