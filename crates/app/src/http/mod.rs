@@ -14,7 +14,7 @@ mod quotes;
 pub(crate) mod records;
 pub(crate) mod session;
 mod settlements;
-mod uploads;
+pub(crate) mod uploads;
 mod users;
 
 use std::sync::Arc;

@@ -7,6 +7,7 @@
 mod quote;
 mod settle;
 mod texts;
+mod uploads;
 
 use askama::Template;
 use axum::Router;
@@ -41,6 +42,12 @@ pub fn routes() -> Router<AppState> {
         .route("/settlements/{id}", get(settle::show))
         .route("/settlements/{id}/approve", post(settle::approve))
         .route("/settlements/{id}/reject", post(settle::reject))
+        .route(
+            "/uploads",
+            get(uploads::form)
+                .post(uploads::upload)
+                .layer(crate::http::uploads::body_limit()),
+        )
         .route("/static/site.css", get(stylesheet))
 }
 
@@ -100,6 +107,8 @@ struct Who {
     reads_cases: bool,
     /// Whether settlements are theirs to read.
     reads_settlements: bool,
+    /// Whether they may upload any kind of bank file.
+    uploads: bool,
 }
 
 /// What every page's frame shows.
@@ -121,6 +130,9 @@ impl Frame {
                 .unwrap_or_default(),
             reads_cases: v.user.role != Role::Admin,
             reads_settlements: crate::service::settle::SETTLEMENT_READERS.contains(&v.user.role),
+            uploads: crate::http::uploads::KINDS
+                .iter()
+                .any(|k| k.importers().contains(&v.user.role)),
         });
         Frame { t, title, who }
     }

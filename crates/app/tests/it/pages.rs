@@ -340,3 +340,70 @@ both_url! {
         drop(server);
     }
 }
+
+/// A `multipart/form-data` upload of `file` as kind `kind`, the CSRF token first.
+fn upload(server: &Server, cookie: &str, csrf: &str, kind: &str, file: &str) -> Response {
+    let boundary = "----jumpup-test-boundary";
+    let body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\n{kind}\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{kind}.csv\"\r\nContent-Type: text/csv\r\n\r\n{file}\r\n\
+         --{boundary}--\r\n"
+    );
+    let content_type = format!("multipart/form-data; boundary={boundary}");
+    let cookie = format!("jumpup_session={cookie}");
+    server.raw(
+        "POST",
+        "/uploads",
+        &[("Content-Type", &content_type), ("Cookie", &cookie)],
+        Some(&body),
+    )
+}
+
+both_url! {
+    async fn a_bank_uploads_its_loans_and_reads_the_report_row_by_row(db, url) {
+        seed(&db).await;
+        let mut s = Services::start(db.clone(), std::sync::Arc::new(jumpup::service::SystemClock)).await.expect("services");
+        s.password_cost = TEST_COST;
+        let hash = hash_password(MAYOR_PASSWORD, TEST_COST).expect("hash");
+        s.add_user(Some("root"), "officer", Role::Tp, NewScope::None, Some(&hash)).await.expect("officer");
+        for code in ["011", "020", "088"] {
+            s.add_bank("root", jumpup_domain::workflow::BankCode::parse(code).expect("a code"), "은행").await.expect("a bank");
+        }
+        let sheet = jumpup::interchange::read(std::path::Path::new(&crate::imports::settlement("cases.csv"))).expect("cases");
+        s.import_sheet("officer", jumpup::service::imports::FileKind::Cases, sheet).await.expect("cases imported");
+        let server = Server::start(&url, &[]);
+        let clerk = sign_in(&server, "clerk", CLERK_PASSWORD);
+        let form_page = page(&server, "/uploads", &format!("jumpup_session={clerk}"));
+        assert_eq!(form_page.status, 200);
+        assert!(form_page.body.contains(r#"enctype="multipart/form-data""#) && form_page.body.contains(r#"<option value="loans""#), "{}", form_page.body);
+        assert!(!form_page.body.contains(r#"<option value="cases""#), "a bank does not import decided cases");
+        let token = csrf_of(&form_page.body);
+
+        // The whole file has other banks' rows: each named, nothing stored.
+        let all = std::fs::read_to_string(crate::imports::settlement("loans.csv")).expect("loans");
+        let r = upload(&server, &clerk, &token, "loans", &all);
+        assert_eq!(r.status, 422, "{}", r.body);
+        let others = all.lines().skip(1).filter(|l| !l.starts_with("004,")).count();
+        assert!(others > 0);
+        assert_eq!(r.body.matches("is another bank&#39;s loan").count() + r.body.matches("is another bank's loan").count(), others, "{}", r.body);
+        assert_eq!(jumpup_store::testing::query_texts(&db, "select cast(count(*) as text) from loan").await, ["0"]);
+
+        // Its own rows: stored; the same again: skipped.
+        let own: String = all.lines().take(1).chain(all.lines().filter(|l| l.starts_with("004,"))).map(|l| format!("{l}\n")).collect();
+        let mine = own.lines().count() - 1;
+        let r = upload(&server, &clerk, &token, "loans", &own);
+        assert_eq!(r.status, 200, "{}", r.body);
+        assert!(r.body.contains(&format!("저장: {mine} · 이미 있음: 0")), "{}", r.body);
+        let r = upload(&server, &clerk, &token, "loans", &own);
+        assert!(r.body.contains(&format!("저장: 0 · 이미 있음: {mine}")), "{}", r.body);
+
+        // What a file holds is text on the page; no token, no upload; no decided cases from a bank.
+        let r = upload(&server, &clerk, &token, "loans", "bank_code,loan_no\n004,<script>alert(1)</script>\n");
+        assert_eq!(r.status, 422);
+        assert!(!r.body.contains("<script>alert(1)</script>"), "{}", r.body);
+        assert_eq!(upload(&server, &clerk, "forged", "loans", &own).status, 403);
+        assert_eq!(upload(&server, &clerk, &token, "cases", &own).status, 403);
+        drop(server);
+    }
+}

@@ -1,0 +1,175 @@
+//! The upload page: a FILES.md file sent by a form (`multipart/form-data`, with the session's
+//! CSRF token first), imported all or nothing by the same service as `jumpup import` and the
+//! upload API, and its report shown row by row.
+
+use askama::Template;
+use axum::extract::{Multipart, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+
+use super::{Frame, LangQuery, PageLang, Ui, message, page, page_lang, signed_in};
+use crate::http::AppState;
+use crate::service::ServiceError;
+use crate::service::imports::{FileKind, ImportReport};
+use crate::service::sessions::Viewer;
+
+#[derive(Template)]
+#[template(path = "uploads.html")]
+struct UploadPage {
+    f: Frame,
+    csrf: String,
+    kinds: Vec<(&'static str, &'static str)>,
+    chosen: &'static str,
+    report: Option<ImportReport>,
+}
+
+fn kind_label(t: &Ui, kind: FileKind) -> &'static str {
+    match kind {
+        FileKind::Cases => t.kind_cases,
+        FileKind::Loans => t.kind_loans,
+        FileKind::Events => t.kind_events,
+        FileKind::Claims => t.kind_claims,
+    }
+}
+
+/// The kinds of file the viewer may import.
+fn kinds_of(viewer: &Viewer) -> Vec<FileKind> {
+    crate::http::uploads::KINDS
+        .into_iter()
+        .filter(|k| k.importers().contains(&viewer.user.role))
+        .collect()
+}
+
+fn render(
+    lang: &PageLang,
+    viewer: &Viewer,
+    chosen: Option<FileKind>,
+    report: Option<ImportReport>,
+) -> Response {
+    let t = Ui::of(lang.lang);
+    let kinds = kinds_of(viewer);
+    if kinds.is_empty() {
+        return message(lang, viewer, StatusCode::FORBIDDEN);
+    }
+    let status = match &report {
+        Some(r) if !r.errors.is_empty() => StatusCode::UNPROCESSABLE_ENTITY,
+        _ => StatusCode::OK,
+    };
+    let p = UploadPage {
+        f: Frame::new(t, t.uploads, Some(viewer)),
+        csrf: viewer
+            .session
+            .as_ref()
+            .map(|s| s.csrf_token.clone())
+            .unwrap_or_default(),
+        chosen: chosen
+            .or(kinds.first().copied())
+            .map_or("", FileKind::as_str),
+        kinds: kinds
+            .iter()
+            .map(|k| (k.as_str(), kind_label(t, *k)))
+            .collect(),
+        report,
+    };
+    page(lang, status, p.render())
+}
+
+pub(super) async fn form(
+    State(state): State<AppState>,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+) -> Result<Response, Response> {
+    let lang = page_lang(&q, &headers);
+    let viewer = signed_in(&state, &headers)
+        .await
+        .ok_or_else(|| Redirect::to("/login").into_response())?;
+    Ok(render(&lang, &viewer, None, None))
+}
+
+pub(super) async fn upload(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    mut parts: Multipart,
+) -> Result<Response, Response> {
+    let lang = page_lang(&LangQuery { lang: None }, &headers);
+    let viewer = signed_in(&state, &headers)
+        .await
+        .ok_or_else(|| Redirect::to("/login").into_response())?;
+    let bad = || StatusCode::BAD_REQUEST.into_response();
+    // The token comes first: nothing of the file is read for a request that does not carry it.
+    let first = parts
+        .next_field()
+        .await
+        .map_err(|_| bad())?
+        .ok_or_else(bad)?;
+    let sent = if first.name() == Some("csrf") {
+        first.text().await.map_err(|_| bad())?
+    } else {
+        String::new()
+    };
+    let own = viewer
+        .session
+        .as_ref()
+        .map(|s| s.csrf_token.as_str())
+        .unwrap_or_default();
+    if own.is_empty() || !crate::http::auth::constant_time_eq(sent.as_bytes(), own.as_bytes()) {
+        return Err(StatusCode::FORBIDDEN.into_response());
+    }
+    let mut kind = None;
+    let mut file = None;
+    while let Some(field) = parts.next_field().await.map_err(|_| bad())? {
+        match field.name() {
+            Some("kind") => {
+                let text = field.text().await.map_err(|_| bad())?;
+                kind = crate::http::uploads::KINDS
+                    .into_iter()
+                    .find(|k| k.as_str() == text);
+            }
+            Some("file") => {
+                let xlsx = field
+                    .file_name()
+                    .is_some_and(|n| n.to_ascii_lowercase().ends_with(".xlsx"))
+                    || field
+                        .content_type()
+                        .is_some_and(|t| t.contains("spreadsheetml"));
+                file = Some((field.bytes().await.map_err(|_| bad())?, xlsx));
+            }
+            _ => {}
+        }
+    }
+    let Some(kind) = kind.filter(|k| kinds_of(&viewer).contains(k)) else {
+        return Ok(message(&lang, &viewer, StatusCode::FORBIDDEN));
+    };
+    let refused = |e| ImportReport {
+        errors: vec![e],
+        ..ImportReport::default()
+    };
+    let report = match file {
+        None => refused(crate::interchange::RowError {
+            row: 0,
+            column: "file".into(),
+            message: "is missing".into(),
+        }),
+        Some((bytes, xlsx)) => match crate::interchange::read_bytes(Vec::from(bytes), xlsx) {
+            Err(e) => refused(e),
+            Ok(sheet) => {
+                let name = viewer.user.name.clone();
+                let done = crate::http::off_thread(state.services.clone(), move |s| async move {
+                    match s.import_sheet(&name, kind, sheet).await {
+                        Err(ServiceError::Import(report)) => Ok(report),
+                        other => other,
+                    }
+                })
+                .await;
+                match done {
+                    Ok(report) => report,
+                    Err(e) if e.status == StatusCode::FORBIDDEN => {
+                        return Ok(message(&lang, &viewer, e.status));
+                    }
+                    Err(e) => return Err(e.into_response()),
+                }
+            }
+        },
+    };
+    Ok(render(&lang, &viewer, Some(kind), Some(report)))
+}
