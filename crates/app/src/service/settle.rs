@@ -713,15 +713,12 @@ impl Services {
                 Some(d) => d.clone(),
                 None => lines_digest(&store::lines(tx, batch_id).await?),
             };
-            let lines = store::tallies(tx, batch_id)
-                .await?
-                .iter()
-                .map(|t| t.lines)
-                .sum::<i64>();
+            let batch = batch_or_refuse(tx, batch_id).await?;
+            let mut s = summary(tx, &batch).await?;
             let after = json!({
                 "batch_id": batch_id,
                 "state": "approved",
-                "lines": lines,
+                "lines": s.totals.lines,
                 "digest": digest,
                 "cases_paid": moves,
                 "finished": crate::programs::ids_summary(&released),
@@ -738,8 +735,6 @@ impl Services {
                 ),
             )
             .await?;
-            let batch = batch_or_refuse(tx, batch_id).await?;
-            let mut s = summary(tx, &batch).await?;
             s.audit_head = Some(head.to_string());
             s.finished_cases = released;
             Ok(s)

@@ -123,11 +123,7 @@ impl Frame {
         let who = viewer.map(|v| Who {
             name: v.user.name.clone(),
             role: t.role(v.user.role),
-            csrf: v
-                .session
-                .as_ref()
-                .map(|s| s.csrf_token.clone())
-                .unwrap_or_default(),
+            csrf: csrf_of(v),
             reads_cases: v.user.role != Role::Admin,
             reads_settlements: crate::service::settle::SETTLEMENT_READERS.contains(&v.user.role),
             uploads: crate::http::uploads::KINDS
@@ -163,14 +159,79 @@ fn page(lang: &PageLang, status: StatusCode, html: Result<String, askama::Error>
     response
 }
 
-/// The signed-in viewer of a page, by the session cookie; `None` sends the browser to sign in.
-async fn signed_in(state: &AppState, headers: &HeaderMap) -> Option<Viewer> {
-    let cookie = session_cookie(headers)?;
-    state
-        .services
-        .authenticate(Credential::Session(cookie))
-        .await
-        .ok()
+/// Whether a request that changes state comes from a page of this server: a browser says where
+/// a request comes from (`Sec-Fetch-Site`, `Origin`), so another site cannot post a form here
+/// (sign-in included, where no session token exists yet). Clients that say neither are not
+/// browsers and carry no ambient credential of a victim.
+fn same_origin(method: &axum::http::Method, headers: &HeaderMap) -> bool {
+    if matches!(*method, axum::http::Method::GET | axum::http::Method::HEAD) {
+        return true;
+    }
+    let value = |name| {
+        headers
+            .get(name)
+            .and_then(|v: &HeaderValue| v.to_str().ok())
+    };
+    if let Some(site) = value("sec-fetch-site") {
+        return matches!(site, "same-origin" | "none");
+    }
+    match (value("origin"), value("host")) {
+        (Some(origin), Some(host)) => origin.split_once("://").is_some_and(|(_, h)| h == host),
+        (Some(_), None) => false,
+        (None, _) => true,
+    }
+}
+
+/// The signed-in viewer of a page, by the session cookie only (never a bearer token), recorded
+/// for the request log as the API's viewers are. A signed-out browser is sent to sign in; a
+/// state-changing request from another site is refused; a failure is the API's error.
+#[derive(Debug)]
+pub struct PageViewer(pub Viewer);
+
+/// The session's CSRF token, for the hidden `csrf` field of a page's forms.
+fn csrf_of(viewer: &Viewer) -> String {
+    viewer
+        .session
+        .as_ref()
+        .map(|s| s.csrf_token.clone())
+        .unwrap_or_default()
+}
+
+/// Whether a form's `csrf` field is the session's token.
+fn csrf_ok(viewer: &Viewer, sent: &str) -> bool {
+    viewer.session.as_ref().is_some_and(|s| {
+        crate::http::auth::constant_time_eq(sent.as_bytes(), s.csrf_token.as_bytes())
+    })
+}
+
+impl axum::extract::FromRequestParts<AppState> for PageViewer {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &AppState,
+    ) -> Result<PageViewer, Response> {
+        if !same_origin(&parts.method, &parts.headers) {
+            return Err(StatusCode::FORBIDDEN.into_response());
+        }
+        let Some(cookie) = session_cookie(&parts.headers) else {
+            return Err(Redirect::to("/login").into_response());
+        };
+        match state
+            .services
+            .authenticate(Credential::Session(cookie))
+            .await
+        {
+            Ok(viewer) => {
+                if let Some(slot) = parts.extensions.get::<crate::http::auth::LoggedUser>() {
+                    let _ = slot.0.set(viewer.user.user_id);
+                }
+                Ok(PageViewer(viewer))
+            }
+            Err(ServiceError::Refused { .. }) => Err(Redirect::to("/login").into_response()),
+            Err(e) => Err(crate::http::error::ApiError::from(e).into_response()),
+        }
+    }
 }
 
 #[derive(Template)]
@@ -206,6 +267,9 @@ async fn login(
 ) -> Result<Response, Response> {
     let lang = page_lang(&q, &headers);
     let t = Ui::of(lang.lang);
+    if !same_origin(&axum::http::Method::POST, &headers) {
+        return Err(StatusCode::FORBIDDEN.into_response());
+    }
     match state
         .services
         .login(&form.name, &form.password, session_cookie(&headers))
@@ -249,18 +313,16 @@ struct CsrfForm {
 
 async fn logout(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    PageViewer(viewer): PageViewer,
     Form(form): Form<CsrfForm>,
 ) -> Result<Response, Response> {
-    let viewer = signed_in(&state, &headers)
-        .await
-        .ok_or_else(|| Redirect::to("/login").into_response())?;
-    let Some(session) = &viewer.session else {
-        return Err(Redirect::to("/login").into_response());
-    };
-    if !crate::http::auth::constant_time_eq(form.csrf.as_bytes(), session.csrf_token.as_bytes()) {
+    let Some(session) = viewer
+        .session
+        .as_ref()
+        .filter(|_| csrf_ok(&viewer, &form.csrf))
+    else {
         return Err(StatusCode::FORBIDDEN.into_response());
-    }
+    };
     state
         .services
         .logout(session)
@@ -292,7 +354,8 @@ fn budget_view(t: &Ui, b: &crate::service::budget::ProgramBudget) -> BudgetView 
         balance(Account::Reserved),
         balance(Account::Available),
     );
-    let whole = i128::from(paid) + i128::from(reserved) + i128::from(available);
+    let whole =
+        i128::from(paid.max(0)) + i128::from(reserved.max(0)) + i128::from(available.max(0));
     let permille = |part: i64| {
         if whole <= 0 {
             0
@@ -324,12 +387,10 @@ async fn dashboard(
     State(state): State<AppState>,
     Query(q): Query<LangQuery>,
     headers: HeaderMap,
+    PageViewer(viewer): PageViewer,
 ) -> Result<Response, Response> {
     let lang = page_lang(&q, &headers);
     let t = Ui::of(lang.lang);
-    let viewer = signed_in(&state, &headers)
-        .await
-        .ok_or_else(|| Redirect::to("/login").into_response())?;
     let api = |e: ServiceError| crate::http::error::ApiError::from(e).into_response();
     let budgets = if crate::http::records::BUDGET_READERS.contains(&viewer.user.role) {
         state
@@ -435,6 +496,7 @@ async fn cases(
     State(state): State<AppState>,
     Query(q): Query<CaseFilter>,
     headers: HeaderMap,
+    PageViewer(viewer): PageViewer,
 ) -> Result<Response, Response> {
     let lang = page_lang(
         &LangQuery {
@@ -443,9 +505,6 @@ async fn cases(
         &headers,
     );
     let t = Ui::of(lang.lang);
-    let viewer = signed_in(&state, &headers)
-        .await
-        .ok_or_else(|| Redirect::to("/login").into_response())?;
     let chosen = q.state.as_deref().filter(|s| !s.is_empty());
     let wanted = chosen.map(CaseState::parse);
     let after = match q.cursor.as_deref().map(str::parse::<i64>) {

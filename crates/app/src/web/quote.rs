@@ -5,10 +5,10 @@
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use serde_json::{Value, json};
 
-use super::{Frame, LangQuery, Ui, page, page_lang, service_error, signed_in};
+use super::{Frame, LangQuery, PageViewer, Ui, page, page_lang, service_error};
 use crate::http::AppState;
 use crate::quote_json::{self, Detail};
 
@@ -253,6 +253,7 @@ pub(super) async fn quote(
     State(state): State<AppState>,
     Query(values): Query<std::collections::HashMap<String, String>>,
     headers: HeaderMap,
+    PageViewer(viewer): PageViewer,
 ) -> std::result::Result<Response, Response> {
     let lang = page_lang(
         &LangQuery {
@@ -261,9 +262,6 @@ pub(super) async fn quote(
         &headers,
     );
     let t = Ui::of(lang.lang);
-    let viewer = signed_in(&state, &headers)
-        .await
-        .ok_or_else(|| Redirect::to("/login").into_response())?;
     let catalog = state
         .services
         .catalog()

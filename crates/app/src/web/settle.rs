@@ -9,7 +9,9 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use super::{Frame, LangQuery, PageLang, Ui, page, page_lang, service_error, signed_in};
+use super::{
+    Frame, LangQuery, PageLang, PageViewer, Ui, csrf_of, csrf_ok, page, page_lang, service_error,
+};
 use crate::http::AppState;
 use crate::service::sessions::Viewer;
 use crate::service::settle::{APPROVE_ROLES, BatchSummary, PREPARE_ROLES, REJECT_ROLES, Totals};
@@ -24,21 +26,6 @@ const STATUSES: [&str; 6] = [
 ];
 /// Lines per page of a batch.
 const LINES_PER_PAGE: i64 = 100;
-
-fn csrf_of(viewer: &Viewer) -> String {
-    viewer
-        .session
-        .as_ref()
-        .map(|s| s.csrf_token.clone())
-        .unwrap_or_default()
-}
-
-/// The form's CSRF field checked against the session's.
-fn csrf_ok(viewer: &Viewer, sent: &str) -> bool {
-    viewer.session.as_ref().is_some_and(|s| {
-        crate::http::auth::constant_time_eq(sent.as_bytes(), s.csrf_token.as_bytes())
-    })
-}
 
 /// What the services refused, as a line above the form that asked: the code and the sentence.
 fn refusal(t: &Ui, e: &crate::http::error::ApiError) -> String {
@@ -64,13 +51,21 @@ async fn list_page(
     lang: &PageLang,
     viewer: &Viewer,
     through: String,
-    error: Option<String>,
+    error: Option<(StatusCode, String)>,
 ) -> Response {
     let t = Ui::of(lang.lang);
-    let batches = match state.services.settle_list(&viewer.user, 0, 200).await {
-        Ok(b) => b,
-        Err(e) => return service_error(lang, viewer, e),
-    };
+    // Every batch, newest first (a programme settles monthly: a few dozen in its life).
+    let mut batches = Vec::new();
+    loop {
+        let after = batches
+            .last()
+            .map_or(0, |b: &jumpup_store::settlement::BatchRow| b.batch_id);
+        match state.services.settle_list(&viewer.user, after, 200).await {
+            Ok(page) if page.is_empty() => break,
+            Ok(page) => batches.extend(page),
+            Err(e) => return service_error(lang, viewer, e),
+        }
+    }
     let p = ListPage {
         f: Frame::new(t, t.settlements, Some(viewer)),
         csrf: csrf_of(viewer),
@@ -81,25 +76,18 @@ async fn list_page(
             .rev()
             .map(|b| (b.batch_id, t.date(b.through_on), t.batch_state(&b.state)))
             .collect(),
-        error: error.clone(),
+        error: error.as_ref().map(|(_, e)| e.clone()),
     };
-    let status = if error.is_some() {
-        StatusCode::CONFLICT
-    } else {
-        StatusCode::OK
-    };
-    page(lang, status, p.render())
+    page(lang, error.map_or(StatusCode::OK, |(s, _)| s), p.render())
 }
 
 pub(super) async fn list(
     State(state): State<AppState>,
     Query(q): Query<LangQuery>,
     headers: HeaderMap,
+    PageViewer(viewer): PageViewer,
 ) -> Result<Response, Response> {
     let lang = page_lang(&q, &headers);
-    let viewer = signed_in(&state, &headers)
-        .await
-        .ok_or_else(|| Redirect::to("/login").into_response())?;
     Ok(list_page(&state, &lang, &viewer, String::new(), None).await)
 }
 
@@ -112,20 +100,21 @@ pub(super) struct PrepareForm {
 pub(super) async fn prepare(
     State(state): State<AppState>,
     headers: HeaderMap,
+    PageViewer(viewer): PageViewer,
     Form(form): Form<PrepareForm>,
 ) -> Result<Response, Response> {
     let lang = page_lang(&LangQuery { lang: None }, &headers);
     let t = Ui::of(lang.lang);
-    let viewer = signed_in(&state, &headers)
-        .await
-        .ok_or_else(|| Redirect::to("/login").into_response())?;
     if !csrf_ok(&viewer, &form.csrf) {
         return Err(StatusCode::FORBIDDEN.into_response());
     }
     let through = match crate::fields::day(&form.through) {
         Ok(d) => d,
         Err(e) => {
-            let error = Some(format!("{}: {e}", t.through));
+            let error = Some((
+                StatusCode::UNPROCESSABLE_ENTITY,
+                format!("{}: {e}", t.through),
+            ));
             return Ok(list_page(&state, &lang, &viewer, form.through, error).await);
         }
     };
@@ -137,7 +126,11 @@ pub(super) async fn prepare(
     {
         Ok(batch) => Ok(Redirect::to(&format!("/settlements/{}", batch.batch_id)).into_response()),
         Err(e) if e.status == StatusCode::FORBIDDEN => Ok(super::message(&lang, &viewer, e.status)),
-        Err(e) => Ok(list_page(&state, &lang, &viewer, form.through, Some(refusal(t, &e))).await),
+        Err(e) if e.status.is_server_error() => Err(e.into_response()),
+        Err(e) => {
+            let error = Some((e.status, refusal(t, &e)));
+            Ok(list_page(&state, &lang, &viewer, form.through, error).await)
+        }
     }
 }
 
@@ -186,7 +179,7 @@ async fn batch_page(
     viewer: &Viewer,
     batch_id: i64,
     filter: &LineFilter,
-    error: Option<String>,
+    error: Option<(StatusCode, String)>,
 ) -> Response {
     let t = Ui::of(lang.lang);
     let summary: BatchSummary = match state
@@ -197,7 +190,11 @@ async fn batch_page(
         Ok(s) => s,
         Err(e) => return service_error(lang, viewer, e),
     };
-    let bank = filter.bank.clone().filter(|b| !b.is_empty());
+    let bank = filter
+        .bank
+        .as_deref()
+        .and_then(|b| crate::fields::bank(b).ok())
+        .map(|b| b.as_str().to_owned());
     let status = filter
         .status
         .clone()
@@ -244,7 +241,7 @@ async fn batch_page(
         approved: summary.state == "approved",
         may_approve: prepared && APPROVE_ROLES.contains(&viewer.user.role),
         may_reject: prepared && REJECT_ROLES.contains(&viewer.user.role),
-        error,
+        error: error.as_ref().map(|(_, e)| e.clone()),
         totals: cells(t, &summary.totals),
         by_status: summary
             .by_status
@@ -277,12 +274,7 @@ async fn batch_page(
             .collect(),
         next,
     };
-    let code = if p.error.is_some() {
-        StatusCode::CONFLICT
-    } else {
-        StatusCode::OK
-    };
-    page(lang, code, p.render())
+    page(lang, error.map_or(StatusCode::OK, |(s, _)| s), p.render())
 }
 
 pub(super) async fn show(
@@ -290,6 +282,7 @@ pub(super) async fn show(
     Path(batch_id): Path<i64>,
     Query(q): Query<LineFilter>,
     headers: HeaderMap,
+    PageViewer(viewer): PageViewer,
 ) -> Result<Response, Response> {
     let lang = page_lang(
         &LangQuery {
@@ -297,9 +290,6 @@ pub(super) async fn show(
         },
         &headers,
     );
-    let viewer = signed_in(&state, &headers)
-        .await
-        .ok_or_else(|| Redirect::to("/login").into_response())?;
     Ok(batch_page(&state, &lang, &viewer, batch_id, &q, None).await)
 }
 
@@ -313,15 +303,13 @@ pub(super) struct DecideForm {
 async fn decide(
     state: AppState,
     headers: HeaderMap,
+    PageViewer(viewer): PageViewer,
     batch_id: i64,
     form: DecideForm,
     reject: bool,
 ) -> Result<Response, Response> {
     let lang = page_lang(&LangQuery { lang: None }, &headers);
     let t = Ui::of(lang.lang);
-    let viewer = signed_in(&state, &headers)
-        .await
-        .ok_or_else(|| Redirect::to("/login").into_response())?;
     if !csrf_ok(&viewer, &form.csrf) {
         return Err(StatusCode::FORBIDDEN.into_response());
     }
@@ -338,6 +326,7 @@ async fn decide(
     match done {
         Ok(_) => Ok(Redirect::to(&format!("/settlements/{batch_id}")).into_response()),
         Err(e) if e.status == StatusCode::FORBIDDEN => Ok(super::message(&lang, &viewer, e.status)),
+        Err(e) if e.status.is_server_error() => Err(e.into_response()),
         Err(e) => {
             let filter = LineFilter {
                 lang: None,
@@ -351,7 +340,7 @@ async fn decide(
                 &viewer,
                 batch_id,
                 &filter,
-                Some(refusal(t, &e)),
+                Some((e.status, refusal(t, &e))),
             )
             .await)
         }
@@ -362,16 +351,18 @@ pub(super) async fn approve(
     State(state): State<AppState>,
     Path(batch_id): Path<i64>,
     headers: HeaderMap,
+    viewer: PageViewer,
     Form(form): Form<DecideForm>,
 ) -> Result<Response, Response> {
-    decide(state, headers, batch_id, form, false).await
+    decide(state, headers, viewer, batch_id, form, false).await
 }
 
 pub(super) async fn reject(
     State(state): State<AppState>,
     Path(batch_id): Path<i64>,
     headers: HeaderMap,
+    viewer: PageViewer,
     Form(form): Form<DecideForm>,
 ) -> Result<Response, Response> {
-    decide(state, headers, batch_id, form, true).await
+    decide(state, headers, viewer, batch_id, form, true).await
 }

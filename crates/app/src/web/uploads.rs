@@ -5,9 +5,11 @@
 use askama::Template;
 use axum::extract::{Multipart, Query, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 
-use super::{Frame, LangQuery, PageLang, Ui, message, page, page_lang, signed_in};
+use super::{
+    Frame, LangQuery, PageLang, PageViewer, Ui, csrf_of, csrf_ok, message, page, page_lang,
+};
 use crate::http::AppState;
 use crate::service::ServiceError;
 use crate::service::imports::{FileKind, ImportReport};
@@ -57,11 +59,7 @@ fn render(
     };
     let p = UploadPage {
         f: Frame::new(t, t.uploads, Some(viewer)),
-        csrf: viewer
-            .session
-            .as_ref()
-            .map(|s| s.csrf_token.clone())
-            .unwrap_or_default(),
+        csrf: csrf_of(viewer),
         chosen: chosen
             .or(kinds.first().copied())
             .map_or("", FileKind::as_str),
@@ -75,26 +73,21 @@ fn render(
 }
 
 pub(super) async fn form(
-    State(state): State<AppState>,
     Query(q): Query<LangQuery>,
     headers: HeaderMap,
+    PageViewer(viewer): PageViewer,
 ) -> Result<Response, Response> {
     let lang = page_lang(&q, &headers);
-    let viewer = signed_in(&state, &headers)
-        .await
-        .ok_or_else(|| Redirect::to("/login").into_response())?;
     Ok(render(&lang, &viewer, None, None))
 }
 
 pub(super) async fn upload(
     State(state): State<AppState>,
     headers: HeaderMap,
+    PageViewer(viewer): PageViewer,
     mut parts: Multipart,
 ) -> Result<Response, Response> {
     let lang = page_lang(&LangQuery { lang: None }, &headers);
-    let viewer = signed_in(&state, &headers)
-        .await
-        .ok_or_else(|| Redirect::to("/login").into_response())?;
     let bad = || StatusCode::BAD_REQUEST.into_response();
     // The token comes first: nothing of the file is read for a request that does not carry it.
     let first = parts
@@ -107,13 +100,14 @@ pub(super) async fn upload(
     } else {
         String::new()
     };
-    let own = viewer
-        .session
-        .as_ref()
-        .map(|s| s.csrf_token.as_str())
-        .unwrap_or_default();
-    if own.is_empty() || !crate::http::auth::constant_time_eq(sent.as_bytes(), own.as_bytes()) {
+    if !csrf_ok(&viewer, &sent) {
         return Err(StatusCode::FORBIDDEN.into_response());
+    }
+    // Nothing more is read for a viewer who may import no kind of file, nor the file of a
+    // kind not theirs (the kind comes before the file in the form).
+    let allowed = kinds_of(&viewer);
+    if allowed.is_empty() {
+        return Ok(message(&lang, &viewer, StatusCode::FORBIDDEN));
     }
     let mut kind = None;
     let mut file = None;
@@ -121,10 +115,12 @@ pub(super) async fn upload(
         match field.name() {
             Some("kind") => {
                 let text = field.text().await.map_err(|_| bad())?;
-                kind = crate::http::uploads::KINDS
-                    .into_iter()
-                    .find(|k| k.as_str() == text);
+                match allowed.iter().find(|k| k.as_str() == text) {
+                    Some(k) => kind = Some(*k),
+                    None => return Ok(message(&lang, &viewer, StatusCode::FORBIDDEN)),
+                }
             }
+            Some("file") if kind.is_none() => return Err(bad()),
             Some("file") => {
                 let xlsx = field
                     .file_name()
@@ -137,8 +133,8 @@ pub(super) async fn upload(
             _ => {}
         }
     }
-    let Some(kind) = kind.filter(|k| kinds_of(&viewer).contains(k)) else {
-        return Ok(message(&lang, &viewer, StatusCode::FORBIDDEN));
+    let Some(kind) = kind else {
+        return Err(bad());
     };
     let refused = |e| ImportReport {
         errors: vec![e],

@@ -399,9 +399,11 @@ both_url! {
         assert!(r.body.contains(&format!("저장: 0 · 이미 있음: {mine}")), "{}", r.body);
 
         // What a file holds is text on the page; no token, no upload; no decided cases from a bank.
-        let r = upload(&server, &clerk, &token, "loans", "bank_code,loan_no\n004,<script>alert(1)</script>\n");
+        let header = all.lines().next().expect("a header");
+        let r = upload(&server, &clerk, &token, "loans", &format!("{header}\n004,L-1,<script>alert(1)</script>,1000,4.5,2025-10-01,2026-10-01\n"));
         assert_eq!(r.status, 422);
-        assert!(!r.body.contains("<script>alert(1)</script>"), "{}", r.body);
+        assert!(r.body.contains("&#60;script&#62;alert(1)&#60;/script&#62;"), "the file's text is echoed, escaped: {}", r.body);
+        assert!(!r.body.contains("<script>"), "{}", r.body);
         assert_eq!(upload(&server, &clerk, "forged", "loans", &own).status, 403);
         assert_eq!(upload(&server, &clerk, &token, "cases", &own).status, 403);
         drop(server);

@@ -151,10 +151,12 @@ both_url! {
         refused(&url, &["settle", "approve", "2", "--actor", "officer"], "role_not_allowed");
         refused(&url, &["settle", "approve", "2", "--actor", "clerk"], "role_not_allowed");
         refused(&url, &["export", "payments", "2", "--format", "csv", "--out", dir.path().join("x.csv").to_str().expect("utf-8"), "--actor", "mayor"], "batch_not_approved");
+        // A batch prepared before digests were kept: approval computes it from the lines.
+        jumpup_store::testing::execute_raw(&db, "update settlement_batch set lines_digest = null where batch_id = 2").await;
         let approved = json(&url, &["settle", "approve", "2", "--actor", "mayor", "--json"]);
         let head = approved["audit_head"].as_str().expect("the audit head");
         ok(&url, &["audit", "verify", "--anchor", head]);
-        // The approval records the lines it approved: those prepared, by count and digest.
+        // The approval records the lines it approved, by count and digest: those prepared.
         let recorded: Vec<serde_json::Value> = jumpup_store::testing::query_texts(
             &db,
             "select after from audit_entry where subject = 'batch:2' and action in ('settle.prepare', 'settle.approve') order by seq",
