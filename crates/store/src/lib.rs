@@ -298,9 +298,9 @@ impl Db {
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(30))
                 // Rows cross from SQLite's worker thread in batches rather than one wake-up each,
-                // and a month's indexes stay in memory (up to 64 MiB of pages per connection).
+                // and a month's indexes stay in memory (up to 128 MiB of pages per connection).
                 .row_buffer_size(4096)
-                .pragma("cache_size", "-65536")
+                .pragma("cache_size", "-131072")
                 .pragma("page_size", "16384");
             let pool = SqlitePoolOptions::new()
                 .max_connections(8)
