@@ -115,6 +115,11 @@ impl ListScope {
     }
 }
 
+/// Whose cases a statement reads, with `ListScope::binds` as `$2` (firm) and `$3` (bank code):
+/// a bank sees its cases from the guarantee's issue on.
+const CASE_SCOPE: &str = "($2 is null or c.firm_id = $2)
+       and ($3 is null or (b.code = $3 and c.state in ('guarantee_issued', 'loan_executed', 'completed', 'terminated')))";
+
 /// Cases in id order, optionally only one firm's or one state's, at most `limit` after `after`.
 pub async fn list(
     db: &Db,
@@ -125,9 +130,7 @@ pub async fn list(
 ) -> Result<Vec<CaseRow>> {
     let sql = sqlx::AssertSqlSafe(format!(
         "{SELECT}
-     where c.case_id > $1
-       and ($2 is null or c.firm_id = $2)
-       and ($3 is null or (b.code = $3 and c.state in ('guarantee_issued', 'loan_executed', 'completed', 'terminated')))
+     where c.case_id > $1 and {CASE_SCOPE}
        and ($4 is null or c.state = $4)
      order by c.case_id
      limit $5"
@@ -151,19 +154,20 @@ pub async fn list(
 /// How many cases of the scope are in each state (states without cases left out).
 pub async fn count_by_state(db: &Db, scope: ListScope) -> Result<Vec<(State, i64)>> {
     let (firm, bank) = scope.binds();
+    let sql = sqlx::AssertSqlSafe(format!(
+        "select c.state, count(*)
+         from support_case c
+         left join bank b on b.bank_id = c.bank_id
+         where c.case_id > $1 and {CASE_SCOPE}
+         group by c.state"
+    ));
     let rows: Vec<(String, i64)> = with_db!(db, p => {
-        sqlx::query_as(
-            "select c.state, count(*)
-             from support_case c
-             left join bank b on b.bank_id = c.bank_id
-             where ($1 is null or c.firm_id = $1)
-               and ($2 is null or (b.code = $2 and c.state in ('guarantee_issued', 'loan_executed', 'completed', 'terminated')))
-             group by c.state",
-        )
-        .bind(firm)
-        .bind(bank)
-        .fetch_all(p)
-        .await?
+        sqlx::query_as(sql)
+            .bind(0_i64)
+            .bind(firm)
+            .bind(bank)
+            .fetch_all(p)
+            .await?
     });
     rows.into_iter()
         .map(|(state, n)| {

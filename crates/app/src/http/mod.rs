@@ -358,6 +358,12 @@ impl Paging {
         Ok(Paging { limit, after })
     }
 
+    /// The id a next page starts after: the last row's, when the page is full.
+    pub fn next_after<T>(&self, rows: &[T], id: impl Fn(&T) -> i64) -> Option<i64> {
+        let full = i64::try_from(rows.len()).unwrap_or(i64::MAX) == self.limit;
+        rows.last().filter(|_| full).map(id)
+    }
+
     /// `{"items", "next_cursor"}`: each row as `json` shows it, and the cursor after the last
     /// row's `id` when the page is full, else null.
     pub fn page<T>(
@@ -366,8 +372,7 @@ impl Paging {
         json: impl Fn(&T) -> serde_json::Value,
         id: impl Fn(&T) -> i64,
     ) -> axum::Json<serde_json::Value> {
-        let full = i64::try_from(rows.len()).unwrap_or(i64::MAX) == self.limit;
-        let next = rows.last().filter(|_| full).map(|r| id(r).to_string());
+        let next = self.next_after(rows, &id).map(|n| n.to_string());
         let items: Vec<serde_json::Value> = rows.iter().map(json).collect();
         axum::Json(serde_json::json!({ "items": items, "next_cursor": next }))
     }

@@ -23,6 +23,15 @@ use super::{Result, ServiceError, Services, actor, entry, require_role};
 
 /// Who may open a case.
 pub const OPEN_CASE_ROLES: &[Role] = &[Role::Firm];
+/// Who reads cases and loans (each within their scope): everyone but administrators.
+pub const CASE_READERS: &[Role] = &[
+    Role::City,
+    Role::Tp,
+    Role::Kibo,
+    Role::Auditor,
+    Role::Bank,
+    Role::Firm,
+];
 
 /// Today in Korea (UTC+9), from the injected clock.
 pub fn korea_date(at: DateTime<Utc>) -> Date {
@@ -488,18 +497,7 @@ pub struct LoanDetail {
 
 /// Whose cases and loans a user may read (RULES.md 8); admins none.
 fn case_scope(user: &User) -> Result<store::ListScope> {
-    require_role(
-        user,
-        &[
-            Role::City,
-            Role::Tp,
-            Role::Kibo,
-            Role::Auditor,
-            Role::Bank,
-            Role::Firm,
-        ],
-        "read cases and loans",
-    )?;
+    require_role(user, CASE_READERS, "read cases and loans")?;
     Ok(match super::actor_of(user)? {
         Actor::Firm(f) => store::ListScope::Firm(f),
         Actor::Bank(b) => store::ListScope::Bank(b.as_str().to_owned()),

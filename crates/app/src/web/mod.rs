@@ -16,7 +16,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use jumpup_domain::ledger::Account;
-use jumpup_domain::workflow::{Role, State as CaseState};
+use jumpup_domain::workflow::State as CaseState;
 use serde::Deserialize;
 
 use crate::http::AppState;
@@ -61,40 +61,45 @@ async fn stylesheet() -> impl IntoResponse {
     )
 }
 
-#[derive(Debug, Deserialize)]
-struct LangQuery {
-    lang: Option<String>,
-}
-
-/// The page language: `?lang=` if given (then remembered), else the cookie's, else Korean.
-struct PageLang {
+/// The page language: `?lang=ko|en` if given (then remembered), else the cookie's, else
+/// Korean.
+pub(super) struct PageLang {
     lang: Lang,
     remember: bool,
 }
 
-fn page_lang(query: &LangQuery, headers: &HeaderMap) -> PageLang {
-    let parse = |v: &str| match v {
-        "en" => Some(Lang::En),
-        "ko" => Some(Lang::Ko),
-        _ => None,
-    };
-    if let Some(lang) = query.lang.as_deref().and_then(parse) {
-        return PageLang {
-            lang,
-            remember: true,
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for PageLang {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _: &S,
+    ) -> Result<PageLang, Self::Rejection> {
+        let parse = |v: &str| match v {
+            "en" => Some(Lang::En),
+            "ko" => Some(Lang::Ko),
+            _ => None,
         };
-    }
-    let from_cookie = headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == LANG_COOKIE)
-        .and_then(|(_, v)| parse(v));
-    PageLang {
-        lang: from_cookie.unwrap_or_default(),
-        remember: false,
+        let asked = parts
+            .uri
+            .query()
+            .unwrap_or_default()
+            .split('&')
+            .filter_map(|pair| pair.split_once('='))
+            .find(|(name, _)| *name == "lang")
+            .and_then(|(_, v)| parse(v));
+        Ok(match asked {
+            Some(lang) => PageLang {
+                lang,
+                remember: true,
+            },
+            None => PageLang {
+                lang: crate::http::auth::cookie(&parts.headers, LANG_COOKIE)
+                    .and_then(parse)
+                    .unwrap_or_default(),
+                remember: false,
+            },
+        })
     }
 }
 
@@ -124,11 +129,9 @@ impl Frame {
             name: v.user.name.clone(),
             role: t.role(v.user.role),
             csrf: csrf_of(v),
-            reads_cases: v.user.role != Role::Admin,
+            reads_cases: crate::service::cases::CASE_READERS.contains(&v.user.role),
             reads_settlements: crate::service::settle::SETTLEMENT_READERS.contains(&v.user.role),
-            uploads: crate::http::uploads::KINDS
-                .iter()
-                .any(|k| k.importers().contains(&v.user.role)),
+            uploads: !uploads::kinds_of(v).is_empty(),
         });
         Frame { t, title, who }
     }
@@ -242,8 +245,7 @@ struct LoginPage {
     error: Option<&'static str>,
 }
 
-async fn login_form(Query(q): Query<LangQuery>, headers: HeaderMap) -> Response {
-    let lang = page_lang(&q, &headers);
+async fn login_form(lang: PageLang) -> Response {
     let t = Ui::of(lang.lang);
     let p = LoginPage {
         f: Frame::new(t, t.sign_in, None),
@@ -261,11 +263,10 @@ struct LoginForm {
 
 async fn login(
     State(state): State<AppState>,
-    Query(q): Query<LangQuery>,
+    lang: PageLang,
     headers: HeaderMap,
     Form(form): Form<LoginForm>,
 ) -> Result<Response, Response> {
-    let lang = page_lang(&q, &headers);
     let t = Ui::of(lang.lang);
     if !same_origin(&axum::http::Method::POST, &headers) {
         return Err(StatusCode::FORBIDDEN.into_response());
@@ -385,11 +386,9 @@ struct DashboardPage {
 
 async fn dashboard(
     State(state): State<AppState>,
-    Query(q): Query<LangQuery>,
-    headers: HeaderMap,
+    lang: PageLang,
     PageViewer(viewer): PageViewer,
 ) -> Result<Response, Response> {
-    let lang = page_lang(&q, &headers);
     let t = Ui::of(lang.lang);
     let api = |e: ServiceError| crate::http::error::ApiError::from(e).into_response();
     let budgets = if crate::http::records::BUDGET_READERS.contains(&viewer.user.role) {
@@ -404,7 +403,7 @@ async fn dashboard(
     } else {
         Vec::new()
     };
-    let counts = if viewer.user.role == Role::Admin {
+    let counts = if !crate::service::cases::CASE_READERS.contains(&viewer.user.role) {
         Vec::new()
     } else {
         state
@@ -462,7 +461,6 @@ fn service_error(lang: &PageLang, viewer: &Viewer, e: ServiceError) -> Response 
 
 #[derive(Deserialize)]
 struct CaseFilter {
-    lang: Option<String>,
     state: Option<String>,
     cursor: Option<String>,
 }
@@ -495,15 +493,9 @@ const CASES_PER_PAGE: i64 = 50;
 async fn cases(
     State(state): State<AppState>,
     Query(q): Query<CaseFilter>,
-    headers: HeaderMap,
+    lang: PageLang,
     PageViewer(viewer): PageViewer,
 ) -> Result<Response, Response> {
-    let lang = page_lang(
-        &LangQuery {
-            lang: q.lang.clone(),
-        },
-        &headers,
-    );
     let t = Ui::of(lang.lang);
     let chosen = q.state.as_deref().filter(|s| !s.is_empty());
     let wanted = chosen.map(CaseState::parse);
@@ -527,12 +519,15 @@ async fn cases(
             (found, None)
         }
     };
-    let next = (i64::try_from(rows.len()).unwrap_or(i64::MAX) == CASES_PER_PAGE)
-        .then(|| rows.last())
-        .flatten()
+    let paging = crate::http::Paging {
+        limit: CASES_PER_PAGE,
+        after,
+    };
+    let next = paging
+        .next_after(&rows, |r| r.case_id)
         .map(|last| match chosen {
-            Some(s) => format!("/cases?state={s}&cursor={}", last.case_id),
-            None => format!("/cases?cursor={}", last.case_id),
+            Some(s) => format!("/cases?state={s}&cursor={last}"),
+            None => format!("/cases?cursor={last}"),
         });
     let rows = rows
         .iter()

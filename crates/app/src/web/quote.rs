@@ -4,11 +4,11 @@
 
 use askama::Template;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::{Value, json};
 
-use super::{Frame, LangQuery, PageViewer, Ui, page, page_lang, service_error};
+use super::{Frame, PageLang, PageViewer, Ui, page, service_error};
 use crate::http::AppState;
 use crate::quote_json::{self, Detail};
 
@@ -252,15 +252,9 @@ fn result(t: &Ui, q: &Value) -> Result {
 pub(super) async fn quote(
     State(state): State<AppState>,
     Query(values): Query<std::collections::HashMap<String, String>>,
-    headers: HeaderMap,
+    lang: PageLang,
     PageViewer(viewer): PageViewer,
 ) -> std::result::Result<Response, Response> {
-    let lang = page_lang(
-        &LangQuery {
-            lang: values.get("lang").cloned(),
-        },
-        &headers,
-    );
     let t = Ui::of(lang.lang);
     let catalog = state
         .services

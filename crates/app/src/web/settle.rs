@@ -5,13 +5,11 @@
 
 use askama::Template;
 use axum::extract::{Form, Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use super::{
-    Frame, LangQuery, PageLang, PageViewer, Ui, csrf_of, csrf_ok, page, page_lang, service_error,
-};
+use super::{Frame, PageLang, PageViewer, Ui, csrf_of, csrf_ok, page, service_error};
 use crate::http::AppState;
 use crate::service::sessions::Viewer;
 use crate::service::settle::{APPROVE_ROLES, BatchSummary, PREPARE_ROLES, REJECT_ROLES, Totals};
@@ -83,11 +81,9 @@ async fn list_page(
 
 pub(super) async fn list(
     State(state): State<AppState>,
-    Query(q): Query<LangQuery>,
-    headers: HeaderMap,
+    lang: PageLang,
     PageViewer(viewer): PageViewer,
 ) -> Result<Response, Response> {
-    let lang = page_lang(&q, &headers);
     Ok(list_page(&state, &lang, &viewer, String::new(), None).await)
 }
 
@@ -99,11 +95,10 @@ pub(super) struct PrepareForm {
 
 pub(super) async fn prepare(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    lang: PageLang,
     PageViewer(viewer): PageViewer,
     Form(form): Form<PrepareForm>,
 ) -> Result<Response, Response> {
-    let lang = page_lang(&LangQuery { lang: None }, &headers);
     let t = Ui::of(lang.lang);
     if !csrf_ok(&viewer, &form.csrf) {
         return Err(StatusCode::FORBIDDEN.into_response());
@@ -136,7 +131,6 @@ pub(super) async fn prepare(
 
 #[derive(Deserialize)]
 pub(super) struct LineFilter {
-    lang: Option<String>,
     bank: Option<String>,
     status: Option<String>,
     cursor: Option<String>,
@@ -220,17 +214,17 @@ async fn batch_page(
         Ok(r) => r,
         Err(e) => return service_error(lang, viewer, e),
     };
-    let next = (i64::try_from(rows.len()).unwrap_or(i64::MAX) == LINES_PER_PAGE)
-        .then(|| rows.last())
-        .flatten()
-        .map(|(_, l)| {
-            format!(
-                "/settlements/{batch_id}?bank={}&status={}&cursor={}",
-                bank.as_deref().unwrap_or_default(),
-                status.as_deref().unwrap_or_default(),
-                l.line_no
-            )
-        });
+    let paging = crate::http::Paging {
+        limit: LINES_PER_PAGE,
+        after,
+    };
+    let next = paging.next_after(&rows, |(_, l)| l.line_no).map(|last| {
+        format!(
+            "/settlements/{batch_id}?bank={}&status={}&cursor={last}",
+            bank.as_deref().unwrap_or_default(),
+            status.as_deref().unwrap_or_default(),
+        )
+    });
     let prepared = summary.state == "prepared";
     let p = BatchPage {
         f: Frame::new(t, t.batch, Some(viewer)),
@@ -281,15 +275,9 @@ pub(super) async fn show(
     State(state): State<AppState>,
     Path(batch_id): Path<i64>,
     Query(q): Query<LineFilter>,
-    headers: HeaderMap,
+    lang: PageLang,
     PageViewer(viewer): PageViewer,
 ) -> Result<Response, Response> {
-    let lang = page_lang(
-        &LangQuery {
-            lang: q.lang.clone(),
-        },
-        &headers,
-    );
     Ok(batch_page(&state, &lang, &viewer, batch_id, &q, None).await)
 }
 
@@ -302,13 +290,12 @@ pub(super) struct DecideForm {
 /// Approves (`reject` false) or rejects a batch, then shows it again (with the refusal, if any).
 async fn decide(
     state: AppState,
-    headers: HeaderMap,
+    lang: PageLang,
     PageViewer(viewer): PageViewer,
     batch_id: i64,
     form: DecideForm,
     reject: bool,
 ) -> Result<Response, Response> {
-    let lang = page_lang(&LangQuery { lang: None }, &headers);
     let t = Ui::of(lang.lang);
     if !csrf_ok(&viewer, &form.csrf) {
         return Err(StatusCode::FORBIDDEN.into_response());
@@ -329,7 +316,6 @@ async fn decide(
         Err(e) if e.status.is_server_error() => Err(e.into_response()),
         Err(e) => {
             let filter = LineFilter {
-                lang: None,
                 bank: None,
                 status: None,
                 cursor: None,
@@ -350,19 +336,19 @@ async fn decide(
 pub(super) async fn approve(
     State(state): State<AppState>,
     Path(batch_id): Path<i64>,
-    headers: HeaderMap,
+    lang: PageLang,
     viewer: PageViewer,
     Form(form): Form<DecideForm>,
 ) -> Result<Response, Response> {
-    decide(state, headers, viewer, batch_id, form, false).await
+    decide(state, lang, viewer, batch_id, form, false).await
 }
 
 pub(super) async fn reject(
     State(state): State<AppState>,
     Path(batch_id): Path<i64>,
-    headers: HeaderMap,
+    lang: PageLang,
     viewer: PageViewer,
     Form(form): Form<DecideForm>,
 ) -> Result<Response, Response> {
-    decide(state, headers, viewer, batch_id, form, true).await
+    decide(state, lang, viewer, batch_id, form, true).await
 }

@@ -3,13 +3,11 @@
 //! upload API, and its report shown row by row.
 
 use askama::Template;
-use axum::extract::{Multipart, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::{Multipart, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
-use super::{
-    Frame, LangQuery, PageLang, PageViewer, Ui, csrf_of, csrf_ok, message, page, page_lang,
-};
+use super::{Frame, PageLang, PageViewer, Ui, csrf_of, csrf_ok, message, page};
 use crate::http::AppState;
 use crate::service::ServiceError;
 use crate::service::imports::{FileKind, ImportReport};
@@ -35,7 +33,7 @@ fn kind_label(t: &Ui, kind: FileKind) -> &'static str {
 }
 
 /// The kinds of file the viewer may import.
-fn kinds_of(viewer: &Viewer) -> Vec<FileKind> {
+pub(super) fn kinds_of(viewer: &Viewer) -> Vec<FileKind> {
     crate::http::uploads::KINDS
         .into_iter()
         .filter(|k| k.importers().contains(&viewer.user.role))
@@ -73,21 +71,18 @@ fn render(
 }
 
 pub(super) async fn form(
-    Query(q): Query<LangQuery>,
-    headers: HeaderMap,
+    lang: PageLang,
     PageViewer(viewer): PageViewer,
 ) -> Result<Response, Response> {
-    let lang = page_lang(&q, &headers);
     Ok(render(&lang, &viewer, None, None))
 }
 
 pub(super) async fn upload(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    lang: PageLang,
     PageViewer(viewer): PageViewer,
     mut parts: Multipart,
 ) -> Result<Response, Response> {
-    let lang = page_lang(&LangQuery { lang: None }, &headers);
     let bad = || StatusCode::BAD_REQUEST.into_response();
     // The token comes first: nothing of the file is read for a request that does not carry it.
     let first = parts
