@@ -41,6 +41,7 @@ pub mod access;
 pub mod audit;
 pub mod cases;
 pub mod claims;
+pub mod demo;
 pub mod events;
 pub mod identity;
 pub mod ledger;
@@ -78,6 +79,7 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
     (8, "cancelled index", include_str!("../migrations/sqlite/0008_cancelled_index.sql")),
     (9, "sessions", include_str!("../migrations/sqlite/0009_sessions.sql")),
     (10, "approval", include_str!("../migrations/sqlite/0010_approval.sql")),
+    (11, "demo", include_str!("../migrations/sqlite/0011_demo.sql")),
 ];
 #[rustfmt::skip]
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
@@ -91,6 +93,7 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (8, "cancelled index", include_str!("../migrations/postgres/0008_cancelled_index.sql")),
     (9, "sessions", include_str!("../migrations/postgres/0009_sessions.sql")),
     (10, "approval", include_str!("../migrations/postgres/0010_approval.sql")),
+    (11, "demo", include_str!("../migrations/postgres/0011_demo.sql")),
 ];
 
 /// A short fingerprint of the PostgreSQL schema (its migrations' text), naming the test

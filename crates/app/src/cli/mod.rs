@@ -2,6 +2,7 @@
 //! 2 bad input or usage, 3 refused by the rules (role, scope, state, budget).
 
 mod cases;
+mod demo;
 mod progress;
 mod records;
 mod serve;
@@ -87,8 +88,11 @@ enum Command {
     /// Files out: payments and bank statements of approved batches.
     #[command(subcommand)]
     Export(settle::ExportCommand),
-    /// The HTTP server: the JSON API under /api/v1.
+    /// The HTTP server: the portal's pages and the JSON API under /api/v1.
     Serve(serve::ServeArgs),
+    /// The demonstration portfolio.
+    #[command(subcommand)]
+    Demo(demo::DemoCommand),
 }
 
 #[derive(Debug, Args)]
@@ -238,6 +242,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Db(c) => records::db(c, &cli.database),
         Command::User(c) => records::user(c, &cli.database),
         Command::Serve(args) => serve::serve(&args, &cli.database),
+        Command::Demo(c) => demo::demo(&c, &cli.database),
         Command::Bank(c) => records::bank(c, &cli.database),
         Command::Firm(c) => records::firm(c, &cli.database),
         Command::Audit(c) => records::audit(c, &cli.database),

@@ -26,6 +26,10 @@ pub struct ServeArgs {
     /// Passes of a new password hash (argon2id).
     #[arg(long, value_name = "N", default_value_t = PasswordCost::DEFAULT.iterations)]
     argon2_iterations: u32,
+    /// Serve the demonstration portfolio (default database: sqlite:jumpup-demo.db), building
+    /// it first on an empty database and printing one sign-in per role.
+    #[arg(long)]
+    demo: bool,
 }
 
 pub fn serve(args: &ServeArgs, db: &DbArgs) -> anyhow::Result<ExitCode> {
@@ -35,21 +39,39 @@ pub fn serve(args: &ServeArgs, db: &DbArgs) -> anyhow::Result<ExitCode> {
         .with_ansi(std::io::stderr().is_terminal())
         .with_target(false)
         .init();
+    let cost = PasswordCost {
+        memory_kib: args.argon2_memory_kib,
+        iterations: args.argon2_iterations,
+    };
+    crate::service::identity::hash_password("a password of sixteen", cost)
+        .map_err(|e| super::BadInput(format!("--argon2-memory-kib, --argon2-iterations: {e}")))?;
+    let db = DbArgs {
+        database: Some(if args.demo {
+            super::demo::url(db).to_owned()
+        } else {
+            db.url().to_owned()
+        }),
+    };
     block_on(async {
-        let mut s = services(db).await?;
-        s.password_cost = PasswordCost {
-            memory_kib: args.argon2_memory_kib,
-            iterations: args.argon2_iterations,
-        };
-        crate::service::identity::hash_password("a password of sixteen", s.password_cost).map_err(
-            |e| super::BadInput(format!("--argon2-memory-kib, --argon2-iterations: {e}")),
-        )?;
+        if args.demo {
+            let built = super::demo::build(db.url(), cost).await?;
+            if built != ExitCode::SUCCESS {
+                return Ok(built);
+            }
+        }
+        let mut s = services(&db).await?;
+        s.password_cost = cost;
+        let demo = jumpup_store::demo::marker(&s.db)
+            .await
+            .map_err(anyhow::Error::new)?
+            .is_some_and(|m| m.finished_at.is_some());
         // The routes are built before the address is announced, so a client never meets a
         // server that cannot serve.
         let app = crate::http::router(AppState {
             services: s.clone(),
             config: Arc::new(Config {
                 tls_proxy: args.tls_proxy,
+                demo,
             }),
         });
         let listener = tokio::net::TcpListener::bind(args.listen)

@@ -42,6 +42,8 @@ pub struct AppState {
 pub struct Config {
     /// Clients reach the server through a TLS-terminating proxy: cookies are marked `Secure`.
     pub tls_proxy: bool,
+    /// The database is the demonstration portfolio: every page says so.
+    pub demo: bool,
 }
 
 /// The router under construction, with every `(method, path)` it serves recorded: the route

@@ -3,6 +3,7 @@
 
 pub mod budget;
 pub mod cases;
+pub mod demo;
 pub mod events;
 pub mod identity;
 pub mod imports;

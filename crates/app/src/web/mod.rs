@@ -63,18 +63,21 @@ async fn stylesheet() -> impl IntoResponse {
 
 /// The page language: `?lang=ko|en` if given (then remembered), else the cookie's, else
 /// Korean.
+/// It also carries whether the pages are the demonstration's, for the banner.
 pub(super) struct PageLang {
     lang: Lang,
     remember: bool,
+    demo: bool,
 }
 
-impl<S: Send + Sync> axum::extract::FromRequestParts<S> for PageLang {
+impl axum::extract::FromRequestParts<AppState> for PageLang {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(
         parts: &mut axum::http::request::Parts,
-        _: &S,
+        state: &AppState,
     ) -> Result<PageLang, Self::Rejection> {
+        let demo = state.config.demo;
         let parse = |v: &str| match v {
             "en" => Some(Lang::En),
             "ko" => Some(Lang::Ko),
@@ -92,12 +95,14 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for PageLang {
             Some(lang) => PageLang {
                 lang,
                 remember: true,
+                demo,
             },
             None => PageLang {
                 lang: crate::http::auth::cookie(&parts.headers, LANG_COOKIE)
                     .and_then(parse)
                     .unwrap_or_default(),
                 remember: false,
+                demo,
             },
         })
     }
@@ -121,10 +126,13 @@ struct Frame {
     t: &'static Ui,
     title: &'static str,
     who: Option<Who>,
+    /// The demonstration portfolio: a banner says the data is invented.
+    demo: bool,
 }
 
 impl Frame {
-    fn new(t: &'static Ui, title: &'static str, viewer: Option<&Viewer>) -> Frame {
+    fn new(lang: &PageLang, title: &'static str, viewer: Option<&Viewer>) -> Frame {
+        let t = Ui::of(lang.lang);
         let who = viewer.map(|v| Who {
             name: v.user.name.clone(),
             role: t.role(v.user.role),
@@ -133,7 +141,12 @@ impl Frame {
             reads_settlements: crate::service::settle::SETTLEMENT_READERS.contains(&v.user.role),
             uploads: !uploads::kinds_of(v).is_empty(),
         });
-        Frame { t, title, who }
+        Frame {
+            t,
+            title,
+            who,
+            demo: lang.demo,
+        }
     }
 }
 
@@ -248,7 +261,7 @@ struct LoginPage {
 async fn login_form(lang: PageLang) -> Response {
     let t = Ui::of(lang.lang);
     let p = LoginPage {
-        f: Frame::new(t, t.sign_in, None),
+        f: Frame::new(&lang, t.sign_in, None),
         name: String::new(),
         error: None,
     };
@@ -297,7 +310,7 @@ async fn login(
                 StatusCode::UNAUTHORIZED
             };
             let p = LoginPage {
-                f: Frame::new(t, t.sign_in, None),
+                f: Frame::new(&lang, t.sign_in, None),
                 name: form.name,
                 error: Some(error),
             };
@@ -416,7 +429,7 @@ async fn dashboard(
             .collect()
     };
     let p = DashboardPage {
-        f: Frame::new(t, t.dashboard, Some(&viewer)),
+        f: Frame::new(&lang, t.dashboard, Some(&viewer)),
         budgets,
         counts,
     };
@@ -440,7 +453,7 @@ fn message(lang: &PageLang, viewer: &Viewer, status: StatusCode) -> Response {
         _ => t.bad_request,
     };
     let p = MessagePage {
-        f: Frame::new(t, text, Some(viewer)),
+        f: Frame::new(lang, text, Some(viewer)),
         text,
     };
     page(lang, status, p.render())
@@ -548,7 +561,7 @@ async fn cases(
         StatusCode::OK
     };
     let p = CasesPage {
-        f: Frame::new(t, t.case_list, Some(&viewer)),
+        f: Frame::new(&lang, t.case_list, Some(&viewer)),
         states,
         error,
         rows,

@@ -328,7 +328,7 @@ pub(super) async fn quote(
         }
     }
     let p = QuotePage {
-        f: Frame::new(t, t.quote_calculator, Some(&viewer)),
+        f: Frame::new(&lang, t.quote_calculator, Some(&viewer)),
         fields,
         general,
         result: found,

@@ -65,7 +65,7 @@ async fn list_page(
         }
     }
     let p = ListPage {
-        f: Frame::new(t, t.settlements, Some(viewer)),
+        f: Frame::new(lang, t.settlements, Some(viewer)),
         csrf: csrf_of(viewer),
         may_prepare: PREPARE_ROLES.contains(&viewer.user.role),
         through,
@@ -227,7 +227,7 @@ async fn batch_page(
     });
     let prepared = summary.state == "prepared";
     let p = BatchPage {
-        f: Frame::new(t, t.batch, Some(viewer)),
+        f: Frame::new(lang, t.batch, Some(viewer)),
         csrf: csrf_of(viewer),
         batch_id,
         state: t.batch_state(&summary.state),

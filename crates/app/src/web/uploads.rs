@@ -56,7 +56,7 @@ fn render(
         _ => StatusCode::OK,
     };
     let p = UploadPage {
-        f: Frame::new(t, t.uploads, Some(viewer)),
+        f: Frame::new(lang, t.uploads, Some(viewer)),
         csrf: csrf_of(viewer),
         chosen: chosen
             .or(kinds.first().copied())

@@ -7,6 +7,7 @@ mod browser;
 mod cases;
 mod cli;
 mod corners;
+mod demo;
 mod errors;
 mod examples;
 mod imports;

@@ -22,7 +22,7 @@ fn form(server: &Server, path: &str, cookie: Option<&str>, body: &str) -> Respon
     server.raw("POST", path, &headers, Some(body))
 }
 
-fn page(server: &Server, path: &str, cookies: &str) -> Response {
+pub(crate) fn page(server: &Server, path: &str, cookies: &str) -> Response {
     let headers: Vec<(&str, &str)> = if cookies.is_empty() {
         Vec::new()
     } else {
@@ -32,7 +32,7 @@ fn page(server: &Server, path: &str, cookies: &str) -> Response {
 }
 
 /// Signs in through the form; the session cookie.
-fn sign_in(server: &Server, name: &str, password: &str) -> String {
+pub(crate) fn sign_in(server: &Server, name: &str, password: &str) -> String {
     let body = format!("name={name}&password={}", password.replace(' ', "+"));
     let r = form(server, "/login", None, &body);
     assert_eq!(r.status, 303, "{}", r.body);

@@ -28,6 +28,8 @@ pub(crate) const CLERK_PASSWORD: &str = "clerk password 0f the suite";
 pub(crate) struct Server {
     child: Child,
     addr: String,
+    /// The lines printed before the address.
+    pub(crate) preamble: Vec<String>,
     log: std::path::PathBuf,
     /// The server's OpenAPI document, fetched at the first request; every response is
     /// checked against it.
@@ -53,10 +55,20 @@ impl Server {
             .stderr(std::fs::File::create(&log).expect("a log file"))
             .spawn()
             .expect("the server starts");
+        // What the server prints before its address (the demo's figures and sign-ins).
+        let mut preamble = Vec::new();
+        let mut out = BufReader::new(child.stdout.take().expect("stdout"));
         let mut first = String::new();
-        BufReader::new(child.stdout.take().expect("stdout"))
-            .read_line(&mut first)
-            .expect("the server prints its address");
+        loop {
+            first.clear();
+            let n = out
+                .read_line(&mut first)
+                .expect("the server prints its address");
+            if n == 0 || first.starts_with("listening on ") {
+                break;
+            }
+            preamble.push(first.trim_end().to_owned());
+        }
         let addr = first
             .trim()
             .strip_prefix("listening on http://")
@@ -71,6 +83,7 @@ impl Server {
         Server {
             child,
             addr,
+            preamble,
             log,
             spec: std::sync::OnceLock::new(),
             seen: std::sync::Mutex::new(std::collections::BTreeSet::new()),

@@ -1,0 +1,168 @@
+//! The demonstration portfolio: `jumpup serve --demo` builds it through the services on an
+//! empty database, prints one sign-in per role, serves pages with the demo banner, and leaves a
+//! database whose ledger and audit chain check and whose figures are the published ones; a
+//! second run reuses it; a database of its own is refused.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::process::Command;
+
+use jumpup::service::ServiceError;
+use jumpup::service::demo::{self, Demo};
+use jumpup_domain::workflow::State;
+use jumpup_store::testing::query_texts;
+use jumpup_store::{both, both_url};
+
+use crate::pages::{page, sign_in};
+use crate::server::{Server, TEST_COST};
+
+fn jumpup(url: &str, args: &[&str]) -> (bool, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_jumpup"))
+        .args(["--database", url])
+        .args(args)
+        .env_remove("JUMPUP_DATABASE_URL")
+        .output()
+        .expect("jumpup runs");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}
+
+/// The sign-ins the demo printed: role -> (user, password).
+fn logins(preamble: &[String]) -> BTreeMap<String, (String, String)> {
+    let at = preamble
+        .iter()
+        .position(|l| l.starts_with("Sign-ins"))
+        .unwrap_or_else(|| panic!("the demo prints its sign-ins: {preamble:?}"));
+    preamble[at + 1..]
+        .iter()
+        .map(|l| {
+            let parts: Vec<&str> = l.split_whitespace().collect();
+            assert_eq!(parts.len(), 3, "{l}");
+            (
+                parts[0].to_owned(),
+                (parts[1].to_owned(), parts[2].to_owned()),
+            )
+        })
+        .collect()
+}
+
+/// Everything the story stored that a second build must reproduce (not the passwords).
+async fn fingerprint(db: &jumpup_store::Db) -> Vec<String> {
+    let mut all = Vec::new();
+    for sql in [
+        "select program_id || '|' || state || '|' || cast(requested_won as text) || '|' || coalesce(cast(approved_won as text), '-') \
+         || '|' || coalesce(grade, '-') || '|' || coalesce(coverage_pct, '-') || '|' || coalesce(cast(decided_on as text), '-') \
+         from support_case order by case_id",
+        "select f.business_no || '|' || f.name || '|' || f.district || '|' || f.industry_code from firm f order by firm_id",
+        "select loan_no || '|' || cast(principal_won as text) || '|' || annual_rate_pct || '|' || cast(executed_on as text) || '|' || cast(maturity_on as text) from loan order by loan_id",
+        "select kind || '|' || cast(on_date as text) || '|' || coalesce(cast(amount_won as text), '-') from loan_event order by loan_event_id",
+        "select status || '|' || cast(payable_won as text) from settlement_line order by batch_id, line_no",
+    ] {
+        all.extend(query_texts(db, sql).await);
+    }
+    all
+}
+
+both_url! {
+    async fn serve_demo_builds_a_checked_portfolio_with_the_published_figures_and_reuses_it(db, url) {
+        let server = Server::start(&url, &["--demo"]);
+        let pre = server.preamble.clone();
+        assert!(pre[0].starts_with(&format!("Demo database {url}, built")), "{pre:?}");
+        assert!(pre[1].contains("1183 firms, 220,000,000,000 won of guarantees"), "{pre:?}");
+        let logins = logins(&pre);
+        let roles: BTreeSet<&str> = logins.keys().map(String::as_str).collect();
+        assert_eq!(roles, BTreeSet::from(["admin", "auditor", "bank", "city", "firm", "kibo", "tp"]));
+        let passwords: BTreeSet<&str> = logins.values().map(|(_, p)| p.as_str()).collect();
+        assert_eq!(passwords.len(), logins.len(), "each password is its own");
+
+        // Every role signs in with what was printed; every page says it is a demo.
+        for (user, password) in logins.values() {
+            let cookie = format!("jumpup_session={}", sign_in(&server, user, password));
+            let dashboard = page(&server, "/dashboard", &cookie);
+            assert_eq!(dashboard.status, 200, "{user}");
+            assert!(dashboard.body.contains("시연용 자료입니다"), "{user}: the demo banner");
+        }
+        let (city, password) = &logins["city"];
+        let cookie = format!("jumpup_session={}", sign_in(&server, city, password));
+        let dashboard = page(&server, "/dashboard?lang=en", &cookie);
+        assert!(dashboard.body.contains("Demonstration data"), "the banner in English");
+        assert!(dashboard.body.contains("2,000,000,000"), "the appropriation");
+        drop(server);
+
+        // The checks an auditor runs pass on it.
+        let (ok, text) = jumpup(&url, &["ledger", "check"]);
+        assert!(ok && text.contains("ok:"), "{text}");
+        let (ok, text) = jumpup(&url, &["audit", "verify"]);
+        assert!(ok && text.contains("audit chain intact"), "{text}");
+
+        // The predecessor's published figures: 1,183 firms, 220,000,000,000 won.
+        let predecessor = query_texts(&db, "select cast(count(distinct firm_id) as text) || '|' || cast(sum(approved_won) as text) \
+             from support_case where program_id = 'incheon-agreement-guarantee'").await;
+        assert_eq!(predecessor, vec!["1183|220000000000".to_owned()]);
+        // Jump-Up in every workflow state, with events of every kind and settled months.
+        let states: BTreeSet<String> = query_texts(&db, "select distinct state from support_case where program_id = 'incheon-jumpup'")
+            .await
+            .into_iter()
+            .collect();
+        let all: BTreeSet<String> = State::ALL.iter().map(|s| s.as_str().to_owned()).collect();
+        assert_eq!(states, all);
+        let kinds: BTreeSet<String> = query_texts(&db, "select distinct kind from loan_event").await.into_iter().collect();
+        assert_eq!(kinds.len(), 8, "{kinds:?}");
+        let cancelled = query_texts(&db, "select kind from loan_event where cancelled_at is not null").await;
+        assert_eq!(cancelled.len(), 1, "one event reported in error and cancelled");
+        let statuses: BTreeSet<String> = query_texts(&db, "select distinct status from settlement_line").await.into_iter().collect();
+        for status in ["match", "reduced", "rejected", "clawback"] {
+            assert!(statuses.contains(status), "{status} in {statuses:?}");
+        }
+        let batches = query_texts(&db, "select state from settlement_batch").await;
+        assert_eq!(batches.len(), 15, "August 2025 to October 2026");
+        assert!(batches.iter().all(|s| s == "approved"), "{batches:?}");
+
+        // A second run reuses it, and prints no password.
+        let before = fingerprint(&db).await;
+        let (ok, text) = jumpup(&url, &["demo", "seed"]);
+        assert!(ok && text.contains("reused"), "{text}");
+        assert!(logins.values().all(|(_, p)| !text.contains(p.as_str())));
+        assert_eq!(fingerprint(&db).await, before);
+    }
+}
+
+both! {
+    async fn the_demo_refuses_a_database_of_its_own_and_names_an_interrupted_one(db) {
+        let s = jumpup::service::Services::new(db.clone());
+        s.add_user(None, "root", jumpup_domain::workflow::Role::Admin, jumpup::service::identity::NewScope::None, None)
+            .await
+            .expect("a real administrator");
+        match demo::build(db.clone(), TEST_COST).await {
+            Err(ServiceError::Refused { code: "database_in_use", .. }) => {}
+            other => panic!("a database in use is refused, not {other:?}"),
+        }
+        assert!(query_texts(&db, "select cast(id as text) from demo").await.is_empty(), "nothing written");
+        assert_eq!(query_texts(&db, "select name from app_user").await, vec!["root".to_owned()]);
+
+        let (empty, _dir) = jumpup_store::testing::sqlite().await;
+        jumpup_store::testing::execute_raw(&empty, "insert into demo (id, seed, started_at) values (1, 1, '2026-11-27T00:00:00Z')").await;
+        match demo::build(empty, TEST_COST).await {
+            Err(ServiceError::Refused { code: "demo_interrupted", .. }) => {}
+            other => panic!("an interrupted demo is named, not {other:?}"),
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_is_the_same_portfolio_every_time() {
+    let (first, _a) = jumpup_store::testing::sqlite().await;
+    let (second, _b) = jumpup_store::testing::sqlite().await;
+    for db in [&first, &second] {
+        assert!(matches!(
+            demo::build(db.clone(), TEST_COST).await,
+            Ok(Demo::Built(_))
+        ));
+    }
+    let a = fingerprint(&first).await;
+    assert!(a.len() > 1_183 * 2, "the portfolio is there");
+    assert_eq!(a, fingerprint(&second).await);
+}
