@@ -327,20 +327,35 @@ impl Command {
         }
     }
 
-    /// The states this command applies to, for this role.
-    fn applies_in(&self, role: Role) -> &'static [State] {
+    /// Every command's name, in workflow order.
+    pub const NAMES: [&'static str; 11] = [
+        "submit",
+        "kibo-review",
+        "select",
+        "reject",
+        "eligibility-review",
+        "check",
+        "approve",
+        "issue-guarantee",
+        "execute-loan",
+        "withdraw",
+        "expire",
+    ];
+
+    /// The states the command of this name applies to, for this role.
+    fn applies_in(name: &str, role: Role) -> &'static [State] {
         use State as S;
-        match (self, role) {
-            (Command::Submit, _) => &[S::Draft],
-            (Command::TakeIntoReview, _) => &[S::Submitted],
-            (Command::Select(_), _) => &[S::KiboReview],
-            (Command::Reject { .. }, Role::Kibo) => &[S::KiboReview],
-            (Command::Reject { .. }, _) => &[S::EligibilityReview, S::Waitlisted],
-            (Command::StartEligibilityReview, _) => &[S::Selected],
-            (Command::Check(_) | Command::Approve, _) => &[S::EligibilityReview],
-            (Command::IssueGuarantee { .. }, _) => &[S::Approved],
-            (Command::ExecuteLoan(_), _) => &[S::GuaranteeIssued],
-            (Command::Withdraw, _) => &[
+        match (name, role) {
+            ("submit", _) => &[S::Draft],
+            ("kibo-review", _) => &[S::Submitted],
+            ("select", _) => &[S::KiboReview],
+            ("reject", Role::Kibo) => &[S::KiboReview],
+            ("reject", _) => &[S::EligibilityReview, S::Waitlisted],
+            ("eligibility-review", _) => &[S::Selected],
+            ("check" | "approve", _) => &[S::EligibilityReview],
+            ("issue-guarantee", _) => &[S::Approved],
+            ("execute-loan", _) => &[S::GuaranteeIssued],
+            ("withdraw", _) => &[
                 S::Draft,
                 S::Submitted,
                 S::KiboReview,
@@ -350,8 +365,22 @@ impl Command {
                 S::Waitlisted,
                 S::GuaranteeIssued,
             ],
-            (Command::Expire, _) => &[S::Approved, S::GuaranteeIssued],
+            ("expire", _) => &[S::Approved, S::GuaranteeIssued],
+            _ => &[],
         }
+    }
+
+    /// The commands (by name, in workflow order) a user of `role` may make on a case in
+    /// `state`, as far as role and state decide; scope, dates, limits and budget are checked
+    /// when one is made.
+    pub fn available(state: State, role: Role) -> Vec<&'static str> {
+        Command::NAMES
+            .into_iter()
+            .filter(|name| {
+                Command::roles_of(name).contains(&role)
+                    && Command::applies_in(name, role).contains(&state)
+            })
+            .collect()
     }
 }
 
@@ -539,7 +568,7 @@ pub fn decide(
         }
         _ => {}
     }
-    if !command.applies_in(role).contains(&case.state) {
+    if !Command::applies_in(command.name(), role).contains(&case.state) {
         return Err(Refusal::WrongState {
             state: case.state,
             command: command.name(),
@@ -714,5 +743,49 @@ pub fn ended_state(reason: EndReason, forfeited: bool) -> State {
         _ if forfeited => State::Terminated,
         EndReason::Term | EndReason::Maturity => State::Completed,
         _ => State::Terminated,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_commands_available_are_those_role_and_state_allow() {
+        use Role::*;
+        assert_eq!(
+            Command::available(State::Draft, Firm),
+            ["submit", "withdraw"]
+        );
+        assert_eq!(
+            Command::available(State::KiboReview, Kibo),
+            ["select", "reject"]
+        );
+        assert!(Command::available(State::KiboReview, Tp).is_empty());
+        assert_eq!(
+            Command::available(State::EligibilityReview, Tp),
+            ["reject", "check", "approve"]
+        );
+        assert_eq!(Command::available(State::Waitlisted, Tp), ["reject"]);
+        assert_eq!(
+            Command::available(State::GuaranteeIssued, Bank),
+            ["execute-loan"]
+        );
+        assert_eq!(Command::available(State::GuaranteeIssued, Tp), ["expire"]);
+        for state in State::ALL {
+            for role in [City, Auditor, Admin] {
+                assert!(Command::available(state, role).is_empty(), "{role} {state}");
+            }
+        }
+        for state in [
+            State::LoanExecuted,
+            State::Completed,
+            State::Rejected,
+            State::Withdrawn,
+        ] {
+            for role in Role::ALL {
+                assert!(Command::available(state, role).is_empty(), "{role} {state}");
+            }
+        }
     }
 }

@@ -86,36 +86,64 @@ pub async fn page(db: &Db, after: i64, limit: i64) -> Result<Vec<Stored>> {
         .fetch_all(p)
         .await?
         .iter()
-        .map(|r| -> std::result::Result<(Entry, String, String), sqlx::Error> {
-            Ok((
-                Entry {
-                    seq: r.try_get("seq")?,
-                    at: r.try_get("at")?,
-                    actor: r.try_get("actor")?,
-                    role: r.try_get("role")?,
-                    action: r.try_get("action")?,
-                    subject: r.try_get("subject")?,
-                    before: r.try_get("before")?,
-                    after: r.try_get("after")?,
-                    reason: r.try_get("reason")?,
-                },
-                r.try_get("prev_hash")?,
-                r.try_get("hash")?,
-            ))
-        })
+        .map(stored_row)
         .collect::<std::result::Result<Vec<_>, _>>()?
     });
-    rows.into_iter()
-        .map(|(entry, prev, hash)| {
-            // A malformed hash cannot match any real one, so verification names its entry.
-            let unreadable = Hash([0xff; 32]);
-            let prev_hash = Hash::parse_hex(&prev).unwrap_or(unreadable);
-            let hash = Hash::parse_hex(&hash).unwrap_or(unreadable);
-            Ok(Stored {
-                entry,
-                prev_hash,
-                hash,
-            })
-        })
-        .collect()
+    Ok(rows.into_iter().map(stored).collect())
+}
+
+/// Every entry about `subject` (for example `case:12`), in sequence order.
+pub async fn of_subject(db: &Db, subject: &str) -> Result<Vec<Entry>> {
+    let rows = with_db!(db, p => {
+        sqlx::query(
+            "select seq, at, actor, role, action, subject, before, after, reason, prev_hash, hash
+             from audit_entry
+             where subject = $1
+             order by seq",
+        )
+        .bind(subject)
+        .fetch_all(p)
+        .await?
+        .iter()
+        .map(stored_row)
+        .collect::<std::result::Result<Vec<_>, _>>()?
+    });
+    Ok(rows.into_iter().map(|(entry, _, _)| entry).collect())
+}
+
+type StoredRow = (Entry, String, String);
+
+fn stored_row<R: Row>(r: &R) -> std::result::Result<StoredRow, sqlx::Error>
+where
+    for<'c> &'c str: sqlx::ColumnIndex<R>,
+    String: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    i64: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    Ok((
+        Entry {
+            seq: r.try_get("seq")?,
+            at: r.try_get("at")?,
+            actor: r.try_get("actor")?,
+            role: r.try_get("role")?,
+            action: r.try_get("action")?,
+            subject: r.try_get("subject")?,
+            before: r.try_get("before")?,
+            after: r.try_get("after")?,
+            reason: r.try_get("reason")?,
+        },
+        r.try_get("prev_hash")?,
+        r.try_get("hash")?,
+    ))
+}
+
+fn stored((entry, prev, hash): StoredRow) -> Stored {
+    // A malformed hash cannot match any real one, so verification names its entry.
+    let unreadable = Hash([0xff; 32]);
+    let prev_hash = Hash::parse_hex(&prev).unwrap_or(unreadable);
+    let hash = Hash::parse_hex(&hash).unwrap_or(unreadable);
+    Stored {
+        entry,
+        prev_hash,
+        hash,
+    }
 }

@@ -644,6 +644,35 @@ pub async fn lines_page(
     Ok(rows)
 }
 
+/// Every line about one case, with its batch's id, state and the day it runs through: the
+/// case's claims and payments, oldest batch first.
+pub async fn lines_of_case(
+    db: &crate::Db,
+    case_id: i64,
+) -> Result<Vec<(i64, String, NaiveDate, LineRow)>> {
+    let sql = sqlx::AssertSqlSafe(format!(
+        "select {LINE_COLUMNS}, s.batch_id, t.state as batch_state, t.through_on
+         from settlement_line s join settlement_batch t on t.batch_id = s.batch_id
+         where s.case_id = $1
+         order by s.batch_id, s.line_no"
+    ));
+    let rows = crate::with_db!(db, p => {
+        fetch_mapped!(
+            p,
+            sqlx::query(sql).bind(case_id),
+            |r: &_| -> Result<(i64, String, NaiveDate, LineRow)> {
+                Ok((
+                    sqlx::Row::try_get(r, "batch_id")?,
+                    sqlx::Row::try_get(r, "batch_state")?,
+                    sqlx::Row::try_get(r, "through_on")?,
+                    line_row(r)?,
+                ))
+            }
+        )
+    });
+    Ok(rows)
+}
+
 /// The lines of a batch for these cases, in line order.
 pub async fn lines_of_cases(tx: &mut Tx, batch_id: i64, case_ids: &[i64]) -> Result<Vec<LineRow>> {
     let mut out = Vec::new();

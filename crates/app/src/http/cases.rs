@@ -87,19 +87,13 @@ pub async fn create(
     Ok((StatusCode::CREATED, axum::Json(case_json(&row))))
 }
 
-/// The workflow steps, each a route `POST /api/v1/cases/{id}/STEP`.
-pub const STEPS: [&str; 10] = [
-    "submit",
-    "kibo-review",
-    "select",
-    "reject",
-    "eligibility-review",
-    "check",
-    "approve",
-    "issue-guarantee",
-    "withdraw",
-    "expire",
-];
+/// The workflow steps, each a route `POST /api/v1/cases/{id}/STEP`: every command but the
+/// loan's execution, which is `POST /api/v1/cases/{id}/loan`.
+pub fn steps() -> impl Iterator<Item = &'static str> {
+    Command::NAMES
+        .into_iter()
+        .filter(|name| *name != "execute-loan")
+}
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]

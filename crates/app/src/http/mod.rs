@@ -102,7 +102,7 @@ fn routes() -> Routes {
     .add("GET", "/api/v1/cases/{id}/loan", get(loans::show))
     .add("GET", "/api/v1/cases/{id}/quote", get(quotes::of_case))
     .add("GET", "/api/v1/loans", get(loans::list));
-    for step in cases::STEPS {
+    for step in cases::steps() {
         r = r.add(
             "POST",
             &format!("/api/v1/cases/{{id}}/{step}"),

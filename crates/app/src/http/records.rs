@@ -148,16 +148,7 @@ pub async fn audit_entries(
 
 /// `GET /api/v1/banks`: the partner banks (any signed-in user).
 pub async fn banks(State(state): State<AppState>, _viewer: Viewer) -> ApiResult<axum::Json<Value>> {
-    let mut tx = state
-        .services
-        .db
-        .begin_read()
-        .await
-        .map_err(crate::service::ServiceError::from)?;
-    let banks = jumpup_store::identity::banks_in(&mut tx)
-        .await
-        .map_err(crate::service::ServiceError::from)?;
-    drop(tx);
+    let banks = state.services.read_banks().await?;
     Ok(axum::Json(Value::from(
         banks
             .iter()

@@ -495,6 +495,20 @@ pub struct LoanDetail {
     pub events: Vec<jumpup_store::events::StoredEvent>,
 }
 
+/// Everything a case page shows: the case, its firm (for those who may read firms), its
+/// eligibility checks, its timeline from the audit log, its loan and events, and its claims
+/// and payments line by line.
+#[derive(Debug, Clone)]
+pub struct CaseView {
+    pub row: CaseRow,
+    pub firm: Option<jumpup_store::identity::Firm>,
+    pub checks: Vec<CheckRow>,
+    pub timeline: Vec<jumpup_domain::audit::Entry>,
+    pub loan: Option<LoanDetail>,
+    /// (batch id, batch state, through, line).
+    pub lines: Vec<(i64, String, Date, jumpup_store::settlement::LineRow)>,
+}
+
 /// Whose cases and loans a user may read (RULES.md 8); admins none.
 fn case_scope(user: &User) -> Result<store::ListScope> {
     require_role(user, CASE_READERS, "read cases and loans")?;
@@ -562,6 +576,40 @@ impl Services {
             })?;
         let events = jumpup_store::events::history_of_loan(&self.db, loan.loan_id).await?;
         Ok(LoanDetail { loan, events })
+    }
+
+    /// A case as its page shows it, for whoever may read the case (logged as `case.show`, and
+    /// the firm's record as `firm.show` for those who may read it; a bank does not).
+    pub async fn read_case_view(&self, user: &User, case_id: i64) -> Result<CaseView> {
+        let row = self
+            .read_cases_logged(user, Some(case_id), None, 0, 1, "case.show")
+            .await?
+            .remove(0);
+        let firm = match self.read_firm(&user.name, row.firm_id).await {
+            Ok(firm) => Some(firm),
+            Err(ServiceError::Refused { .. }) => None,
+            Err(e) => return Err(e),
+        };
+        let mut tx = self.db.begin_read().await?;
+        let checks = store::checks(&mut tx, case_id).await?;
+        drop(tx);
+        let timeline = audit::of_subject(&self.db, &format!("case:{case_id}")).await?;
+        let loan = match store::loan_view_of_case(&self.db, case_id).await? {
+            Some(loan) => Some(LoanDetail {
+                events: jumpup_store::events::history_of_loan(&self.db, loan.loan_id).await?,
+                loan,
+            }),
+            None => None,
+        };
+        let lines = jumpup_store::settlement::lines_of_case(&self.db, case_id).await?;
+        Ok(CaseView {
+            row,
+            firm,
+            checks,
+            timeline,
+            loan,
+            lines,
+        })
     }
 
     /// Loans in id order, a page at a time: a bank its own, a firm its own, city, tp, kibo

@@ -413,6 +413,14 @@ impl std::fmt::Display for UserKey<'_> {
 }
 
 impl Services {
+    /// The partner banks, by code (no personal data: any signed-in user may read them).
+    pub async fn read_banks(&self) -> Result<Vec<store::Bank>> {
+        let mut tx = self.db.begin_read().await?;
+        let banks = store::banks_in(&mut tx).await?;
+        drop(tx);
+        Ok(banks)
+    }
+
     /// A firm's record (RULES.md 8): city, tp, kibo and auditors any firm's, a firm user its
     /// own, an admin any (the caller shows an admin the name and business number only); banks
     /// none. Every read is written to the access log.

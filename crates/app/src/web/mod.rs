@@ -4,6 +4,7 @@
 //! Texts come from [`texts::Ui`] in Korean (the default) or English: `?lang=en|ko` switches
 //! and is remembered in a cookie. Templates escape every value they print.
 
+mod case;
 mod quote;
 mod settle;
 mod texts;
@@ -37,6 +38,8 @@ pub fn routes() -> Router<AppState> {
         .route("/logout", post(logout))
         .route("/dashboard", get(dashboard))
         .route("/cases", get(cases))
+        .route("/cases/{id}", get(case::show))
+        .route("/cases/{id}/{step}", post(case::step))
         .route("/quote", get(quote::quote))
         .route("/settlements", get(settle::list).post(settle::prepare))
         .route("/settlements/{id}", get(settle::show))
@@ -148,6 +151,14 @@ impl Frame {
             demo: lang.demo,
         }
     }
+}
+
+/// What the services refused, as a line above the form that asked: the code and the sentence.
+pub(super) fn refusal(t: &Ui, e: &crate::http::error::ApiError) -> String {
+    e.errors
+        .first()
+        .map(|f| format!("{} ({}): {}", t.refused, f.code, f.message))
+        .unwrap_or_else(|| t.refused.to_owned())
 }
 
 /// A rendered page, with the language cookie set when the language was just chosen.

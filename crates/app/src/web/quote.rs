@@ -59,19 +59,20 @@ struct Field {
     error: Option<String>,
 }
 
-struct Period {
-    span: String,
-    days: i64,
-    claim: String,
-    payment: String,
-    working: Vec<String>,
+pub(super) struct Period {
+    pub(super) span: String,
+    pub(super) days: i64,
+    pub(super) claim: String,
+    pub(super) payment: String,
+    pub(super) working: Vec<String>,
 }
 
-struct Result {
-    summary: Vec<(&'static str, String)>,
-    fees: Vec<Vec<String>>,
-    periods: Vec<Period>,
-    warnings: Vec<String>,
+/// A quote as its page shows it.
+pub(super) struct Breakdown {
+    pub(super) summary: Vec<(&'static str, String)>,
+    pub(super) fees: Vec<Vec<String>>,
+    pub(super) periods: Vec<Period>,
+    pub(super) warnings: Vec<String>,
 }
 
 #[derive(Template)]
@@ -80,7 +81,7 @@ struct QuotePage {
     f: Frame,
     fields: Vec<Field>,
     general: Vec<String>,
-    result: Option<Result>,
+    result: Option<Breakdown>,
 }
 
 /// The quote request QUOTE.md describes, from the form's values (a number that does not read
@@ -177,7 +178,7 @@ fn working(t: &Ui, e: &Value) -> Vec<String> {
     lines
 }
 
-fn result(t: &Ui, q: &Value) -> Result {
+pub(super) fn breakdown(t: &Ui, q: &Value) -> Breakdown {
     let g = &q["guarantee"];
     let s = &q["subsidy"];
     let subsidy_span = if s["to"].is_null() {
@@ -185,7 +186,7 @@ fn result(t: &Ui, q: &Value) -> Result {
     } else {
         span(t, s)
     };
-    Result {
+    Breakdown {
         summary: vec![
             (
                 t.programme,
@@ -310,7 +311,7 @@ pub(super) async fn quote(
                 let value =
                     serde_json::to_value(quote_json::to_json(&request, &quote, Detail::Explained))
                         .unwrap_or(Value::Null);
-                found = Some(result(t, &value));
+                found = Some(breakdown(t, &value));
             }
             Err(problems) => {
                 status = StatusCode::UNPROCESSABLE_ENTITY;

@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use super::{Frame, PageLang, PageViewer, Ui, csrf_of, csrf_ok, page, service_error};
+use super::{Frame, PageLang, PageViewer, Ui, csrf_of, csrf_ok, page, refusal, service_error};
 use crate::http::AppState;
 use crate::service::sessions::Viewer;
 use crate::service::settle::{APPROVE_ROLES, BatchSummary, PREPARE_ROLES, REJECT_ROLES, Totals};
@@ -24,14 +24,6 @@ const STATUSES: [&str; 6] = [
 ];
 /// Lines per page of a batch.
 const LINES_PER_PAGE: i64 = 100;
-
-/// What the services refused, as a line above the form that asked: the code and the sentence.
-fn refusal(t: &Ui, e: &crate::http::error::ApiError) -> String {
-    e.errors
-        .first()
-        .map(|f| format!("{} ({}): {}", t.refused, f.code, f.message))
-        .unwrap_or_else(|| t.refused.to_owned())
-}
 
 #[derive(Template)]
 #[template(path = "settlements.html")]

@@ -135,6 +135,41 @@ pub struct Ui {
     pub not_allowed: &'static str,
     pub not_found: &'static str,
     pub bad_request: &'static str,
+    pub case_title: &'static str,
+    pub actions: &'static str,
+    pub no_actions: &'static str,
+    pub done: &'static str,
+    pub checklist: &'static str,
+    pub check_item: &'static str,
+    pub check_result: &'static str,
+    pub met: &'static str,
+    pub not_met: &'static str,
+    pub not_checked: &'static str,
+    pub evidence: &'static str,
+    pub timeline: &'static str,
+    pub when: &'static str,
+    pub by: &'static str,
+    pub what: &'static str,
+    pub loan: &'static str,
+    pub events: &'static str,
+    pub event_kind: &'static str,
+    pub event_on: &'static str,
+    pub cancelled: &'static str,
+    pub no_events: &'static str,
+    pub claims_payments: &'static str,
+    pub no_lines: &'static str,
+    pub subsidy_quote: &'static str,
+    pub business_no: &'static str,
+    pub district: &'static str,
+    pub industry: &'static str,
+    pub address: &'static str,
+    pub coverage: &'static str,
+    pub base_fee: &'static str,
+    pub guarantee_no: &'static str,
+    pub waitlist_seq: &'static str,
+    pub approved_amount: &'static str,
+    pub state_after: &'static str,
+    pub details: &'static str,
 }
 
 pub const KO: Ui = Ui {
@@ -264,6 +299,41 @@ pub const KO: Ui = Ui {
     not_allowed: "이 화면을 볼 권한이 없습니다.",
     not_found: "찾는 화면이 없습니다.",
     bad_request: "요청이 올바르지 않습니다.",
+    case_title: "지원 사례",
+    actions: "처리",
+    no_actions: "지금 단계에서 할 수 있는 처리가 없습니다.",
+    done: "처리되었습니다",
+    checklist: "자격 요건 확인",
+    check_item: "확인 항목",
+    check_result: "결과",
+    met: "충족",
+    not_met: "미충족",
+    not_checked: "미확인",
+    evidence: "근거",
+    timeline: "처리 이력",
+    when: "일시",
+    by: "처리자",
+    what: "처리 내용",
+    loan: "대출",
+    events: "사건",
+    event_kind: "구분",
+    event_on: "발생일",
+    cancelled: "취소됨",
+    no_events: "보고된 사건이 없습니다.",
+    claims_payments: "청구와 지급",
+    no_lines: "아직 정산된 청구가 없습니다.",
+    subsidy_quote: "보증료와 이차보전 계산",
+    business_no: "사업자등록번호",
+    district: "구군",
+    industry: "업종",
+    address: "주소",
+    coverage: "보증비율",
+    base_fee: "기본보증료율",
+    guarantee_no: "보증번호",
+    waitlist_seq: "대기 순번",
+    approved_amount: "승인금액",
+    state_after: "변경 후 상태",
+    details: "세부 사항",
 };
 
 pub const EN: Ui = Ui {
@@ -393,6 +463,41 @@ pub const EN: Ui = Ui {
     not_allowed: "You may not see this page.",
     not_found: "There is no such page.",
     bad_request: "The request is not valid.",
+    case_title: "Case",
+    actions: "Actions",
+    no_actions: "There is nothing for you to do at this step.",
+    done: "Done",
+    checklist: "Eligibility checklist",
+    check_item: "Item",
+    check_result: "Result",
+    met: "Met",
+    not_met: "Not met",
+    not_checked: "Not checked",
+    evidence: "Evidence",
+    timeline: "Timeline",
+    when: "When",
+    by: "By",
+    what: "What",
+    loan: "Loan",
+    events: "Events",
+    event_kind: "Kind",
+    event_on: "Date",
+    cancelled: "Cancelled",
+    no_events: "No events reported.",
+    claims_payments: "Claims and payments",
+    no_lines: "No claim has been settled yet.",
+    subsidy_quote: "Guarantee fees and subsidy",
+    business_no: "Business registration number",
+    district: "District",
+    industry: "Industry",
+    address: "Address",
+    coverage: "Coverage",
+    base_fee: "Base fee rate",
+    guarantee_no: "Guarantee number",
+    waitlist_seq: "Waitlist position",
+    approved_amount: "Approved amount",
+    state_after: "State after",
+    details: "Details",
 };
 
 impl Ui {
@@ -487,6 +592,84 @@ impl Ui {
             _ => ("", ""),
         };
         if self.lang_code == "ko" { k } else { e }
+    }
+
+    /// A workflow step's name, as its button says it.
+    pub fn step(&self, name: &str) -> &'static str {
+        let (k, e) = match name {
+            "submit" => ("신청 제출", "Submit the application"),
+            "kibo-review" => ("기보 심사 시작", "Take into KIBO review"),
+            "select" => ("선정", "Select"),
+            "reject" => ("반려", "Reject"),
+            "eligibility-review" => ("요건 검토 시작", "Start the eligibility review"),
+            "check" => ("요건 확인 기록", "Record a check"),
+            "approve" => ("지원 승인", "Approve"),
+            "issue-guarantee" => ("보증서 발급", "Issue the guarantee"),
+            "execute-loan" => ("대출 실행", "Execute the loan"),
+            "withdraw" => ("신청 철회", "Withdraw the application"),
+            "expire" => ("기한 만료 처리", "Expire"),
+            _ => ("", ""),
+        };
+        if self.lang_code == "ko" { k } else { e }
+    }
+
+    /// What an audit entry about a case records.
+    pub fn action(&self, action: &str) -> &'static str {
+        if let Some(step) = action
+            .strip_prefix("case.")
+            .filter(|s| !self.step(s).is_empty())
+        {
+            return self.step(step);
+        }
+        let (k, e) = match action {
+            "case.new" => ("신청서 작성", "Application drafted"),
+            "case.promote" => ("예산 배정 (대기 해제)", "Promoted from the waitlist"),
+            "case.reconcile" => ("사건 반영 후 재확인", "Reconciled after an event"),
+            "event.report" => ("사건 보고", "Event reported"),
+            "event.cancel" => ("사건 취소", "Event cancelled"),
+            _ => ("기타", "Other"),
+        };
+        if self.lang_code == "ko" { k } else { e }
+    }
+
+    /// An eligibility check item (RULES.md 7).
+    pub fn check_item(&self, item: jumpup_domain::workflow::CheckItem) -> &'static str {
+        use jumpup_domain::workflow::CheckItem;
+        let (k, e) = match item {
+            CheckItem::IncheonSite => ("인천 소재 사업장", "A site in Incheon"),
+            CheckItem::NotClosed => ("휴·폐업 아님", "Not closed or suspended"),
+            CheckItem::NoTaxArrears => ("세금 체납 없음", "No tax arrears"),
+            CheckItem::NotDelinquent => ("연체 없음", "Not a delinquent borrower"),
+            CheckItem::NotListed => ("비상장 기업", "Not a listed firm"),
+        };
+        if self.lang_code == "ko" { k } else { e }
+    }
+
+    /// An event's kind (FILES.md).
+    pub fn event_kind(&self, kind: &str) -> &'static str {
+        let (k, e) = match kind {
+            "repayment" => ("상환", "Repayment"),
+            "rate_change" => ("금리 변경", "Rate change"),
+            "arrears_start" => ("연체 시작", "Arrears start"),
+            "arrears_end" => ("연체 해소", "Arrears end"),
+            "relocation" => ("관외 이전", "Relocation"),
+            "closure" => ("휴·폐업", "Closure"),
+            "default" => ("기한이익상실", "Default"),
+            "ineligible" => ("부정수급", "Ineligible"),
+            _ => ("", ""),
+        };
+        if self.lang_code == "ko" { k } else { e }
+    }
+
+    /// A moment as officials write it, in Korean time: `2025. 7. 22. 09:01`.
+    pub fn moment(&self, at: chrono::DateTime<chrono::Utc>) -> String {
+        let korea = chrono::FixedOffset::east_opt(9 * 3600).expect("invariant: +09:00");
+        let local = at.with_timezone(&korea);
+        format!(
+            "{} {}",
+            self.date(local.date_naive()),
+            local.format("%H:%M")
+        )
     }
 
     /// A date as officials write it: `2025. 7. 22.` in Korean, `2025-07-22` in English.

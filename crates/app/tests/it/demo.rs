@@ -12,7 +12,7 @@ use jumpup_domain::workflow::State;
 use jumpup_store::testing::query_texts;
 use jumpup_store::{both, both_url};
 
-use crate::pages::{page, sign_in};
+use crate::pages::{csrf_of, form, page, sign_in};
 use crate::server::{Server, TEST_COST};
 
 fn jumpup(url: &str, args: &[&str]) -> (bool, String) {
@@ -165,4 +165,95 @@ async fn the_demo_is_the_same_portfolio_every_time() {
     let a = fingerprint(&first).await;
     assert!(a.len() > 1_183 * 2, "the portfolio is there");
     assert_eq!(a, fingerprint(&second).await);
+}
+
+/// The first value of a query, as a number.
+async fn first_id(db: &jumpup_store::Db, sql: &str) -> i64 {
+    query_texts(db, sql)
+        .await
+        .first()
+        .unwrap_or_else(|| panic!("a row for {sql}"))
+        .parse()
+        .expect("an id")
+}
+
+both_url! {
+    async fn the_case_page_shows_each_viewer_its_case_and_takes_each_step_by_its_form(db, url) {
+        let server = Server::start(&url, &["--demo"]);
+        let logins = logins(&server.preamble);
+        let session = |role: &str| {
+            let (user, password) = &logins[role];
+            sign_in(&server, user, password)
+        };
+        let cookie = |s: &str| format!("jumpup_session={s}");
+        let tp = session("tp");
+
+        // A case in eligibility review: the Technopark's forms are the check, approval and
+        // rejection; KIBO's selection is not offered.
+        let id = first_id(&db, "select cast(case_id as text) from support_case where state = 'eligibility_review' order by case_id").await;
+        let path = format!("/cases/{id}");
+        let r = page(&server, &path, &cookie(&tp));
+        assert_eq!(r.status, 200, "{}", r.body);
+        for button in ["요건 확인 기록", "지원 승인", "반려"] {
+            assert!(r.body.contains(&format!("<button type=\"submit\">{button}</button>")), "{button}");
+        }
+        assert!(!r.body.contains(">선정</button>") && r.body.contains("처리 이력") && r.body.contains("사업자등록번호"));
+        let csrf = csrf_of(&r.body);
+
+        // Approval before every item is met is refused above its form; nothing changes.
+        let r = form(&server, &format!("{path}/approve"), Some(&tp), &format!("csrf={csrf}"));
+        assert_eq!(r.status, 409, "{}", r.body);
+        assert!(r.body.contains("eligibility_"), "{}", r.body);
+        let state = |db: jumpup_store::Db| async move {
+            query_texts(&db, &format!("select state from support_case where case_id = {id}")).await.remove(0)
+        };
+        assert_eq!(state(db.clone()).await, "eligibility_review");
+        // A bad value is named beside its field, the form keeps what was typed.
+        let r = form(&server, &format!("{path}/check"), Some(&tp), &format!("csrf={csrf}&item=not_listed&met=maybe&evidence=kept+text"));
+        assert_eq!(r.status, 422, "{}", r.body);
+        assert!(r.body.contains(r#"id="check-met-error""#) && r.body.contains(r#"value="kept text""#), "{}", r.body);
+        assert_eq!(form(&server, &format!("{path}/check"), Some(&tp), "csrf=forged&item=not_listed&met=yes").status, 403);
+
+        // Every item checked by its form (the evidence typed as HTML), then approved.
+        for item in ["incheon_site", "not_closed", "no_tax_arrears", "not_delinquent", "not_listed"] {
+            let body = format!("csrf={csrf}&item={item}&met=yes&evidence=%3Cb%3E{item}%3C%2Fb%3E");
+            let r = form(&server, &format!("{path}/check"), Some(&tp), &body);
+            assert_eq!((r.status, r.header("location")), (303, Some(format!("{path}?done=check").as_str())), "{}", r.body);
+        }
+        let r = form(&server, &format!("{path}/approve"), Some(&tp), &format!("csrf={csrf}"));
+        assert_eq!(r.status, 303, "{}", r.body);
+        let now = state(db.clone()).await;
+        // The demo's budget is spent: the approval waits on the waitlist (RULES.md 6.4).
+        assert_eq!(now, "waitlisted");
+        let r = page(&server, &format!("{path}?done=approve"), &cookie(&tp));
+        assert!(r.body.contains("지원 승인: 처리되었습니다") && r.body.contains("예산 대기"), "{}", r.body);
+        assert!(r.body.contains("&#60;b&#62;not_listed&#60;/b&#62;") || r.body.contains("&lt;b&gt;not_listed&lt;/b&gt;"), "the evidence is text");
+        assert!(!r.body.contains("<b>not_listed</b>"));
+
+        // The firm sees its own case with the loan's quote and payments, and no one else's.
+        let firm = session("firm");
+        let own = first_id(&db, "select cast(c.case_id as text) from support_case c join app_user u on u.firm_id = c.firm_id where u.name = 'demo-firm'").await;
+        let r = page(&server, &format!("/cases/{own}?lang=en"), &cookie(&firm));
+        assert_eq!(r.status, 200, "{}", r.body);
+        for text in ["Timeline", "Claims and payments", "Guarantee fees", "Subsidy claim periods", "Match", "There is nothing for you to do"] {
+            assert!(r.body.contains(text), "{text}");
+        }
+        assert_eq!(page(&server, &path, &cookie(&firm)).status, 404);
+        assert_eq!(form(&server, &format!("{path}/withdraw"), Some(&firm), &format!("csrf={}", csrf_of(&r.body))).status, 403);
+
+        // The bank reads its own bank's case without the firm's record; another bank's is not found.
+        let bank = session("bank");
+        let ours = first_id(&db, "select cast(c.case_id as text) from support_case c join bank b on b.bank_id = c.bank_id where b.code = '003' and c.state = 'completed' order by c.case_id").await;
+        let theirs = first_id(&db, "select cast(c.case_id as text) from support_case c join bank b on b.bank_id = c.bank_id where b.code <> '003' and c.state = 'completed' order by c.case_id").await;
+        let r = page(&server, &format!("/cases/{ours}"), &cookie(&bank));
+        assert_eq!(r.status, 200);
+        assert!(r.body.contains("청구와 지급") && !r.body.contains("사업자등록번호"), "{}", r.body);
+        assert_eq!(page(&server, &format!("/cases/{theirs}"), &cookie(&bank)).status, 404);
+        // A step the role may not take is refused before the form is read.
+        let r = form(&server, &format!("/cases/{ours}/approve"), Some(&bank), &format!("csrf={}", csrf_of(&r.body)));
+        assert_eq!(r.status, 403);
+        // The case list links each case to its page.
+        let r = page(&server, "/cases", &cookie(&tp));
+        assert!(r.body.contains(r#"<a href="/cases/1">1</a>"#), "{}", r.body);
+    }
 }

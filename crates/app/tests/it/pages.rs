@@ -13,7 +13,7 @@ use crate::server::{CLERK_PASSWORD, Response, Server, TEST_COST, seed};
 
 const MAYOR_PASSWORD: &str = "mayor password 0f the suite";
 
-fn form(server: &Server, path: &str, cookie: Option<&str>, body: &str) -> Response {
+pub(crate) fn form(server: &Server, path: &str, cookie: Option<&str>, body: &str) -> Response {
     let mut headers = vec![("Content-Type", "application/x-www-form-urlencoded")];
     let cookie = cookie.map(|c| format!("jumpup_session={c}"));
     if let Some(c) = &cookie {
@@ -41,7 +41,7 @@ pub(crate) fn sign_in(server: &Server, name: &str, password: &str) -> String {
 }
 
 /// The value of the page's hidden CSRF field.
-fn csrf_of(html: &str) -> String {
+pub(crate) fn csrf_of(html: &str) -> String {
     html.split(r#"name="csrf" value=""#)
         .nth(1)
         .and_then(|rest| rest.split('"').next())
@@ -112,11 +112,14 @@ both_url! {
     }
 }
 
-/// Every case line of a case list page (its first cell, the case number).
+/// Every case line of a case list page (its first cell, the case number linking its page).
 fn listed(html: &str) -> Vec<i64> {
-    html.split("<tr><td>")
+    html.split("<tr><td><a href=\"/cases/")
         .skip(1)
-        .filter_map(|row| row.split("</td>").next()?.parse().ok())
+        .filter_map(|row| {
+            let (id, rest) = row.split_once("\">")?;
+            (rest.split("</a>").next()? == id).then(|| id.parse().ok())?
+        })
         .collect()
 }
 

@@ -7,3 +7,6 @@ create table demo (
     started_at timestamptz not null,
     finished_at timestamptz
 );
+
+-- A case page's timeline reads the audit entries about its case.
+create index audit_entry_subject_idx on audit_entry (subject);

@@ -1,0 +1,636 @@
+//! The case page: the case and its firm (for those who may read firms), the actions the viewer
+//! may take now as forms (each with its fields and the errors beside them), the eligibility
+//! checklist, the timeline from the audit log, the loan with its events, the claims and
+//! payments line by line, and the quote from the loan's stored history with its working.
+//! Every action posts to `/cases/{id}/{step}` with the session's CSRF token; the services
+//! check role, scope and state again.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::extract::{Form, Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use jumpup_domain::loan::Loan;
+use jumpup_domain::workflow::{Check, CheckItem, Command, Selection};
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::{Frame, PageLang, PageViewer, Ui, csrf_of, csrf_ok, page, service_error};
+use crate::fields;
+use crate::http::AppState;
+use crate::quote_json::{self, Detail};
+use crate::service::cases::CaseView;
+use crate::service::sessions::Viewer;
+
+const GRADES: [&str; 10] = ["AAA", "AA", "A", "BBB", "BB", "B", "CCC", "CC", "C", "D"];
+
+/// One field of an action's form.
+struct Field {
+    /// The form's name for it (also the `id`'s suffix).
+    name: &'static str,
+    label: &'static str,
+    value: String,
+    /// `text`, `date`, `textarea` or `select`.
+    kind: &'static str,
+    inputmode: &'static str,
+    choices: Vec<(String, String)>,
+    error: Option<String>,
+}
+
+/// One action the viewer may take, as a form.
+struct Action {
+    step: &'static str,
+    label: &'static str,
+    fields: Vec<Field>,
+    /// What the services refused when it was last sent.
+    error: Option<String>,
+}
+
+struct CheckLine {
+    item: &'static str,
+    result: &'static str,
+    met: Option<bool>,
+    evidence: String,
+}
+
+struct Moment {
+    when: String,
+    by: &'static str,
+    what: &'static str,
+    detail: String,
+}
+
+#[derive(Template)]
+#[template(path = "case.html")]
+struct CasePage {
+    f: Frame,
+    csrf: String,
+    case_id: i64,
+    state: &'static str,
+    done: Option<&'static str>,
+    facts: Vec<(&'static str, String)>,
+    firm: Vec<(&'static str, String)>,
+    actions: Vec<Action>,
+    checks: Vec<CheckLine>,
+    timeline: Vec<Moment>,
+    loan: Vec<(&'static str, String)>,
+    events: Vec<Vec<String>>,
+    lines: Vec<Vec<String>>,
+    result: Option<super::quote::Breakdown>,
+}
+
+/// The values and errors of the form sent last, to show again.
+struct Sent<'a> {
+    step: &'a str,
+    values: &'a HashMap<String, String>,
+    errors: HashMap<&'static str, String>,
+    refusal: Option<String>,
+}
+
+fn field(name: &'static str, label: &'static str, kind: &'static str, value: String) -> Field {
+    Field {
+        name,
+        label,
+        value,
+        kind,
+        inputmode: match name {
+            "approved_won" | "principal_won" => "numeric",
+            "coverage_pct" | "base_fee_rate_pct" | "annual_rate_pct" => "decimal",
+            _ => "text",
+        },
+        choices: Vec::new(),
+        error: None,
+    }
+}
+
+fn select(name: &'static str, label: &'static str, choices: Vec<(String, String)>) -> Field {
+    Field {
+        choices,
+        ..field(name, label, "select", String::new())
+    }
+}
+
+/// The fields of a step's form, with the values a new form starts from.
+fn fields_of(
+    t: &Ui,
+    step: &str,
+    view: &CaseView,
+    banks: &[(String, String)],
+    today: chrono::NaiveDate,
+) -> Vec<Field> {
+    let row = &view.row;
+    match step {
+        "select" => vec![
+            select(
+                "grade",
+                t.f_kibo_grade,
+                GRADES
+                    .iter()
+                    .map(|g| ((*g).to_owned(), (*g).to_owned()))
+                    .collect(),
+            ),
+            field("coverage_pct", t.coverage, "text", "95".into()),
+            field("base_fee_rate_pct", t.base_fee, "text", String::new()),
+            field(
+                "approved_won",
+                t.approved_amount,
+                "text",
+                row.requested_won.to_string(),
+            ),
+            select("bank_code", t.bank, banks.to_vec()),
+        ],
+        "reject" => vec![field("reason", t.reason, "textarea", String::new())],
+        "check" => {
+            let unchecked = CheckItem::ALL
+                .into_iter()
+                .filter(|i| !view.checks.iter().any(|c| c.item == i.as_str() && c.met));
+            vec![
+                select(
+                    "item",
+                    t.check_item,
+                    unchecked
+                        .map(|i| (i.as_str().to_owned(), t.check_item(i).to_owned()))
+                        .collect(),
+                ),
+                select(
+                    "met",
+                    t.check_result,
+                    vec![
+                        ("yes".into(), t.met.to_owned()),
+                        ("no".into(), t.not_met.to_owned()),
+                    ],
+                ),
+                field("evidence", t.evidence, "text", String::new()),
+            ]
+        }
+        "issue-guarantee" => vec![field("guarantee_no", t.guarantee_no, "text", String::new())],
+        "execute-loan" => vec![
+            field("loan_no", t.loan_no, "text", String::new()),
+            field(
+                "principal_won",
+                t.f_principal,
+                "text",
+                row.approved_won.unwrap_or_default().to_string(),
+            ),
+            field("annual_rate_pct", t.f_rate, "text", String::new()),
+            field("executed_on", t.f_executed_on, "date", today.to_string()),
+            field("maturity_on", t.f_maturity_on, "date", String::new()),
+        ],
+        _ => Vec::new(),
+    }
+}
+
+/// The command a step's form asks for, or each bad field and why.
+fn command(
+    step: &str,
+    form: &HashMap<String, String>,
+) -> Result<Command, Vec<(&'static str, String)>> {
+    let mut errors = Vec::new();
+    let mut get = |name: &'static str, parse: &dyn Fn(&str) -> Result<(), String>| {
+        let value = form.get(name).map(|v| v.trim()).unwrap_or_default();
+        if let Err(e) = parse(value) {
+            errors.push((name, e));
+        }
+        value.to_owned()
+    };
+    let ok = |_: &str| Ok(());
+    let required = |v: &str| {
+        if v.is_empty() {
+            Err("is required".to_owned())
+        } else {
+            Ok(())
+        }
+    };
+    let won = |v: &str| fields::won(&v.replace(',', "")).map(|_| ());
+    let command = match step {
+        "submit" => Some(Command::Submit),
+        "kibo-review" => Some(Command::TakeIntoReview),
+        "eligibility-review" => Some(Command::StartEligibilityReview),
+        "approve" => Some(Command::Approve),
+        "withdraw" => Some(Command::Withdraw),
+        "expire" => Some(Command::Expire),
+        "reject" => {
+            let reason = get("reason", &required);
+            Some(Command::Reject { reason })
+        }
+        "issue-guarantee" => {
+            let guarantee_no = get("guarantee_no", &required);
+            Some(Command::IssueGuarantee { guarantee_no })
+        }
+        "select" => {
+            let grade = get("grade", &|v| fields::grade(v).map(|_| ()));
+            let coverage = get("coverage_pct", &|v| fields::pct(v).map(|_| ()));
+            let fee = get("base_fee_rate_pct", &|v| fields::pct(v).map(|_| ()));
+            let approved = get("approved_won", &won);
+            let bank = get("bank_code", &|v| fields::bank(v).map(|_| ()));
+            match (
+                fields::grade(&grade),
+                fields::pct(&coverage),
+                fields::pct(&fee),
+                fields::won(&approved.replace(',', "")),
+                fields::bank(&bank),
+            ) {
+                (Ok(grade), Ok(coverage), Ok(base_fee_rate), Ok(approved_amount), Ok(bank)) => {
+                    Some(Command::Select(Selection {
+                        grade,
+                        coverage,
+                        base_fee_rate,
+                        approved_amount,
+                        bank,
+                    }))
+                }
+                _ => None,
+            }
+        }
+        "check" => {
+            let item = get("item", &|v| fields::item(v).map(|_| ()));
+            let met = get("met", &|v| match v {
+                "yes" | "no" => Ok(()),
+                _ => Err("must be met or not met".to_owned()),
+            });
+            let evidence = get("evidence", &ok);
+            fields::item(&item).ok().map(|item| {
+                Command::Check(Check {
+                    item,
+                    met: met == "yes",
+                    evidence,
+                })
+            })
+        }
+        "execute-loan" => {
+            let loan_no = get("loan_no", &required);
+            let principal = get("principal_won", &won);
+            let rate = get("annual_rate_pct", &|v| fields::pct(v).map(|_| ()));
+            let executed = get("executed_on", &|v| fields::day(v).map(|_| ()));
+            let maturity = get("maturity_on", &|v| fields::day(v).map(|_| ()));
+            match (
+                fields::won(&principal.replace(',', "")),
+                fields::pct(&rate),
+                fields::day(&executed),
+                fields::day(&maturity),
+            ) {
+                (Ok(p), Ok(r), Ok(e), Ok(m)) => match Loan::new(p, r, e, m) {
+                    Ok(loan) => Some(Command::ExecuteLoan(jumpup_domain::workflow::LoanTerms {
+                        loan_no,
+                        loan,
+                    })),
+                    Err(e) => {
+                        errors.push(("maturity_on", e.to_string()));
+                        None
+                    }
+                },
+                _ => None,
+            }
+        }
+        _ => None,
+    };
+    match command {
+        Some(c) if errors.is_empty() => Ok(c),
+        _ => Err(errors),
+    }
+}
+
+/// What an audit entry says beyond its action: the state it left, a reason, a check, a loan
+/// or an event.
+fn detail(t: &Ui, e: &jumpup_domain::audit::Entry) -> String {
+    let after: Value = serde_json::from_str(&e.after).unwrap_or(Value::Null);
+    let mut parts = Vec::new();
+    if let Some(state) = after["state"]
+        .as_str()
+        .and_then(jumpup_domain::workflow::State::parse)
+    {
+        parts.push(format!("{}: {}", t.state_after, t.state(state)));
+    }
+    if let Some(item) = after["check"]["item"].as_str().and_then(CheckItem::parse) {
+        let met = if after["check"]["met"].as_bool() == Some(true) {
+            t.met
+        } else {
+            t.not_met
+        };
+        parts.push(format!(
+            "{} {met} ({})",
+            t.check_item(item),
+            after["check"]["evidence"].as_str().unwrap_or_default()
+        ));
+    }
+    if let Some(principal) = after["loan"]["principal_won"].as_i64() {
+        parts.push(format!(
+            "{} {}, {} {}%",
+            after["loan"]["loan_no"].as_str().unwrap_or_default(),
+            t.won(principal),
+            t.f_rate,
+            after["loan"]["annual_rate_pct"]
+                .as_str()
+                .unwrap_or_default()
+        ));
+    }
+    if let Some(kind) = after["kind"].as_str() {
+        parts.push(format!(
+            "{} {}",
+            t.event_kind(kind),
+            after["on"].as_str().unwrap_or_default()
+        ));
+    }
+    if !e.reason.is_empty() {
+        parts.push(format!("{}: {}", t.reason, e.reason));
+    }
+    parts.join(" · ")
+}
+
+/// The case's quote as the calculator shows it, when it has a loan.
+async fn quote_of(
+    state: &AppState,
+    t: &Ui,
+    viewer: &Viewer,
+    view: &CaseView,
+) -> Option<super::quote::Breakdown> {
+    view.loan.as_ref()?;
+    let q = state
+        .services
+        .case_quote(&viewer.user.name, view.row.case_id)
+        .await
+        .ok()?;
+    let request = quote_json::Request {
+        program: &q.program,
+        version: &q.version,
+        overrides: Vec::new(),
+        input: q.input,
+    };
+    let value =
+        serde_json::to_value(quote_json::to_json(&request, &q.quote, Detail::Explained)).ok()?;
+    Some(super::quote::breakdown(t, &value))
+}
+
+async fn case_page(
+    state: &AppState,
+    lang: &PageLang,
+    viewer: &Viewer,
+    case_id: i64,
+    done: Option<&str>,
+    sent: Option<Sent<'_>>,
+) -> Response {
+    let t = Ui::of(lang.lang);
+    let view = match state.services.read_case_view(&viewer.user, case_id).await {
+        Ok(v) => v,
+        Err(e) => return service_error(lang, viewer, e),
+    };
+    let banks: Vec<(String, String)> = match state.services.read_banks().await {
+        Ok(b) => b
+            .into_iter()
+            .map(|b| {
+                (
+                    b.code.as_str().to_owned(),
+                    format!("{} {}", b.code.as_str(), b.name),
+                )
+            })
+            .collect(),
+        Err(e) => return service_error(lang, viewer, e),
+    };
+    let today = crate::service::cases::korea_date(state.services.clock.now());
+    let row = &view.row;
+    let actions = Command::available(row.state, viewer.user.role)
+        .into_iter()
+        .map(|step| {
+            let mut fields = fields_of(t, step, &view, &banks, today);
+            let mut error = None;
+            if let Some(sent) = sent.as_ref().filter(|s| s.step == step) {
+                for f in &mut fields {
+                    if let Some(v) = sent.values.get(f.name) {
+                        f.value = v.clone();
+                    }
+                    f.error = sent.errors.get(f.name).cloned();
+                }
+                error = sent.refusal.clone();
+            }
+            Action {
+                step,
+                label: t.step(step),
+                fields,
+                error,
+            }
+        })
+        .collect();
+    let mut facts = vec![
+        (t.programme, row.program_id.clone()),
+        (t.state, t.state(row.state).to_owned()),
+        (t.requested, t.won(row.requested_won)),
+    ];
+    let optional = [
+        (t.f_kibo_grade, row.grade.clone()),
+        (
+            t.coverage,
+            row.coverage_pct.as_ref().map(|c| format!("{c}%")),
+        ),
+        (
+            t.base_fee,
+            row.base_fee_rate_pct.as_ref().map(|c| format!("{c}%")),
+        ),
+        (t.approved_amount, row.approved_won.map(|w| t.won(w))),
+        (t.bank, row.bank_code.clone()),
+        (t.decided_on, row.decided_on.map(|d| t.date(d))),
+        (t.guarantee_no, row.guarantee_no.clone()),
+        (t.waitlist_seq, row.waitlist_seq.map(|n| n.to_string())),
+    ];
+    facts.extend(optional.into_iter().filter_map(|(k, v)| v.map(|v| (k, v))));
+    let firm = view
+        .firm
+        .as_ref()
+        .map(|f| {
+            vec![
+                (t.firm, f.name.clone()),
+                (t.business_no, f.business_no.to_string()),
+                (t.district, f.district.clone()),
+                (t.industry, f.industry_code.clone()),
+                (t.address, f.address.clone()),
+            ]
+        })
+        .unwrap_or_default();
+    let checks = CheckItem::ALL
+        .into_iter()
+        .map(|item| {
+            let last = view.checks.iter().rev().find(|c| c.item == item.as_str());
+            CheckLine {
+                item: t.check_item(item),
+                result: match last.map(|c| c.met) {
+                    Some(true) => t.met,
+                    Some(false) => t.not_met,
+                    None => t.not_checked,
+                },
+                met: last.map(|c| c.met),
+                evidence: last.map(|c| c.evidence.clone()).unwrap_or_default(),
+            }
+        })
+        .collect();
+    let timeline = view
+        .timeline
+        .iter()
+        .map(|e| Moment {
+            when: chrono::DateTime::parse_from_rfc3339(&e.at)
+                .map(|at| t.moment(at.with_timezone(&chrono::Utc)))
+                .unwrap_or_else(|_| e.at.clone()),
+            by: fields::role(&e.role).map(|r| t.role(r)).unwrap_or("-"),
+            what: t.action(&e.action),
+            detail: detail(t, e),
+        })
+        .collect();
+    let (loan, events) = match &view.loan {
+        Some(l) => (
+            vec![
+                (t.loan_no, l.loan.loan_no.clone()),
+                (t.bank, l.loan.bank_code.clone()),
+                (t.f_principal, t.won(l.loan.principal_won)),
+                (t.f_rate, format!("{}%", l.loan.annual_rate_pct)),
+                (t.f_executed_on, t.date(l.loan.executed_on)),
+                (t.f_maturity_on, t.date(l.loan.maturity_on)),
+            ],
+            l.events
+                .iter()
+                .map(|e| {
+                    vec![
+                        t.date(e.event.on),
+                        t.event_kind(&e.event.kind).to_owned(),
+                        e.event
+                            .amount_won
+                            .map(|w| t.won(w))
+                            .or_else(|| e.event.annual_rate_pct.as_ref().map(|r| format!("{r}%")))
+                            .unwrap_or_default(),
+                        if e.cancelled {
+                            t.cancelled.to_owned()
+                        } else {
+                            String::new()
+                        },
+                    ]
+                })
+                .collect(),
+        ),
+        None => (Vec::new(), Vec::new()),
+    };
+    let lines = view
+        .lines
+        .iter()
+        .map(|(batch, _, through, l)| {
+            vec![
+                format!("#{batch} ({})", t.date(*through)),
+                format!("{} – {}", t.date(l.period_from), t.date(l.period_to)),
+                t.won(l.claimed_won),
+                t.won(l.computed_won),
+                t.won(l.payable_won),
+                t.line_status(&l.status).to_owned(),
+                l.reason.clone().unwrap_or_default(),
+            ]
+        })
+        .collect();
+    let result = quote_of(state, t, viewer, &view).await;
+    let status = match &sent {
+        Some(s) if !s.errors.is_empty() => StatusCode::UNPROCESSABLE_ENTITY,
+        Some(s) if s.refusal.is_some() => StatusCode::CONFLICT,
+        _ => StatusCode::OK,
+    };
+    let p = CasePage {
+        f: Frame::new(lang, t.case_title, Some(viewer)),
+        csrf: csrf_of(viewer),
+        case_id,
+        state: t.state(row.state),
+        done: done.map(|d| t.step(d)).filter(|d| !d.is_empty()),
+        facts,
+        firm,
+        actions,
+        checks,
+        timeline,
+        loan,
+        events,
+        lines,
+        result,
+    };
+    page(lang, status, p.render())
+}
+
+#[derive(Deserialize)]
+pub(super) struct Done {
+    done: Option<String>,
+}
+
+pub(super) async fn show(
+    State(state): State<AppState>,
+    Path(case_id): Path<i64>,
+    Query(q): Query<Done>,
+    lang: PageLang,
+    PageViewer(viewer): PageViewer,
+) -> Result<Response, Response> {
+    Ok(case_page(&state, &lang, &viewer, case_id, q.done.as_deref(), None).await)
+}
+
+/// One workflow step sent by its form: on success back to the case page (which says it was
+/// done); a bad field or a refusal shows the page again with the form as it was sent.
+pub(super) async fn step(
+    State(state): State<AppState>,
+    Path((case_id, step)): Path<(i64, String)>,
+    lang: PageLang,
+    PageViewer(viewer): PageViewer,
+    Form(form): Form<HashMap<String, String>>,
+) -> Result<Response, Response> {
+    if !csrf_ok(
+        &viewer,
+        form.get("csrf").map(String::as_str).unwrap_or_default(),
+    ) {
+        return Err(StatusCode::FORBIDDEN.into_response());
+    }
+    let Some(step) = Command::NAMES.into_iter().find(|n| *n == step) else {
+        return Ok(super::message(&lang, &viewer, StatusCode::NOT_FOUND));
+    };
+    if !Command::roles_of(step).contains(&viewer.user.role) {
+        return Ok(super::message(&lang, &viewer, StatusCode::FORBIDDEN));
+    }
+    let t = Ui::of(lang.lang);
+    let command = match command(step, &form) {
+        Ok(c) => c,
+        Err(errors) => {
+            let sent = Sent {
+                step,
+                values: &form,
+                errors: errors.into_iter().collect(),
+                refusal: None,
+            };
+            return Ok(case_page(&state, &lang, &viewer, case_id, None, Some(sent)).await);
+        }
+    };
+    match state
+        .services
+        .case_command(&viewer.user.name, case_id, command)
+        .await
+    {
+        Ok(_) => Ok(Redirect::to(&format!("/cases/{case_id}?done={step}")).into_response()),
+        Err(e) => {
+            let e = crate::http::error::ApiError::from(e);
+            if e.status == StatusCode::FORBIDDEN || e.status == StatusCode::NOT_FOUND {
+                return Ok(super::message(&lang, &viewer, e.status));
+            }
+            if e.status.is_server_error() {
+                return Err(e.into_response());
+            }
+            let refusal = Some(super::refusal(t, &e));
+            let sent = Sent {
+                step,
+                values: &form,
+                errors: HashMap::new(),
+                refusal,
+            };
+            Ok(case_page(&state, &lang, &viewer, case_id, None, Some(sent)).await)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_step_has_a_label_in_both_languages() {
+        for lang in [crate::i18n::Lang::Ko, crate::i18n::Lang::En] {
+            for step in Command::NAMES {
+                assert!(!Ui::of(lang).step(step).is_empty(), "{step}");
+            }
+        }
+    }
+}
