@@ -283,6 +283,47 @@ pub async fn users(tx: &mut Tx, after: i64, limit: i64) -> Result<Vec<User>> {
     rows.into_iter().map(user_from).collect()
 }
 
+/// Inactive firm accounts (waiting for the Technopark), oldest first, each with its firm's
+/// name and business number.
+pub async fn inactive_firm_accounts(
+    tx: &mut Tx,
+    limit: i64,
+) -> Result<Vec<(User, String, String)>> {
+    type Row = (
+        i64,
+        String,
+        String,
+        Option<String>,
+        Option<i64>,
+        bool,
+        String,
+        String,
+    );
+    let rows: Vec<Row> = with_tx!(tx, c => {
+        sqlx::query_as(
+            "select u.user_id, u.name, u.role, cast(null as text), u.firm_id, u.active, f.name, f.business_no
+             from app_user u join firm f on f.firm_id = u.firm_id
+             where u.role = 'firm' and not u.active
+             order by u.user_id
+             limit $1",
+        )
+        .bind(limit)
+        .fetch_all(c)
+        .await?
+    });
+    rows.into_iter()
+        .map(
+            |(id, name, role, bank, firm, active, firm_name, business_no)| {
+                Ok((
+                    user_from((id, name, role, bank, firm, active))?,
+                    firm_name,
+                    business_no,
+                ))
+            },
+        )
+        .collect()
+}
+
 /// How many users belong to a firm.
 pub async fn count_firm_users(tx: &mut Tx, firm_id: FirmId) -> Result<i64> {
     let n: i64 = with_tx!(tx, c => {

@@ -42,6 +42,7 @@ pub mod audit;
 pub mod cases;
 pub mod claims;
 pub mod demo;
+pub mod documents;
 pub mod events;
 pub mod identity;
 pub mod ledger;
@@ -79,7 +80,7 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
     (8, "cancelled index", include_str!("../migrations/sqlite/0008_cancelled_index.sql")),
     (9, "sessions", include_str!("../migrations/sqlite/0009_sessions.sql")),
     (10, "approval", include_str!("../migrations/sqlite/0010_approval.sql")),
-    (11, "demo", include_str!("../migrations/sqlite/0011_demo.sql")),
+    (11, "portal", include_str!("../migrations/sqlite/0011_portal.sql")),
 ];
 #[rustfmt::skip]
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
@@ -93,7 +94,7 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (8, "cancelled index", include_str!("../migrations/postgres/0008_cancelled_index.sql")),
     (9, "sessions", include_str!("../migrations/postgres/0009_sessions.sql")),
     (10, "approval", include_str!("../migrations/postgres/0010_approval.sql")),
-    (11, "demo", include_str!("../migrations/postgres/0011_demo.sql")),
+    (11, "portal", include_str!("../migrations/postgres/0011_portal.sql")),
 ];
 
 /// A short fingerprint of the PostgreSQL schema (its migrations' text), naming the test

@@ -627,7 +627,7 @@ impl Services {
         Ok(loans)
     }
 
-    async fn read_cases_logged(
+    pub(crate) async fn read_cases_logged(
         &self,
         user: &User,
         case_id: Option<i64>,

@@ -380,6 +380,27 @@ impl Services {
         })
     }
 
+    /// Firm accounts waiting for activation (`tp`, `admin`), oldest first, at most 200, with
+    /// each firm's name and business number (logged as `firm.list`).
+    pub async fn read_pending_accounts(
+        &self,
+        actor_name: &str,
+    ) -> Result<Vec<(store::User, String, String)>> {
+        let mut tx = self.db.begin_read().await?;
+        let (acting, _) = actor(&mut tx, actor_name).await?;
+        require_role(&acting, &[Role::Tp, Role::Admin], "see accounts waiting")?;
+        let pending = store::inactive_firm_accounts(&mut tx, 200).await?;
+        drop(tx);
+        self.log_reads(
+            &acting,
+            "firm.list",
+            "firm",
+            pending.iter().filter_map(|(u, _, _)| u.firm.map(|f| f.0)),
+        )
+        .await?;
+        Ok(pending)
+    }
+
     /// Users in id order (`admin`), a page at a time.
     pub async fn read_users(
         &self,

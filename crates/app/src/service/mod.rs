@@ -4,6 +4,7 @@
 pub mod budget;
 pub mod cases;
 pub mod demo;
+pub mod documents;
 pub mod events;
 pub mod identity;
 pub mod imports;

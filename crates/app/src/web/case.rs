@@ -16,27 +16,18 @@ use jumpup_domain::workflow::{Check, CheckItem, Command, Selection};
 use serde::Deserialize;
 use serde_json::Value;
 
+use super::form::Field;
 use super::{Frame, PageLang, PageViewer, Ui, csrf_of, csrf_ok, page, service_error};
 use crate::fields;
 use crate::http::AppState;
 use crate::quote_json::{self, Detail};
 use crate::service::cases::CaseView;
+use crate::service::documents::{
+    DOCUMENT_READERS, DOCUMENT_UPLOADERS, MAX_DOCUMENT_BYTES, takes_documents,
+};
 use crate::service::sessions::Viewer;
 
 const GRADES: [&str; 10] = ["AAA", "AA", "A", "BBB", "BB", "B", "CCC", "CC", "C", "D"];
-
-/// One field of an action's form.
-struct Field {
-    /// The form's name for it (also the `id`'s suffix).
-    name: &'static str,
-    label: &'static str,
-    value: String,
-    /// `text`, `date`, `textarea` or `select`.
-    kind: &'static str,
-    inputmode: &'static str,
-    choices: Vec<(String, String)>,
-    error: Option<String>,
-}
 
 /// One action the viewer may take, as a form.
 struct Action {
@@ -78,6 +69,12 @@ struct CasePage {
     events: Vec<Vec<String>>,
     lines: Vec<Vec<String>>,
     result: Option<super::quote::Breakdown>,
+    reads_documents: bool,
+    /// (id, file name, size, uploaded at).
+    documents: Vec<(i64, String, String, String)>,
+    uploads_documents: bool,
+    document_error: Option<String>,
+    max_document_mib: usize,
 }
 
 /// The values and errors of the form sent last, to show again.
@@ -86,29 +83,6 @@ struct Sent<'a> {
     values: &'a HashMap<String, String>,
     errors: HashMap<&'static str, String>,
     refusal: Option<String>,
-}
-
-fn field(name: &'static str, label: &'static str, kind: &'static str, value: String) -> Field {
-    Field {
-        name,
-        label,
-        value,
-        kind,
-        inputmode: match name {
-            "approved_won" | "principal_won" => "numeric",
-            "coverage_pct" | "base_fee_rate_pct" | "annual_rate_pct" => "decimal",
-            _ => "text",
-        },
-        choices: Vec::new(),
-        error: None,
-    }
-}
-
-fn select(name: &'static str, label: &'static str, choices: Vec<(String, String)>) -> Field {
-    Field {
-        choices,
-        ..field(name, label, "select", String::new())
-    }
 }
 
 /// The fields of a step's form, with the values a new form starts from.
@@ -120,6 +94,13 @@ fn fields_of(
     today: chrono::NaiveDate,
 ) -> Vec<Field> {
     let row = &view.row;
+    let id = |name: &str| format!("{step}-{name}");
+    let field = |name: &'static str, label: &'static str, kind: &'static str, value: String| {
+        Field::text(id(name), name, label, value).of_kind(kind)
+    };
+    let select = |name: &'static str, label: &'static str, choices: Vec<(String, String)>| {
+        Field::select(id(name), name, label, choices)
+    };
     match step {
         "select" => vec![
             select(
@@ -395,12 +376,10 @@ async fn case_page(
             let mut fields = fields_of(t, step, &view, &banks, today);
             let mut error = None;
             if let Some(sent) = sent.as_ref().filter(|s| s.step == step) {
-                for f in &mut fields {
-                    if let Some(v) = sent.values.get(f.name) {
-                        f.value = v.clone();
-                    }
-                    f.error = sent.errors.get(f.name).cloned();
-                }
+                fields = fields
+                    .into_iter()
+                    .map(|f| f.sent(sent.values, &sent.errors))
+                    .collect();
                 error = sent.refusal.clone();
             }
             Action {
@@ -522,6 +501,30 @@ async fn case_page(
         })
         .collect();
     let result = quote_of(state, t, viewer, &view).await;
+    let reads_documents = DOCUMENT_READERS.contains(&viewer.user.role);
+    let documents = if reads_documents {
+        match state.services.read_documents(&viewer.user, case_id).await {
+            Ok(list) => list
+                .into_iter()
+                .map(|d| {
+                    let kib = (d.size_bytes + 1023) / 1024;
+                    (
+                        d.document_id,
+                        d.file_name,
+                        format!("{kib} KiB"),
+                        t.moment(d.uploaded_at),
+                    )
+                })
+                .collect(),
+            Err(e) => return service_error(lang, viewer, e),
+        }
+    } else {
+        Vec::new()
+    };
+    let document_error = sent
+        .as_ref()
+        .filter(|s| s.step == "document")
+        .and_then(|s| s.refusal.clone());
     let status = match &sent {
         Some(s) if !s.errors.is_empty() => StatusCode::UNPROCESSABLE_ENTITY,
         Some(s) if s.refusal.is_some() => StatusCode::CONFLICT,
@@ -542,6 +545,12 @@ async fn case_page(
         events,
         lines,
         result,
+        reads_documents,
+        documents,
+        uploads_documents: DOCUMENT_UPLOADERS.contains(&viewer.user.role)
+            && takes_documents(row.state),
+        document_error,
+        max_document_mib: MAX_DOCUMENT_BYTES / 1024 / 1024,
     };
     page(lang, status, p.render())
 }
@@ -621,9 +630,131 @@ pub(super) async fn step(
     }
 }
 
+/// A firm uploads a document with its case: the token first, nothing of the file read for
+/// anyone else; a refused file is shown above the upload form.
+pub(super) async fn upload_document(
+    State(state): State<AppState>,
+    Path(case_id): Path<i64>,
+    lang: PageLang,
+    PageViewer(viewer): PageViewer,
+    mut parts: axum::extract::Multipart,
+) -> Result<Response, Response> {
+    let bad = || StatusCode::BAD_REQUEST.into_response();
+    let first = parts
+        .next_field()
+        .await
+        .map_err(|_| bad())?
+        .ok_or_else(bad)?;
+    let sent = if first.name() == Some("csrf") {
+        first.text().await.map_err(|_| bad())?
+    } else {
+        String::new()
+    };
+    if !csrf_ok(&viewer, &sent) {
+        return Err(StatusCode::FORBIDDEN.into_response());
+    }
+    if !DOCUMENT_UPLOADERS.contains(&viewer.user.role) {
+        return Ok(super::message(&lang, &viewer, StatusCode::FORBIDDEN));
+    }
+    let mut file = None;
+    while let Some(field) = parts.next_field().await.map_err(|_| bad())? {
+        if field.name() == Some("file") {
+            let name = field.file_name().unwrap_or_default().to_owned();
+            file = Some((name, field.bytes().await.map_err(|_| bad())?));
+        }
+    }
+    let t = Ui::of(lang.lang);
+    let outcome = match file {
+        None => Err(crate::service::ServiceError::bad_input(
+            "file",
+            "is missing",
+        )),
+        Some((name, bytes)) => {
+            state
+                .services
+                .add_document(&viewer.user.name, case_id, &name, &bytes)
+                .await
+        }
+    };
+    match outcome {
+        Ok(_) => Ok(Redirect::to(&format!("/cases/{case_id}?done=document")).into_response()),
+        Err(e) => {
+            let e = crate::http::error::ApiError::from(e);
+            if e.status == StatusCode::FORBIDDEN || e.status == StatusCode::NOT_FOUND {
+                return Ok(super::message(&lang, &viewer, e.status));
+            }
+            if e.status.is_server_error() {
+                return Err(e.into_response());
+            }
+            let values = HashMap::new();
+            let sent = Sent {
+                step: "document",
+                values: &values,
+                errors: HashMap::new(),
+                refusal: Some(super::refusal(t, &e)),
+            };
+            let mut r = case_page(&state, &lang, &viewer, case_id, None, Some(sent)).await;
+            *r.status_mut() = e.status;
+            Ok(r)
+        }
+    }
+}
+
+/// `filename*` of a Content-Disposition header (RFC 5987): UTF-8, percent-encoded.
+fn encoded_name(name: &str) -> String {
+    name.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                char::from(b).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+/// One document of a case, downloaded as an attachment (never shown inline).
+pub(super) async fn document(
+    State(state): State<AppState>,
+    Path((case_id, document_id)): Path<(i64, i64)>,
+    lang: PageLang,
+    PageViewer(viewer): PageViewer,
+) -> Result<Response, Response> {
+    use axum::http::header;
+    let (doc, content) = state
+        .services
+        .read_document(&viewer.user, case_id, document_id)
+        .await
+        .map_err(|e| service_error(&lang, &viewer, e))?;
+    let disposition = format!(
+        "attachment; filename=\"document-{}\"; filename*=UTF-8''{}",
+        doc.document_id,
+        encoded_name(&doc.file_name)
+    );
+    Ok((
+        [
+            (header::CONTENT_TYPE, doc.content_type),
+            (header::CONTENT_DISPOSITION, disposition),
+            (header::CACHE_CONTROL, "no-store".to_owned()),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
+        ],
+        content,
+    )
+        .into_response())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_download_names_its_file_in_utf8() {
+        assert_eq!(
+            encoded_name("사업 계획.pdf"),
+            "%EC%82%AC%EC%97%85%20%EA%B3%84%ED%9A%8D.pdf"
+        );
+        assert_eq!(encoded_name("a\"b;.pdf"), "a%22b%3B.pdf");
+    }
 
     #[test]
     fn every_step_has_a_label_in_both_languages() {

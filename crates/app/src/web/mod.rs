@@ -4,7 +4,9 @@
 //! Texts come from [`texts::Ui`] in Korean (the default) or English: `?lang=en|ko` switches
 //! and is remembered in a cookie. Templates escape every value they print.
 
+mod accounts;
 mod case;
+mod form;
 mod quote;
 mod settle;
 mod texts;
@@ -37,9 +39,27 @@ pub fn routes() -> Router<AppState> {
         .route("/login", get(login_form).post(login))
         .route("/logout", post(logout))
         .route("/dashboard", get(dashboard))
+        .route(
+            "/register",
+            get(accounts::register_form).post(accounts::register),
+        )
+        .route(
+            "/accounts",
+            get(accounts::accounts).post(accounts::add_user),
+        )
+        .route("/accounts/{id}/{change}", post(accounts::set_active))
+        .route("/banks", post(accounts::add_bank))
+        .route("/apply", get(accounts::apply_form).post(accounts::apply))
         .route("/cases", get(cases))
         .route("/cases/{id}", get(case::show))
         .route("/cases/{id}/{step}", post(case::step))
+        .route(
+            "/cases/{id}/documents",
+            post(case::upload_document).layer(axum::extract::DefaultBodyLimit::max(
+                crate::service::documents::MAX_DOCUMENT_BYTES + 64 * 1024,
+            )),
+        )
+        .route("/cases/{id}/documents/{doc}", get(case::document))
         .route("/quote", get(quote::quote))
         .route("/settlements", get(settle::list).post(settle::prepare))
         .route("/settlements/{id}", get(settle::show))
@@ -122,6 +142,10 @@ struct Who {
     reads_settlements: bool,
     /// Whether they may upload any kind of bank file.
     uploads: bool,
+    /// Whether they may open a case (firms).
+    applies: bool,
+    /// Whether they manage accounts (the Technopark's activations, administrators).
+    manages_accounts: bool,
 }
 
 /// What every page's frame shows.
@@ -143,6 +167,11 @@ impl Frame {
             reads_cases: crate::service::cases::CASE_READERS.contains(&v.user.role),
             reads_settlements: crate::service::settle::SETTLEMENT_READERS.contains(&v.user.role),
             uploads: !uploads::kinds_of(v).is_empty(),
+            applies: crate::service::cases::OPEN_CASE_ROLES.contains(&v.user.role),
+            manages_accounts: matches!(
+                v.user.role,
+                jumpup_domain::workflow::Role::Tp | jumpup_domain::workflow::Role::Admin
+            ),
         });
         Frame {
             t,

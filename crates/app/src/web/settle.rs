@@ -7,6 +7,7 @@ use askama::Template;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use chrono::Datelike;
 use serde::Deserialize;
 
 use super::{Frame, PageLang, PageViewer, Ui, csrf_of, csrf_ok, page, refusal, service_error};
@@ -76,7 +77,10 @@ pub(super) async fn list(
     lang: PageLang,
     PageViewer(viewer): PageViewer,
 ) -> Result<Response, Response> {
-    Ok(list_page(&state, &lang, &viewer, String::new(), None).await)
+    // The month just ended is the one to settle: its last day, unless chosen otherwise.
+    let today = crate::service::cases::korea_date(state.services.clock.now());
+    let last_month_end = today.with_day(1).unwrap_or(today) - chrono::Days::new(1);
+    Ok(list_page(&state, &lang, &viewer, last_month_end.to_string(), None).await)
 }
 
 #[derive(Deserialize)]

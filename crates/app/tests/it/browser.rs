@@ -208,6 +208,16 @@ impl Browser {
         );
     }
 
+    /// Chooses the file at `path` in the file input `css`.
+    pub(crate) fn attach(&self, css: &str, path: &std::path::Path) {
+        let id = self.element(css);
+        self.call(
+            "POST",
+            &format!("/element/{id}/value"),
+            Some(json!({ "text": path.to_string_lossy() })),
+        );
+    }
+
     pub(crate) fn click(&self, css: &str) {
         let id = self.element(css);
         self.call("POST", &format!("/element/{id}/click"), Some(json!({})));

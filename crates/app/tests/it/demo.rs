@@ -257,3 +257,114 @@ both_url! {
         assert!(r.body.contains(r#"<a href="/cases/1">1</a>"#), "{}", r.body);
     }
 }
+
+/// A document sent by the case page's upload form.
+fn send_document(
+    server: &Server,
+    cookie: &str,
+    csrf: &str,
+    case_id: i64,
+    name: &str,
+    content: &str,
+) -> crate::server::Response {
+    let boundary = "----jumpup-document-boundary";
+    let body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n{content}\r\n\
+         --{boundary}--\r\n"
+    );
+    let content_type = format!("multipart/form-data; boundary={boundary}");
+    let cookie = format!("jumpup_session={cookie}");
+    server.raw(
+        "POST",
+        &format!("/cases/{case_id}/documents"),
+        &[("Content-Type", &content_type), ("Cookie", &cookie)],
+        Some(&body),
+    )
+}
+
+both_url! {
+    async fn registration_accounts_applications_and_documents_take_their_forms_and_name_each_bad_field(db, url) {
+        let server = Server::start(&url, &["--demo"]);
+        let logins = logins(&server.preamble);
+        let session = |role: &str| {
+            let (user, password) = &logins[role];
+            sign_in(&server, user, password)
+        };
+        let cookie = |s: &str| format!("jumpup_session={s}");
+
+        // Registration: every bad field named beside it, what was typed kept (as text), the
+        // passwords never sent back.
+        let r = page(&server, "/register", "");
+        assert_eq!(r.status, 200);
+        assert!(r.body.contains(r#"<label for="business_no">"#) && r.body.contains("연수구"), "{}", r.body);
+        let body = "business_no=124-81-00999&firm_name=%3Cb%3E%EB%B2%A0%ED%83%80%3C%2Fb%3E&address=&district=%EC%97%B0%EC%88%98%EA%B5%AC&industry_code=C26&user_name=beta&password=a+long+password+1&password2=another+password";
+        let r = form(&server, "/register", None, body);
+        assert_eq!(r.status, 422, "{}", r.body);
+        for id in ["business_no-error", "address-error", "password2-error"] {
+            assert!(r.body.contains(&format!("id=\"{id}\"")), "{id}: {}", r.body);
+        }
+        assert!(r.body.contains("value=\"&#60;b&#62;베타&#60;/b&#62;\"") || r.body.contains("value=\"&lt;b&gt;베타&lt;/b&gt;\""), "{}", r.body);
+        assert!(!r.body.contains("a long password 1"));
+        let body = "business_no=124-81-00998&firm_name=%EB%B2%A0%ED%83%80&address=%EC%9D%B8%EC%B2%9C&district=%EC%97%B0%EC%88%98%EA%B5%AC&industry_code=C26&user_name=beta&password=a+long+password+1&password2=a+long+password+1";
+        let r = form(&server, "/register", None, body);
+        assert_eq!((r.status, r.header("location")), (303, Some("/register?done=1")), "{}", r.body);
+
+        // The Technopark sees it waiting; a bank may not manage accounts.
+        let tp = session("tp");
+        let r = page(&server, "/accounts", &cookie(&tp));
+        assert!(r.body.contains("베타") && r.body.contains("124-81-00998") && !r.body.contains("모든 사용자"), "{}", r.body);
+        assert_eq!(page(&server, "/accounts", &cookie(&session("bank"))).status, 403);
+
+        // The administrator adds a user (a bank user needs its bank) and a bank.
+        let admin = session("admin");
+        let r = page(&server, "/accounts", &cookie(&admin));
+        assert!(r.body.contains("모든 사용자") && r.body.contains("demo-city") && r.body.contains("IBK기업은행"), "{}", r.body);
+        let csrf = csrf_of(&r.body);
+        let r = form(&server, "/accounts", Some(&admin), &format!("csrf={csrf}&name=clerk2&role=bank&bank_code=&business_no=&password="));
+        assert_eq!(r.status, 422, "{}", r.body);
+        assert!(r.body.contains(r#"id="user-bank-error""#) && r.body.contains(r#"value="clerk2""#), "{}", r.body);
+        let r = form(&server, "/accounts", Some(&admin), &format!("csrf={csrf}&name=clerk2&role=bank&bank_code=004&business_no=&password=a+long+password+2"));
+        assert_eq!((r.status, r.header("location")), (303, Some("/accounts?done=user")), "{}", r.body);
+        let r = form(&server, "/banks", Some(&admin), &format!("csrf={csrf}&code=12&name="));
+        assert_eq!(r.status, 422);
+        assert!(r.body.contains(r#"id="bank-code-error""#) && r.body.contains(r#"id="bank-name-error""#), "{}", r.body);
+        let r = form(&server, "/banks", Some(&admin), &format!("csrf={csrf}&code=023&name=SC%EC%A0%9C%EC%9D%BC%EC%9D%80%ED%96%89"));
+        assert_eq!(r.status, 303, "{}", r.body);
+        assert!(page(&server, "/accounts", &cookie(&admin)).body.contains("SC제일은행"));
+        assert_eq!(form(&server, "/banks", Some(&tp), &format!("csrf={}", csrf_of(&page(&server, "/accounts", &cookie(&tp)).body))).status, 403);
+
+        // The firm applies (a bad amount named beside its field), then uploads documents.
+        let firm = session("firm");
+        let r = page(&server, "/apply", &cookie(&firm));
+        assert!(r.body.contains("incheon-jumpup"), "{}", r.body);
+        let csrf = csrf_of(&r.body);
+        let r = form(&server, "/apply", Some(&firm), &format!("csrf={csrf}&program=incheon-jumpup&requested_won=abc"));
+        assert_eq!(r.status, 422);
+        assert!(r.body.contains(r#"id="requested_won-error""#) && r.body.contains(r#"value="abc""#), "{}", r.body);
+        let r = form(&server, "/apply", Some(&firm), &format!("csrf={csrf}&program=incheon-jumpup&requested_won=300%2C000%2C000"));
+        assert_eq!(r.status, 303, "{}", r.body);
+        let location = r.header("location").expect("the case page").to_owned();
+        let case_id: i64 = location.trim_start_matches("/cases/").split('?').next().and_then(|i| i.parse().ok()).expect("an id");
+        let r = page(&server, &location, &cookie(&firm));
+        assert!(r.body.contains("신청서 작성: 처리되었습니다") && r.body.contains("300,000,000원"), "{}", r.body);
+        let r = send_document(&server, &firm, &csrf, case_id, "plan.pdf", "<html>not a pdf</html>");
+        assert_eq!(r.status, 422, "{}", r.body);
+        assert!(r.body.contains(r#"id="document-error""#) && r.body.contains("PDF"), "{}", r.body);
+        let r = send_document(&server, &firm, &csrf, case_id, "사업 계획.pdf", "%PDF-1.4 the plan");
+        assert_eq!(r.status, 303, "{}", r.body);
+        let r = page(&server, &format!("/cases/{case_id}"), &cookie(&firm));
+        assert!(r.body.contains("사업 계획.pdf") && r.body.contains("서류 제출"), "{}", r.body);
+        let document = r.body.split(&format!("/cases/{case_id}/documents/")).nth(1).and_then(|s| s.split('"').next()).expect("a link").to_owned();
+        let path = format!("/cases/{case_id}/documents/{document}");
+        let r = page(&server, &path, &cookie(&tp));
+        assert_eq!(r.status, 200);
+        assert_eq!(r.body, "%PDF-1.4 the plan");
+        assert_eq!(r.header("content-type"), Some("application/pdf"));
+        assert!(r.header("content-disposition").is_some_and(|d| d.starts_with("attachment;") && d.contains("%EC%82%AC%EC%97%85%20")));
+        assert_eq!(r.header("x-content-type-options"), Some("nosniff"));
+        // Not the bank's to read, nor a file the Technopark uploads.
+        assert_eq!(page(&server, &path, &cookie(&session("bank"))).status, 403);
+        assert_eq!(send_document(&server, &tp, &csrf_of(&page(&server, "/dashboard", &cookie(&tp)).body), case_id, "x.pdf", "%PDF-").status, 403);
+    }
+}

@@ -19,4 +19,5 @@ mod race;
 mod records;
 mod server;
 mod settle;
+mod story;
 mod support;

@@ -1,0 +1,637 @@
+//! Accounts and applications: a firm registers itself (`/register`, no session), the
+//! Technopark activates waiting firm accounts and an administrator manages users and banks
+//! (`/accounts`), and a firm drafts an application (`/apply`). Each form shows the errors
+//! beside its fields; the services check role and scope again.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::extract::{Form, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use jumpup_domain::workflow::Role;
+use serde::Deserialize;
+
+use super::form::Field;
+use super::{Frame, PageLang, PageViewer, Ui, csrf_of, csrf_ok, page, refusal, same_origin};
+use crate::fields;
+use crate::http::AppState;
+use crate::http::error::ApiError;
+use crate::service::ServiceError;
+use crate::service::identity::{NewScope, UserKey};
+use crate::service::sessions::Viewer;
+
+type Values = HashMap<String, String>;
+type Errors = HashMap<&'static str, String>;
+
+/// A form's value, trimmed.
+fn value<'a>(values: &'a Values, name: &str) -> &'a str {
+    values.get(name).map_or("", |v| v.trim())
+}
+
+/// A service's answer to a form: a bad field beside it (renamed from the service's name to the
+/// form's), anything else refused above the form.
+fn answer(
+    t: &Ui,
+    e: ServiceError,
+    rename: &[(&str, &'static str)],
+    errors: &mut Errors,
+) -> Result<Option<String>, ApiError> {
+    if let ServiceError::BadInput { field, message } = &e {
+        let name = rename
+            .iter()
+            .find(|(from, _)| from == field)
+            .map(|(_, to)| *to);
+        if let Some(name) = name {
+            errors.insert(name, message.clone());
+            return Ok(None);
+        }
+    }
+    let e = ApiError::from(e);
+    if e.status.is_server_error() {
+        return Err(e);
+    }
+    Ok(Some(refusal(t, &e)))
+}
+
+#[derive(Deserialize)]
+pub(super) struct Done {
+    done: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "register.html")]
+struct RegisterPage {
+    f: Frame,
+    done: bool,
+    error: Option<String>,
+    fields: Vec<Field>,
+}
+
+fn register_page(
+    lang: &PageLang,
+    status: StatusCode,
+    sent: Option<(&Values, &Errors)>,
+    error: Option<String>,
+    done: bool,
+) -> Response {
+    let t = Ui::of(lang.lang);
+    let today = crate::today();
+    let districts = jumpup_domain::district::in_force_on(today)
+        .into_iter()
+        .map(|d| (d.to_owned(), d.to_owned()))
+        .collect();
+    let text = |name: &'static str, label| Field::text(name.into(), name, label, String::new());
+    let fields = [
+        text("business_no", t.business_no).required(),
+        text("corporate_no", t.corporate_no),
+        text("firm_name", t.firm_name)
+            .required()
+            .autocomplete("organization"),
+        text("address", t.address).required(),
+        Field::select("district".into(), "district", t.district, districts).required(),
+        text("industry_code", t.industry_code).required(),
+        text("user_name", t.user_name)
+            .required()
+            .autocomplete("username"),
+        text("password", t.password)
+            .of_kind("password")
+            .required()
+            .autocomplete("new-password"),
+        text("password2", t.password_again)
+            .of_kind("password")
+            .required()
+            .autocomplete("new-password"),
+    ];
+    let p = RegisterPage {
+        f: Frame::new(lang, t.register_title, None),
+        done,
+        error,
+        fields: fields
+            .into_iter()
+            .map(|f| match sent {
+                Some((values, errors)) => f.sent(values, errors),
+                None => f,
+            })
+            .collect(),
+    };
+    page(lang, status, p.render())
+}
+
+pub(super) async fn register_form(lang: PageLang, Query(q): Query<Done>) -> Response {
+    register_page(&lang, StatusCode::OK, None, None, q.done.is_some())
+}
+
+/// A firm registers itself: the firm (unless known) and an inactive account.
+pub(super) async fn register(
+    State(state): State<AppState>,
+    lang: PageLang,
+    headers: HeaderMap,
+    Form(values): Form<Values>,
+) -> Result<Response, Response> {
+    if !same_origin(&axum::http::Method::POST, &headers) {
+        return Err(StatusCode::FORBIDDEN.into_response());
+    }
+    let t = Ui::of(lang.lang);
+    let mut errors = Errors::new();
+    for name in [
+        "business_no",
+        "firm_name",
+        "address",
+        "district",
+        "industry_code",
+        "user_name",
+        "password",
+    ] {
+        if value(&values, name).is_empty() {
+            errors.insert(name, t.required_field.to_owned());
+        }
+    }
+    let business_no = fields::business_no(value(&values, "business_no"));
+    if let (Err(e), false) = (&business_no, errors.contains_key("business_no")) {
+        errors.insert("business_no", e.clone());
+    }
+    let corporate_no = match value(&values, "corporate_no") {
+        "" => Ok(None),
+        c => fields::corporate_no(c).map(Some),
+    };
+    if let Err(e) = &corporate_no {
+        errors.insert("corporate_no", e.clone());
+    }
+    if values.get("password") != values.get("password2") {
+        errors.insert("password2", t.passwords_differ.to_owned());
+    }
+    let mut error = None;
+    if let (Ok(business_no), Ok(corporate_no), true) =
+        (business_no, corporate_no, errors.is_empty())
+    {
+        let firm = jumpup_store::identity::NewFirm {
+            business_no,
+            corporate_no,
+            name: value(&values, "firm_name").to_owned(),
+            address: value(&values, "address").to_owned(),
+            district: value(&values, "district").to_owned(),
+            industry_code: value(&values, "industry_code").to_owned(),
+        };
+        let password = values.get("password").cloned().unwrap_or_default();
+        match state
+            .services
+            .register_firm(&firm, value(&values, "user_name"), &password)
+            .await
+        {
+            Ok(_) => return Ok(Redirect::to("/register?done=1").into_response()),
+            Err(e) => {
+                let rename = [
+                    ("name", "firm_name"),
+                    ("address", "address"),
+                    ("district", "district"),
+                    ("industry_code", "industry_code"),
+                    ("user_name", "user_name"),
+                    ("password", "password"),
+                ];
+                error = answer(t, e, &rename, &mut errors).map_err(IntoResponse::into_response)?;
+            }
+        }
+    }
+    Ok(register_page(
+        &lang,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Some((&values, &errors)),
+        error,
+        false,
+    ))
+}
+
+/// One user as the administrator's list shows it.
+struct UserLine {
+    id: i64,
+    name: String,
+    role: &'static str,
+    scope: String,
+    active: bool,
+    itself: bool,
+}
+
+#[derive(Template)]
+#[template(path = "accounts.html")]
+struct AccountsPage {
+    f: Frame,
+    csrf: String,
+    done: Option<&'static str>,
+    pending: Vec<(i64, String, String, String)>,
+    admin: bool,
+    users: Vec<UserLine>,
+    add_user: Vec<Field>,
+    add_user_error: Option<String>,
+    banks: Vec<(String, String)>,
+    add_bank: Vec<Field>,
+    add_bank_error: Option<String>,
+}
+
+/// Which form was sent back with its values and errors.
+enum Sent<'a> {
+    User(&'a Values, &'a Errors, Option<String>),
+    Bank(&'a Values, &'a Errors, Option<String>),
+}
+
+const ACCOUNT_ROLES: &[Role] = &[Role::Tp, Role::Admin];
+
+async fn accounts_page(
+    state: &AppState,
+    lang: &PageLang,
+    viewer: &Viewer,
+    done: Option<&str>,
+    sent: Option<Sent<'_>>,
+) -> Response {
+    let t = Ui::of(lang.lang);
+    if !ACCOUNT_ROLES.contains(&viewer.user.role) {
+        return super::message(lang, viewer, StatusCode::FORBIDDEN);
+    }
+    let s = &state.services;
+    let pending = match s.read_pending_accounts(&viewer.user.name).await {
+        Ok(p) => p,
+        Err(e) => return super::service_error(lang, viewer, e),
+    };
+    let admin = viewer.user.role == Role::Admin;
+    let mut users = Vec::new();
+    let mut banks = Vec::new();
+    if admin {
+        match s.read_users(&viewer.user.name, 0, 200).await {
+            Ok(list) => users = list,
+            Err(e) => return super::service_error(lang, viewer, e),
+        }
+        match s.read_banks().await {
+            Ok(list) => banks = list,
+            Err(e) => return super::service_error(lang, viewer, e),
+        }
+    }
+    let roles = Role::ALL
+        .iter()
+        .map(|r| (r.as_str().to_owned(), t.role(*r).to_owned()))
+        .collect();
+    let text =
+        |id: &str, name: &'static str, label| Field::text(id.into(), name, label, String::new());
+    let mut add_user = vec![
+        text("user-name", "name", t.user_name).required(),
+        Field::select("user-role".into(), "role", t.role, roles),
+        text("user-bank", "bank_code", t.bank_code),
+        text("user-business-no", "business_no", t.business_no),
+        text("user-password", "password", t.password)
+            .of_kind("password")
+            .autocomplete("new-password"),
+    ];
+    let mut add_bank = vec![
+        text("bank-code", "code", t.bank_code).required(),
+        text("bank-name", "name", t.bank_name).required(),
+    ];
+    let (mut add_user_error, mut add_bank_error) = (None, None);
+    match sent {
+        Some(Sent::User(values, errors, e)) => {
+            add_user = add_user
+                .into_iter()
+                .map(|f| f.sent(values, errors))
+                .collect();
+            add_user_error = e;
+        }
+        Some(Sent::Bank(values, errors, e)) => {
+            add_bank = add_bank
+                .into_iter()
+                .map(|f| f.sent(values, errors))
+                .collect();
+            add_bank_error = e;
+        }
+        None => {}
+    }
+    let failed = add_user_error.is_some()
+        || add_bank_error.is_some()
+        || add_user.iter().chain(&add_bank).any(|f| f.error.is_some());
+    let p = AccountsPage {
+        f: Frame::new(lang, t.accounts, Some(viewer)),
+        csrf: csrf_of(viewer),
+        done: done.map(|d| match d {
+            "deactivate" => t.deactivate,
+            "user" => t.add_user,
+            "bank" => t.add_bank,
+            _ => t.activate,
+        }),
+        pending: pending
+            .into_iter()
+            .map(|(u, firm, bno)| (u.user_id, u.name, firm, bno))
+            .collect(),
+        admin,
+        users: users
+            .into_iter()
+            .map(|u| UserLine {
+                id: u.user_id,
+                itself: u.user_id == viewer.user.user_id,
+                role: t.role(u.role),
+                scope: u
+                    .bank
+                    .map(|b| b.as_str().to_owned())
+                    .or(u.firm.map(|f| format!("{} #{}", t.firm, f.0)))
+                    .unwrap_or_default(),
+                active: u.active,
+                name: u.name,
+            })
+            .collect(),
+        add_user,
+        add_user_error,
+        banks: banks
+            .into_iter()
+            .map(|b| (b.code.as_str().to_owned(), b.name))
+            .collect(),
+        add_bank,
+        add_bank_error,
+    };
+    let status = if failed {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    page(lang, status, p.render())
+}
+
+pub(super) async fn accounts(
+    State(state): State<AppState>,
+    Query(q): Query<Done>,
+    lang: PageLang,
+    PageViewer(viewer): PageViewer,
+) -> Response {
+    accounts_page(&state, &lang, &viewer, q.done.as_deref(), None).await
+}
+
+/// Activates or deactivates an account (`tp` firms' accounts, `admin` any).
+pub(super) async fn set_active(
+    State(state): State<AppState>,
+    Path((user_id, change)): Path<(i64, String)>,
+    lang: PageLang,
+    PageViewer(viewer): PageViewer,
+    Form(values): Form<Values>,
+) -> Result<Response, Response> {
+    if !csrf_ok(&viewer, value(&values, "csrf")) {
+        return Err(StatusCode::FORBIDDEN.into_response());
+    }
+    let active = match change.as_str() {
+        "activate" => true,
+        "deactivate" => false,
+        _ => return Ok(super::message(&lang, &viewer, StatusCode::NOT_FOUND)),
+    };
+    match state
+        .services
+        .set_user_active(&viewer.user.name, UserKey::Id(user_id), active)
+        .await
+    {
+        Ok(_) => Ok(Redirect::to(&format!("/accounts?done={change}")).into_response()),
+        Err(e) => Ok(super::service_error(&lang, &viewer, e)),
+    }
+}
+
+/// An administrator adds a user with one role (a bank's with its code, a firm's with its
+/// business number).
+pub(super) async fn add_user(
+    State(state): State<AppState>,
+    lang: PageLang,
+    PageViewer(viewer): PageViewer,
+    Form(values): Form<Values>,
+) -> Result<Response, Response> {
+    if !csrf_ok(&viewer, value(&values, "csrf")) {
+        return Err(StatusCode::FORBIDDEN.into_response());
+    }
+    if viewer.user.role != Role::Admin {
+        return Ok(super::message(&lang, &viewer, StatusCode::FORBIDDEN));
+    }
+    let t = Ui::of(lang.lang);
+    let mut errors = Errors::new();
+    let role = fields::role(value(&values, "role"));
+    let scope = match &role {
+        Ok(Role::Bank) => fields::bank(value(&values, "bank_code"))
+            .map(NewScope::Bank)
+            .map_err(|e| ("bank_code", e)),
+        Ok(Role::Firm) => fields::business_no(value(&values, "business_no"))
+            .map(NewScope::Firm)
+            .map_err(|e| ("business_no", e)),
+        Ok(_) => Ok(NewScope::None),
+        Err(e) => Err(("role", e.clone())),
+    };
+    let password = values.get("password").cloned().unwrap_or_default();
+    let hash = if password.is_empty() {
+        Ok(None)
+    } else {
+        crate::service::identity::hash_password(&password, state.services.password_cost).map(Some)
+    };
+    let mut error = None;
+    match (role, scope, hash) {
+        (Ok(role), Ok(scope), Ok(hash)) => {
+            match state
+                .services
+                .add_user(
+                    Some(&viewer.user.name),
+                    value(&values, "name"),
+                    role,
+                    scope,
+                    hash.as_deref(),
+                )
+                .await
+            {
+                Ok(_) => return Ok(Redirect::to("/accounts?done=user").into_response()),
+                Err(e) => {
+                    let rename = [
+                        ("NAME", "name"),
+                        ("--bank", "bank_code"),
+                        ("--firm", "business_no"),
+                        ("--role", "role"),
+                    ];
+                    error =
+                        answer(t, e, &rename, &mut errors).map_err(IntoResponse::into_response)?;
+                }
+            }
+        }
+        (_, Err((field, e)), _) => {
+            errors.insert(field, e);
+        }
+        (_, _, Err(e)) => {
+            let rename = [("password", "password")];
+            error = answer(t, e, &rename, &mut errors).map_err(IntoResponse::into_response)?;
+        }
+        (Err(e), ..) => {
+            errors.insert("role", e);
+        }
+    }
+    Ok(accounts_page(
+        &state,
+        &lang,
+        &viewer,
+        None,
+        Some(Sent::User(&values, &errors, error)),
+    )
+    .await)
+}
+
+/// An administrator adds a partner bank.
+pub(super) async fn add_bank(
+    State(state): State<AppState>,
+    lang: PageLang,
+    PageViewer(viewer): PageViewer,
+    Form(values): Form<Values>,
+) -> Result<Response, Response> {
+    if !csrf_ok(&viewer, value(&values, "csrf")) {
+        return Err(StatusCode::FORBIDDEN.into_response());
+    }
+    if viewer.user.role != Role::Admin {
+        return Ok(super::message(&lang, &viewer, StatusCode::FORBIDDEN));
+    }
+    let t = Ui::of(lang.lang);
+    let mut errors = Errors::new();
+    let mut error = None;
+    let name = value(&values, "name");
+    if name.is_empty() {
+        errors.insert("name", t.required_field.to_owned());
+    }
+    match fields::bank(value(&values, "code")) {
+        Err(e) => {
+            errors.insert("code", e);
+        }
+        Ok(_) if !errors.is_empty() => {}
+        Ok(code) => match state.services.add_bank(&viewer.user.name, code, name).await {
+            Ok(_) => return Ok(Redirect::to("/accounts?done=bank").into_response()),
+            Err(e) => {
+                error = answer(t, e, &[("name", "name")], &mut errors)
+                    .map_err(IntoResponse::into_response)?
+            }
+        },
+    }
+    Ok(accounts_page(
+        &state,
+        &lang,
+        &viewer,
+        None,
+        Some(Sent::Bank(&values, &errors, error)),
+    )
+    .await)
+}
+
+#[derive(Template)]
+#[template(path = "apply.html")]
+struct ApplyPage {
+    f: Frame,
+    csrf: String,
+    error: Option<String>,
+    fields: Vec<Field>,
+}
+
+async fn apply_page(
+    state: &AppState,
+    lang: &PageLang,
+    viewer: &Viewer,
+    sent: Option<(&Values, &Errors)>,
+    error: Option<String>,
+) -> Response {
+    let t = Ui::of(lang.lang);
+    if !crate::service::cases::OPEN_CASE_ROLES.contains(&viewer.user.role) {
+        return super::message(lang, viewer, StatusCode::FORBIDDEN);
+    }
+    let catalog = match state.services.catalog().await {
+        Ok(c) => c,
+        Err(e) => return super::service_error(lang, viewer, e),
+    };
+    let today = crate::service::cases::korea_date(state.services.clock.now());
+    // The programmes open today, the newest first.
+    let mut open: Vec<_> = catalog
+        .programs()
+        .iter()
+        .filter_map(|p| p.version_on(today).map(|v| (v.in_force_from, p)))
+        .collect();
+    open.sort_by_key(|(from, _)| std::cmp::Reverse(*from));
+    let programmes = open
+        .iter()
+        .map(|(_, p)| {
+            let name = if lang.lang == crate::i18n::Lang::Ko {
+                p.name_ko()
+            } else {
+                p.name_en()
+            };
+            (
+                p.id().as_str().to_owned(),
+                format!("{name} ({})", p.id().as_str()),
+            )
+        })
+        .collect();
+    let fields = [
+        Field::select("program".into(), "program", t.programme, programmes),
+        Field::text(
+            "requested_won".into(),
+            "requested_won",
+            t.requested_won,
+            String::new(),
+        )
+        .required(),
+    ];
+    let failed = sent.is_some();
+    let p = ApplyPage {
+        f: Frame::new(lang, t.apply, Some(viewer)),
+        csrf: csrf_of(viewer),
+        error,
+        fields: fields
+            .into_iter()
+            .map(|f| match sent {
+                Some((values, errors)) => f.sent(values, errors),
+                None => f,
+            })
+            .collect(),
+    };
+    let status = if failed {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    page(lang, status, p.render())
+}
+
+pub(super) async fn apply_form(
+    State(state): State<AppState>,
+    lang: PageLang,
+    PageViewer(viewer): PageViewer,
+) -> Response {
+    apply_page(&state, &lang, &viewer, None, None).await
+}
+
+/// A firm drafts an application; its case page follows.
+pub(super) async fn apply(
+    State(state): State<AppState>,
+    lang: PageLang,
+    PageViewer(viewer): PageViewer,
+    Form(values): Form<Values>,
+) -> Result<Response, Response> {
+    if !csrf_ok(&viewer, value(&values, "csrf")) {
+        return Err(StatusCode::FORBIDDEN.into_response());
+    }
+    if !crate::service::cases::OPEN_CASE_ROLES.contains(&viewer.user.role) {
+        return Ok(super::message(&lang, &viewer, StatusCode::FORBIDDEN));
+    }
+    let t = Ui::of(lang.lang);
+    let mut errors = Errors::new();
+    let mut error = None;
+    match fields::won(&value(&values, "requested_won").replace(',', "")) {
+        Err(e) => {
+            errors.insert("requested_won", e);
+        }
+        Ok(amount) => {
+            match state
+                .services
+                .new_case(&viewer.user.name, value(&values, "program"), amount)
+                .await
+            {
+                Ok(row) => {
+                    return Ok(
+                        Redirect::to(&format!("/cases/{}?done=apply", row.case_id)).into_response()
+                    );
+                }
+                Err(e) => {
+                    error = answer(t, e, &[("--amount", "requested_won")], &mut errors)
+                        .map_err(IntoResponse::into_response)?;
+                }
+            }
+        }
+    }
+    Ok(apply_page(&state, &lang, &viewer, Some((&values, &errors)), error).await)
+}
