@@ -645,3 +645,94 @@ pub async fn set_states(
     }
     Ok(())
 }
+
+/// The states in which a case holds (or held) a guarantee.
+const GUARANTEED: &str = "('guarantee_issued', 'loan_executed', 'completed', 'terminated')";
+
+/// Per programme, the cases that hold or held a guarantee and the distinct firms among them.
+pub async fn supported(db: &Db) -> Result<Vec<(String, i64, i64)>> {
+    let sql = sqlx::AssertSqlSafe(format!(
+        "select program_id, count(distinct firm_id), count(*)
+         from support_case where state in {GUARANTEED}
+         group by program_id order by program_id"
+    ));
+    let rows: Vec<(String, i64, i64)> = with_db!(db, p => sqlx::query_as(sql).fetch_all(p).await?);
+    Ok(rows)
+}
+
+/// Per programme, its guaranteed amounts grouped by coverage and amount (the loan's principal
+/// once lent, else the approved amount): `(programme, coverage, amount, cases)`, so each
+/// guarantee's floor can be taken exactly (RULES.md 5) without reading every case.
+pub async fn guarantee_groups(db: &Db) -> Result<Vec<(String, String, i64, i64)>> {
+    let sql = sqlx::AssertSqlSafe(format!(
+        "select c.program_id, c.coverage_pct, coalesce(l.principal_won, c.approved_won), count(*)
+         from support_case c left join loan l on l.case_id = c.case_id
+         where c.state in {GUARANTEED} and c.coverage_pct is not null
+           and coalesce(l.principal_won, c.approved_won) is not null
+         group by c.program_id, c.coverage_pct, coalesce(l.principal_won, c.approved_won)"
+    ));
+    let rows: Vec<(String, String, i64, i64)> =
+        with_db!(db, p => sqlx::query_as(sql).fetch_all(p).await?);
+    Ok(rows)
+}
+
+/// A bank's figures: its loans and their principal, the claims it filed and their sum, what
+/// approved batches paid it (net of clawbacks), and its latest approved batches (id, through).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct BankFigures {
+    pub loans: i64,
+    pub principal_won: i64,
+    pub claims: i64,
+    pub claimed_won: i64,
+    pub paid_won: i64,
+    pub batches: Vec<(i64, NaiveDate)>,
+}
+
+pub async fn bank_figures(db: &Db, bank_code: &str) -> Result<BankFigures> {
+    let (loans, principal_won): (i64, i64) = with_db!(db, p => {
+        sqlx::query_as(
+            "select count(*), coalesce(cast(sum(l.principal_won) as bigint), 0)
+             from loan l join bank b on b.bank_id = l.bank_id where b.code = $1",
+        )
+        .bind(bank_code)
+        .fetch_one(p)
+        .await?
+    });
+    let (claims, claimed_won): (i64, i64) = with_db!(db, p => {
+        sqlx::query_as(
+            "select count(*), coalesce(cast(sum(c.claimed_won) as bigint), 0)
+             from claim c join bank b on b.bank_id = c.bank_id where b.code = $1",
+        )
+        .bind(bank_code)
+        .fetch_one(p)
+        .await?
+    });
+    let paid_won: i64 = with_db!(db, p => {
+        sqlx::query_scalar(
+            "select coalesce(cast(sum(s.payable_won) as bigint), 0)
+             from settlement_line s
+             join settlement_batch t on t.batch_id = s.batch_id
+             join bank b on b.bank_id = s.bank_id
+             where b.code = $1 and t.state = 'approved'",
+        )
+        .bind(bank_code)
+        .fetch_one(p)
+        .await?
+    });
+    let batches: Vec<(i64, NaiveDate)> = with_db!(db, p => {
+        sqlx::query_as(
+            "select batch_id, through_on from settlement_batch
+             where state = 'approved' order by batch_id desc limit 6",
+        )
+        .fetch_all(p)
+        .await?
+    });
+    Ok(BankFigures {
+        loans,
+        principal_won,
+        claims,
+        claimed_won,
+        paid_won,
+        batches,
+    })
+}

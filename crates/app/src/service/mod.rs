@@ -8,6 +8,7 @@ pub mod documents;
 pub mod events;
 pub mod identity;
 pub mod imports;
+pub mod overview;
 pub mod programs;
 pub mod sessions;
 pub mod settle;
@@ -57,6 +58,8 @@ pub struct Services {
     pub progress: Arc<dyn Progress>,
     /// The cost of new password hashes (low in tests).
     pub password_cost: identity::PasswordCost,
+    /// The officials' overview as last read.
+    pub overview: overview::OverviewCache,
 }
 
 /// Rows written per statement group between progress reports.
@@ -148,6 +151,7 @@ impl Services {
             clock: Arc::new(SystemClock),
             progress: Arc::new(Quiet),
             password_cost: identity::PasswordCost::DEFAULT,
+            overview: overview::OverviewCache::default(),
         }
     }
 

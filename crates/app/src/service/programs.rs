@@ -52,6 +52,7 @@ impl Services {
             clock,
             progress: std::sync::Arc::new(super::Quiet),
             password_cost: super::identity::PasswordCost::DEFAULT,
+            overview: super::overview::OverviewCache::default(),
         };
         match services.store_built_in_programs().await {
             Ok(()) => Ok(services),

@@ -457,7 +457,7 @@ impl Totals {
     }
 }
 
-async fn summary(tx: &mut Tx, batch: &BatchRow) -> Result<BatchSummary> {
+pub(crate) async fn summary(tx: &mut Tx, batch: &BatchRow) -> Result<BatchSummary> {
     let mut s = BatchSummary {
         batch_id: batch.batch_id,
         state: batch.state.clone(),

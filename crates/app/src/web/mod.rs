@@ -429,50 +429,159 @@ fn budget_view(t: &Ui, b: &crate::service::budget::ProgramBudget) -> BudgetView 
     }
 }
 
+/// The newest settlement batch as the dashboard shows it.
+struct BatchView {
+    id: i64,
+    through: String,
+    state: &'static str,
+    lines: i64,
+    payable: String,
+    /// Whether the viewer may open it.
+    link: bool,
+}
+
+/// A firm's case as its dashboard lists it.
+struct OwnCase {
+    id: i64,
+    program: String,
+    state: &'static str,
+    requested: String,
+}
+
 #[derive(Template)]
 #[template(path = "dashboard.html")]
 struct DashboardPage {
     f: Frame,
+    /// The programmes side by side, then each figure's row.
+    programmes: Vec<String>,
+    figures: Vec<(&'static str, Vec<String>)>,
+    batch: Option<BatchView>,
     budgets: Vec<BudgetView>,
     counts: Vec<(&'static str, i64)>,
+    /// A bank's own figures and its latest statements (batch id, through).
+    bank: Vec<(&'static str, String)>,
+    bank_code: String,
+    statements: Vec<(i64, String)>,
+    /// A firm's own cases.
+    firm: bool,
+    own_cases: Vec<OwnCase>,
 }
 
+/// Each role's dashboard: for officials the programmes' figures side by side, the newest
+/// settlement, the budgets and the cases by state; for a bank its loans, claims and payments;
+/// for a firm its cases.
 async fn dashboard(
     State(state): State<AppState>,
     lang: PageLang,
     PageViewer(viewer): PageViewer,
 ) -> Result<Response, Response> {
+    use jumpup_domain::workflow::Role;
     let t = Ui::of(lang.lang);
-    let api = |e: ServiceError| crate::http::error::ApiError::from(e).into_response();
-    let budgets = if crate::http::records::BUDGET_READERS.contains(&viewer.user.role) {
-        state
-            .services
-            .budgets()
-            .await
-            .map_err(api)?
-            .iter()
-            .map(|b| budget_view(t, b))
-            .collect()
-    } else {
-        Vec::new()
+    let s = &state.services;
+    let fail = |e: ServiceError| service_error(&lang, &viewer, e);
+    let role = viewer.user.role;
+    let mut p = DashboardPage {
+        f: Frame::new(&lang, t.dashboard, Some(&viewer)),
+        programmes: Vec::new(),
+        figures: Vec::new(),
+        batch: None,
+        budgets: Vec::new(),
+        counts: Vec::new(),
+        bank: Vec::new(),
+        bank_code: String::new(),
+        statements: Vec::new(),
+        firm: role == Role::Firm,
+        own_cases: Vec::new(),
     };
-    let counts = if !crate::service::cases::CASE_READERS.contains(&viewer.user.role) {
-        Vec::new()
-    } else {
-        state
-            .services
+    if crate::service::overview::OVERVIEW_READERS.contains(&role) {
+        let o = s.overview(&viewer.user).await.map_err(fail)?;
+        // The programme in force now first, its predecessors beside it.
+        let mut figures: Vec<_> = o.figures.iter().collect();
+        figures.sort_by(|a, b| b.program_id.cmp(&a.program_id));
+        p.programmes = figures.iter().map(|f| f.program_id.clone()).collect();
+        p.figures = vec![
+            (
+                t.firms_supported,
+                figures.iter().map(|f| t.count(f.firms)).collect(),
+            ),
+            (
+                t.guarantees,
+                figures.iter().map(|f| t.count(f.guarantees)).collect(),
+            ),
+            (
+                t.guarantee_volume,
+                figures
+                    .iter()
+                    .map(|f| t.won(f.guarantee_won.get()))
+                    .collect(),
+            ),
+            (
+                t.subsidy_paid,
+                figures.iter().map(|f| t.won(f.paid.get())).collect(),
+            ),
+        ];
+        p.batch = o.latest_batch.as_ref().map(|b| BatchView {
+            id: b.batch_id,
+            through: t.date(b.through),
+            state: t.batch_state(&b.state),
+            lines: b.totals.lines,
+            payable: t.won(b.totals.payable_won),
+            link: crate::service::settle::SETTLEMENT_READERS.contains(&role),
+        });
+        p.budgets = o
+            .budgets
+            .iter()
+            .filter(|b| {
+                b.balances
+                    .iter()
+                    .any(|(a, w)| *a == Account::Funding && *w > jumpup_domain::money::Won::ZERO)
+            })
+            .map(|b| budget_view(t, b))
+            .collect();
+        p.counts = o.counts.iter().map(|(st, n)| (t.state(*st), *n)).collect();
+    } else if crate::service::cases::CASE_READERS.contains(&role) {
+        p.counts = s
             .case_counts(&viewer.user)
             .await
-            .map_err(api)?
+            .map_err(fail)?
             .into_iter()
-            .map(|(s, n)| (t.state(s), n))
-            .collect()
-    };
-    let p = DashboardPage {
-        f: Frame::new(&lang, t.dashboard, Some(&viewer)),
-        budgets,
-        counts,
-    };
+            .map(|(st, n)| (t.state(st), n))
+            .collect();
+    }
+    if role == Role::Bank {
+        let b = s.bank_figures(&viewer.user).await.map_err(fail)?;
+        p.bank_code = viewer
+            .user
+            .bank
+            .map(|c| c.as_str().to_owned())
+            .unwrap_or_default();
+        p.bank = vec![
+            (t.loans, t.count(b.loans)),
+            (t.lent, t.won(b.principal_won)),
+            (t.claims, t.count(b.claims)),
+            (t.claimed, t.won(b.claimed_won)),
+            (t.paid_to_bank, t.won(b.paid_won)),
+        ];
+        p.statements = b
+            .batches
+            .iter()
+            .map(|(id, through)| (*id, t.date(*through)))
+            .collect();
+    }
+    if role == Role::Firm {
+        p.own_cases = s
+            .read_cases_as(&viewer.user, None, None, 0, 50)
+            .await
+            .map_err(fail)?
+            .into_iter()
+            .map(|r| OwnCase {
+                id: r.case_id,
+                program: r.program_id,
+                state: t.state(r.state),
+                requested: t.won(r.requested_won),
+            })
+            .collect();
+    }
     Ok(page(&lang, StatusCode::OK, p.render()))
 }
 

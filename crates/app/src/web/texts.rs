@@ -170,6 +170,20 @@ pub struct Ui {
     pub approved_amount: &'static str,
     pub state_after: &'static str,
     pub details: &'static str,
+    pub programme_figures: &'static str,
+    pub firms_supported: &'static str,
+    pub guarantees: &'static str,
+    pub guarantee_volume: &'static str,
+    pub subsidy_paid: &'static str,
+    pub latest_settlement: &'static str,
+    pub loans: &'static str,
+    pub lent: &'static str,
+    pub claims: &'static str,
+    pub paid_to_bank: &'static str,
+    pub my_bank: &'static str,
+    pub statements: &'static str,
+    pub my_cases: &'static str,
+    pub new_application: &'static str,
     pub documents: &'static str,
     pub no_documents: &'static str,
     pub upload_document: &'static str,
@@ -370,6 +384,20 @@ pub const KO: Ui = Ui {
     approved_amount: "승인금액",
     state_after: "변경 후 상태",
     details: "세부 사항",
+    programme_figures: "사업 실적",
+    firms_supported: "지원 기업 수",
+    guarantees: "보증 건수",
+    guarantee_volume: "보증 공급액",
+    subsidy_paid: "이차보전 지급액",
+    latest_settlement: "최근 정산",
+    loans: "대출 건수",
+    lent: "대출 실행액",
+    claims: "청구 건수",
+    paid_to_bank: "지급받은 금액 (환수 차감)",
+    my_bank: "우리 은행 현황",
+    statements: "은행별 정산 명세",
+    my_cases: "우리 기업 신청",
+    new_application: "새 신청서 작성",
     documents: "제출 서류",
     no_documents: "제출한 서류가 없습니다.",
     upload_document: "서류 올리기",
@@ -570,6 +598,20 @@ pub const EN: Ui = Ui {
     approved_amount: "Approved amount",
     state_after: "State after",
     details: "Details",
+    programme_figures: "Programme figures",
+    firms_supported: "Firms supported",
+    guarantees: "Guarantees",
+    guarantee_volume: "Guarantee volume",
+    subsidy_paid: "Subsidy paid",
+    latest_settlement: "Latest settlement",
+    loans: "Loans",
+    lent: "Amount lent",
+    claims: "Claims",
+    paid_to_bank: "Paid to the bank (net of clawbacks)",
+    my_bank: "Our bank",
+    statements: "Statements",
+    my_cases: "Our applications",
+    new_application: "Draft a new application",
     documents: "Documents",
     no_documents: "No document uploaded yet.",
     upload_document: "Upload a document",
@@ -791,6 +833,11 @@ impl Ui {
         } else {
             d.to_string()
         }
+    }
+
+    /// A count with thousands separators (`1,183`).
+    pub fn count(&self, n: i64) -> String {
+        jumpup_domain::money::Won::new(n).grouped()
     }
 
     /// A sum of won as officials write it: `2,000,000,000원`, and in Korean a large sum also

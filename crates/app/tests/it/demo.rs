@@ -89,12 +89,28 @@ both_url! {
         let cookie = format!("jumpup_session={}", sign_in(&server, city, password));
         let dashboard = page(&server, "/dashboard?lang=en", &cookie);
         assert!(dashboard.body.contains("Demonstration data"), "the banner in English");
+        let paid_shown = dashboard.body.split("Subsidy paid").nth(1).and_then(|r| r.split("</tr>").next()).expect("the paid row").to_owned();
         assert!(dashboard.body.contains("2,000,000,000"), "the appropriation");
+        // The programmes' figures side by side: the predecessor's are the published ones.
+        for figure in ["Firms supported", "1,183", "220,000,000,000 won", "Subsidy paid", "Latest settlement"] {
+            assert!(dashboard.body.contains(figure), "{figure}: {}", dashboard.body);
+        }
+        let (bank, password) = &logins["bank"];
+        let cookie = format!("jumpup_session={}", sign_in(&server, bank, password));
+        let r = page(&server, "/dashboard?lang=en", &cookie);
+        assert!(r.body.contains("Our bank (003)") && r.body.contains("Paid to the bank") && r.body.contains("statement?bank=003"), "{}", r.body);
+        assert!(!r.body.contains("Programme figures"), "a bank sees no programme totals");
+        let (firm, password) = &logins["firm"];
+        let cookie = format!("jumpup_session={}", sign_in(&server, firm, password));
+        let r = page(&server, "/dashboard?lang=en", &cookie);
+        assert!(r.body.contains("Our applications") && r.body.contains("<a href=\"/cases/"), "{}", r.body);
         drop(server);
 
         // The checks an auditor runs pass on it.
         let (ok, text) = jumpup(&url, &["ledger", "check"]);
         assert!(ok && text.contains("ok:"), "{text}");
+        let paid = text.split("incheon-jumpup").nth(1).and_then(|b| b.lines().find(|l| l.trim_start().starts_with("paid "))).and_then(|l| l.split_whitespace().nth(1)).expect("paid").to_owned();
+        assert!(paid_shown.contains(&format!("{paid} won")), "the dashboard's subsidy paid is the ledger's {paid}");
         let (ok, text) = jumpup(&url, &["audit", "verify"]);
         assert!(ok && text.contains("audit chain intact"), "{text}");
 

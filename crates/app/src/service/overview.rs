@@ -1,0 +1,138 @@
+//! What the officials' dashboard shows, read as one picture and kept until the audit log's head
+//! moves (every change to cases, loans, the ledger or settlements appends to it; reads do not),
+//! so a busy dashboard costs one small read per request; and a bank's own figures.
+
+use std::sync::{Arc, Mutex};
+
+use jumpup_domain::guarantee::share;
+use jumpup_domain::ledger::Account;
+use jumpup_domain::money::Won;
+use jumpup_domain::pct::Pct;
+use jumpup_domain::workflow::{Actor, Role, State};
+use jumpup_store::cases::{self as store, BankFigures, ListScope};
+use jumpup_store::identity::User;
+use jumpup_store::{StoreError, audit};
+
+use super::budget::ProgramBudget;
+use super::settle::BatchSummary;
+use super::{Result, ServiceError, Services, require_role};
+
+/// Who sees the overview: those who read the budget.
+pub const OVERVIEW_READERS: &[Role] = &[Role::City, Role::Tp, Role::Kibo, Role::Auditor];
+
+/// What a programme reports: the firms it supported, its guarantees and what it paid.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProgramFigures {
+    pub program_id: String,
+    /// Distinct firms with a case that holds or held a guarantee.
+    pub firms: i64,
+    /// Cases that hold or held a guarantee.
+    pub guarantees: i64,
+    /// The sum of their guaranteed amounts (each floor(amount x coverage / 100), RULES.md 5).
+    pub guarantee_won: Won,
+    /// The subsidy paid (the ledger's `paid` account).
+    pub paid: Won,
+}
+
+/// The officials' picture at one audit head.
+#[derive(Debug, Clone)]
+pub struct Overview {
+    pub head: i64,
+    pub budgets: Vec<ProgramBudget>,
+    pub figures: Vec<ProgramFigures>,
+    pub counts: Vec<(State, i64)>,
+    /// The newest batch, whatever its state.
+    pub latest_batch: Option<BatchSummary>,
+}
+
+/// The overview last read, shared by the clones of one [`Services`].
+#[derive(Debug, Default, Clone)]
+pub struct OverviewCache(Arc<Mutex<Option<Arc<Overview>>>>);
+
+fn corrupt(what: String) -> ServiceError {
+    StoreError::Corrupt(what).into()
+}
+
+impl Services {
+    /// The officials' overview (city, tp, kibo, auditors), read again only when the audit
+    /// head has moved since it was last read.
+    pub async fn overview(&self, user: &User) -> Result<Arc<Overview>> {
+        require_role(user, OVERVIEW_READERS, "see the overview")?;
+        let head = audit::head(&self.db).await?.seq;
+        if let Some(kept) = self
+            .overview
+            .0
+            .lock()
+            .ok()
+            .and_then(|c| c.clone())
+            .filter(|o| o.head == head)
+        {
+            return Ok(kept);
+        }
+        let fresh = Arc::new(self.read_overview(head).await?);
+        if let Ok(mut c) = self.overview.0.lock() {
+            *c = Some(fresh.clone());
+        }
+        Ok(fresh)
+    }
+
+    async fn read_overview(&self, head: i64) -> Result<Overview> {
+        let budgets = self.budgets().await?;
+        let mut counts = store::count_by_state(&self.db, ListScope::All).await?;
+        counts.sort_by_key(|(s, _)| State::ALL.iter().position(|a| a == s));
+        let supported = store::supported(&self.db).await?;
+        let groups = store::guarantee_groups(&self.db).await?;
+        let mut figures: Vec<ProgramFigures> = supported
+            .into_iter()
+            .map(|(program_id, firms, guarantees)| ProgramFigures {
+                paid: budgets
+                    .iter()
+                    .find(|b| b.program_id == program_id)
+                    .and_then(|b| b.balances.iter().find(|(a, _)| *a == Account::Paid))
+                    .map_or(Won::ZERO, |(_, w)| *w),
+                program_id,
+                firms,
+                guarantees,
+                guarantee_won: Won::ZERO,
+            })
+            .collect();
+        for (program_id, coverage, amount, cases) in groups {
+            let coverage = Pct::parse(&coverage)
+                .map_err(|_| corrupt(format!("a coverage of {program_id}: {coverage:?}")))?;
+            let each = share(Won::new(amount), coverage);
+            let total = each
+                .get()
+                .checked_mul(cases)
+                .ok_or_else(|| corrupt(format!("{program_id}'s guarantees overflow")))?;
+            if let Some(f) = figures.iter_mut().find(|f| f.program_id == program_id) {
+                f.guarantee_won = f
+                    .guarantee_won
+                    .checked_add(Won::new(total))
+                    .ok_or_else(|| corrupt(format!("{program_id}'s guarantees overflow")))?;
+            }
+        }
+        let mut tx = self.db.begin_read().await?;
+        let last = jumpup_store::settlement::last_batch_id(&mut tx).await?;
+        let latest_batch = match jumpup_store::settlement::batch(&mut tx, last).await? {
+            Some(batch) => Some(super::settle::summary(&mut tx, &batch).await?),
+            None => None,
+        };
+        drop(tx);
+        Ok(Overview {
+            head,
+            budgets,
+            figures,
+            counts,
+            latest_batch,
+        })
+    }
+
+    /// A bank user's own bank's figures.
+    pub async fn bank_figures(&self, user: &User) -> Result<BankFigures> {
+        require_role(user, &[Role::Bank], "see a bank's figures")?;
+        let Actor::Bank(code) = super::actor_of(user)? else {
+            unreachable!("invariant: a bank user acts as its bank")
+        };
+        Ok(store::bank_figures(&self.db, code.as_str()).await?)
+    }
+}
