@@ -91,6 +91,9 @@ pub(super) struct PageLang {
     lang: Lang,
     remember: bool,
     demo: bool,
+    /// Where the language switch leads: this page (its query kept) in the other language; for
+    /// a form's answer, which has no address of its own, the dashboard.
+    switch: String,
 }
 
 impl axum::extract::FromRequestParts<AppState> for PageLang {
@@ -101,6 +104,25 @@ impl axum::extract::FromRequestParts<AppState> for PageLang {
         state: &AppState,
     ) -> Result<PageLang, Self::Rejection> {
         let demo = state.config.demo;
+        let query: Vec<&str> = parts
+            .uri
+            .query()
+            .unwrap_or_default()
+            .split('&')
+            .filter(|pair| !pair.is_empty() && !pair.starts_with("lang="))
+            .collect();
+        let here = if parts.method == axum::http::Method::GET {
+            parts.uri.path()
+        } else {
+            "/dashboard"
+        };
+        let switch = |lang: Lang| {
+            let other = Ui::of(lang).other_lang_code;
+            let mut q = query.clone();
+            let pair = format!("lang={other}");
+            q.push(&pair);
+            format!("{here}?{}", q.join("&"))
+        };
         let parse = |v: &str| match v {
             "en" => Some(Lang::En),
             "ko" => Some(Lang::Ko),
@@ -119,14 +141,19 @@ impl axum::extract::FromRequestParts<AppState> for PageLang {
                 lang,
                 remember: true,
                 demo,
+                switch: switch(lang),
             },
-            None => PageLang {
-                lang: crate::http::auth::cookie(&parts.headers, LANG_COOKIE)
+            None => {
+                let lang = crate::http::auth::cookie(&parts.headers, LANG_COOKIE)
                     .and_then(parse)
-                    .unwrap_or_default(),
-                remember: false,
-                demo,
-            },
+                    .unwrap_or_default();
+                PageLang {
+                    lang,
+                    remember: false,
+                    demo,
+                    switch: switch(lang),
+                }
+            }
         })
     }
 }
@@ -155,6 +182,8 @@ struct Frame {
     who: Option<Who>,
     /// The demonstration portfolio: a banner says the data is invented.
     demo: bool,
+    /// The other language's address of this page.
+    switch: String,
 }
 
 impl Frame {
@@ -178,6 +207,7 @@ impl Frame {
             title,
             who,
             demo: lang.demo,
+            switch: lang.switch.clone(),
         }
     }
 }

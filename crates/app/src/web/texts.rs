@@ -880,6 +880,96 @@ mod tests {
         assert_eq!(EN.won(2_000_000_000), "2,000,000,000 won");
     }
 
+    /// Every text of a catalogue, by its key, read from its `Debug` form.
+    fn entries(ui: &Ui) -> Vec<(String, String)> {
+        let debug = format!("{ui:?}");
+        let body = debug
+            .strip_prefix("Ui { ")
+            .and_then(|b| b.strip_suffix(" }"))
+            .expect("a struct");
+        body.split("\", ")
+            .map(|pair| {
+                let (key, value) = pair.split_once(": \"").expect("key: \"value");
+                (key.to_owned(), value.trim_end_matches('"').to_owned())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn every_key_has_a_text_in_each_language_and_each_in_its_own_language() {
+        let hangul = |s: &str| s.chars().any(|c| ('\u{ac00}'..='\u{d7a3}').contains(&c));
+        let (ko, en) = (entries(&KO), entries(&EN));
+        assert!(ko.len() > 200, "the whole catalogue is read: {}", ko.len());
+        assert_eq!(
+            ko.iter().map(|(k, _)| k).collect::<Vec<_>>(),
+            en.iter().map(|(k, _)| k).collect::<Vec<_>>()
+        );
+        // Codes and the names of the other language are the exceptions.
+        let codes = ["lang_code", "other_lang_code", "other_lang_name", "won"];
+        for ((key, k), (_, e)) in ko.iter().zip(&en) {
+            assert!(!k.is_empty() && !e.is_empty(), "{key} is empty");
+            if codes.contains(&key.as_str()) {
+                continue;
+            }
+            assert!(hangul(k), "{key} is not Korean: {k:?}");
+            assert!(!hangul(e), "{key} is not English: {e:?}");
+        }
+        for state in State::ALL {
+            assert!(
+                hangul(KO.state(state)) && !hangul(EN.state(state)),
+                "{state}"
+            );
+        }
+        for account in Account::ALL {
+            assert!(hangul(KO.account(account)) && !hangul(EN.account(account)));
+        }
+        for item in jumpup_domain::workflow::CheckItem::ALL {
+            assert!(hangul(KO.check_item(item)) && !hangul(EN.check_item(item)));
+        }
+        for kind in [
+            "repayment",
+            "rate_change",
+            "arrears_start",
+            "arrears_end",
+            "relocation",
+            "closure",
+            "default",
+            "ineligible",
+        ] {
+            assert!(
+                hangul(KO.event_kind(kind)) && !hangul(EN.event_kind(kind)),
+                "{kind}"
+            );
+        }
+        for status in [
+            "match",
+            "reduced",
+            "under_claimed",
+            "adjustment",
+            "clawback",
+            "rejected",
+        ] {
+            assert!(
+                hangul(KO.line_status(status)) && !hangul(EN.line_status(status)),
+                "{status}"
+            );
+        }
+        for action in [
+            "case.new",
+            "case.submit",
+            "case.promote",
+            "case.reconcile",
+            "case.document",
+            "event.report",
+            "event.cancel",
+        ] {
+            assert!(
+                hangul(KO.action(action)) && !hangul(EN.action(action)),
+                "{action}"
+            );
+        }
+    }
+
     #[test]
     fn dates_read_as_officials_write_them() {
         let d = chrono::NaiveDate::from_ymd_opt(2025, 7, 22).expect("a date");

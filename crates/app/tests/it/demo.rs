@@ -384,3 +384,47 @@ both_url! {
         assert_eq!(send_document(&server, &tp, &csrf_of(&page(&server, "/dashboard", &cookie(&tp)).body), case_id, "x.pdf", "%PDF-").status, 403);
     }
 }
+
+both_url! {
+    async fn html_typed_into_any_text_field_comes_back_as_text(db, url) {
+        let server = Server::start(&url, &["--demo"]);
+        let logins = logins(&server.preamble);
+        let session = |role: &str| {
+            let (user, password) = &logins[role];
+            sign_in(&server, user, password)
+        };
+        let cookie = |s: &str| format!("jumpup_session={s}");
+        let raw = ["<script>alert(1)</script>", "<img src=x onerror=alert(2)>", "<svg onload=alert(3)>"];
+        let escaped = |body: &str, i: usize| {
+            !body.contains(raw[i]) && (body.contains("&#60;") || body.contains("&lt;"))
+        };
+        // A rejection's reason, in the case's timeline.
+        let kibo = session("kibo");
+        let id = first_id(&db, "select cast(case_id as text) from support_case where state = 'kibo_review' order by case_id").await;
+        let csrf = csrf_of(&page(&server, "/dashboard", &cookie(&kibo)).body);
+        let r = form(&server, &format!("/cases/{id}/reject"), Some(&kibo), &format!("csrf={csrf}&reason=%3Cscript%3Ealert(1)%3C%2Fscript%3E"));
+        assert_eq!(r.status, 303, "{}", r.body);
+        let r = page(&server, &format!("/cases/{id}"), &cookie(&kibo));
+        assert!(escaped(&r.body, 0) && r.body.contains("alert(1)"), "{}", r.body);
+        // A bank's name and a user's name, on the administrator's page.
+        let admin = session("admin");
+        let csrf = csrf_of(&page(&server, "/accounts", &cookie(&admin)).body);
+        let r = form(&server, "/banks", Some(&admin), &format!("csrf={csrf}&code=099&name=%3Cimg+src%3Dx+onerror%3Dalert(2)%3E"));
+        assert_eq!(r.status, 303, "{}", r.body);
+        let r = form(&server, "/accounts", Some(&admin), &format!("csrf={csrf}&name=%3Csvg+onload%3Dalert(3)%3E&role=auditor&bank_code=&business_no=&password="));
+        assert_eq!(r.status, 303, "{}", r.body);
+        let r = page(&server, "/accounts", &cookie(&admin));
+        assert!(escaped(&r.body, 1) && escaped(&r.body, 2) && r.body.contains("alert(2)") && r.body.contains("alert(3)"), "{}", r.body);
+        // A document's name, on the case page.
+        let firm = session("firm");
+        let csrf = csrf_of(&page(&server, "/apply", &cookie(&firm)).body);
+        let r = form(&server, "/apply", Some(&firm), &format!("csrf={csrf}&program=incheon-jumpup&requested_won=100000000"));
+        let case_id: i64 = r.header("location").and_then(|l| l.trim_start_matches("/cases/").split('?').next()?.parse().ok()).expect("a case");
+        assert_eq!(send_document(&server, &firm, &csrf, case_id, "<svg onload=alert(3)>.pdf", "%PDF-1.4").status, 303);
+        let r = page(&server, &format!("/cases/{case_id}"), &cookie(&firm));
+        assert!(escaped(&r.body, 2) && r.body.contains("alert(3)"), "{}", r.body);
+        // The language switch keeps the page's query, escaped.
+        let r = page(&server, "/cases?state=draft", &cookie(&kibo));
+        assert!(r.body.contains(r#"href="/cases?state=draft&#38;lang=en""#) || r.body.contains(r#"href="/cases?state=draft&amp;lang=en""#), "{}", r.body);
+    }
+}
