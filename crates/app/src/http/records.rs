@@ -16,8 +16,6 @@ use crate::service::ADMIN_ROLES;
 use crate::service::identity::ADD_FIRM_ROLES;
 use crate::service::sessions::Viewer;
 
-/// Who reads the budget and the ledger: the programme's officials and its auditors.
-pub(crate) const BUDGET_READERS: &[Role] = &[Role::City, Role::Tp, Role::Kibo, Role::Auditor];
 /// Who reads the audit log: the City and auditors.
 const AUDIT_READERS: &[Role] = &[Role::City, Role::Auditor];
 
@@ -26,7 +24,11 @@ pub async fn budgets(
     State(state): State<AppState>,
     viewer: Viewer,
 ) -> ApiResult<axum::Json<Value>> {
-    gate(&viewer, BUDGET_READERS, "read the budget")?;
+    gate(
+        &viewer,
+        crate::service::budget::BUDGET_READERS,
+        "read the budget",
+    )?;
     let mut list = Vec::new();
     for b in state.services.budgets().await? {
         let waitlist = state.services.read_waitlist(&b.program_id).await?;
@@ -72,7 +74,11 @@ pub async fn ledger_check(
     State(state): State<AppState>,
     viewer: Viewer,
 ) -> ApiResult<axum::Json<Value>> {
-    gate(&viewer, BUDGET_READERS, "check the ledger")?;
+    gate(
+        &viewer,
+        crate::service::budget::BUDGET_READERS,
+        "check the ledger",
+    )?;
     Ok(axum::Json(state.services.ledger_check().await?.to_json()))
 }
 

@@ -14,6 +14,8 @@ use super::{Result, ServiceError, Services, actor, entry, require_role};
 
 /// Who may top up a budget.
 pub const TOP_UP_ROLES: &[Role] = &[Role::City];
+/// Who reads the budget, the ledger check and the officials' overview.
+pub const BUDGET_READERS: &[Role] = &[Role::City, Role::Tp, Role::Kibo, Role::Auditor];
 
 /// Posts the appropriation a version calls for beyond what earlier versions appropriated.
 pub(crate) async fn fund_appropriation(

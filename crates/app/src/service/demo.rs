@@ -175,7 +175,7 @@ pub async fn build(db: jumpup_store::Db, password_cost: PasswordCost) -> Result<
         jumpup_store::demo::start(tx, seed, s.clock.now()).await?;
         Ok(())
     })?;
-    let mut story = Story::new(&s, &clock)?;
+    let mut story = Story::new(&s, &clock);
     let mut logins = story.people().await?;
     let (predecessor_firms, predecessor_guarantees) = story.predecessor().await?;
     story.jumpup().await?;
@@ -343,22 +343,17 @@ fn pick<T: Copy>(rng: &mut Rng, table: &[(T, i64)]) -> T {
     table[table.len() - 1].0
 }
 
-/// The district a firm of `old` would name on `day` (the 2026-07-01 reorganisation).
-fn district_on(old: &str, serial: usize, day: Date) -> &'static str {
-    let reorganised = day >= ymd(2026, 7, 1);
-    let table = DISTRICTS.iter().map(|(d, _)| *d);
-    let name = table.clone().find(|d| *d == old).unwrap_or("남동구");
-    match (name, reorganised) {
-        ("중구", true) => {
-            if serial.is_multiple_of(2) {
-                "영종구"
-            } else {
-                "제물포구"
-            }
-        }
-        ("동구", true) => "제물포구",
-        ("서구", true) if serial.is_multiple_of(3) => "검단구",
-        (n, _) => n,
+/// The district a firm in `old` (a district before 2026-07-01) names on `day`: the
+/// reorganisation of 2026-07-01 moved 중구, 동구 and part of 서구.
+fn district_on(old: &'static str, serial: usize, day: Date) -> &'static str {
+    if day < ymd(2026, 7, 1) {
+        return old;
+    }
+    match old {
+        "중구" if serial.is_multiple_of(2) => "영종구",
+        "중구" | "동구" => "제물포구",
+        "서구" if serial.is_multiple_of(3) => "검단구",
+        other => other,
     }
 }
 
@@ -525,8 +520,8 @@ fn bank_code(bank: usize) -> BankCode {
 }
 
 impl<'a> Story<'a> {
-    fn new(s: &'a Services, clock: &'a StoryClock) -> Result<Story<'a>> {
-        Ok(Story {
+    fn new(s: &'a Services, clock: &'a StoryClock) -> Story<'a> {
+        Story {
             s,
             clock,
             rng: Rng::new(SEED),
@@ -542,7 +537,7 @@ impl<'a> Story<'a> {
             events: 0,
             claims: 0,
             settled_months: 0,
-        })
+        }
     }
 
     /// The officials, the banks and their clerks; one login per role is returned.

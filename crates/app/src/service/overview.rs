@@ -17,9 +17,6 @@ use super::budget::ProgramBudget;
 use super::settle::BatchSummary;
 use super::{Result, ServiceError, Services, require_role};
 
-/// Who sees the overview: those who read the budget.
-pub const OVERVIEW_READERS: &[Role] = &[Role::City, Role::Tp, Role::Kibo, Role::Auditor];
-
 /// What a programme reports: the firms it supported, its guarantees and what it paid.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProgramFigures {
@@ -45,9 +42,25 @@ pub struct Overview {
     pub latest_batch: Option<BatchSummary>,
 }
 
-/// The overview last read, shared by the clones of one [`Services`].
+/// The overview last read, shared by the clones of one [`Services`], and the turn to read it
+/// again: after a change, one request reads while the others wait for its result (a busy
+/// dashboard does not read a national portfolio fifty times over).
 #[derive(Debug, Default, Clone)]
-pub struct OverviewCache(Arc<Mutex<Option<Arc<Overview>>>>);
+pub struct OverviewCache {
+    kept: Arc<Mutex<Option<Arc<Overview>>>>,
+    turn: Arc<tokio::sync::Mutex<()>>,
+}
+
+impl OverviewCache {
+    /// The overview kept, if it was read at `head`.
+    fn at(&self, head: i64) -> Option<Arc<Overview>> {
+        self.kept
+            .lock()
+            .ok()
+            .and_then(|c| c.clone())
+            .filter(|o| o.head == head)
+    }
+}
 
 fn corrupt(what: String) -> ServiceError {
     StoreError::Corrupt(what).into()
@@ -57,20 +70,19 @@ impl Services {
     /// The officials' overview (city, tp, kibo, auditors), read again only when the audit
     /// head has moved since it was last read.
     pub async fn overview(&self, user: &User) -> Result<Arc<Overview>> {
-        require_role(user, OVERVIEW_READERS, "see the overview")?;
+        require_role(user, super::budget::BUDGET_READERS, "see the overview")?;
         let head = audit::head(&self.db).await?.seq;
-        if let Some(kept) = self
-            .overview
-            .0
-            .lock()
-            .ok()
-            .and_then(|c| c.clone())
-            .filter(|o| o.head == head)
-        {
+        if let Some(kept) = self.overview.at(head) {
+            return Ok(kept);
+        }
+        let _turn = self.overview.turn.lock().await;
+        // Whoever had the turn before may have read it already.
+        let head = audit::head(&self.db).await?.seq;
+        if let Some(kept) = self.overview.at(head) {
             return Ok(kept);
         }
         let fresh = Arc::new(self.read_overview(head).await?);
-        if let Ok(mut c) = self.overview.0.lock() {
+        if let Ok(mut c) = self.overview.kept.lock() {
             *c = Some(fresh.clone());
         }
         Ok(fresh)

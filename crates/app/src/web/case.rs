@@ -162,113 +162,108 @@ fn fields_of(
     }
 }
 
+/// A form's fields read one by one, each bad one noted with why.
+struct Reader<'a> {
+    form: &'a HashMap<String, String>,
+    errors: Vec<(&'static str, String)>,
+}
+
+impl Reader<'_> {
+    fn take<T>(
+        &mut self,
+        name: &'static str,
+        parse: impl FnOnce(&str) -> Result<T, String>,
+    ) -> Option<T> {
+        let value = self.form.get(name).map_or("", |v| v.trim());
+        parse(value).map_err(|e| self.errors.push((name, e))).ok()
+    }
+}
+
+fn required(v: &str) -> Result<String, String> {
+    if v.is_empty() {
+        Err("is required".to_owned())
+    } else {
+        Ok(v.to_owned())
+    }
+}
+
+fn won(v: &str) -> Result<jumpup_domain::money::Won, String> {
+    fields::won(&v.replace(',', ""))
+}
+
 /// The command a step's form asks for, or each bad field and why.
 fn command(
     step: &str,
     form: &HashMap<String, String>,
 ) -> Result<Command, Vec<(&'static str, String)>> {
-    let mut errors = Vec::new();
-    let mut get = |name: &'static str, parse: &dyn Fn(&str) -> Result<(), String>| {
-        let value = form.get(name).map(|v| v.trim()).unwrap_or_default();
-        if let Err(e) = parse(value) {
-            errors.push((name, e));
-        }
-        value.to_owned()
+    let mut r = Reader {
+        form,
+        errors: Vec::new(),
     };
-    let ok = |_: &str| Ok(());
-    let required = |v: &str| {
-        if v.is_empty() {
-            Err("is required".to_owned())
-        } else {
-            Ok(())
-        }
-    };
-    let won = |v: &str| fields::won(&v.replace(',', "")).map(|_| ());
-    let command = match step {
+    match read_command(step, &mut r) {
+        Some(c) if r.errors.is_empty() => Ok(c),
+        _ => Err(r.errors),
+    }
+}
+
+/// Every field of the step's form is read (so every bad one is named) before any is used.
+fn read_command(step: &str, r: &mut Reader<'_>) -> Option<Command> {
+    match step {
         "submit" => Some(Command::Submit),
         "kibo-review" => Some(Command::TakeIntoReview),
         "eligibility-review" => Some(Command::StartEligibilityReview),
         "approve" => Some(Command::Approve),
         "withdraw" => Some(Command::Withdraw),
         "expire" => Some(Command::Expire),
-        "reject" => {
-            let reason = get("reason", &required);
-            Some(Command::Reject { reason })
-        }
-        "issue-guarantee" => {
-            let guarantee_no = get("guarantee_no", &required);
-            Some(Command::IssueGuarantee { guarantee_no })
-        }
+        "reject" => r
+            .take("reason", required)
+            .map(|reason| Command::Reject { reason }),
+        "issue-guarantee" => r
+            .take("guarantee_no", required)
+            .map(|guarantee_no| Command::IssueGuarantee { guarantee_no }),
         "select" => {
-            let grade = get("grade", &|v| fields::grade(v).map(|_| ()));
-            let coverage = get("coverage_pct", &|v| fields::pct(v).map(|_| ()));
-            let fee = get("base_fee_rate_pct", &|v| fields::pct(v).map(|_| ()));
-            let approved = get("approved_won", &won);
-            let bank = get("bank_code", &|v| fields::bank(v).map(|_| ()));
-            match (
-                fields::grade(&grade),
-                fields::pct(&coverage),
-                fields::pct(&fee),
-                fields::won(&approved.replace(',', "")),
-                fields::bank(&bank),
-            ) {
-                (Ok(grade), Ok(coverage), Ok(base_fee_rate), Ok(approved_amount), Ok(bank)) => {
-                    Some(Command::Select(Selection {
-                        grade,
-                        coverage,
-                        base_fee_rate,
-                        approved_amount,
-                        bank,
-                    }))
-                }
-                _ => None,
-            }
+            let grade = r.take("grade", fields::grade);
+            let coverage = r.take("coverage_pct", fields::pct);
+            let base_fee_rate = r.take("base_fee_rate_pct", fields::pct);
+            let approved_amount = r.take("approved_won", won);
+            let bank = r.take("bank_code", fields::bank);
+            Some(Command::Select(Selection {
+                grade: grade?,
+                coverage: coverage?,
+                base_fee_rate: base_fee_rate?,
+                approved_amount: approved_amount?,
+                bank: bank?,
+            }))
         }
         "check" => {
-            let item = get("item", &|v| fields::item(v).map(|_| ()));
-            let met = get("met", &|v| match v {
-                "yes" | "no" => Ok(()),
+            let item = r.take("item", fields::item);
+            let met = r.take("met", |v| match v {
+                "yes" => Ok(true),
+                "no" => Ok(false),
                 _ => Err("must be met or not met".to_owned()),
             });
-            let evidence = get("evidence", &ok);
-            fields::item(&item).ok().map(|item| {
-                Command::Check(Check {
-                    item,
-                    met: met == "yes",
-                    evidence,
-                })
-            })
+            let evidence = r.take("evidence", |v| Ok::<_, String>(v.to_owned()));
+            Some(Command::Check(Check {
+                item: item?,
+                met: met?,
+                evidence: evidence?,
+            }))
         }
         "execute-loan" => {
-            let loan_no = get("loan_no", &required);
-            let principal = get("principal_won", &won);
-            let rate = get("annual_rate_pct", &|v| fields::pct(v).map(|_| ()));
-            let executed = get("executed_on", &|v| fields::day(v).map(|_| ()));
-            let maturity = get("maturity_on", &|v| fields::day(v).map(|_| ()));
-            match (
-                fields::won(&principal.replace(',', "")),
-                fields::pct(&rate),
-                fields::day(&executed),
-                fields::day(&maturity),
-            ) {
-                (Ok(p), Ok(r), Ok(e), Ok(m)) => match Loan::new(p, r, e, m) {
-                    Ok(loan) => Some(Command::ExecuteLoan(jumpup_domain::workflow::LoanTerms {
-                        loan_no,
-                        loan,
-                    })),
-                    Err(e) => {
-                        errors.push(("maturity_on", e.to_string()));
-                        None
-                    }
-                },
-                _ => None,
-            }
+            let loan_no = r.take("loan_no", required);
+            let principal = r.take("principal_won", won);
+            let rate = r.take("annual_rate_pct", fields::pct);
+            let executed = r.take("executed_on", fields::day);
+            let maturity = r.take("maturity_on", fields::day);
+            let loan = Loan::new(principal?, rate?, executed?, maturity?)
+                .map_err(|e| r.errors.push(("maturity_on", e.to_string())))
+                .ok()?;
+            Some(Command::ExecuteLoan(jumpup_domain::workflow::LoanTerms {
+                loan_no: loan_no?,
+                loan,
+            }))
         }
         _ => None,
-    };
-    match command {
-        Some(c) if errors.is_empty() => Ok(c),
-        _ => Err(errors),
     }
 }
 

@@ -523,7 +523,7 @@ async fn dashboard(
         firm: role == Role::Firm,
         own_cases: Vec::new(),
     };
-    if crate::service::overview::OVERVIEW_READERS.contains(&role) {
+    if crate::service::budget::BUDGET_READERS.contains(&role) {
         let o = s.overview(&viewer.user).await.map_err(fail)?;
         // The programme in force now first, its predecessors beside it.
         let mut figures: Vec<_> = o.figures.iter().collect();

@@ -208,6 +208,30 @@ impl Browser {
         );
     }
 
+    /// Resizes the window (a phone's screen, say).
+    pub(crate) fn resize(&self, width: u32, height: u32) {
+        self.call(
+            "POST",
+            "/window/rect",
+            Some(json!({ "width": width, "height": height })),
+        );
+    }
+
+    /// Whether the page is wider than the window (a reader would have to scroll sideways; a
+    /// wide table scrolls inside its own box instead).
+    pub(crate) fn overflows(&self) -> bool {
+        self.call(
+            "POST",
+            "/execute/sync",
+            Some(json!({
+                "script": "return document.documentElement.scrollWidth > window.innerWidth;",
+                "args": [],
+            })),
+        )
+        .as_bool()
+        .expect("a boolean")
+    }
+
     /// Chooses the file at `path` in the file input `css`.
     pub(crate) fn attach(&self, css: &str, path: &std::path::Path) {
         let id = self.element(css);

@@ -214,6 +214,16 @@ both_url! {
         b.click("a[href='/dashboard']");
         let dashboard = b.wait_for("예산");
         b.shot("dashboard");
+        // On a phone's screen every page of the story fits its width.
+        b.resize(390, 844);
+        for path in ["/dashboard".to_owned(), case.clone(), batch.clone(), "/cases".to_owned(), "/quote".to_owned()] {
+            b.open(&format!("{base}{path}"));
+            b.wait_for("로그인 사용자");
+            assert!(!b.overflows(), "{path} is wider than a phone's screen");
+        }
+        b.open(&format!("{base}/dashboard"));
+        b.wait_for("예산");
+        b.shot("dashboard-phone");
         let paid = ledger_paid(&url, "incheon-jumpup");
         assert_eq!(paid, september.payment.grouped(), "the ledger paid the claim");
         assert!(dashboard.contains(&format!("{paid}원")), "the dashboard shows {paid}: {dashboard}");
