@@ -17,6 +17,11 @@ pub fn won(s: &str) -> Result<Won, String> {
         .ok_or_else(|| "must be a positive whole number of won".into())
 }
 
+/// Won as people type them in a form, thousands separators allowed (`300,000,000`).
+pub fn won_grouped(s: &str) -> Result<Won, String> {
+    won(&s.replace(',', ""))
+}
+
 pub fn pct(s: &str) -> Result<Pct, String> {
     Pct::parse(s).map_err(|e| e.to_string())
 }

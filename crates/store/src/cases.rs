@@ -646,17 +646,18 @@ pub async fn set_states(
     Ok(())
 }
 
-/// The states in which a case holds (or held) a guarantee.
-const GUARANTEED: &str = "('guarantee_issued', 'loan_executed', 'completed', 'terminated')";
-
-/// Per programme, the cases that hold or held a guarantee and the distinct firms among them.
+/// Per programme, the cases that hold or held a guarantee (whatever became of them later) and
+/// the distinct firms among them.
 pub async fn supported(db: &Db) -> Result<Vec<(String, i64, i64)>> {
-    let sql = sqlx::AssertSqlSafe(format!(
-        "select program_id, count(distinct firm_id), count(*)
-         from support_case where state in {GUARANTEED}
-         group by program_id order by program_id"
-    ));
-    let rows: Vec<(String, i64, i64)> = with_db!(db, p => sqlx::query_as(sql).fetch_all(p).await?);
+    let rows: Vec<(String, i64, i64)> = with_db!(db, p => {
+        sqlx::query_as(
+            "select program_id, count(distinct firm_id), count(*)
+             from support_case where guarantee_no is not null
+             group by program_id order by program_id",
+        )
+        .fetch_all(p)
+        .await?
+    });
     Ok(rows)
 }
 
@@ -664,20 +665,23 @@ pub async fn supported(db: &Db) -> Result<Vec<(String, i64, i64)>> {
 /// once lent, else the approved amount): `(programme, coverage, amount, cases)`, so each
 /// guarantee's floor can be taken exactly (RULES.md 5) without reading every case.
 pub async fn guarantee_groups(db: &Db) -> Result<Vec<(String, String, i64, i64)>> {
-    let sql = sqlx::AssertSqlSafe(format!(
-        "select c.program_id, c.coverage_pct, coalesce(l.principal_won, c.approved_won), count(*)
-         from support_case c left join loan l on l.case_id = c.case_id
-         where c.state in {GUARANTEED} and c.coverage_pct is not null
-           and coalesce(l.principal_won, c.approved_won) is not null
-         group by c.program_id, c.coverage_pct, coalesce(l.principal_won, c.approved_won)"
-    ));
-    let rows: Vec<(String, String, i64, i64)> =
-        with_db!(db, p => sqlx::query_as(sql).fetch_all(p).await?);
+    let rows: Vec<(String, String, i64, i64)> = with_db!(db, p => {
+        sqlx::query_as(
+            "select c.program_id, c.coverage_pct, coalesce(l.principal_won, c.approved_won), count(*)
+             from support_case c left join loan l on l.case_id = c.case_id
+             where c.guarantee_no is not null and c.coverage_pct is not null
+               and coalesce(l.principal_won, c.approved_won) is not null
+             group by c.program_id, c.coverage_pct, coalesce(l.principal_won, c.approved_won)",
+        )
+        .fetch_all(p)
+        .await?
+    });
     Ok(rows)
 }
 
 /// A bank's figures: its loans and their principal, the claims it filed and their sum, what
-/// approved batches paid it (net of clawbacks), and its latest approved batches (id, through).
+/// approved batches paid it (net of clawbacks), and its latest approved batches with lines of
+/// its own (id, through).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct BankFigures {
     pub loans: i64,
@@ -721,9 +725,13 @@ pub async fn bank_figures(db: &Db, bank_code: &str) -> Result<BankFigures> {
     });
     let batches: Vec<(i64, NaiveDate)> = with_db!(db, p => {
         sqlx::query_as(
-            "select batch_id, through_on from settlement_batch
-             where state = 'approved' order by batch_id desc limit 6",
+            "select t.batch_id, t.through_on from settlement_batch t
+             where t.state = 'approved' and exists (
+                 select 1 from settlement_line s join bank b on b.bank_id = s.bank_id
+                 where s.batch_id = t.batch_id and b.code = $1)
+             order by t.batch_id desc limit 6",
         )
+        .bind(bank_code)
         .fetch_all(p)
         .await?
     });

@@ -27,11 +27,14 @@ pub async fn marker(db: &crate::Db) -> Result<Option<Demo>> {
     }))
 }
 
-/// Whether the database holds any user or case (a database the demo must not touch).
+/// Whether the database holds anything of its own (a database the demo must not touch): a
+/// user, a bank, a firm, a case, or any audited change but the built-in programmes' storing.
 pub async fn in_use(tx: &mut Tx) -> Result<bool> {
     let n: i64 = with_tx!(tx, c => {
         sqlx::query_scalar(
-            "select (select count(*) from app_user) + (select count(*) from support_case)",
+            "select (select count(*) from app_user) + (select count(*) from bank)
+                  + (select count(*) from firm) + (select count(*) from support_case)
+                  + (select count(*) from audit_entry where action <> 'program.built_in')",
         )
         .fetch_one(c)
         .await?

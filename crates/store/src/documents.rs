@@ -32,7 +32,8 @@ fn document(
     }
 }
 
-const COLUMNS: &str = "select document_id, case_id, file_name, content_type, size_bytes, sha256, uploaded_at from case_document";
+const COLUMNS: &str =
+    "document_id, case_id, file_name, content_type, size_bytes, sha256, uploaded_at";
 
 /// A new document of a case; its id.
 #[allow(clippy::too_many_arguments)]
@@ -68,7 +69,9 @@ pub async fn insert(
 
 /// A case's documents, oldest first.
 pub async fn of_case(db: &crate::Db, case_id: i64) -> Result<Vec<Document>> {
-    let sql = sqlx::AssertSqlSafe(format!("{COLUMNS} where case_id = $1 order by document_id"));
+    let sql = sqlx::AssertSqlSafe(format!(
+        "select {COLUMNS} from case_document where case_id = $1 order by document_id"
+    ));
     let rows: Vec<Row> = crate::with_db!(db, p => {
         sqlx::query_as(sql).bind(case_id).fetch_all(p).await?
     });
@@ -77,8 +80,9 @@ pub async fn of_case(db: &crate::Db, case_id: i64) -> Result<Vec<Document>> {
 
 /// One document with its content.
 pub async fn with_content(db: &crate::Db, document_id: i64) -> Result<Option<(Document, Vec<u8>)>> {
-    let sql = "select document_id, case_id, file_name, content_type, size_bytes, sha256, uploaded_at, content
-         from case_document where document_id = $1";
+    let sql = sqlx::AssertSqlSafe(format!(
+        "select {COLUMNS}, content from case_document where document_id = $1"
+    ));
     type Full = (
         i64,
         i64,

@@ -19,9 +19,14 @@ pub enum DemoCommand {
     Seed,
 }
 
-/// The demo's database: `--database` when given, else its own file.
+/// The demo's database: `--database` when given on the command line, else its own file;
+/// never the database `JUMPUP_DATABASE_URL` names for everything else.
 pub fn url(db: &DbArgs) -> &str {
-    db.database.as_deref().unwrap_or(demo::DEMO_URL)
+    let from_environment = std::env::var("JUMPUP_DATABASE_URL").ok();
+    match db.database.as_deref() {
+        Some(url) if Some(url) != from_environment.as_deref() => url,
+        _ => demo::DEMO_URL,
+    }
 }
 
 pub fn demo(command: &DemoCommand, db: &DbArgs) -> anyhow::Result<ExitCode> {

@@ -160,21 +160,22 @@ pub async fn build(db: jumpup_store::Db, password_cost: PasswordCost) -> Result<
         }
         None => {}
     }
+    // Nothing is written (not even the built-in programmes) to a database in use.
+    let mut tx = db.begin_write().await?;
+    if jumpup_store::demo::in_use(&mut tx).await? {
+        drop(tx);
+        return Err(ServiceError::refused(
+            "database_in_use",
+            "this database holds records of its own; the demo is built only on an empty \
+             database (by default its own file, jumpup-demo.db)",
+        ));
+    }
     let clock = Arc::new(StoryClock::on(ymd(2025, 7, 1)));
+    let seed = i64::try_from(SEED).expect("invariant: the seed fits");
+    jumpup_store::demo::start(&mut tx, seed, clock.now()).await?;
+    tx.commit().await?;
     let mut s = Services::start(db, clock.clone()).await?;
     s.password_cost = password_cost;
-    in_write_tx!(s, |tx| {
-        if jumpup_store::demo::in_use(tx).await? {
-            return Err(ServiceError::refused(
-                "database_in_use",
-                "this database holds users or cases of its own; the demo is built only on an \
-                 empty database (by default its own file, jumpup-demo.db)",
-            ));
-        }
-        let seed = i64::try_from(SEED).expect("invariant: the seed fits");
-        jumpup_store::demo::start(tx, seed, s.clock.now()).await?;
-        Ok(())
-    })?;
     let mut story = Story::new(&s, &clock);
     let mut logins = story.people().await?;
     let (predecessor_firms, predecessor_guarantees) = story.predecessor().await?;

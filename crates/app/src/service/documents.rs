@@ -1,6 +1,6 @@
 //! Documents a firm uploads with its application (RULES.md 8: a firm uploads documents), stored
 //! with the case: limited in size, their type told from their content (and agreeing with the
-//! file's name), audited by name, size and digest, and read by those who review the case.
+//! file's name), audited by id, type, size and digest, and read by those who review the case.
 
 use jumpup_domain::workflow::{Actor, Role, State};
 use jumpup_store::documents::{self, Document};
@@ -52,7 +52,7 @@ const KINDS: [(&str, &[u8], &[&str]); 4] = [
 fn clean_name(name: &str) -> String {
     let last = name.rsplit(['/', '\\']).next().unwrap_or_default();
     last.chars()
-        .filter(|c| !c.is_control())
+        .filter(|c| !c.is_control() && !matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'))
         .take(200)
         .collect::<String>()
         .trim()
@@ -135,9 +135,9 @@ impl Services {
                 at,
             )
             .await?;
+            // The file's name may name a person: the audit log keeps the id, type, size and digest.
             let after = json!({
                 "document_id": id,
-                "file_name": name,
                 "content_type": content_type,
                 "size_bytes": content.len(),
                 "sha256": sha256,
@@ -212,5 +212,6 @@ mod tests {
         assert!(kind_of("a.pdf", &big).is_err());
         assert_eq!(clean_name("C:\\Users\\x\\사업계획서.pdf"), "사업계획서.pdf");
         assert_eq!(clean_name("../../etc/\u{7}passwd"), "passwd");
+        assert_eq!(clean_name("invoice\u{202e}fdp.exe"), "invoicefdp.exe");
     }
 }

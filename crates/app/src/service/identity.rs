@@ -14,6 +14,8 @@ pub const ADD_FIRM_ROLES: &[Role] = &[Role::Admin, Role::Tp];
 
 /// The shortest password accepted.
 pub const MIN_PASSWORD_CHARS: usize = 12;
+/// Who activates and deactivates accounts: the Technopark (firms' accounts) and administrators.
+pub const ACCOUNT_MANAGERS: &[Role] = &[Role::Tp, Role::Admin];
 
 /// The work an argon2id password hash takes: memory in KiB and passes (one lane).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -329,11 +331,7 @@ impl Services {
     ) -> Result<store::User> {
         in_write_tx!(self, |tx| {
             let (acting, _) = actor(tx, actor_name).await?;
-            require_role(
-                &acting,
-                &[Role::Tp, Role::Admin],
-                "activate or deactivate accounts",
-            )?;
+            require_role(&acting, ACCOUNT_MANAGERS, "activate or deactivate accounts")?;
             let user = match target {
                 UserKey::Id(id) => store::user_by_id(tx, id).await?,
                 UserKey::Name(name) => store::user_by_name(tx, name).await?,
@@ -388,7 +386,7 @@ impl Services {
     ) -> Result<Vec<(store::User, String, String)>> {
         let mut tx = self.db.begin_read().await?;
         let (acting, _) = actor(&mut tx, actor_name).await?;
-        require_role(&acting, &[Role::Tp, Role::Admin], "see accounts waiting")?;
+        require_role(&acting, ACCOUNT_MANAGERS, "see accounts waiting")?;
         let pending = store::inactive_firm_accounts(&mut tx, 200).await?;
         drop(tx);
         self.log_reads(

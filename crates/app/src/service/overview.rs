@@ -21,7 +21,8 @@ use super::{Result, ServiceError, Services, require_role};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProgramFigures {
     pub program_id: String,
-    /// Distinct firms with a case that holds or held a guarantee.
+    /// Distinct firms with a case that holds or held a guarantee (withdrawn or expired after
+    /// it included).
     pub firms: i64,
     /// Cases that hold or held a guarantee.
     pub guarantees: i64,
@@ -31,7 +32,8 @@ pub struct ProgramFigures {
     pub paid: Won,
 }
 
-/// The officials' picture at one audit head.
+/// The officials' picture, read after the audit head it carries (each part a committed state
+/// no older than that head).
 #[derive(Debug, Clone)]
 pub struct Overview {
     pub head: i64,

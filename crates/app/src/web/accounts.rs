@@ -10,7 +10,6 @@ use axum::extract::{Form, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use jumpup_domain::workflow::Role;
-use serde::Deserialize;
 
 use super::form::Field;
 use super::{Frame, PageLang, PageViewer, Ui, csrf_of, csrf_ok, page, refusal, same_origin};
@@ -52,11 +51,6 @@ fn answer(
         return Err(e);
     }
     Ok(Some(refusal(t, &e)))
-}
-
-#[derive(Deserialize)]
-pub(super) struct Done {
-    done: Option<String>,
 }
 
 #[derive(Template)]
@@ -118,7 +112,7 @@ fn register_page(
     page(lang, status, p.render())
 }
 
-pub(super) async fn register_form(lang: PageLang, Query(q): Query<Done>) -> Response {
+pub(super) async fn register_form(lang: PageLang, Query(q): Query<super::Done>) -> Response {
     register_page(&lang, StatusCode::OK, None, None, q.done.is_some())
 }
 
@@ -234,8 +228,6 @@ enum Sent<'a> {
     Bank(&'a Values, &'a Errors, Option<String>),
 }
 
-const ACCOUNT_ROLES: &[Role] = &[Role::Tp, Role::Admin];
-
 async fn accounts_page(
     state: &AppState,
     lang: &PageLang,
@@ -244,7 +236,7 @@ async fn accounts_page(
     sent: Option<Sent<'_>>,
 ) -> Response {
     let t = Ui::of(lang.lang);
-    if !ACCOUNT_ROLES.contains(&viewer.user.role) {
+    if !crate::service::identity::ACCOUNT_MANAGERS.contains(&viewer.user.role) {
         return super::message(lang, viewer, StatusCode::FORBIDDEN);
     }
     let s = &state.services;
@@ -353,7 +345,7 @@ async fn accounts_page(
 
 pub(super) async fn accounts(
     State(state): State<AppState>,
-    Query(q): Query<Done>,
+    Query(q): Query<super::Done>,
     lang: PageLang,
     PageViewer(viewer): PageViewer,
 ) -> Response {
@@ -611,7 +603,7 @@ pub(super) async fn apply(
     let t = Ui::of(lang.lang);
     let mut errors = Errors::new();
     let mut error = None;
-    match fields::won(&value(&values, "requested_won").replace(',', "")) {
+    match fields::won_grouped(value(&values, "requested_won")) {
         Err(e) => {
             errors.insert("requested_won", e);
         }

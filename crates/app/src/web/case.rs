@@ -13,7 +13,6 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use jumpup_domain::loan::Loan;
 use jumpup_domain::workflow::{Check, CheckItem, Command, Selection};
-use serde::Deserialize;
 use serde_json::Value;
 
 use super::form::Field;
@@ -187,10 +186,6 @@ fn required(v: &str) -> Result<String, String> {
     }
 }
 
-fn won(v: &str) -> Result<jumpup_domain::money::Won, String> {
-    fields::won(&v.replace(',', ""))
-}
-
 /// The command a step's form asks for, or each bad field and why.
 fn command(
     step: &str,
@@ -225,7 +220,7 @@ fn read_command(step: &str, r: &mut Reader<'_>) -> Option<Command> {
             let grade = r.take("grade", fields::grade);
             let coverage = r.take("coverage_pct", fields::pct);
             let base_fee_rate = r.take("base_fee_rate_pct", fields::pct);
-            let approved_amount = r.take("approved_won", won);
+            let approved_amount = r.take("approved_won", fields::won_grouped);
             let bank = r.take("bank_code", fields::bank);
             Some(Command::Select(Selection {
                 grade: grade?,
@@ -251,12 +246,18 @@ fn read_command(step: &str, r: &mut Reader<'_>) -> Option<Command> {
         }
         "execute-loan" => {
             let loan_no = r.take("loan_no", required);
-            let principal = r.take("principal_won", won);
+            let principal = r.take("principal_won", fields::won_grouped);
             let rate = r.take("annual_rate_pct", fields::pct);
             let executed = r.take("executed_on", fields::day);
             let maturity = r.take("maturity_on", fields::day);
             let loan = Loan::new(principal?, rate?, executed?, maturity?)
-                .map_err(|e| r.errors.push(("maturity_on", e.to_string())))
+                .map_err(|e| {
+                    let field = match e {
+                        jumpup_domain::loan::LoanError::PrincipalNotPositive => "principal_won",
+                        _ => "maturity_on",
+                    };
+                    r.errors.push((field, e.to_string()));
+                })
                 .ok()?;
             Some(Command::ExecuteLoan(jumpup_domain::workflow::LoanTerms {
                 loan_no: loan_no?,
@@ -267,9 +268,9 @@ fn read_command(step: &str, r: &mut Reader<'_>) -> Option<Command> {
     }
 }
 
-/// What an audit entry says beyond its action: the state it left, a reason, a check, a loan
-/// or an event.
-fn detail(t: &Ui, e: &jumpup_domain::audit::Entry) -> String {
+/// What an audit entry says beyond its action: the state it left, and for those who review the
+/// case a reason, a check, a loan or an event.
+fn detail(t: &Ui, e: &jumpup_domain::audit::Entry, full: bool) -> String {
     let after: Value = serde_json::from_str(&e.after).unwrap_or(Value::Null);
     let mut parts = Vec::new();
     if let Some(state) = after["state"]
@@ -277,6 +278,9 @@ fn detail(t: &Ui, e: &jumpup_domain::audit::Entry) -> String {
         .and_then(jumpup_domain::workflow::State::parse)
     {
         parts.push(format!("{}: {}", t.state_after, t.state(state)));
+    }
+    if !full {
+        return parts.join(" · ");
     }
     if let Some(item) = after["check"]["item"].as_str().and_then(CheckItem::parse) {
         let met = if after["check"]["met"].as_bool() == Some(true) {
@@ -420,8 +424,11 @@ async fn case_page(
             ]
         })
         .unwrap_or_default();
+    // A bank lends on the decision; the review behind it (evidence, reasons) is not its to read.
+    let reviews = viewer.user.role != jumpup_domain::workflow::Role::Bank;
     let checks = CheckItem::ALL
         .into_iter()
+        .filter(|_| reviews)
         .map(|item| {
             let last = view.checks.iter().rev().find(|c| c.item == item.as_str());
             CheckLine {
@@ -445,7 +452,7 @@ async fn case_page(
                 .unwrap_or_else(|_| e.at.clone()),
             by: fields::role(&e.role).map(|r| t.role(r)).unwrap_or("-"),
             what: t.action(&e.action),
-            detail: detail(t, e),
+            detail: detail(t, e, reviews),
         })
         .collect();
     let (loan, events) = match &view.loan {
@@ -550,15 +557,10 @@ async fn case_page(
     page(lang, status, p.render())
 }
 
-#[derive(Deserialize)]
-pub(super) struct Done {
-    done: Option<String>,
-}
-
 pub(super) async fn show(
     State(state): State<AppState>,
     Path(case_id): Path<i64>,
-    Query(q): Query<Done>,
+    Query(q): Query<super::Done>,
     lang: PageLang,
     PageViewer(viewer): PageViewer,
 ) -> Result<Response, Response> {

@@ -197,10 +197,7 @@ impl Frame {
             reads_settlements: crate::service::settle::SETTLEMENT_READERS.contains(&v.user.role),
             uploads: !uploads::kinds_of(v).is_empty(),
             applies: crate::service::cases::OPEN_CASE_ROLES.contains(&v.user.role),
-            manages_accounts: matches!(
-                v.user.role,
-                jumpup_domain::workflow::Role::Tp | jumpup_domain::workflow::Role::Admin
-            ),
+            manages_accounts: crate::service::identity::ACCOUNT_MANAGERS.contains(&v.user.role),
         });
         Frame {
             t,
@@ -649,6 +646,12 @@ fn service_error(lang: &PageLang, viewer: &Viewer, e: ServiceError) -> Response 
         }
     }
     ApiError::from(e).into_response()
+}
+
+/// A page's `?done=` after a form's success: which step it says was done.
+#[derive(Deserialize)]
+pub(super) struct Done {
+    done: Option<String>,
 }
 
 #[derive(Deserialize)]

@@ -158,6 +158,10 @@ both! {
         }
         assert!(query_texts(&db, "select cast(id as text) from demo").await.is_empty(), "nothing written");
         assert_eq!(query_texts(&db, "select name from app_user").await, vec!["root".to_owned()]);
+        // A database with records but no users yet is in use too.
+        let (banked, _b) = jumpup_store::testing::sqlite().await;
+        jumpup_store::testing::execute_raw(&banked, "insert into bank (code, name, created_at) values ('004', 'KB', '2026-11-27T00:00:00Z')").await;
+        assert!(matches!(demo::build(banked, TEST_COST).await, Err(ServiceError::Refused { code: "database_in_use", .. })));
 
         let (empty, _dir) = jumpup_store::testing::sqlite().await;
         jumpup_store::testing::execute_raw(&empty, "insert into demo (id, seed, started_at) values (1, 1, '2026-11-27T00:00:00Z')").await;
@@ -166,6 +170,46 @@ both! {
             other => panic!("an interrupted demo is named, not {other:?}"),
         }
     }
+}
+
+/// `JUMPUP_DATABASE_URL` names the real database for every other command; the demo never
+/// takes it, and builds in its own file instead.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_never_takes_the_database_the_environment_names() {
+    let (real, dir) = jumpup_store::testing::sqlite().await;
+    let url = dir.sqlite_url();
+    jumpup::service::Services::new(real.clone())
+        .add_user(
+            None,
+            "root",
+            jumpup_domain::workflow::Role::Admin,
+            jumpup::service::identity::NewScope::None,
+            None,
+        )
+        .await
+        .expect("a real administrator");
+    let here = crate::support::TempDir::new();
+    let out = Command::new(env!("CARGO_BIN_EXE_jumpup"))
+        .args(["demo", "seed"])
+        .env("JUMPUP_DATABASE_URL", &url)
+        .current_dir(here.path())
+        .output()
+        .expect("jumpup runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        text.starts_with("Demo database sqlite:jumpup-demo.db, built"),
+        "{text}"
+    );
+    assert!(here.path().join("jumpup-demo.db").is_file());
+    assert_eq!(
+        query_texts(&real, "select name from app_user").await,
+        vec!["root".to_owned()]
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -264,6 +308,8 @@ both_url! {
         let r = page(&server, &format!("/cases/{ours}"), &cookie(&bank));
         assert_eq!(r.status, 200);
         assert!(r.body.contains("청구와 지급") && !r.body.contains("사업자등록번호"), "{}", r.body);
+        // Nor the review behind the decision: no checklist, no evidence, no reasons.
+        assert!(!r.body.contains("자격 요건 확인") && !r.body.contains("완납증명서") && r.body.contains("처리 이력"), "{}", r.body);
         assert_eq!(page(&server, &format!("/cases/{theirs}"), &cookie(&bank)).status, 404);
         // A step the role may not take is refused before the form is read.
         let r = form(&server, &format!("/cases/{ours}/approve"), Some(&bank), &format!("csrf={}", csrf_of(&r.body)));
