@@ -32,46 +32,99 @@ pub use texts::Ui;
 /// The cookie that remembers the chosen language.
 const LANG_COOKIE: &str = "jumpup_lang";
 
+/// The portal's router under construction, with every `(method, path)` it serves recorded
+/// beside its handler: the list the pages' authorization table is checked against.
+struct Pages {
+    router: Router<AppState>,
+    list: Vec<(&'static str, &'static str)>,
+}
+
+impl Pages {
+    fn route(
+        mut self,
+        path: &'static str,
+        methods: &[&'static str],
+        handler: axum::routing::MethodRouter<AppState>,
+    ) -> Pages {
+        self.router = self.router.route(path, handler);
+        self.list.extend(methods.iter().map(|m| (*m, path)));
+        self
+    }
+}
+
+fn pages() -> Pages {
+    let documents = axum::extract::DefaultBodyLimit::max(
+        crate::service::documents::MAX_DOCUMENT_BYTES + 64 * 1024,
+    );
+    Pages {
+        router: Router::new(),
+        list: Vec::new(),
+    }
+    .route("/", &["GET"], get(|| async { Redirect::to("/dashboard") }))
+    .route("/login", &["GET", "POST"], get(login_form).post(login))
+    .route("/logout", &["POST"], post(logout))
+    .route("/dashboard", &["GET"], get(dashboard))
+    .route(
+        "/register",
+        &["GET", "POST"],
+        get(accounts::register_form).post(accounts::register),
+    )
+    .route(
+        "/accounts",
+        &["GET", "POST"],
+        get(accounts::accounts).post(accounts::add_user),
+    )
+    .route(
+        "/accounts/{id}/{change}",
+        &["POST"],
+        post(accounts::set_active),
+    )
+    .route("/banks", &["POST"], post(accounts::add_bank))
+    .route(
+        "/apply",
+        &["GET", "POST"],
+        get(accounts::apply_form).post(accounts::apply),
+    )
+    .route("/cases", &["GET"], get(cases))
+    .route("/cases/{id}", &["GET"], get(case::show))
+    .route("/cases/{id}/{step}", &["POST"], post(case::step))
+    .route(
+        "/cases/{id}/documents",
+        &["POST"],
+        post(case::upload_document).layer(documents),
+    )
+    .route("/cases/{id}/documents/{doc}", &["GET"], get(case::document))
+    .route("/quote", &["GET"], get(quote::quote))
+    .route(
+        "/settlements",
+        &["GET", "POST"],
+        get(settle::list).post(settle::prepare),
+    )
+    .route("/settlements/{id}", &["GET"], get(settle::show))
+    .route(
+        "/settlements/{id}/approve",
+        &["POST"],
+        post(settle::approve),
+    )
+    .route("/settlements/{id}/reject", &["POST"], post(settle::reject))
+    .route(
+        "/uploads",
+        &["GET", "POST"],
+        get(uploads::form)
+            .post(uploads::upload)
+            .layer(crate::http::uploads::body_limit()),
+    )
+    .route("/static/site.css", &["GET"], get(stylesheet))
+}
+
 /// The portal's routes (merged into the server's router).
 pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/", get(|| async { Redirect::to("/dashboard") }))
-        .route("/login", get(login_form).post(login))
-        .route("/logout", post(logout))
-        .route("/dashboard", get(dashboard))
-        .route(
-            "/register",
-            get(accounts::register_form).post(accounts::register),
-        )
-        .route(
-            "/accounts",
-            get(accounts::accounts).post(accounts::add_user),
-        )
-        .route("/accounts/{id}/{change}", post(accounts::set_active))
-        .route("/banks", post(accounts::add_bank))
-        .route("/apply", get(accounts::apply_form).post(accounts::apply))
-        .route("/cases", get(cases))
-        .route("/cases/{id}", get(case::show))
-        .route("/cases/{id}/{step}", post(case::step))
-        .route(
-            "/cases/{id}/documents",
-            post(case::upload_document).layer(axum::extract::DefaultBodyLimit::max(
-                crate::service::documents::MAX_DOCUMENT_BYTES + 64 * 1024,
-            )),
-        )
-        .route("/cases/{id}/documents/{doc}", get(case::document))
-        .route("/quote", get(quote::quote))
-        .route("/settlements", get(settle::list).post(settle::prepare))
-        .route("/settlements/{id}", get(settle::show))
-        .route("/settlements/{id}/approve", post(settle::approve))
-        .route("/settlements/{id}/reject", post(settle::reject))
-        .route(
-            "/uploads",
-            get(uploads::form)
-                .post(uploads::upload)
-                .layer(crate::http::uploads::body_limit()),
-        )
-        .route("/static/site.css", get(stylesheet))
+    pages().router
+}
+
+/// Every `(method, path)` the portal serves, paths as templates (`/cases/{id}`).
+pub fn page_list() -> Vec<(&'static str, &'static str)> {
+    pages().list
 }
 
 async fn stylesheet() -> impl IntoResponse {

@@ -99,6 +99,10 @@ pub(super) async fn prepare(
     if !csrf_ok(&viewer, &form.csrf) {
         return Err(StatusCode::FORBIDDEN.into_response());
     }
+    // The role first: nothing of the form is read for someone who may not prepare.
+    if !PREPARE_ROLES.contains(&viewer.user.role) {
+        return Ok(super::message(&lang, &viewer, StatusCode::FORBIDDEN));
+    }
     let through = match crate::fields::day(&form.through) {
         Ok(d) => d,
         Err(e) => {

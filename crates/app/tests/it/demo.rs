@@ -474,3 +474,120 @@ both_url! {
         assert!(r.body.contains(r#"href="/cases?state=draft&#38;lang=en""#) || r.body.contains(r#"href="/cases?state=draft&amp;lang=en""#), "{}", r.body);
     }
 }
+
+/// A multipart form: the CSRF token first, then `fields`, then a file.
+fn multipart(
+    server: &Server,
+    path: &str,
+    session: Option<&str>,
+    csrf: &str,
+    fields: &[(&str, &str)],
+    file: (&str, &str),
+) -> crate::server::Response {
+    let boundary = "----jumpup-table-boundary";
+    let mut body =
+        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n");
+    for (name, value) in fields {
+        body.push_str(&format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+        ));
+    }
+    body.push_str(&format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{}\"\r\nContent-Type: application/octet-stream\r\n\r\n{}\r\n--{boundary}--\r\n",
+        file.0, file.1
+    ));
+    let content_type = format!("multipart/form-data; boundary={boundary}");
+    let cookie = session.map(|s| format!("jumpup_session={s}"));
+    let mut headers = vec![("Content-Type", content_type.as_str())];
+    if let Some(c) = &cookie {
+        headers.push(("Cookie", c));
+    }
+    server.raw("POST", path, &headers, Some(&body))
+}
+
+both_url! {
+    async fn every_page_route_answers_each_role_as_its_rights_say(db, url) {
+        let server = Server::start(&url, &["--demo"]);
+        let logins = logins(&server.preamble);
+        const ROLES: [&str; 8] = ["none", "admin", "city", "tp", "kibo", "bank", "firm", "auditor"];
+        let sessions: Vec<Option<String>> = ROLES
+            .iter()
+            .map(|role| logins.get(*role).map(|(user, password)| sign_in(&server, user, password)))
+            .collect();
+        let csrfs: Vec<String> = sessions
+            .iter()
+            .map(|s| s.as_ref().map_or_else(String::new, |s| csrf_of(&page(&server, "/dashboard", &format!("jumpup_session={s}")).body)))
+            .collect();
+        // The firm's own case (finished), whether the demo's bank lends on it, and the firm's user.
+        let case = first_id(&db, "select cast(c.case_id as text) from support_case c join app_user u on u.firm_id = c.firm_id where u.name = 'demo-firm'").await;
+        let ours = query_texts(&db, &format!("select b.code from support_case c join bank b on b.bank_id = c.bank_id where c.case_id = {case}")).await == vec!["003".to_owned()];
+        let firm_user = first_id(&db, "select cast(user_id as text) from app_user where name = 'demo-firm'").await;
+        let bank_reads = if ours { 200 } else { 404 };
+        // Per route: [none, admin, city, tp, kibo, bank, firm, auditor].
+        let table: Vec<(&str, &str, String, &str, [u16; 8])> = vec![
+            ("GET", "/", "/".into(), "", [303; 8]),
+            ("GET", "/login", "/login".into(), "", [200; 8]),
+            ("POST", "/login", "/login".into(), "", [401; 8]),
+            ("GET", "/register", "/register".into(), "", [200; 8]),
+            ("POST", "/register", "/register".into(), "business_no=1", [422; 8]),
+            ("GET", "/dashboard", "/dashboard".into(), "", [303, 200, 200, 200, 200, 200, 200, 200]),
+            ("GET", "/accounts", "/accounts".into(), "", [303, 200, 403, 200, 403, 403, 403, 403]),
+            ("POST", "/accounts", "/accounts".into(), "name=x&role=nobody", [303, 422, 403, 403, 403, 403, 403, 403]),
+            ("POST", "/accounts/{id}/{change}", format!("/accounts/{firm_user}/activate"), "", [303, 303, 403, 303, 403, 403, 403, 403]),
+            ("POST", "/banks", "/banks".into(), "code=1&name=", [303, 422, 403, 403, 403, 403, 403, 403]),
+            ("GET", "/apply", "/apply".into(), "", [303, 403, 403, 403, 403, 403, 200, 403]),
+            ("POST", "/apply", "/apply".into(), "program=incheon-jumpup&requested_won=x", [303, 403, 403, 403, 403, 403, 422, 403]),
+            ("GET", "/cases", "/cases".into(), "", [303, 403, 200, 200, 200, 200, 200, 200]),
+            ("GET", "/cases/{id}", format!("/cases/{case}"), "", [303, 403, 200, 200, 200, bank_reads, 200, 200]),
+            ("POST", "/cases/{id}/{step}", format!("/cases/{case}/approve"), "", [303, 403, 403, 409, 403, 403, 403, 403]),
+            ("POST", "/cases/{id}/documents", format!("/cases/{case}/documents"), "", [303, 403, 403, 403, 403, 403, 409, 403]),
+            ("GET", "/cases/{id}/documents/{doc}", format!("/cases/{case}/documents/999999"), "", [303, 403, 404, 404, 404, 403, 404, 404]),
+            ("GET", "/quote", "/quote".into(), "", [303, 200, 200, 200, 200, 200, 200, 200]),
+            ("GET", "/settlements", "/settlements".into(), "", [303, 403, 200, 200, 403, 403, 403, 200]),
+            ("POST", "/settlements", "/settlements".into(), "through=x", [303, 403, 403, 422, 403, 403, 403, 403]),
+            ("GET", "/settlements/{id}", "/settlements/1".into(), "", [303, 403, 200, 200, 403, 403, 403, 200]),
+            ("POST", "/settlements/{id}/approve", "/settlements/1/approve".into(), "", [303, 403, 409, 403, 403, 403, 403, 403]),
+            ("POST", "/settlements/{id}/reject", "/settlements/1/reject".into(), "reason=x", [303, 403, 409, 409, 403, 403, 403, 403]),
+            ("GET", "/uploads", "/uploads".into(), "", [303, 403, 403, 200, 200, 200, 403, 403]),
+            ("POST", "/uploads", "/uploads".into(), "", [303, 403, 403, 422, 403, 422, 403, 403]),
+            ("GET", "/static/site.css", "/static/site.css".into(), "", [200; 8]),
+            // Last: it ends each session.
+            ("POST", "/logout", "/logout".into(), "", [303; 8]),
+        ];
+        let listed: BTreeSet<(&str, &str)> = table.iter().map(|(m, p, ..)| (*m, *p)).collect();
+        let served: BTreeSet<(&str, &str)> = jumpup::web::page_list().into_iter().collect();
+        assert_eq!(listed, served, "the table covers exactly the portal's routes");
+        let mut wrong = Vec::new();
+        for (method, template, path, body, expected) in &table {
+            for (i, role) in ROLES.iter().enumerate() {
+                let session = sessions[i].as_deref();
+                let csrf = &csrfs[i];
+                let r = match (*method, *template) {
+                    ("GET", _) => page(&server, path, &session.map_or_else(String::new, |s| format!("jumpup_session={s}"))),
+                    ("POST", "/cases/{id}/documents") => multipart(&server, path, session, csrf, &[], ("plan.pdf", "%PDF-1.4")),
+                    ("POST", "/uploads") => multipart(&server, path, session, csrf, &[("kind", "loans")], ("loans.csv", "not,a,loans,file\n")),
+                    // A name of its own each time: five failures for one name are throttled.
+                    ("POST", "/login") => form(&server, path, session, &format!("name=nobody-{role}&password=wrong")),
+                    _ => {
+                        let body = if body.is_empty() { format!("csrf={csrf}") } else { format!("csrf={csrf}&{body}") };
+                        form(&server, path, session, &body)
+                    }
+                };
+                if r.status != expected[i] {
+                    wrong.push(format!("{method} {path} as {role}: {} (expected {})", r.status, expected[i]));
+                }
+            }
+        }
+        assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+        // And a POST without its token is refused for everyone signed in.
+        let (user, password) = &logins["tp"];
+        let tp = sign_in(&server, user, password);
+        for (_, template, path, body, _) in table.iter().filter(|(m, p, ..)| *m == "POST" && !["/login", "/register"].contains(p)) {
+            let r = match *template {
+                "/uploads" | "/cases/{id}/documents" => multipart(&server, path, Some(&tp), "forged", &[("kind", "loans")], ("x.pdf", "%PDF-")),
+                _ => form(&server, path, Some(&tp), &format!("csrf=forged&{body}")),
+            };
+            assert_eq!(r.status, 403, "{path} without its token");
+        }
+    }
+}
