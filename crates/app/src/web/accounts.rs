@@ -29,20 +29,20 @@ fn value<'a>(values: &'a Values, name: &str) -> &'a str {
 }
 
 /// A service's answer to a form: a bad field beside it (renamed from the service's name to the
-/// form's), anything else refused above the form.
+/// form's, said from the catalogue), anything else refused above the form.
 fn answer(
     t: &Ui,
     e: ServiceError,
     rename: &[(&str, &'static str)],
     errors: &mut Errors,
 ) -> Result<Option<String>, ApiError> {
-    if let ServiceError::BadInput { field, message } = &e {
+    if let ServiceError::BadInput { field, .. } = &e {
         let name = rename
             .iter()
             .find(|(from, _)| from == field)
             .map(|(_, to)| *to);
         if let Some(name) = name {
-            errors.insert(name, message.clone());
+            errors.insert(name, t.problem(name).to_owned());
             return Ok(None);
         }
     }
@@ -142,15 +142,15 @@ pub(super) async fn register(
         }
     }
     let business_no = fields::business_no(value(&values, "business_no"));
-    if let (Err(e), false) = (&business_no, errors.contains_key("business_no")) {
-        errors.insert("business_no", e.clone());
+    if let (Err(_), false) = (&business_no, errors.contains_key("business_no")) {
+        errors.insert("business_no", t.problem("business_no").to_owned());
     }
     let corporate_no = match value(&values, "corporate_no") {
         "" => Ok(None),
         c => fields::corporate_no(c).map(Some),
     };
-    if let Err(e) = &corporate_no {
-        errors.insert("corporate_no", e.clone());
+    if corporate_no.is_err() {
+        errors.insert("corporate_no", t.problem("corporate_no").to_owned());
     }
     if values.get("password") != values.get("password2") {
         errors.insert("password2", t.passwords_differ.to_owned());
@@ -438,15 +438,15 @@ pub(super) async fn add_user(
                 }
             }
         }
-        (_, Err((field, e)), _) => {
-            errors.insert(field, e);
+        (_, Err((field, _)), _) => {
+            errors.insert(field, t.problem(field).to_owned());
         }
         (_, _, Err(e)) => {
             let rename = [("password", "password")];
             error = answer(t, e, &rename, &mut errors).map_err(IntoResponse::into_response)?;
         }
-        (Err(e), ..) => {
-            errors.insert("role", e);
+        (Err(_), ..) => {
+            errors.insert("role", t.problem("role").to_owned());
         }
     }
     Ok(accounts_page(
@@ -480,8 +480,8 @@ pub(super) async fn add_bank(
         errors.insert("name", t.required_field.to_owned());
     }
     match fields::bank(value(&values, "code")) {
-        Err(e) => {
-            errors.insert("code", e);
+        Err(_) => {
+            errors.insert("code", t.problem("code").to_owned());
         }
         Ok(_) if !errors.is_empty() => {}
         Ok(code) => match state.services.add_bank(&viewer.user.name, code, name).await {
@@ -604,8 +604,8 @@ pub(super) async fn apply(
     let mut errors = Errors::new();
     let mut error = None;
     match fields::won_grouped(value(&values, "requested_won")) {
-        Err(e) => {
-            errors.insert("requested_won", e);
+        Err(_) => {
+            errors.insert("requested_won", t.problem("requested_won").to_owned());
         }
         Ok(amount) => {
             match state

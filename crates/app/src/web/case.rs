@@ -161,8 +161,9 @@ fn fields_of(
     }
 }
 
-/// A form's fields read one by one, each bad one noted with why.
+/// A form's fields read one by one, each bad one noted with what the catalogue says of it.
 struct Reader<'a> {
+    t: &'static Ui,
     form: &'a HashMap<String, String>,
     errors: Vec<(&'static str, String)>,
 }
@@ -174,7 +175,10 @@ impl Reader<'_> {
         parse: impl FnOnce(&str) -> Result<T, String>,
     ) -> Option<T> {
         let value = self.form.get(name).map_or("", |v| v.trim());
-        parse(value).map_err(|e| self.errors.push((name, e))).ok()
+        let problem = self.t.problem(name);
+        parse(value)
+            .map_err(|_| self.errors.push((name, problem.to_owned())))
+            .ok()
     }
 }
 
@@ -188,10 +192,12 @@ fn required(v: &str) -> Result<String, String> {
 
 /// The command a step's form asks for, or each bad field and why.
 fn command(
+    t: &'static Ui,
     step: &str,
     form: &HashMap<String, String>,
 ) -> Result<Command, Vec<(&'static str, String)>> {
     let mut r = Reader {
+        t,
         form,
         errors: Vec::new(),
     };
@@ -252,11 +258,13 @@ fn read_command(step: &str, r: &mut Reader<'_>) -> Option<Command> {
             let maturity = r.take("maturity_on", fields::day);
             let loan = Loan::new(principal?, rate?, executed?, maturity?)
                 .map_err(|e| {
-                    let field = match e {
-                        jumpup_domain::loan::LoanError::PrincipalNotPositive => "principal_won",
-                        _ => "maturity_on",
+                    let (field, problem) = match e {
+                        jumpup_domain::loan::LoanError::PrincipalNotPositive => {
+                            ("principal_won", "principal_won")
+                        }
+                        _ => ("maturity_on", "loan_term"),
                     };
-                    r.errors.push((field, e.to_string()));
+                    r.errors.push((field, r.t.problem(problem).to_owned()));
                 })
                 .ok()?;
             Some(Command::ExecuteLoan(jumpup_domain::workflow::LoanTerms {
@@ -589,7 +597,7 @@ pub(super) async fn step(
         return Ok(super::message(&lang, &viewer, StatusCode::FORBIDDEN));
     }
     let t = Ui::of(lang.lang);
-    let command = match command(step, &form) {
+    let command = match command(t, step, &form) {
         Ok(c) => c,
         Err(errors) => {
             let sent = Sent {

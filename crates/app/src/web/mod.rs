@@ -263,10 +263,19 @@ impl Frame {
 }
 
 /// What the services refused, as a line above the form that asked: the code and the sentence.
+/// A refusal is said from the catalogue by its code (a bad value by its field); the
+/// service's own sentence only for a code the catalogue does not know.
 pub(super) fn refusal(t: &Ui, e: &crate::http::error::ApiError) -> String {
     e.errors
         .first()
-        .map(|f| format!("{} ({}): {}", t.refused, f.code, f.message))
+        .map(|f| {
+            let said = match (f.code.as_str(), t.refusal(&f.code)) {
+                ("invalid", _) if !f.field.is_empty() => t.problem(&f.field),
+                (_, "") => f.message.as_str(),
+                (_, text) => text,
+            };
+            format!("{} ({}): {said}", t.refused, f.code)
+        })
         .unwrap_or_else(|| t.refused.to_owned())
 }
 

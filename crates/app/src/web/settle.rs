@@ -105,10 +105,10 @@ pub(super) async fn prepare(
     }
     let through = match crate::fields::day(&form.through) {
         Ok(d) => d,
-        Err(e) => {
+        Err(_) => {
             let error = Some((
                 StatusCode::UNPROCESSABLE_ENTITY,
-                format!("{}: {e}", t.through),
+                format!("{}: {}", t.through, t.problem("through")),
             ));
             return Ok(list_page(&state, &lang, &viewer, form.through, error).await);
         }

@@ -744,6 +744,252 @@ impl Ui {
         if self.lang_code == "ko" { k } else { e }
     }
 
+    /// What a refusal's code means, said to the person who was refused (empty for a code the
+    /// catalogue does not know; a test keeps it knowing every code the services use).
+    pub fn refusal(&self, code: &str) -> &'static str {
+        let (k, e) = match code {
+            "role_not_allowed" => (
+                "이 역할로는 할 수 없는 처리입니다.",
+                "Your role may not do this.",
+            ),
+            "not_your_firm" => ("다른 기업의 신청입니다.", "This is another firm's case."),
+            "not_your_bank" => ("다른 은행의 대출입니다.", "This is another bank's loan."),
+            "outside_scope" => (
+                "볼 수 있는 범위 밖입니다.",
+                "This is outside what you may see.",
+            ),
+            "wrong_state" => (
+                "지금 상태에서는 할 수 없는 처리입니다.",
+                "This cannot be done in the case's present state.",
+            ),
+            "grade_ineligible" => ("D 등급은 지원 대상이 아닙니다.", "Grade D is not eligible."),
+            "coverage_out_of_range" => (
+                "보증비율이 사업의 허용 범위를 벗어났습니다.",
+                "The coverage is outside the programme's range.",
+            ),
+            "amount_not_positive" => (
+                "금액은 0보다 커야 합니다.",
+                "The amount must be more than zero.",
+            ),
+            "limit_exceeded" => (
+                "기업별 지원 한도를 넘습니다.",
+                "This exceeds the limit per firm.",
+            ),
+            "eligibility_incheon_site" => (
+                "인천 소재 사업장이 확인되지 않았습니다.",
+                "A site in Incheon is not confirmed.",
+            ),
+            "eligibility_not_closed" => (
+                "휴·폐업이 아님이 확인되지 않았습니다.",
+                "That the firm is not closed is not confirmed.",
+            ),
+            "eligibility_no_tax_arrears" => (
+                "세금 체납 없음이 확인되지 않았습니다.",
+                "That there are no tax arrears is not confirmed.",
+            ),
+            "eligibility_not_delinquent" => (
+                "연체 없음이 확인되지 않았습니다.",
+                "That the firm is not delinquent is not confirmed.",
+            ),
+            "eligibility_not_listed" => (
+                "비상장 기업임이 확인되지 않았습니다.",
+                "That the firm is not listed is not confirmed.",
+            ),
+            "reason_required" => ("사유를 적어야 합니다.", "A reason is required."),
+            "evidence_required" => ("근거를 적어야 합니다.", "Evidence is required."),
+            "guarantee_no_required" => (
+                "보증번호를 적어야 합니다.",
+                "A guarantee number is required.",
+            ),
+            "loan_no_required" => ("대출번호를 적어야 합니다.", "A loan number is required."),
+            "above_approved_amount" => (
+                "대출금액이 승인금액을 넘습니다.",
+                "The principal exceeds the approved amount.",
+            ),
+            "executed_before_decision" => (
+                "대출실행일이 결정일보다 앞섭니다.",
+                "The loan was executed before the decision.",
+            ),
+            "executed_in_future" => (
+                "대출실행일이 오늘 이후입니다.",
+                "The execution date is after today.",
+            ),
+            "loan_deadline_passed" => (
+                "대출 실행 기한이 지났습니다.",
+                "The deadline for the loan has passed.",
+            ),
+            "deadline_not_passed" => (
+                "대출 실행 기한이 아직 지나지 않았습니다.",
+                "The deadline for the loan has not passed yet.",
+            ),
+            "unknown_case" => (
+                "볼 수 있는 신청이 아닙니다.",
+                "No such case that you may see.",
+            ),
+            "unknown_document" => ("그런 서류가 없습니다.", "No such document."),
+            "unknown_firm" => ("그런 기업이 없습니다.", "No such firm."),
+            "unknown_user" => ("그런 사용자가 없습니다.", "No such user."),
+            "unknown_actor" => ("그런 사용자가 없습니다.", "No such user."),
+            "unknown_bank" => ("그런 은행이 없습니다.", "No such bank."),
+            "unknown_batch" => ("그런 정산이 없습니다.", "No such settlement batch."),
+            "unknown_event" => ("그런 사건이 없습니다.", "No such event."),
+            "unknown_program" => ("그런 사업이 없습니다.", "No such programme."),
+            "unknown_version" => ("그런 사업 버전이 없습니다.", "No such programme version."),
+            "no_loan" => ("실행된 대출이 없습니다.", "No loan has been executed."),
+            "unauthenticated" => ("먼저 로그인하세요.", "Sign in first."),
+            "login_failed" => (
+                "사용자 이름 또는 비밀번호가 맞지 않습니다.",
+                "The user name or password is wrong.",
+            ),
+            "too_many_failures" => (
+                "로그인 실패가 많아 잠시 막혔습니다.",
+                "Too many failed sign-ins: wait a while.",
+            ),
+            "inactive_actor" => ("사용이 중지된 계정입니다.", "This account is inactive."),
+            "own_account" => (
+                "자기 계정은 중지할 수 없습니다.",
+                "You cannot deactivate your own account.",
+            ),
+            "actor_required" => (
+                "처리하는 사용자를 밝혀야 합니다.",
+                "The acting user must be named.",
+            ),
+            "first_user_admin" => (
+                "첫 사용자는 관리자여야 합니다.",
+                "The first user must be an administrator.",
+            ),
+            "user_exists" => (
+                "같은 이름의 사용자가 있습니다.",
+                "A user of that name exists.",
+            ),
+            "firm_exists" => (
+                "같은 사업자등록번호의 기업이 있습니다.",
+                "A firm with that business number exists.",
+            ),
+            "firm_registered" => (
+                "이 사업자등록번호에는 이미 계정이 있습니다. 인천테크노파크에 문의하세요.",
+                "This business number already has an account; ask Incheon Technopark.",
+            ),
+            "documents_closed" => (
+                "결정이 난 신청에는 서류를 더 올릴 수 없습니다.",
+                "Documents are taken only until the decision.",
+            ),
+            "no_version_in_force" => (
+                "오늘 시행 중인 사업 버전이 없습니다.",
+                "The programme has no version in force today.",
+            ),
+            "version_conflict" => (
+                "같은 날짜의 다른 사업 버전이 있습니다.",
+                "Another version of the programme has that date.",
+            ),
+            "already_approved" => ("이미 승인되었습니다.", "It is already approved."),
+            "reference_reused" => (
+                "같은 문서번호가 다른 금액에 쓰였습니다.",
+                "That reference was used for another amount.",
+            ),
+            "nothing_to_settle" => ("정산할 청구가 없습니다.", "There is nothing to settle."),
+            "through_not_past" => (
+                "정산 기준일은 오늘보다 앞서야 합니다.",
+                "The day settled through must be before today.",
+            ),
+            "batch_open" => (
+                "준비된 정산이 이미 있습니다.",
+                "A prepared batch is already open.",
+            ),
+            "batch_approved" => ("이미 승인된 정산입니다.", "The batch is already approved."),
+            "batch_rejected" => ("반려된 정산입니다.", "The batch was rejected."),
+            "batch_not_approved" => ("승인되지 않은 정산입니다.", "The batch is not approved."),
+            "batch_stale" => (
+                "준비 뒤에 사건이 바뀌었습니다. 반려하고 다시 준비하세요.",
+                "Events changed since the batch was prepared: reject it and prepare again.",
+            ),
+            "event_invalid" => (
+                "사건이 대출 이력과 맞지 않습니다.",
+                "The event does not fit the loan's history.",
+            ),
+            "event_contradicts" => (
+                "사건이 다른 사건과 맞지 않습니다.",
+                "The event contradicts another event.",
+            ),
+            "event_in_future" => (
+                "사건 날짜가 오늘 이후입니다.",
+                "The event's date is after today.",
+            ),
+            "event_cancelled" => ("이미 취소된 사건입니다.", "The event is already cancelled."),
+            "guarantee_no_exists" => (
+                "이미 쓰인 보증번호입니다.",
+                "That guarantee number is taken.",
+            ),
+            "loan_no_exists" => ("이미 쓰인 대출번호입니다.", "That loan number is taken."),
+            "database_in_use" => (
+                "자체 기록이 있는 데이터베이스입니다.",
+                "The database holds records of its own.",
+            ),
+            "demo_interrupted" => (
+                "시연 자료 생성이 중단되었습니다.",
+                "Building the demo was interrupted.",
+            ),
+            "demo_story" => (
+                "시연 자료의 순서가 맞지 않습니다.",
+                "The demo's story is out of order.",
+            ),
+            _ => ("", ""),
+        };
+        if self.lang_code == "ko" { k } else { e }
+    }
+
+    /// What is wrong with a form's field of this name, said beside it.
+    pub fn problem(&self, field: &str) -> &'static str {
+        let (k, e) = match field {
+            "grade" | "kibo_grade" => (
+                "KTRS 등급(AAA~D)을 고르세요",
+                "Choose a KTRS grade (AAA to D)",
+            ),
+            "coverage_pct" | "base_fee_rate_pct" | "annual_rate_pct" => (
+                "백분율을 숫자로 적으세요 (예: 95, 1.2)",
+                "Write a percentage as a number (for example 95 or 1.2)",
+            ),
+            "approved_won" | "principal_won" | "requested_won" => (
+                "원 단위의 양의 정수로 적으세요",
+                "Write a positive whole number of won",
+            ),
+            "executed_on" | "maturity_on" | "through" | "decided_on" => (
+                "날짜를 YYYY-MM-DD 형식으로 적으세요",
+                "Write the date as YYYY-MM-DD",
+            ),
+            "loan_term" => (
+                "만기일은 대출실행일 뒤, 50년 이내여야 합니다",
+                "The maturity must be after the execution date and within 50 years",
+            ),
+            "bank_code" | "code" => (
+                "세 자리 은행코드를 적으세요",
+                "Write a three-digit bank code",
+            ),
+            "item" => ("확인 항목을 고르세요", "Choose an item"),
+            "met" => ("충족 또는 미충족을 고르세요", "Choose met or not met"),
+            "business_no" => (
+                "올바른 사업자등록번호가 아닙니다 (NNN-NN-NNNNN)",
+                "Not a valid business registration number (NNN-NN-NNNNN)",
+            ),
+            "corporate_no" => (
+                "올바른 법인등록번호가 아닙니다 (NNNNNN-NNNNNNN)",
+                "Not a valid corporate registration number (NNNNNN-NNNNNNN)",
+            ),
+            "role" => ("역할을 고르세요", "Choose a role"),
+            "password" => (
+                "비밀번호는 12자 이상이어야 합니다",
+                "The password must be at least 12 characters",
+            ),
+            "user_name" | "name" | "firm_name" => ("1~64자로 적으세요", "Write 1 to 64 characters"),
+            "file" => (
+                "PDF, PNG, JPEG 또는 HWP 파일로 5 MiB 이하여야 합니다 (내용과 확장자가 맞아야 합니다)",
+                "A PDF, PNG, JPEG or HWP file of at most 5 MiB, its content matching its name",
+            ),
+            _ => ("필수 항목입니다", "is required"),
+        };
+        if self.lang_code == "ko" { k } else { e }
+    }
+
     /// A workflow step's name, as its button says it.
     pub fn step(&self, name: &str) -> &'static str {
         let (k, e) = match name {
@@ -967,6 +1213,58 @@ mod tests {
                 hangul(KO.action(action)) && !hangul(EN.action(action)),
                 "{action}"
             );
+        }
+    }
+
+    /// Every refusal code the services and the workflow can give, read from their source.
+    fn refusal_codes() -> std::collections::BTreeSet<String> {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut sources = vec![root.join("../domain/src/workflow.rs")];
+        for dir in ["src/service", "src/http", "src/web"] {
+            for entry in std::fs::read_dir(root.join(dir)).expect("a source directory") {
+                sources.push(entry.expect("an entry").path());
+            }
+        }
+        let mut codes = std::collections::BTreeSet::new();
+        for path in sources {
+            let text = std::fs::read_to_string(&path).expect("a source file");
+            // A refusal built with its code, on one line or the next.
+            for part in text.split("refused(").skip(1) {
+                let literal = part
+                    .trim_start()
+                    .strip_prefix('"')
+                    .and_then(|r| r.split('"').next());
+                if let Some(code) =
+                    literal.filter(|c| c.chars().all(|c| c.is_ascii_lowercase() || c == '_'))
+                {
+                    codes.insert(code.to_owned());
+                }
+            }
+            // The workflow's `Refusal::code`.
+            if let Some(body) = text.split("pub fn code(&self) -> &'static str {").nth(1) {
+                let body = body.split("\n    }\n").next().unwrap_or_default();
+                for part in body.split("=> \"").skip(1) {
+                    codes.insert(part.split('"').next().unwrap_or_default().to_owned());
+                }
+            }
+        }
+        codes
+    }
+
+    #[test]
+    fn every_refusal_code_is_said_in_both_languages() {
+        let hangul = |s: &str| s.chars().any(|c| ('\u{ac00}'..='\u{d7a3}').contains(&c));
+        let codes = refusal_codes();
+        assert!(
+            codes.len() > 50
+                && codes.contains("wrong_state")
+                && codes.contains("eligibility_not_listed"),
+            "{codes:?}"
+        );
+        for code in &codes {
+            assert!(hangul(KO.refusal(code)), "{code} has no Korean text");
+            let en = EN.refusal(code);
+            assert!(!en.is_empty() && !hangul(en), "{code} has no English text");
         }
     }
 

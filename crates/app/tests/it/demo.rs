@@ -263,7 +263,8 @@ both_url! {
         // Approval before every item is met is refused above its form; nothing changes.
         let r = form(&server, &format!("{path}/approve"), Some(&tp), &format!("csrf={csrf}"));
         assert_eq!(r.status, 409, "{}", r.body);
-        assert!(r.body.contains("eligibility_"), "{}", r.body);
+        // Said from the catalogue, in the page's language, with its code.
+        assert!(r.body.contains("eligibility_") && r.body.contains("확인되지 않았습니다."), "{}", r.body);
         let state = |db: jumpup_store::Db| async move {
             query_texts(&db, &format!("select state from support_case where case_id = {id}")).await.remove(0)
         };
@@ -366,6 +367,7 @@ both_url! {
         for id in ["business_no-error", "address-error", "password2-error"] {
             assert!(r.body.contains(&format!("id=\"{id}\"")), "{id}: {}", r.body);
         }
+        assert!(r.body.contains("올바른 사업자등록번호가 아닙니다") && r.body.contains("비밀번호가 서로 다릅니다"), "{}", r.body);
         assert!(r.body.contains("value=\"&#60;b&#62;베타&#60;/b&#62;\"") || r.body.contains("value=\"&lt;b&gt;베타&lt;/b&gt;\""), "{}", r.body);
         assert!(!r.body.contains("a long password 1"));
         let body = "business_no=124-81-00998&firm_name=%EB%B2%A0%ED%83%80&address=%EC%9D%B8%EC%B2%9C&district=%EC%97%B0%EC%88%98%EA%B5%AC&industry_code=C26&user_name=beta&password=a+long+password+1&password2=a+long+password+1";
