@@ -120,11 +120,13 @@ impl ListScope {
 const CASE_SCOPE: &str = "($2 is null or c.firm_id = $2)
        and ($3 is null or (b.code = $3 and c.state in ('guarantee_issued', 'loan_executed', 'completed', 'terminated')))";
 
-/// Cases in id order, optionally only one firm's or one state's, at most `limit` after `after`.
+/// Cases in id order within a scope, optionally only one state's and one programme's, at most
+/// `limit` after `after`.
 pub async fn list(
     db: &Db,
     scope: ListScope,
     state: Option<State>,
+    program: Option<&str>,
     after: i64,
     limit: i64,
 ) -> Result<Vec<CaseRow>> {
@@ -132,6 +134,7 @@ pub async fn list(
         "{SELECT}
      where c.case_id > $1 and {CASE_SCOPE}
        and ($4 is null or c.state = $4)
+       and ($6 is null or c.program_id = $6)
      order by c.case_id
      limit $5"
     ));
@@ -143,6 +146,7 @@ pub async fn list(
             .bind(bank)
             .bind(state.map(|s| s.as_str()))
             .bind(limit)
+            .bind(program)
             .fetch_all(p)
             .await?
             .iter()

@@ -560,14 +560,28 @@ impl Services {
         } else {
             "case.list"
         };
-        self.read_cases_logged(user, case_id, state, after, limit, action)
+        self.read_cases_logged(user, case_id, state, None, after, limit, action)
+            .await
+    }
+
+    /// The case list's page: the cases `user` may see, optionally one state's and one
+    /// programme's, in id order after `after` (logged as `case.list`).
+    pub async fn list_cases(
+        &self,
+        user: &User,
+        state: Option<State>,
+        program: Option<&str>,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<CaseRow>> {
+        self.read_cases_logged(user, None, state, program, after, limit, "case.list")
             .await
     }
 
     /// A case's loan with every event reported on it, cancelled ones too, for whoever may
     /// read the case (logged as `loan.show`).
     pub async fn read_loan(&self, user: &User, case_id: i64) -> Result<LoanDetail> {
-        self.read_cases_logged(user, Some(case_id), None, 0, 1, "loan.show")
+        self.read_cases_logged(user, Some(case_id), None, None, 0, 1, "loan.show")
             .await?;
         let loan = store::loan_view_of_case(&self.db, case_id)
             .await?
@@ -582,7 +596,7 @@ impl Services {
     /// the firm's record as `firm.show` for those who may read it; a bank does not).
     pub async fn read_case_view(&self, user: &User, case_id: i64) -> Result<CaseView> {
         let row = self
-            .read_cases_logged(user, Some(case_id), None, 0, 1, "case.show")
+            .read_cases_logged(user, Some(case_id), None, None, 0, 1, "case.show")
             .await?
             .remove(0);
         let firm = match self.read_firm(&user.name, row.firm_id).await {
@@ -627,11 +641,13 @@ impl Services {
         Ok(loans)
     }
 
+    #[allow(clippy::too_many_arguments)]
     pub(crate) async fn read_cases_logged(
         &self,
         user: &User,
         case_id: Option<i64>,
         state: Option<State>,
+        program: Option<&str>,
         after: i64,
         limit: i64,
         action: &str,
@@ -640,7 +656,9 @@ impl Services {
         let scope = case_scope(user)?;
         let rows = match case_id {
             Some(id) => store::get_read(&self.db, id).await?.into_iter().collect(),
-            None => store::list(&self.db, scope, state, after, limit.clamp(1, 200)).await?,
+            None => {
+                store::list(&self.db, scope, state, program, after, limit.clamp(1, 200)).await?
+            }
         };
         let visible: Vec<CaseRow> = rows
             .into_iter()

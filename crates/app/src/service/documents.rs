@@ -161,7 +161,7 @@ impl Services {
     /// A case's documents (their facts), for its readers who may read documents.
     pub async fn read_documents(&self, user: &User, case_id: i64) -> Result<Vec<Document>> {
         require_role(user, DOCUMENT_READERS, "read documents")?;
-        self.read_cases_logged(user, Some(case_id), None, 0, 1, "document.list")
+        self.read_cases_logged(user, Some(case_id), None, None, 0, 1, "document.list")
             .await?;
         Ok(documents::of_case(&self.db, case_id).await?)
     }
@@ -174,7 +174,7 @@ impl Services {
         document_id: i64,
     ) -> Result<(Document, Vec<u8>)> {
         require_role(user, DOCUMENT_READERS, "read documents")?;
-        self.read_cases_logged(user, Some(case_id), None, 0, 1, "document.show")
+        self.read_cases_logged(user, Some(case_id), None, None, 0, 1, "document.show")
             .await?;
         documents::with_content(&self.db, document_id)
             .await?

@@ -719,6 +719,7 @@ pub(super) struct Done {
 #[derive(Deserialize)]
 struct CaseFilter {
     state: Option<String>,
+    program: Option<String>,
     cursor: Option<String>,
 }
 
@@ -739,6 +740,8 @@ struct CaseLine {
 struct CasesPage {
     f: Frame,
     states: Vec<(&'static str, &'static str, bool)>,
+    /// The programmes to filter by: (id, chosen).
+    programmes: Vec<(String, bool)>,
     error: Option<&'static str>,
     rows: Vec<CaseLine>,
     next: Option<String>,
@@ -765,12 +768,33 @@ async fn cases(
         .iter()
         .map(|s| (s.as_str(), t.state(*s), Some(s.as_str()) == chosen))
         .collect();
+    let catalog = state
+        .services
+        .catalog()
+        .await
+        .map_err(|e| service_error(&lang, &viewer, e))?;
+    // Only a programme the catalogue knows is filtered by (anything else is no filter).
+    let program = q
+        .program
+        .as_deref()
+        .filter(|p| catalog.programs().iter().any(|c| c.id().as_str() == *p));
+    let programmes = catalog
+        .programs()
+        .iter()
+        .map(|p| (p.id().as_str().to_owned(), Some(p.id().as_str()) == program))
+        .collect();
     let (rows, error) = match wanted {
         Some(None) => (Vec::new(), Some(t.not_a_state)),
         _ => {
             let found = state
                 .services
-                .read_cases_as(&viewer.user, None, wanted.flatten(), after, CASES_PER_PAGE)
+                .list_cases(
+                    &viewer.user,
+                    wanted.flatten(),
+                    program,
+                    after,
+                    CASES_PER_PAGE,
+                )
                 .await
                 .map_err(|e| service_error(&lang, &viewer, e))?;
             (found, None)
@@ -780,12 +804,13 @@ async fn cases(
         limit: CASES_PER_PAGE,
         after,
     };
-    let next = paging
-        .next_after(&rows, |r| r.case_id)
-        .map(|last| match chosen {
-            Some(s) => format!("/cases?state={s}&cursor={last}"),
-            None => format!("/cases?cursor={last}"),
-        });
+    let next = paging.next_after(&rows, |r| r.case_id).map(|last| {
+        format!(
+            "/cases?state={}&program={}&cursor={last}",
+            chosen.unwrap_or_default(),
+            program.unwrap_or_default()
+        )
+    });
     let rows = rows
         .iter()
         .map(|r| CaseLine {
@@ -807,6 +832,7 @@ async fn cases(
     let p = CasesPage {
         f: Frame::new(&lang, t.case_list, Some(&viewer)),
         states,
+        programmes,
         error,
         rows,
         next,

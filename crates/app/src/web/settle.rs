@@ -285,6 +285,8 @@ pub(super) async fn show(
 pub(super) struct DecideForm {
     csrf: String,
     reason: Option<String>,
+    /// The approver's "I have checked the figures" (required to approve).
+    confirm: Option<String>,
 }
 
 /// Approves (`reject` false) or rejects a batch, then shows it again (with the refusal, if any).
@@ -300,6 +302,23 @@ async fn decide(
     if !csrf_ok(&viewer, &form.csrf) {
         return Err(StatusCode::FORBIDDEN.into_response());
     }
+    let no_filter = LineFilter {
+        bank: None,
+        status: None,
+        cursor: None,
+    };
+    let allowed = if reject { REJECT_ROLES } else { APPROVE_ROLES };
+    if !allowed.contains(&viewer.user.role) {
+        return Ok(super::message(&lang, &viewer, StatusCode::FORBIDDEN));
+    }
+    // Paying public money takes a deliberate act: the box ticked, not a stray click.
+    if !reject && form.confirm.as_deref() != Some("yes") {
+        let error = Some((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            t.confirm_needed.to_owned(),
+        ));
+        return Ok(batch_page(&state, &lang, &viewer, batch_id, &no_filter, error).await);
+    }
     let name = viewer.user.name.clone();
     let reason = form.reason.unwrap_or_default();
     let done = crate::http::off_thread(state.services.clone(), move |s| async move {
@@ -314,22 +333,15 @@ async fn decide(
         Ok(_) => Ok(Redirect::to(&format!("/settlements/{batch_id}")).into_response()),
         Err(e) if e.status == StatusCode::FORBIDDEN => Ok(super::message(&lang, &viewer, e.status)),
         Err(e) if e.status.is_server_error() => Err(e.into_response()),
-        Err(e) => {
-            let filter = LineFilter {
-                bank: None,
-                status: None,
-                cursor: None,
-            };
-            Ok(batch_page(
-                &state,
-                &lang,
-                &viewer,
-                batch_id,
-                &filter,
-                Some((e.status, refusal(t, &e))),
-            )
-            .await)
-        }
+        Err(e) => Ok(batch_page(
+            &state,
+            &lang,
+            &viewer,
+            batch_id,
+            &no_filter,
+            Some((e.status, refusal(t, &e))),
+        )
+        .await),
     }
 }
 

@@ -548,7 +548,7 @@ both_url! {
             ("GET", "/settlements", "/settlements".into(), "", [303, 403, 200, 200, 403, 403, 403, 200]),
             ("POST", "/settlements", "/settlements".into(), "through=x", [303, 403, 403, 422, 403, 403, 403, 403]),
             ("GET", "/settlements/{id}", "/settlements/1".into(), "", [303, 403, 200, 200, 403, 403, 403, 200]),
-            ("POST", "/settlements/{id}/approve", "/settlements/1/approve".into(), "", [303, 403, 409, 403, 403, 403, 403, 403]),
+            ("POST", "/settlements/{id}/approve", "/settlements/1/approve".into(), "confirm=yes", [303, 403, 409, 403, 403, 403, 403, 403]),
             ("POST", "/settlements/{id}/reject", "/settlements/1/reject".into(), "reason=x", [303, 403, 409, 409, 403, 403, 403, 403]),
             ("GET", "/uploads", "/uploads".into(), "", [303, 403, 403, 200, 200, 200, 403, 403]),
             ("POST", "/uploads", "/uploads".into(), "", [303, 403, 403, 422, 403, 422, 403, 403]),

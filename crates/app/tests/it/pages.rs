@@ -141,8 +141,8 @@ both_url! {
         let ids = listed(&first.body);
         assert_eq!(ids.len(), 50);
         assert!(ids.windows(2).all(|w| w[0] < w[1]));
-        let next = format!("/cases?cursor={}", ids[49]);
-        assert!(first.body.contains(&format!(r#"<a href="{next}" rel="next">"#)), "{}", first.body);
+        let next = format!("/cases?state=&program=&cursor={}", ids[49]);
+        assert!(first.body.contains(&format!(r#"<a href="{}" rel="next">"#, next.replace('&', "&#38;"))), "{}", first.body);
         let second = page(&server, &next, &officer);
         let rest = listed(&second.body);
         assert_eq!(rest.len(), 10);
@@ -151,7 +151,13 @@ both_url! {
         let issued = page(&server, "/cases?state=guarantee_issued", &officer);
         assert_eq!(listed(&issued.body).len(), 50);
         assert!(issued.body.contains(r#"<option value="guarantee_issued" selected>"#));
-        assert!(issued.body.contains("/cases?state=guarantee_issued&#38;cursor="), "{}", issued.body);
+        assert!(issued.body.contains("/cases?state=guarantee_issued&#38;program=&#38;cursor="), "{}", issued.body);
+        // The programme filter keeps to its programme, and to the state with it.
+        let jumpup = page(&server, "/cases?state=guarantee_issued&program=incheon-jumpup", &officer);
+        assert_eq!(listed(&jumpup.body).len(), 50);
+        assert!(jumpup.body.contains(r#"<option value="incheon-jumpup" selected>"#), "{}", jumpup.body);
+        let other = page(&server, "/cases?program=incheon-agreement-guarantee", &officer);
+        assert!(listed(&other.body).is_empty(), "{}", other.body);
         let drafts = page(&server, "/cases?state=draft&lang=en", &officer);
         assert!(listed(&drafts.body).is_empty() && drafts.body.contains("No cases yet."));
 
@@ -323,17 +329,22 @@ both_url! {
         assert_eq!(rows(&page(&server, "/settlements/1?status=reduced", &cookie(&officer)).body), usize::try_from(summary.by_status["reduced"].lines).expect("a count"));
         assert!(shown.body.contains(&format!("{}원", Won::new(summary.totals.payable_won).grouped())));
 
-        // The City approves by the button; the files are there to download.
+        // The City approves by the button, once it says it checked the figures; the files are
+        // there to download.
         let page_of_mayor = page(&server, "/settlements/1", &cookie(&mayor));
         let token = csrf_of(&page_of_mayor.body);
         let r = form(&server, "/settlements/1/approve", Some(&mayor), &format!("csrf={token}"));
+        assert_eq!(r.status, 422, "{}", r.body);
+        assert!(r.body.contains("확인란에 표시하세요"), "{}", r.body);
+        assert_eq!(s.settle_show("mayor", 1).await.expect("the batch").state, "prepared", "nothing approved");
+        let r = form(&server, "/settlements/1/approve", Some(&mayor), &format!("csrf={token}&confirm=yes"));
         assert_eq!((r.status, r.header("location")), (303, Some("/settlements/1")), "{}", r.body);
         let approved = page(&server, "/settlements/1", &cookie(&mayor));
         assert!(approved.body.contains(r#"<a href="/api/v1/settlements/1/payments?format=xlsx">"#), "{}", approved.body);
         let file = page(&server, "/api/v1/settlements/1/payments?format=csv", &cookie(&mayor));
         assert_eq!(file.status, 200);
         assert!(s.ledger_check().await.expect("a check").ok());
-        let r = form(&server, "/settlements/1/approve", Some(&mayor), &format!("csrf={token}"));
+        let r = form(&server, "/settlements/1/approve", Some(&mayor), &format!("csrf={token}&confirm=yes"));
         assert_eq!(r.status, 409);
         assert!(r.body.contains("batch_approved"), "{}", r.body);
 
