@@ -546,7 +546,7 @@ struct DashboardPage {
     figures: Vec<(&'static str, Vec<String>)>,
     batch: Option<BatchView>,
     budgets: Vec<BudgetView>,
-    counts: Vec<(&'static str, i64)>,
+    counts: Vec<(&'static str, String)>,
     /// A bank's own figures and its latest statements (batch id, through).
     bank: Vec<(&'static str, String)>,
     bank_code: String,
@@ -627,14 +627,18 @@ async fn dashboard(
             })
             .map(|b| budget_view(t, b))
             .collect();
-        p.counts = o.counts.iter().map(|(st, n)| (t.state(*st), *n)).collect();
+        p.counts = o
+            .counts
+            .iter()
+            .map(|(st, n)| (t.state(*st), t.count(*n)))
+            .collect();
     } else if crate::service::cases::CASE_READERS.contains(&role) {
         p.counts = s
             .case_counts(&viewer.user)
             .await
             .map_err(fail)?
             .into_iter()
-            .map(|(st, n)| (t.state(st), n))
+            .map(|(st, n)| (t.state(st), t.count(n)))
             .collect();
     }
     if role == Role::Bank {
