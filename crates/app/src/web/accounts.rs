@@ -215,6 +215,8 @@ struct AccountsPage {
     pending: Vec<(i64, String, String, String)>,
     admin: bool,
     users: Vec<UserLine>,
+    /// The next page of users.
+    next: Option<String>,
     add_user: Vec<Field>,
     add_user_error: Option<String>,
     banks: Vec<(String, String)>,
@@ -228,11 +230,15 @@ enum Sent<'a> {
     Bank(&'a Values, &'a Errors, Option<String>),
 }
 
+/// Users per page of the administrator's list.
+const USERS_PER_PAGE: i64 = 100;
+
 async fn accounts_page(
     state: &AppState,
     lang: &PageLang,
     viewer: &Viewer,
     done: Option<&str>,
+    after: i64,
     sent: Option<Sent<'_>>,
 ) -> Response {
     let t = Ui::of(lang.lang);
@@ -248,7 +254,7 @@ async fn accounts_page(
     let mut users = Vec::new();
     let mut banks = Vec::new();
     if admin {
-        match s.read_users(&viewer.user.name, 0, 200).await {
+        match s.read_users(&viewer.user.name, after, USERS_PER_PAGE).await {
             Ok(list) => users = list,
             Err(e) => return super::service_error(lang, viewer, e),
         }
@@ -294,6 +300,12 @@ async fn accounts_page(
         }
         None => {}
     }
+    let next = crate::http::Paging {
+        limit: USERS_PER_PAGE,
+        after,
+    }
+    .next_after(&users, |u| u.user_id)
+    .map(|last| format!("/accounts?after={last}"));
     let failed = add_user_error.is_some()
         || add_bank_error.is_some()
         || add_user.iter().chain(&add_bank).any(|f| f.error.is_some());
@@ -326,6 +338,7 @@ async fn accounts_page(
                 name: u.name,
             })
             .collect(),
+        next,
         add_user,
         add_user_error,
         banks: banks
@@ -343,13 +356,24 @@ async fn accounts_page(
     page(lang, status, p.render())
 }
 
+#[derive(serde::Deserialize)]
+pub(super) struct AccountsQuery {
+    done: Option<String>,
+    after: Option<String>,
+}
+
 pub(super) async fn accounts(
     State(state): State<AppState>,
-    Query(q): Query<super::Done>,
+    Query(q): Query<AccountsQuery>,
     lang: PageLang,
     PageViewer(viewer): PageViewer,
 ) -> Response {
-    accounts_page(&state, &lang, &viewer, q.done.as_deref(), None).await
+    let after = match q.after.as_deref().map(str::parse::<i64>) {
+        None => 0,
+        Some(Ok(n)) if n >= 0 => n,
+        Some(_) => return super::message(&lang, &viewer, StatusCode::BAD_REQUEST),
+    };
+    accounts_page(&state, &lang, &viewer, q.done.as_deref(), after, None).await
 }
 
 /// Activates or deactivates an account (`tp` firms' accounts, `admin` any).
@@ -454,6 +478,7 @@ pub(super) async fn add_user(
         &lang,
         &viewer,
         None,
+        0,
         Some(Sent::User(&values, &errors, error)),
     )
     .await)
@@ -497,6 +522,7 @@ pub(super) async fn add_bank(
         &lang,
         &viewer,
         None,
+        0,
         Some(Sent::Bank(&values, &errors, error)),
     )
     .await)

@@ -321,6 +321,27 @@ both_url! {
     }
 }
 
+/// The administrator's accounts pages, each followed by its "next" link, joined.
+fn every_accounts_page(server: &Server, cookie: &str) -> String {
+    let mut all = String::new();
+    let mut path = Some("/accounts".to_owned());
+    while let Some(p) = path {
+        let r = page(server, &p, cookie);
+        assert_eq!(r.status, 200, "{p}");
+        // The page's own "next" link (the language switch links to the same page too).
+        path = r
+            .body
+            .split("\" rel=\"next\">")
+            .next()
+            .filter(|before| before.len() < r.body.len())
+            .and_then(|before| before.rsplit("<a href=\"").next())
+            .map(str::to_owned);
+        assert!(path.as_deref() != Some(p.as_str()), "{p} links to itself");
+        all.push_str(&r.body);
+    }
+    all
+}
+
 /// A document sent by the case page's upload form.
 fn send_document(
     server: &Server,
@@ -385,6 +406,11 @@ both_url! {
         let r = page(&server, "/accounts", &cookie(&admin));
         assert!(r.body.contains("모든 사용자") && r.body.contains("demo-city") && r.body.contains("IBK기업은행"), "{}", r.body);
         let csrf = csrf_of(&r.body);
+        // A hundred users a page: the demo's firms' accounts are on the next ones.
+        assert!(!r.body.contains(">firm-0150<"));
+        let all = every_accounts_page(&server, &cookie(&admin));
+        assert!(all.contains(">firm-0150<") && all.contains(">demo-city<"), "{all}");
+        assert_eq!(page(&server, "/accounts?after=x", &cookie(&admin)).status, 400);
         let r = form(&server, "/accounts", Some(&admin), &format!("csrf={csrf}&name=clerk2&role=bank&bank_code=&business_no=&password="));
         assert_eq!(r.status, 422, "{}", r.body);
         assert!(r.body.contains(r#"id="user-bank-error""#) && r.body.contains(r#"value="clerk2""#), "{}", r.body);
@@ -461,8 +487,8 @@ both_url! {
         assert_eq!(r.status, 303, "{}", r.body);
         let r = form(&server, "/accounts", Some(&admin), &format!("csrf={csrf}&name=%3Csvg+onload%3Dalert(3)%3E&role=auditor&bank_code=&business_no=&password="));
         assert_eq!(r.status, 303, "{}", r.body);
-        let r = page(&server, "/accounts", &cookie(&admin));
-        assert!(escaped(&r.body, 1) && escaped(&r.body, 2) && r.body.contains("alert(2)") && r.body.contains("alert(3)"), "{}", r.body);
+        let all = every_accounts_page(&server, &cookie(&admin));
+        assert!(escaped(&all, 1) && escaped(&all, 2) && all.contains("alert(2)") && all.contains("alert(3)"), "{all}");
         // A document's name, on the case page.
         let firm = session("firm");
         let csrf = csrf_of(&page(&server, "/apply", &cookie(&firm)).body);
