@@ -697,35 +697,23 @@ pub struct BankFigures {
 }
 
 pub async fn bank_figures(db: &Db, bank_code: &str) -> Result<BankFigures> {
-    let (loans, principal_won): (i64, i64) = with_db!(db, p => {
+    type Sums = (i64, i64, i64, i64, i64);
+    let (loans, principal_won, claims, claimed_won, paid_won): Sums = with_db!(db, p => {
         sqlx::query_as(
-            "select count(*), coalesce(cast(sum(l.principal_won) as bigint), 0)
-             from loan l join bank b on b.bank_id = l.bank_id where b.code = $1",
+            "select
+               (select count(*) from loan l where l.bank_id = b.bank_id),
+               (select coalesce(cast(sum(l.principal_won) as bigint), 0) from loan l where l.bank_id = b.bank_id),
+               (select count(*) from claim c where c.bank_id = b.bank_id),
+               (select coalesce(cast(sum(c.claimed_won) as bigint), 0) from claim c where c.bank_id = b.bank_id),
+               (select coalesce(cast(sum(s.payable_won) as bigint), 0)
+                  from settlement_line s join settlement_batch t on t.batch_id = s.batch_id
+                  where s.bank_id = b.bank_id and t.state = 'approved')
+             from bank b where b.code = $1",
         )
         .bind(bank_code)
-        .fetch_one(p)
+        .fetch_optional(p)
         .await?
-    });
-    let (claims, claimed_won): (i64, i64) = with_db!(db, p => {
-        sqlx::query_as(
-            "select count(*), coalesce(cast(sum(c.claimed_won) as bigint), 0)
-             from claim c join bank b on b.bank_id = c.bank_id where b.code = $1",
-        )
-        .bind(bank_code)
-        .fetch_one(p)
-        .await?
-    });
-    let paid_won: i64 = with_db!(db, p => {
-        sqlx::query_scalar(
-            "select coalesce(cast(sum(s.payable_won) as bigint), 0)
-             from settlement_line s
-             join settlement_batch t on t.batch_id = s.batch_id
-             join bank b on b.bank_id = s.bank_id
-             where b.code = $1 and t.state = 'approved'",
-        )
-        .bind(bank_code)
-        .fetch_one(p)
-        .await?
+        .unwrap_or_default()
     });
     let batches: Vec<(i64, NaiveDate)> = with_db!(db, p => {
         sqlx::query_as(

@@ -495,10 +495,10 @@ pub struct LoanDetail {
     pub events: Vec<jumpup_store::events::StoredEvent>,
 }
 
-/// Everything a case page shows: the case, its firm (for those who may read firms), its
-/// eligibility checks, its timeline from the audit log, its loan and events, and its claims
-/// and payments line by line.
-#[derive(Debug, Clone)]
+/// Everything a case page shows, from one logged read of the case: the case, its firm (for
+/// those who may read firms), its eligibility checks, its timeline from the audit log, its
+/// loan and events, its claims and payments line by line, its quote and its documents.
+#[derive(Debug)]
 pub struct CaseView {
     pub row: CaseRow,
     pub firm: Option<jumpup_store::identity::Firm>,
@@ -507,6 +507,10 @@ pub struct CaseView {
     pub loan: Option<LoanDetail>,
     /// (batch id, batch state, through, line).
     pub lines: Vec<(i64, String, Date, jumpup_store::settlement::LineRow)>,
+    /// The loan's quote from its stored history (none before the loan).
+    pub quote: Option<super::events::CaseQuote>,
+    /// The case's documents, for those who may read them (none for the others).
+    pub documents: Option<Vec<jumpup_store::documents::Document>>,
 }
 
 /// Whose cases and loans a user may read (RULES.md 8); admins none.
@@ -616,6 +620,15 @@ impl Services {
             None => None,
         };
         let lines = jumpup_store::settlement::lines_of_case(&self.db, case_id).await?;
+        let quote = match &loan {
+            Some(_) => Some(self.quote_of(&row).await?),
+            None => None,
+        };
+        let documents = if super::documents::DOCUMENT_READERS.contains(&user.role) {
+            Some(jumpup_store::documents::of_case(&self.db, case_id).await?)
+        } else {
+            None
+        };
         Ok(CaseView {
             row,
             firm,
@@ -623,6 +636,8 @@ impl Services {
             timeline,
             loan,
             lines,
+            quote,
+            documents,
         })
     }
 

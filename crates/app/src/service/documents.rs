@@ -158,14 +158,6 @@ impl Services {
         })
     }
 
-    /// A case's documents (their facts), for its readers who may read documents.
-    pub async fn read_documents(&self, user: &User, case_id: i64) -> Result<Vec<Document>> {
-        require_role(user, DOCUMENT_READERS, "read documents")?;
-        self.read_cases_logged(user, Some(case_id), None, None, 0, 1, "document.list")
-            .await?;
-        Ok(documents::of_case(&self.db, case_id).await?)
-    }
-
     /// One document with its content (logged as `document.show`).
     pub async fn read_document(
         &self,

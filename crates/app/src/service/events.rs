@@ -491,6 +491,12 @@ impl Services {
             .read_cases(actor_name, Some(case_id), None, 0, 1)
             .await?
             .remove(0);
+        self.quote_of(&row).await
+    }
+
+    /// The quote of a case already read (and its read logged) by whoever asks.
+    pub(crate) async fn quote_of(&self, row: &jumpup_store::cases::CaseRow) -> Result<CaseQuote> {
+        let case_id = row.case_id;
         let mut tx = self.db.begin_read().await?;
         let (_, loan, events) = loan_and_events(&mut tx, case_id).await?;
         let version_id = row

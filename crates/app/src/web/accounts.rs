@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use jumpup_domain::workflow::Role;
 
 use super::form::Field;
-use super::{Frame, PageLang, PageViewer, Ui, csrf_of, csrf_ok, page, refusal, same_origin};
+use super::{Frame, PageLang, PageViewer, Ui, csrf_of, page, same_origin};
 use crate::fields;
 use crate::http::AppState;
 use crate::http::error::ApiError;
@@ -29,28 +29,39 @@ fn value<'a>(values: &'a Values, name: &str) -> &'a str {
 }
 
 /// A service's answer to a form: a bad field beside it (renamed from the service's name to the
-/// form's, said from the catalogue), anything else refused above the form.
+/// form's, said from the catalogue), anything else as `form_refusal` says it (without a
+/// session, as registration has none, above the form unless the server failed).
+#[allow(
+    clippy::result_large_err,
+    reason = "the error is the page answered instead, built once per request"
+)]
 fn answer(
-    t: &Ui,
+    lang: &PageLang,
+    viewer: Option<&Viewer>,
     e: ServiceError,
     rename: &[(&str, &'static str)],
     errors: &mut Errors,
-) -> Result<Option<String>, ApiError> {
+) -> Result<Option<String>, Response> {
     if let ServiceError::BadInput { field, .. } = &e {
         let name = rename
             .iter()
             .find(|(from, _)| from == field)
             .map(|(_, to)| *to);
         if let Some(name) = name {
-            errors.insert(name, t.problem(name).to_owned());
+            errors.insert(name, Ui::of(lang.lang).problem(name).to_owned());
             return Ok(None);
         }
     }
-    let e = ApiError::from(e);
-    if e.status.is_server_error() {
-        return Err(e);
+    match viewer {
+        Some(viewer) => super::form_refusal(lang, viewer, e).map(|(_, said)| Some(said)),
+        None => {
+            let e = ApiError::from(e);
+            if e.status.is_server_error() {
+                return Err(e.into_response());
+            }
+            Ok(Some(super::refusal(Ui::of(lang.lang), &e)))
+        }
     }
-    Ok(Some(refusal(t, &e)))
 }
 
 #[derive(Template)]
@@ -183,7 +194,7 @@ pub(super) async fn register(
                     ("user_name", "user_name"),
                     ("password", "password"),
                 ];
-                error = answer(t, e, &rename, &mut errors).map_err(IntoResponse::into_response)?;
+                error = answer(&lang, None, e, &rename, &mut errors)?;
             }
         }
     }
@@ -384,9 +395,8 @@ pub(super) async fn set_active(
     PageViewer(viewer): PageViewer,
     Form(values): Form<Values>,
 ) -> Result<Response, Response> {
-    if !csrf_ok(&viewer, value(&values, "csrf")) {
-        return Err(StatusCode::FORBIDDEN.into_response());
-    }
+    let managers = crate::service::identity::ACCOUNT_MANAGERS;
+    super::form_gate(&lang, &viewer, value(&values, "csrf"), managers)?;
     let active = match change.as_str() {
         "activate" => true,
         "deactivate" => false,
@@ -410,12 +420,7 @@ pub(super) async fn add_user(
     PageViewer(viewer): PageViewer,
     Form(values): Form<Values>,
 ) -> Result<Response, Response> {
-    if !csrf_ok(&viewer, value(&values, "csrf")) {
-        return Err(StatusCode::FORBIDDEN.into_response());
-    }
-    if viewer.user.role != Role::Admin {
-        return Ok(super::message(&lang, &viewer, StatusCode::FORBIDDEN));
-    }
+    super::form_gate(&lang, &viewer, value(&values, "csrf"), &[Role::Admin])?;
     let t = Ui::of(lang.lang);
     let mut errors = Errors::new();
     let role = fields::role(value(&values, "role"));
@@ -457,8 +462,7 @@ pub(super) async fn add_user(
                         ("--firm", "business_no"),
                         ("--role", "role"),
                     ];
-                    error =
-                        answer(t, e, &rename, &mut errors).map_err(IntoResponse::into_response)?;
+                    error = answer(&lang, Some(&viewer), e, &rename, &mut errors)?;
                 }
             }
         }
@@ -467,7 +471,7 @@ pub(super) async fn add_user(
         }
         (_, _, Err(e)) => {
             let rename = [("password", "password")];
-            error = answer(t, e, &rename, &mut errors).map_err(IntoResponse::into_response)?;
+            error = answer(&lang, Some(&viewer), e, &rename, &mut errors)?;
         }
         (Err(_), ..) => {
             errors.insert("role", t.problem("role").to_owned());
@@ -491,12 +495,7 @@ pub(super) async fn add_bank(
     PageViewer(viewer): PageViewer,
     Form(values): Form<Values>,
 ) -> Result<Response, Response> {
-    if !csrf_ok(&viewer, value(&values, "csrf")) {
-        return Err(StatusCode::FORBIDDEN.into_response());
-    }
-    if viewer.user.role != Role::Admin {
-        return Ok(super::message(&lang, &viewer, StatusCode::FORBIDDEN));
-    }
+    super::form_gate(&lang, &viewer, value(&values, "csrf"), &[Role::Admin])?;
     let t = Ui::of(lang.lang);
     let mut errors = Errors::new();
     let mut error = None;
@@ -511,10 +510,7 @@ pub(super) async fn add_bank(
         Ok(_) if !errors.is_empty() => {}
         Ok(code) => match state.services.add_bank(&viewer.user.name, code, name).await {
             Ok(_) => return Ok(Redirect::to("/accounts?done=bank").into_response()),
-            Err(e) => {
-                error = answer(t, e, &[("name", "name")], &mut errors)
-                    .map_err(IntoResponse::into_response)?
-            }
+            Err(e) => error = answer(&lang, Some(&viewer), e, &[("name", "name")], &mut errors)?,
         },
     }
     Ok(accounts_page(
@@ -620,12 +616,8 @@ pub(super) async fn apply(
     PageViewer(viewer): PageViewer,
     Form(values): Form<Values>,
 ) -> Result<Response, Response> {
-    if !csrf_ok(&viewer, value(&values, "csrf")) {
-        return Err(StatusCode::FORBIDDEN.into_response());
-    }
-    if !crate::service::cases::OPEN_CASE_ROLES.contains(&viewer.user.role) {
-        return Ok(super::message(&lang, &viewer, StatusCode::FORBIDDEN));
-    }
+    let openers = crate::service::cases::OPEN_CASE_ROLES;
+    super::form_gate(&lang, &viewer, value(&values, "csrf"), openers)?;
     let t = Ui::of(lang.lang);
     let mut errors = Errors::new();
     let mut error = None;
@@ -645,8 +637,13 @@ pub(super) async fn apply(
                     );
                 }
                 Err(e) => {
-                    error = answer(t, e, &[("--amount", "requested_won")], &mut errors)
-                        .map_err(IntoResponse::into_response)?;
+                    error = answer(
+                        &lang,
+                        Some(&viewer),
+                        e,
+                        &[("--amount", "requested_won")],
+                        &mut errors,
+                    )?;
                 }
             }
         }

@@ -16,14 +16,12 @@ use jumpup_domain::workflow::{Check, CheckItem, Command, Selection};
 use serde_json::Value;
 
 use super::form::Field;
-use super::{Frame, PageLang, PageViewer, Ui, csrf_of, csrf_ok, page, service_error};
+use super::{Frame, PageLang, PageViewer, Ui, csrf_of, page, service_error};
 use crate::fields;
 use crate::http::AppState;
 use crate::quote_json::{self, Detail};
 use crate::service::cases::CaseView;
-use crate::service::documents::{
-    DOCUMENT_READERS, DOCUMENT_UPLOADERS, MAX_DOCUMENT_BYTES, takes_documents,
-};
+use crate::service::documents::{DOCUMENT_UPLOADERS, MAX_DOCUMENT_BYTES, takes_documents};
 use crate::service::sessions::Viewer;
 
 const GRADES: [&str; 10] = ["AAA", "AA", "A", "BBB", "BB", "B", "CCC", "CC", "C", "D"];
@@ -326,24 +324,13 @@ fn detail(t: &Ui, e: &jumpup_domain::audit::Entry, full: bool) -> String {
     parts.join(" · ")
 }
 
-/// The case's quote as the calculator shows it, when it has a loan.
-async fn quote_of(
-    state: &AppState,
-    t: &Ui,
-    viewer: &Viewer,
-    view: &CaseView,
-) -> Option<super::quote::Breakdown> {
-    view.loan.as_ref()?;
-    let q = state
-        .services
-        .case_quote(&viewer.user.name, view.row.case_id)
-        .await
-        .ok()?;
+/// The case's quote as the calculator shows it.
+fn breakdown_of(t: &Ui, q: &crate::service::events::CaseQuote) -> Option<super::quote::Breakdown> {
     let request = quote_json::Request {
         program: &q.program,
         version: &q.version,
         overrides: Vec::new(),
-        input: q.input,
+        input: q.input.clone(),
     };
     let value =
         serde_json::to_value(quote_json::to_json(&request, &q.quote, Detail::Explained)).ok()?;
@@ -510,27 +497,22 @@ async fn case_page(
             ]
         })
         .collect();
-    let result = quote_of(state, t, viewer, &view).await;
-    let reads_documents = DOCUMENT_READERS.contains(&viewer.user.role);
-    let documents = if reads_documents {
-        match state.services.read_documents(&viewer.user, case_id).await {
-            Ok(list) => list
-                .into_iter()
-                .map(|d| {
-                    let kib = (d.size_bytes + 1023) / 1024;
-                    (
-                        d.document_id,
-                        d.file_name,
-                        format!("{kib} KiB"),
-                        t.moment(d.uploaded_at),
-                    )
-                })
-                .collect(),
-            Err(e) => return service_error(lang, viewer, e),
-        }
-    } else {
-        Vec::new()
-    };
+    let result = view.quote.as_ref().and_then(|q| breakdown_of(t, q));
+    let reads_documents = view.documents.is_some();
+    let documents = view
+        .documents
+        .iter()
+        .flatten()
+        .map(|d| {
+            let kib = (d.size_bytes + 1023) / 1024;
+            (
+                d.document_id,
+                d.file_name.clone(),
+                format!("{kib} KiB"),
+                t.moment(d.uploaded_at),
+            )
+        })
+        .collect();
     let document_error = sent
         .as_ref()
         .filter(|s| s.step == "document")
@@ -584,18 +566,11 @@ pub(super) async fn step(
     PageViewer(viewer): PageViewer,
     Form(form): Form<HashMap<String, String>>,
 ) -> Result<Response, Response> {
-    if !csrf_ok(
-        &viewer,
-        form.get("csrf").map(String::as_str).unwrap_or_default(),
-    ) {
-        return Err(StatusCode::FORBIDDEN.into_response());
-    }
     let Some(step) = Command::NAMES.into_iter().find(|n| *n == step) else {
         return Ok(super::message(&lang, &viewer, StatusCode::NOT_FOUND));
     };
-    if !Command::roles_of(step).contains(&viewer.user.role) {
-        return Ok(super::message(&lang, &viewer, StatusCode::FORBIDDEN));
-    }
+    let token = form.get("csrf").map(String::as_str).unwrap_or_default();
+    super::form_gate(&lang, &viewer, token, Command::roles_of(step))?;
     let t = Ui::of(lang.lang);
     let command = match command(t, step, &form) {
         Ok(c) => c,
@@ -616,19 +591,12 @@ pub(super) async fn step(
     {
         Ok(_) => Ok(Redirect::to(&format!("/cases/{case_id}?done={step}")).into_response()),
         Err(e) => {
-            let e = crate::http::error::ApiError::from(e);
-            if e.status == StatusCode::FORBIDDEN || e.status == StatusCode::NOT_FOUND {
-                return Ok(super::message(&lang, &viewer, e.status));
-            }
-            if e.status.is_server_error() {
-                return Err(e.into_response());
-            }
-            let refusal = Some(super::refusal(t, &e));
+            let (_, refusal) = super::form_refusal(&lang, &viewer, e)?;
             let sent = Sent {
                 step,
                 values: &form,
                 errors: HashMap::new(),
-                refusal,
+                refusal: Some(refusal),
             };
             Ok(case_page(&state, &lang, &viewer, case_id, None, Some(sent)).await)
         }
@@ -644,23 +612,11 @@ pub(super) async fn upload_document(
     PageViewer(viewer): PageViewer,
     mut parts: axum::extract::Multipart,
 ) -> Result<Response, Response> {
-    let bad = || StatusCode::BAD_REQUEST.into_response();
-    let first = parts
-        .next_field()
-        .await
-        .map_err(|_| bad())?
-        .ok_or_else(bad)?;
-    let sent = if first.name() == Some("csrf") {
-        first.text().await.map_err(|_| bad())?
-    } else {
-        String::new()
-    };
-    if !csrf_ok(&viewer, &sent) {
-        return Err(StatusCode::FORBIDDEN.into_response());
-    }
+    super::multipart_token(&mut parts, &viewer).await?;
     if !DOCUMENT_UPLOADERS.contains(&viewer.user.role) {
         return Ok(super::message(&lang, &viewer, StatusCode::FORBIDDEN));
     }
+    let bad = || StatusCode::BAD_REQUEST.into_response();
     let mut file = None;
     while let Some(field) = parts.next_field().await.map_err(|_| bad())? {
         if field.name() == Some("file") {
@@ -668,7 +624,6 @@ pub(super) async fn upload_document(
             file = Some((name, field.bytes().await.map_err(|_| bad())?));
         }
     }
-    let t = Ui::of(lang.lang);
     let outcome = match file {
         None => Err(crate::service::ServiceError::bad_input(
             "file",
@@ -684,22 +639,16 @@ pub(super) async fn upload_document(
     match outcome {
         Ok(_) => Ok(Redirect::to(&format!("/cases/{case_id}?done=document")).into_response()),
         Err(e) => {
-            let e = crate::http::error::ApiError::from(e);
-            if e.status == StatusCode::FORBIDDEN || e.status == StatusCode::NOT_FOUND {
-                return Ok(super::message(&lang, &viewer, e.status));
-            }
-            if e.status.is_server_error() {
-                return Err(e.into_response());
-            }
+            let (status, refusal) = super::form_refusal(&lang, &viewer, e)?;
             let values = HashMap::new();
             let sent = Sent {
                 step: "document",
                 values: &values,
                 errors: HashMap::new(),
-                refusal: Some(super::refusal(t, &e)),
+                refusal: Some(refusal),
             };
             let mut r = case_page(&state, &lang, &viewer, case_id, None, Some(sent)).await;
-            *r.status_mut() = e.status;
+            *r.status_mut() = status;
             Ok(r)
         }
     }

@@ -349,6 +349,72 @@ fn csrf_ok(viewer: &Viewer, sent: &str) -> bool {
     })
 }
 
+/// A form's gate, before any of it is used: its token (a forged form gets a bare 403), then the
+/// viewer's role (a role that may not send it gets the refusal page).
+#[allow(
+    clippy::result_large_err,
+    reason = "the error is the page answered instead, built once per request"
+)]
+fn form_gate(
+    lang: &PageLang,
+    viewer: &Viewer,
+    token: &str,
+    roles: &[jumpup_domain::workflow::Role],
+) -> Result<(), Response> {
+    if !csrf_ok(viewer, token) {
+        return Err(StatusCode::FORBIDDEN.into_response());
+    }
+    if !roles.contains(&viewer.user.role) {
+        return Err(message(lang, viewer, StatusCode::FORBIDDEN));
+    }
+    Ok(())
+}
+
+/// A multipart form's token, its first field, checked: nothing of a file is read for a request
+/// that does not carry it.
+async fn multipart_token(
+    parts: &mut axum::extract::Multipart,
+    viewer: &Viewer,
+) -> Result<(), Response> {
+    let bad = || StatusCode::BAD_REQUEST.into_response();
+    let first = parts
+        .next_field()
+        .await
+        .map_err(|_| bad())?
+        .ok_or_else(bad)?;
+    let sent = if first.name() == Some("csrf") {
+        first.text().await.map_err(|_| bad())?
+    } else {
+        String::new()
+    };
+    if !csrf_ok(viewer, &sent) {
+        return Err(StatusCode::FORBIDDEN.into_response());
+    }
+    Ok(())
+}
+
+/// A service's refusal of a form, for the page that shows the form again: its status and the
+/// sentence to show above the form. A refusal that leaves nothing to show (the viewer may not,
+/// or there is no such thing) is a page of its own, and a failure is the error itself.
+#[allow(
+    clippy::result_large_err,
+    reason = "the error is the page answered instead, built once per request"
+)]
+fn form_refusal(
+    lang: &PageLang,
+    viewer: &Viewer,
+    e: impl Into<crate::http::error::ApiError>,
+) -> Result<(StatusCode, String), Response> {
+    let e = e.into();
+    if e.status == StatusCode::FORBIDDEN || e.status == StatusCode::NOT_FOUND {
+        return Err(message(lang, viewer, e.status));
+    }
+    if e.status.is_server_error() {
+        return Err(e.into_response());
+    }
+    Ok((e.status, refusal(Ui::of(lang.lang), &e)))
+}
+
 impl axum::extract::FromRequestParts<AppState> for PageViewer {
     type Rejection = Response;
 

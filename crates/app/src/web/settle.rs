@@ -10,19 +10,19 @@ use axum::response::{IntoResponse, Redirect, Response};
 use chrono::Datelike;
 use serde::Deserialize;
 
-use super::{Frame, PageLang, PageViewer, Ui, csrf_of, csrf_ok, page, refusal, service_error};
+use super::{Frame, PageLang, PageViewer, Ui, csrf_of, page, service_error};
 use crate::http::AppState;
 use crate::service::sessions::Viewer;
 use crate::service::settle::{APPROVE_ROLES, BatchSummary, PREPARE_ROLES, REJECT_ROLES, Totals};
 
-const STATUSES: [&str; 6] = [
-    "match",
-    "reduced",
-    "under_claimed",
-    "adjustment",
-    "clawback",
-    "rejected",
-];
+/// A line's statuses as the filter offers them: the common first (the domain's precedence,
+/// reversed).
+fn statuses() -> impl Iterator<Item = &'static str> {
+    jumpup_domain::settlement::Status::ALL
+        .into_iter()
+        .rev()
+        .map(|s| s.as_str())
+}
 /// Lines per page of a batch.
 const LINES_PER_PAGE: i64 = 100;
 
@@ -96,13 +96,8 @@ pub(super) async fn prepare(
     Form(form): Form<PrepareForm>,
 ) -> Result<Response, Response> {
     let t = Ui::of(lang.lang);
-    if !csrf_ok(&viewer, &form.csrf) {
-        return Err(StatusCode::FORBIDDEN.into_response());
-    }
     // The role first: nothing of the form is read for someone who may not prepare.
-    if !PREPARE_ROLES.contains(&viewer.user.role) {
-        return Ok(super::message(&lang, &viewer, StatusCode::FORBIDDEN));
-    }
+    super::form_gate(&lang, &viewer, &form.csrf, PREPARE_ROLES)?;
     let through = match crate::fields::day(&form.through) {
         Ok(d) => d,
         Err(_) => {
@@ -120,10 +115,8 @@ pub(super) async fn prepare(
     .await
     {
         Ok(batch) => Ok(Redirect::to(&format!("/settlements/{}", batch.batch_id)).into_response()),
-        Err(e) if e.status == StatusCode::FORBIDDEN => Ok(super::message(&lang, &viewer, e.status)),
-        Err(e) if e.status.is_server_error() => Err(e.into_response()),
         Err(e) => {
-            let error = Some((e.status, refusal(t, &e)));
+            let error = Some(super::form_refusal(&lang, &viewer, e)?);
             Ok(list_page(&state, &lang, &viewer, form.through, error).await)
         }
     }
@@ -192,7 +185,7 @@ async fn batch_page(
     let status = filter
         .status
         .clone()
-        .filter(|s| STATUSES.contains(&s.as_str()));
+        .filter(|s| statuses().any(|known| known == s));
     let after = filter
         .cursor
         .as_deref()
@@ -249,7 +242,7 @@ async fn batch_page(
             .collect(),
         bank: bank.unwrap_or_default(),
         status: status.unwrap_or_default(),
-        statuses: STATUSES.iter().map(|s| (*s, t.line_status(s))).collect(),
+        statuses: statuses().map(|s| (s, t.line_status(s))).collect(),
         lines: rows
             .iter()
             .map(|(code, l)| {
@@ -299,18 +292,13 @@ async fn decide(
     reject: bool,
 ) -> Result<Response, Response> {
     let t = Ui::of(lang.lang);
-    if !csrf_ok(&viewer, &form.csrf) {
-        return Err(StatusCode::FORBIDDEN.into_response());
-    }
+    let allowed = if reject { REJECT_ROLES } else { APPROVE_ROLES };
+    super::form_gate(&lang, &viewer, &form.csrf, allowed)?;
     let no_filter = LineFilter {
         bank: None,
         status: None,
         cursor: None,
     };
-    let allowed = if reject { REJECT_ROLES } else { APPROVE_ROLES };
-    if !allowed.contains(&viewer.user.role) {
-        return Ok(super::message(&lang, &viewer, StatusCode::FORBIDDEN));
-    }
     // Paying public money takes a deliberate act: the box ticked, not a stray click.
     if !reject && form.confirm.as_deref() != Some("yes") {
         let error = Some((
@@ -331,17 +319,10 @@ async fn decide(
     .await;
     match done {
         Ok(_) => Ok(Redirect::to(&format!("/settlements/{batch_id}")).into_response()),
-        Err(e) if e.status == StatusCode::FORBIDDEN => Ok(super::message(&lang, &viewer, e.status)),
-        Err(e) if e.status.is_server_error() => Err(e.into_response()),
-        Err(e) => Ok(batch_page(
-            &state,
-            &lang,
-            &viewer,
-            batch_id,
-            &no_filter,
-            Some((e.status, refusal(t, &e))),
-        )
-        .await),
+        Err(e) => {
+            let error = Some(super::form_refusal(&lang, &viewer, e)?);
+            Ok(batch_page(&state, &lang, &viewer, batch_id, &no_filter, error).await)
+        }
     }
 }
 

@@ -1178,29 +1178,13 @@ mod tests {
         for item in jumpup_domain::workflow::CheckItem::ALL {
             assert!(hangul(KO.check_item(item)) && !hangul(EN.check_item(item)));
         }
-        for kind in [
-            "repayment",
-            "rate_change",
-            "arrears_start",
-            "arrears_end",
-            "relocation",
-            "closure",
-            "default",
-            "ineligible",
-        ] {
+        for kind in jumpup_domain::loan::EventKind::WORDS.iter().copied() {
             assert!(
                 hangul(KO.event_kind(kind)) && !hangul(EN.event_kind(kind)),
                 "{kind}"
             );
         }
-        for status in [
-            "match",
-            "reduced",
-            "under_claimed",
-            "adjustment",
-            "clawback",
-            "rejected",
-        ] {
+        for status in jumpup_domain::settlement::Status::ALL.map(|s| s.as_str()) {
             assert!(
                 hangul(KO.line_status(status)) && !hangul(EN.line_status(status)),
                 "{status}"

@@ -7,7 +7,7 @@ use axum::extract::{Multipart, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
-use super::{Frame, PageLang, PageViewer, Ui, csrf_of, csrf_ok, message, page};
+use super::{Frame, PageLang, PageViewer, Ui, csrf_of, message, page};
 use crate::http::AppState;
 use crate::service::ServiceError;
 use crate::service::imports::{FileKind, ImportReport};
@@ -84,20 +84,7 @@ pub(super) async fn upload(
     mut parts: Multipart,
 ) -> Result<Response, Response> {
     let bad = || StatusCode::BAD_REQUEST.into_response();
-    // The token comes first: nothing of the file is read for a request that does not carry it.
-    let first = parts
-        .next_field()
-        .await
-        .map_err(|_| bad())?
-        .ok_or_else(bad)?;
-    let sent = if first.name() == Some("csrf") {
-        first.text().await.map_err(|_| bad())?
-    } else {
-        String::new()
-    };
-    if !csrf_ok(&viewer, &sent) {
-        return Err(StatusCode::FORBIDDEN.into_response());
-    }
+    super::multipart_token(&mut parts, &viewer).await?;
     // Nothing more is read for a viewer who may import no kind of file, nor the file of a
     // kind not theirs (the kind comes before the file in the form).
     let allowed = kinds_of(&viewer);
