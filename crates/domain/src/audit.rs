@@ -46,8 +46,10 @@ impl fmt::Display for Hash {
 
 /// The content of one audit entry. `at` is the caller's timestamp (RFC 3339); `before` and
 /// `after` are canonical JSON texts of the subject's state; a bulk change lists the records
-/// it touched with a digest of its rows in `after`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// it touched with a digest of its rows in `after`. `seals` commits to the money rows the
+/// change wrote ([`Seals`]); it is empty for a change that wrote none, and such an entry hashes
+/// exactly as entries did before seals existed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Entry {
     pub seq: i64,
     pub at: String,
@@ -58,6 +60,7 @@ pub struct Entry {
     pub before: String,
     pub after: String,
     pub reason: String,
+    pub seals: String,
 }
 
 impl Entry {
@@ -79,6 +82,10 @@ impl Entry {
         ] {
             h.update((field.len() as u64).to_be_bytes());
             h.update(field.as_bytes());
+        }
+        if !self.seals.is_empty() {
+            h.update((self.seals.len() as u64).to_be_bytes());
+            h.update(self.seals.as_bytes());
         }
         Hash(h.finalize().into())
     }
@@ -196,6 +203,150 @@ pub fn verify(
     }
 }
 
+/// One field of a money row, as a seal reads it: dates are `YYYY-MM-DD` text, amounts and ids
+/// integers, absent values `Null`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cell<'a> {
+    Null,
+    Int(i64),
+    Text(&'a str),
+}
+
+impl From<i64> for Cell<'_> {
+    fn from(v: i64) -> Self {
+        Cell::Int(v)
+    }
+}
+
+impl From<Option<i64>> for Cell<'_> {
+    fn from(v: Option<i64>) -> Self {
+        v.map_or(Cell::Null, Cell::Int)
+    }
+}
+
+impl<'a> From<&'a str> for Cell<'a> {
+    fn from(v: &'a str) -> Self {
+        Cell::Text(v)
+    }
+}
+
+impl<'a> From<Option<&'a str>> for Cell<'a> {
+    fn from(v: Option<&'a str>) -> Self {
+        v.map_or(Cell::Null, Cell::Text)
+    }
+}
+
+/// A money row's fingerprint: the first 16 bytes of SHA-256 over its table's name and its
+/// fields, each tagged and length-prefixed, so no two different rows share an encoding.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RowHash(pub [u8; 16]);
+
+impl RowHash {
+    pub fn of(table: &str, cells: &[Cell<'_>]) -> RowHash {
+        let mut h = Sha256::new();
+        h.update(b"jumpup-row-v1");
+        h.update((table.len() as u64).to_be_bytes());
+        h.update(table.as_bytes());
+        for cell in cells {
+            match cell {
+                Cell::Null => h.update([0u8]),
+                Cell::Int(v) => {
+                    h.update([1u8]);
+                    h.update(v.to_be_bytes());
+                }
+                Cell::Text(t) => {
+                    h.update([2u8]);
+                    h.update((t.len() as u64).to_be_bytes());
+                    h.update(t.as_bytes());
+                }
+            }
+        }
+        let full: [u8; 32] = h.finalize().into();
+        let mut out = [0u8; 16];
+        out.copy_from_slice(&full[..16]);
+        RowHash(out)
+    }
+
+    pub fn hex(&self) -> String {
+        self.0.iter().map(|b| format!("{b:02x}")).collect()
+    }
+}
+
+impl fmt::Debug for RowHash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "RowHash({})", self.hex())
+    }
+}
+
+/// What one audited change wrote to one table: how many rows, and the digest of their
+/// fingerprints taken in sorted order (so the order rows were written or are read in does not
+/// matter, and no row can be swapped for another without changing it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Seal {
+    pub table: String,
+    pub rows: u64,
+    pub digest: Hash,
+}
+
+impl Seal {
+    /// The seal of `table`'s rows with these fingerprints (sorted in place).
+    pub fn of(table: &str, hashes: &mut [RowHash]) -> Seal {
+        hashes.sort_unstable();
+        let mut h = Sha256::new();
+        h.update(b"jumpup-seal-v1");
+        h.update((hashes.len() as u64).to_be_bytes());
+        for r in hashes.iter() {
+            h.update(r.0);
+        }
+        Seal {
+            table: table.to_owned(),
+            rows: hashes.len() as u64,
+            digest: Hash(h.finalize().into()),
+        }
+    }
+}
+
+/// An entry's seals as stored in it: one `table rows digest` line per table, in table order.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Seals(pub Vec<Seal>);
+
+impl Seals {
+    pub fn parse(text: &str) -> Option<Seals> {
+        let mut out = Vec::new();
+        for line in text.lines() {
+            let mut parts = line.split(' ');
+            let table = parts.next().filter(|t| !t.is_empty())?;
+            let rows = parts.next()?.parse().ok()?;
+            let digest = Hash::parse_hex(parts.next()?)?;
+            if parts.next().is_some() {
+                return None;
+            }
+            out.push(Seal {
+                table: table.to_owned(),
+                rows,
+                digest,
+            });
+        }
+        Some(Seals(out))
+    }
+
+    pub fn get(&self, table: &str) -> Option<&Seal> {
+        self.0.iter().find(|s| s.table == table)
+    }
+}
+
+impl fmt::Display for Seals {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, s) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str("\n")?;
+            }
+            write!(f, "{} {} {}", s.table, s.rows, s.digest)?;
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -216,6 +367,7 @@ mod tests {
                         before: "{\"state\":\"eligibility_review\"}".into(),
                         after: "{\"state\":\"approved\"}".into(),
                         reason: String::new(),
+                        seals: String::new(),
                     },
                 );
                 head = Head {
@@ -285,5 +437,47 @@ mod tests {
             verify(rewritten, Some(anchor)),
             Err(Tamper::AnchorMismatch { seq: 5 })
         );
+    }
+
+    #[test]
+    fn seals_do_not_depend_on_row_order_and_name_any_changed_row_set() {
+        let rows: Vec<RowHash> = (0..5)
+            .map(|i| {
+                RowHash::of(
+                    "budget_posting",
+                    &[Cell::Int(i), Cell::Text("reserve"), Cell::Null],
+                )
+            })
+            .collect();
+        let mut forward = rows.clone();
+        let mut backward: Vec<RowHash> = rows.iter().rev().copied().collect();
+        let seal = Seal::of("budget_posting", &mut forward);
+        assert_eq!(seal, Seal::of("budget_posting", &mut backward));
+        assert_eq!(seal.rows, 5);
+        let mut fewer = rows[..4].to_vec();
+        assert_ne!(Seal::of("budget_posting", &mut fewer).digest, seal.digest);
+        // Null and empty text, and the table, are told apart.
+        assert_ne!(
+            RowHash::of("t", &[Cell::Null]),
+            RowHash::of("t", &[Cell::Text("")])
+        );
+        assert_ne!(
+            RowHash::of("t", &[Cell::Int(1)]),
+            RowHash::of("u", &[Cell::Int(1)])
+        );
+
+        let seals = Seals(vec![
+            seal.clone(),
+            Seal::of("loan", &mut rows[..1].to_vec()),
+        ]);
+        assert_eq!(Seals::parse(&seals.to_string()), Some(seals.clone()));
+        assert_eq!(seals.get("loan").map(|s| s.rows), Some(1));
+        assert_eq!(Seals::parse("loan x 00"), None);
+
+        // Seals are bound into the entry's hash.
+        let mut e = log(1)[0].entry.clone();
+        let plain = e.hash(&Hash::GENESIS);
+        e.seals = seals.to_string();
+        assert_ne!(e.hash(&Hash::GENESIS), plain);
     }
 }

@@ -7,14 +7,16 @@ use sqlx::Row;
 use crate::{Db, Result, StoreError, Tx, with_db, with_tx};
 
 /// Appends an entry after the current head; the sequence is assigned here.
-pub async fn append(tx: &mut Tx, entry: Entry) -> Result<Head> {
+/// The money rows the transaction wrote since its last entry are sealed into this one.
+pub async fn append(tx: &mut Tx, mut entry: Entry) -> Result<Head> {
     let head = head_in(tx).await?;
+    entry.seals = tx.take_seals(head.seq + 1)?.to_string();
     let stored = audit::chain(head, entry);
     let e = &stored.entry;
     with_tx!(tx, c => {
         sqlx::query(
-            "insert into audit_entry (seq, at, actor, role, action, subject, before, after, reason, prev_hash, hash)
-             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+            "insert into audit_entry (seq, at, actor, role, action, subject, before, after, reason, prev_hash, hash, seals)
+             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
         )
         .bind(e.seq)
         .bind(&e.at)
@@ -27,6 +29,7 @@ pub async fn append(tx: &mut Tx, entry: Entry) -> Result<Head> {
         .bind(&e.reason)
         .bind(stored.prev_hash.hex())
         .bind(stored.hash.hex())
+        .bind(&e.seals)
         .execute(c)
         .await?;
     });
@@ -38,7 +41,7 @@ pub async fn append(tx: &mut Tx, entry: Entry) -> Result<Head> {
 
 const HEAD_SQL: &str = "select seq, hash from audit_entry order by seq desc limit 1";
 
-async fn head_in(tx: &mut Tx) -> Result<Head> {
+pub(crate) async fn head_in(tx: &mut Tx) -> Result<Head> {
     let row: Option<(i64, String)> =
         with_tx!(tx, c => sqlx::query_as(HEAD_SQL).fetch_optional(c).await?);
     parse_head(row)
@@ -75,7 +78,7 @@ pub async fn load(db: &Db) -> Result<Vec<Stored>> {
 pub async fn page(db: &Db, after: i64, limit: i64) -> Result<Vec<Stored>> {
     let rows = with_db!(db, p => {
         sqlx::query(
-            "select seq, at, actor, role, action, subject, before, after, reason, prev_hash, hash
+            "select seq, at, actor, role, action, subject, before, after, reason, seals, prev_hash, hash
              from audit_entry
              where seq > $1
              order by seq
@@ -96,7 +99,7 @@ pub async fn page(db: &Db, after: i64, limit: i64) -> Result<Vec<Stored>> {
 pub async fn of_subject(db: &Db, subject: &str) -> Result<Vec<Entry>> {
     let rows = with_db!(db, p => {
         sqlx::query(
-            "select seq, at, actor, role, action, subject, before, after, reason, prev_hash, hash
+            "select seq, at, actor, role, action, subject, before, after, reason, seals, prev_hash, hash
              from audit_entry
              where subject = $1
              order by seq",
@@ -130,6 +133,7 @@ where
             before: r.try_get("before")?,
             after: r.try_get("after")?,
             reason: r.try_get("reason")?,
+            seals: r.try_get("seals")?,
         },
         r.try_get("prev_hash")?,
         r.try_get("hash")?,

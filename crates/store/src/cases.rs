@@ -406,10 +406,12 @@ pub async fn loan_view_of_case(db: &Db, case_id: i64) -> Result<Option<LoanView>
 }
 
 pub async fn insert_loan(tx: &mut Tx, loan: &LoanRow, at: DateTime<Utc>) -> Result<i64> {
+    let seq = tx.seal_seq().await?;
+    let hash = crate::seal::loan_hash(loan);
     let id: i64 = with_tx!(tx, c => {
         sqlx::query_scalar(
-            "insert into loan (case_id, bank_id, loan_no, principal_won, annual_rate_pct, executed_on, maturity_on, created_at)
-             values ($1, $2, $3, $4, $5, $6, $7, $8)
+            "insert into loan (case_id, bank_id, loan_no, principal_won, annual_rate_pct, executed_on, maturity_on, created_at, audit_seq, row_hash)
+             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
              returning loan_id",
         )
         .bind(loan.case_id)
@@ -420,9 +422,12 @@ pub async fn insert_loan(tx: &mut Tx, loan: &LoanRow, at: DateTime<Utc>) -> Resu
         .bind(loan.executed_on)
         .bind(loan.maturity_on)
         .bind(at)
+        .bind(seq)
+        .bind(hash.hex())
         .fetch_one(c)
         .await?
     });
+    tx.sealed(crate::seal::LOAN, [hash]);
     Ok(id)
 }
 
@@ -609,20 +614,28 @@ pub async fn loans_of_cases(
 
 /// Inserts loans with multi-row statements.
 pub async fn insert_loans(tx: &mut Tx, loans: &[LoanRow], at: DateTime<Utc>) -> Result<()> {
+    let seq = tx.seal_seq().await?;
+    let sealed: Vec<_> = loans
+        .iter()
+        .map(|l| (l, crate::seal::loan_hash(l)))
+        .collect();
     crate::write_rows!(
         tx,
-        loans,
-        "insert into loan (case_id, bank_id, loan_no, principal_won, annual_rate_pct, executed_on, maturity_on, created_at) ",
-        |b, l: &LoanRow| b
-            .push_bind(l.case_id)
-            .push_bind(l.bank_id)
-            .push_bind(l.loan_no.clone())
-            .push_bind(l.principal_won)
-            .push_bind(l.annual_rate_pct.clone())
-            .push_bind(l.executed_on)
-            .push_bind(l.maturity_on)
+        sealed,
+        "insert into loan (case_id, bank_id, loan_no, principal_won, annual_rate_pct, executed_on, maturity_on, created_at, audit_seq, row_hash) ",
+        |b, row: &(&LoanRow, jumpup_domain::audit::RowHash)| b
+            .push_bind(row.0.case_id)
+            .push_bind(row.0.bank_id)
+            .push_bind(row.0.loan_no.clone())
+            .push_bind(row.0.principal_won)
+            .push_bind(row.0.annual_rate_pct.clone())
+            .push_bind(row.0.executed_on)
+            .push_bind(row.0.maturity_on)
             .push_bind(at)
+            .push_bind(seq)
+            .push_bind(row.1.hex())
     );
+    tx.sealed(crate::seal::LOAN, sealed.into_iter().map(|(_, h)| h));
     Ok(())
 }
 

@@ -62,20 +62,28 @@ pub async fn insert_many(
     user_id: i64,
     at: DateTime<Utc>,
 ) -> Result<()> {
+    let seq = tx.seal_seq().await?;
+    let sealed: Vec<_> = claims
+        .iter()
+        .map(|c| (c, crate::seal::claim_hash(c, user_id)))
+        .collect();
     crate::write_rows!(
         tx,
-        claims,
-        "insert into claim (bank_id, loan_no, period_from, period_to, claimed_won, revision, imported_by, imported_at) ",
-        |b, r: &ClaimRow| b
-            .push_bind(r.bank_id)
-            .push_bind(r.loan_no.clone())
-            .push_bind(r.period_from)
-            .push_bind(r.period_to)
-            .push_bind(r.claimed_won)
-            .push_bind(r.revision)
+        sealed,
+        "insert into claim (bank_id, loan_no, period_from, period_to, claimed_won, revision, imported_by, imported_at, audit_seq, row_hash) ",
+        |b, row: &(&ClaimRow, jumpup_domain::audit::RowHash)| b
+            .push_bind(row.0.bank_id)
+            .push_bind(row.0.loan_no.clone())
+            .push_bind(row.0.period_from)
+            .push_bind(row.0.period_to)
+            .push_bind(row.0.claimed_won)
+            .push_bind(row.0.revision)
             .push_bind(user_id)
             .push_bind(at)
+            .push_bind(seq)
+            .push_bind(row.1.hex())
     );
+    tx.sealed(crate::seal::CLAIM, sealed.into_iter().map(|(_, h)| h));
     Ok(())
 }
 

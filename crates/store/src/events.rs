@@ -8,7 +8,8 @@ use std::collections::HashMap;
 use jumpup_domain::workflow::State;
 
 use crate::cases::LoanRow;
-use crate::{Result, StoreError, Tx, with_tx};
+use crate::{Result, StoreError, Tx, seal, with_tx};
+use jumpup_domain::audit::RowHash;
 
 /// A stored event, as the engine needs it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -99,10 +100,12 @@ pub async fn insert(
     user_id: i64,
     at: DateTime<Utc>,
 ) -> Result<i64> {
+    let seq = tx.seal_seq().await?;
+    let hash = seal::event_hash(loan_id, event, user_id);
     let id: i64 = with_tx!(tx, c => {
         sqlx::query_scalar(
-            "insert into loan_event (loan_id, on_date, kind, amount_won, annual_rate_pct, reported_by, recorded_at, seq)
-             values ($1, $2, $3, $4, $5, $6, $7, $8)
+            "insert into loan_event (loan_id, on_date, kind, amount_won, annual_rate_pct, reported_by, recorded_at, seq, audit_seq, row_hash)
+             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
              returning loan_event_id",
         )
         .bind(loan_id)
@@ -113,9 +116,12 @@ pub async fn insert(
         .bind(user_id)
         .bind(at)
         .bind(event.seq)
+        .bind(seq)
+        .bind(hash.hex())
         .fetch_one(c)
         .await?
     });
+    tx.sealed(seal::EVENT, [hash]);
     Ok(id)
 }
 
@@ -126,11 +132,16 @@ pub async fn insert_many(
     user_id: i64,
     at: DateTime<Utc>,
 ) -> Result<()> {
+    let seq = tx.seal_seq().await?;
+    let sealed: Vec<_> = events
+        .iter()
+        .map(|(loan_id, e)| (*loan_id, e, seal::event_hash(*loan_id, e, user_id)))
+        .collect();
     crate::write_rows!(
         tx,
-        events,
-        "insert into loan_event (loan_id, on_date, kind, amount_won, annual_rate_pct, reported_by, recorded_at, seq) ",
-        |b, row: &(i64, EventRow)| b
+        sealed,
+        "insert into loan_event (loan_id, on_date, kind, amount_won, annual_rate_pct, reported_by, recorded_at, seq, audit_seq, row_hash) ",
+        |b, row: &(i64, &EventRow, RowHash)| b
             .push_bind(row.0)
             .push_bind(row.1.on)
             .push_bind(row.1.kind.clone())
@@ -139,7 +150,10 @@ pub async fn insert_many(
             .push_bind(user_id)
             .push_bind(at)
             .push_bind(row.1.seq)
+            .push_bind(seq)
+            .push_bind(row.2.hex())
     );
+    tx.sealed(seal::EVENT, sealed.into_iter().map(|(_, _, h)| h));
     Ok(())
 }
 

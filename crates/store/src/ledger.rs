@@ -5,7 +5,21 @@ use chrono::{DateTime, Utc};
 use jumpup_domain::ledger::{Account, Posting, PostingKind};
 use jumpup_domain::money::Won;
 
-use crate::{Db, Result, StoreError, Tx, with_db, with_tx};
+use jumpup_domain::audit::RowHash;
+
+use crate::{Db, Result, StoreError, Tx, seal, with_db, with_tx};
+
+fn posting_seal(program_id: &str, p: &Posting, case_id: Option<i64>) -> RowHash {
+    seal::posting_hash(
+        p.id(),
+        program_id,
+        p.kind().as_str(),
+        p.from().as_str(),
+        p.to().as_str(),
+        p.amount().get(),
+        case_id,
+    )
+}
 
 /// Inserts a posting; the same id again with the same content changes nothing (`false`), with
 /// other content it is a conflict.
@@ -34,10 +48,12 @@ pub async fn post(
             })
         };
     }
+    let seq = tx.seal_seq().await?;
+    let hash = posting_seal(program_id, posting, case_id);
     with_tx!(tx, c => {
         sqlx::query(
-            "insert into budget_posting (posting_id, program_id, kind, from_account, to_account, amount_won, case_id, created_at)
-             values ($1, $2, $3, $4, $5, $6, $7, $8)",
+            "insert into budget_posting (posting_id, program_id, kind, from_account, to_account, amount_won, case_id, created_at, audit_seq, row_hash)
+             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
         )
         .bind(posting.id())
         .bind(program_id)
@@ -47,9 +63,12 @@ pub async fn post(
         .bind(posting.amount().get())
         .bind(case_id)
         .bind(at)
+        .bind(seq)
+        .bind(hash.hex())
         .execute(c)
         .await?;
     });
+    tx.sealed(seal::POSTING, [hash]);
     Ok(true)
 }
 
@@ -179,11 +198,16 @@ pub async fn post_many(
     postings: &[(Posting, Option<i64>)],
     at: DateTime<Utc>,
 ) -> Result<()> {
+    let seq = tx.seal_seq().await?;
+    let sealed: Vec<_> = postings
+        .iter()
+        .map(|(p, case_id)| (p, *case_id, posting_seal(program_id, p, *case_id)))
+        .collect();
     crate::write_rows!(
         tx,
-        postings,
-        "insert into budget_posting (posting_id, program_id, kind, from_account, to_account, amount_won, case_id, created_at) ",
-        |b, row: &(Posting, Option<i64>)| b
+        sealed,
+        "insert into budget_posting (posting_id, program_id, kind, from_account, to_account, amount_won, case_id, created_at, audit_seq, row_hash) ",
+        |b, row: &(&Posting, Option<i64>, RowHash)| b
             .push_bind(row.0.id().to_owned())
             .push_bind(program_id.to_owned())
             .push_bind(row.0.kind().as_str())
@@ -192,7 +216,10 @@ pub async fn post_many(
             .push_bind(row.0.amount().get())
             .push_bind(row.1)
             .push_bind(at)
+            .push_bind(seq)
+            .push_bind(row.2.hex())
     );
+    tx.sealed(seal::POSTING, sealed.into_iter().map(|(_, _, h)| h));
     Ok(())
 }
 

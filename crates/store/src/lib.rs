@@ -47,6 +47,7 @@ pub mod events;
 pub mod identity;
 pub mod ledger;
 pub mod programs;
+pub mod seal;
 pub mod sessions;
 pub mod settlement;
 pub mod testing;
@@ -63,6 +64,9 @@ use sqlx::{Postgres, Row, Sqlite, Transaction};
 
 /// The PostgreSQL advisory lock that write transactions take in turn.
 const WRITE_LOCK: i64 = 0x6a75_6d70; // "jump"
+
+/// The migration from which money rows are sealed (`seal`).
+const SEALS_MIGRATION: i64 = 12;
 
 /// The default database: a file in the working directory.
 pub const DEFAULT_URL: &str = "sqlite:jumpup.db";
@@ -81,6 +85,7 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
     (9, "sessions", include_str!("../migrations/sqlite/0009_sessions.sql")),
     (10, "approval", include_str!("../migrations/sqlite/0010_approval.sql")),
     (11, "portal", include_str!("../migrations/sqlite/0011_portal.sql")),
+    (12, "seals", include_str!("../migrations/sqlite/0012_seals.sql")),
 ];
 #[rustfmt::skip]
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
@@ -95,6 +100,7 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (9, "sessions", include_str!("../migrations/postgres/0009_sessions.sql")),
     (10, "approval", include_str!("../migrations/postgres/0010_approval.sql")),
     (11, "portal", include_str!("../migrations/postgres/0011_portal.sql")),
+    (12, "seals", include_str!("../migrations/postgres/0012_seals.sql")),
 ];
 
 /// A short fingerprint of the PostgreSQL schema (its migrations' text), naming the test
@@ -115,11 +121,29 @@ pub enum Db {
     Pg(PgPool),
 }
 
-/// A write transaction on one of the two databases.
+/// A write transaction on one of the two databases, with the fingerprints of the money rows
+/// it wrote that its next audit entry will seal (`seal`).
 #[derive(Debug)]
-pub enum Tx {
+pub struct Tx {
+    #[doc(hidden)]
+    pub conn: TxConn,
+    sealing: seal::Sealing,
+}
+
+/// The transaction itself, one per backend (matched by `with_tx!`).
+#[derive(Debug)]
+pub enum TxConn {
     Sqlite(Transaction<'static, Sqlite>),
     Pg(Transaction<'static, Postgres>),
+}
+
+impl Tx {
+    fn new(conn: TxConn) -> Tx {
+        Tx {
+            conn,
+            sealing: seal::Sealing::default(),
+        }
+    }
 }
 
 /// Expands `$body` once per backend with `$conn` bound to the concrete connection, so one
@@ -127,12 +151,12 @@ pub enum Tx {
 #[macro_export]
 macro_rules! with_tx {
     ($tx:expr, $conn:ident => $body:expr) => {
-        match $tx {
-            $crate::Tx::Sqlite(t) => {
+        match &mut $tx.conn {
+            $crate::TxConn::Sqlite(t) => {
                 let $conn = &mut **t;
                 $body
             }
-            $crate::Tx::Pg(t) => {
+            $crate::TxConn::Pg(t) => {
                 let $conn = &mut **t;
                 $body
             }
@@ -344,14 +368,24 @@ impl Db {
 
     /// Applies pending migrations under the migrator's lock (an advisory lock on PostgreSQL);
     /// refuses when an applied migration was edited.
+    /// The migration that applies seals seals the rows it finds, once (`seal::seal_existing`).
     pub async fn migrate(&self) -> Result<()> {
+        let sealing_begins = self
+            .status()
+            .await?
+            .iter()
+            .any(|m| m.version == SEALS_MIGRATION && m.state == MigrationState::Pending);
         let m = migrator(self.migrations());
         match with_db!(self, p => m.run(p).await) {
             Err(sqlx::migrate::MigrateError::VersionMismatch(v)) => {
-                Err(StoreError::MigrationEdited(v))
+                return Err(StoreError::MigrationEdited(v));
             }
-            other => Ok(other?),
+            other => other?,
         }
+        if sealing_begins {
+            seal::seal_existing(self).await?;
+        }
+        Ok(())
     }
 
     /// Every known and applied migration with its state.
@@ -441,14 +475,14 @@ impl Db {
     ///   [`is_retryable`] names.
     pub async fn begin_write(&self) -> Result<Tx> {
         Ok(match self {
-            Db::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
+            Db::Sqlite(p) => Tx::new(TxConn::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?)),
             Db::Pg(p) => {
                 let mut tx = p.begin().await?;
                 sqlx::query("select pg_advisory_xact_lock($1)")
                     .bind(WRITE_LOCK)
                     .execute(&mut *tx)
                     .await?;
-                Tx::Pg(tx)
+                Tx::new(TxConn::Pg(tx))
             }
         })
     }
@@ -456,8 +490,21 @@ impl Db {
     /// Begins a read-only transaction: a consistent snapshot, no write lock taken.
     pub async fn begin_read(&self) -> Result<Tx> {
         Ok(match self {
-            Db::Sqlite(p) => Tx::Sqlite(p.begin().await?),
-            Db::Pg(p) => Tx::Pg(p.begin_with("BEGIN READ ONLY").await?),
+            Db::Sqlite(p) => Tx::new(TxConn::Sqlite(p.begin().await?)),
+            Db::Pg(p) => Tx::new(TxConn::Pg(p.begin_with("BEGIN READ ONLY").await?)),
+        })
+    }
+
+    /// Begins a read-only transaction whose every statement sees one snapshot (PostgreSQL
+    /// REPEATABLE READ; SQLite's read transaction already does), for checks that read many
+    /// tables while writers go on.
+    pub async fn begin_snapshot(&self) -> Result<Tx> {
+        Ok(match self {
+            Db::Sqlite(p) => Tx::new(TxConn::Sqlite(p.begin().await?)),
+            Db::Pg(p) => Tx::new(TxConn::Pg(
+                p.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                    .await?,
+            )),
         })
     }
 
@@ -485,7 +532,7 @@ impl Tx {
         if rows < ANALYZE_AFTER_ROWS || tables.is_empty() {
             return Ok(());
         }
-        if let Tx::Pg(t) = self {
+        if let TxConn::Pg(t) = &mut self.conn {
             let sql = format!("analyze {}", tables.join(", "));
             sqlx::query(sqlx::AssertSqlSafe(sql))
                 .execute(&mut **t)
@@ -494,10 +541,20 @@ impl Tx {
         Ok(())
     }
 
+    pub async fn rollback(self) -> Result<()> {
+        match self.conn {
+            TxConn::Sqlite(t) => t.rollback().await?,
+            TxConn::Pg(t) => t.rollback().await?,
+        }
+        Ok(())
+    }
+
+    /// Commits; refuses (rolling back) when money rows were written that no audit entry sealed.
     pub async fn commit(self) -> Result<()> {
-        match self {
-            Tx::Sqlite(t) => t.commit().await?,
-            Tx::Pg(t) => t.commit().await?,
+        self.sealing.require_sealed()?;
+        match self.conn {
+            TxConn::Sqlite(t) => t.commit().await?,
+            TxConn::Pg(t) => t.commit().await?,
         }
         Ok(())
     }

@@ -550,12 +550,18 @@ pub struct LineRow {
 }
 
 pub async fn insert_lines(tx: &mut Tx, batch_id: i64, lines: &[LineRow]) -> Result<()> {
+    let seq = tx.seal_seq().await?;
+    let sealed: Vec<_> = lines
+        .iter()
+        .map(|l| (l, crate::seal::line_hash(batch_id, l)))
+        .collect();
     crate::write_rows!(
         tx,
-        lines,
+        sealed,
         "insert into settlement_line (batch_id, line_no, bank_id, loan_no, case_id, claim_id, period_from, period_to,
-             claimed_won, computed_won, paid_before_won, payable_won, status, reason) ",
-        |b, l: &LineRow| {
+             claimed_won, computed_won, paid_before_won, payable_won, status, reason, audit_seq, row_hash) ",
+        |b, row: &(&LineRow, jumpup_domain::audit::RowHash)| {
+            let l = row.0;
             b.push_bind(batch_id)
                 .push_bind(l.line_no)
                 .push_bind(l.bank_id)
@@ -570,8 +576,11 @@ pub async fn insert_lines(tx: &mut Tx, batch_id: i64, lines: &[LineRow]) -> Resu
                 .push_bind(l.payable_won)
                 .push_bind(l.status.clone())
                 .push_bind(l.reason.clone())
+                .push_bind(seq)
+                .push_bind(row.1.hex())
         }
     );
+    tx.sealed(crate::seal::LINE, sealed.into_iter().map(|(_, h)| h));
     Ok(())
 }
 
@@ -853,9 +862,18 @@ pub async fn cancel_event(
     reason: &str,
     after_batch: i64,
 ) -> Result<bool> {
+    let seq = tx.seal_seq().await?;
+    let hash = crate::seal::cancel_hash(
+        loan_event_id,
+        true,
+        Some(user_id),
+        Some(reason),
+        Some(after_batch),
+    );
     let n = with_tx!(tx, c => {
         sqlx::query(
-            "update loan_event set cancelled_at = $2, cancelled_by = $3, cancel_reason = $4, cancelled_after_batch = $5
+            "update loan_event set cancelled_at = $2, cancelled_by = $3, cancel_reason = $4, cancelled_after_batch = $5,
+                 cancel_audit_seq = $6, cancel_hash = $7
              where loan_event_id = $1 and cancelled_at is null",
         )
         .bind(loan_event_id)
@@ -863,10 +881,15 @@ pub async fn cancel_event(
         .bind(user_id)
         .bind(reason)
         .bind(after_batch)
+        .bind(seq)
+        .bind(hash.hex())
         .execute(c)
         .await?
         .rows_affected()
     });
+    if n == 1 {
+        tx.sealed(crate::seal::CANCEL, [hash]);
+    }
     Ok(n == 1)
 }
 

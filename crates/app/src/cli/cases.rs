@@ -630,6 +630,7 @@ pub fn ledger(command: LedgerCommand, db: &DbArgs) -> anyhow::Result<ExitCode> {
         for id in &check.inconsistent {
             writeln!(out, "posting {id}: its accounts do not match its kind")?;
         }
+        super::records::print_seals(&mut out, &check.seals)?;
         let ok = check.ok();
         Ok(if ok {
             ExitCode::SUCCESS

@@ -439,25 +439,65 @@ pub fn audit(command: AuditCommand, db: &DbArgs) -> anyhow::Result<ExitCode> {
                 let entries = jumpup_store::audit::load(&store)
                     .await
                     .map_err(store_error)?;
-                match jumpup_domain::audit::verify(entries, anchor) {
+                let chain = match jumpup_domain::audit::verify(entries, anchor) {
                     Ok(head) => {
                         writeln!(
                             std::io::stdout(),
                             "audit chain intact: {} entries, head {head}",
                             head.seq
                         )?;
-                        ExitCode::SUCCESS
+                        true
                     }
                     Err(tamper) => {
                         eprintln!("audit chain broken: {tamper}");
-                        ExitCode::from(1)
+                        false
                     }
+                };
+                let seals = jumpup_store::seal::verify(&store)
+                    .await
+                    .map_err(store_error)?;
+                print_seals(&mut std::io::stdout(), &seals)?;
+                if chain && seals.ok() {
+                    ExitCode::SUCCESS
+                } else {
+                    ExitCode::from(1)
                 }
             }
         };
         store.close().await;
         Ok(code)
     })
+}
+
+/// The seal check: rows checked, then each problem naming its row and audit entry.
+pub(super) fn print_seals(
+    out: &mut impl Write,
+    report: &jumpup_store::seal::Report,
+) -> anyhow::Result<()> {
+    let rows: u64 = report.rows.iter().map(|(_, n)| n).sum();
+    if report.ok() {
+        writeln!(
+            out,
+            "money rows sealed: all {rows} rows match the audit entries that wrote them"
+        )?;
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "money rows TAMPERED: {} problems in {rows} rows",
+        report.findings_total
+    )?;
+    for f in &report.findings {
+        writeln!(out, "  {f}")?;
+    }
+    if report.findings_total > report.findings.len() as u64 {
+        writeln!(
+            out,
+            "  ... and {} more",
+            report.findings_total - report.findings.len() as u64
+        )?;
+    }
+    Ok(())
 }
 
 /// FILES.md's import report: `stored N, skipped M, warnings K` and every problem on stderr, or

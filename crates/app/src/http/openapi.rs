@@ -528,6 +528,7 @@ fn schemas() -> Value {
                         )),
                     ),
                     ("inconsistent_postings", list(text())),
+                    ("seals", r("SealCheck")),
                 ],
                 &[],
             ),
@@ -544,8 +545,36 @@ fn schemas() -> Value {
                     ("entries", int()),
                     ("anchor", text()),
                     ("problem", text()),
+                    ("seals", r("SealCheck")),
                 ],
                 &["entries", "anchor", "problem"],
+            ),
+        ),
+        (
+            "SealCheck",
+            object(
+                &[
+                    ("ok", json!({ "type": "boolean" })),
+                    (
+                        "rows",
+                        list(object(&[("table", text()), ("rows", int())], &[])),
+                    ),
+                    (
+                        "problems",
+                        list(object(
+                            &[
+                                ("code", text()),
+                                ("table", text()),
+                                ("row", nullable("string")),
+                                ("audit_entry", nullable("integer")),
+                                ("message", text()),
+                            ],
+                            &[],
+                        )),
+                    ),
+                    ("problems_total", int()),
+                ],
+                &[],
             ),
         ),
         (

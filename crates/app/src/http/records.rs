@@ -119,12 +119,16 @@ pub async fn audit_verify(
     let entries = jumpup_store::audit::load(&state.services.db)
         .await
         .map_err(crate::service::ServiceError::from)?;
-    Ok(axum::Json(
-        match jumpup_domain::audit::verify(entries, anchor) {
-            Ok(head) => json!({ "intact": true, "entries": head.seq, "anchor": head.to_string() }),
-            Err(tamper) => json!({ "intact": false, "problem": tamper.to_string() }),
-        },
-    ))
+    let seals = jumpup_store::seal::verify(&state.services.db)
+        .await
+        .map_err(crate::service::ServiceError::from)?;
+    let mut out = match jumpup_domain::audit::verify(entries, anchor) {
+        Ok(head) => json!({ "intact": true, "entries": head.seq, "anchor": head.to_string() }),
+        Err(tamper) => json!({ "intact": false, "problem": tamper.to_string() }),
+    };
+    out["intact"] = json!(out["intact"] == json!(true) && seals.ok());
+    out["seals"] = crate::service::budget::seals_json(&seals);
+    Ok(axum::Json(out))
 }
 
 /// `GET /api/v1/audit/entries?limit=&cursor=`: entries in sequence order with their hashes.

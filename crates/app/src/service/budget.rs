@@ -68,6 +68,25 @@ pub struct LedgerCheck {
     pub budgets: Vec<ProgramBudget>,
     pub misplaced: Vec<(i64, String, i64)>,
     pub inconsistent: Vec<String>,
+    /// Every money row against the audit entry that wrote it (`jumpup_store::seal`).
+    pub seals: jumpup_store::seal::Report,
+}
+
+/// The seal check as JSON: rows checked per table, the problems (at most
+/// `seal::MAX_FINDINGS`, each naming its table, row and audit entry) and their total.
+pub fn seals_json(report: &jumpup_store::seal::Report) -> serde_json::Value {
+    json!({
+        "ok": report.ok(),
+        "rows": report.rows.iter().map(|(t, n)| json!({"table": t, "rows": n})).collect::<Vec<_>>(),
+        "problems": report.findings.iter().map(|f| json!({
+            "code": f.problem.code(),
+            "table": f.table,
+            "row": f.row.as_ref().map(ToString::to_string),
+            "audit_entry": f.entry,
+            "message": f.to_string(),
+        })).collect::<Vec<_>>(),
+        "problems_total": report.findings_total,
+    })
 }
 
 impl LedgerCheck {
@@ -75,6 +94,7 @@ impl LedgerCheck {
         self.budgets.iter().all(|b| b.check.is_ok())
             && self.misplaced.is_empty()
             && self.inconsistent.is_empty()
+            && self.seals.ok()
     }
 
     pub fn to_json(&self) -> serde_json::Value {
@@ -89,6 +109,7 @@ impl LedgerCheck {
                 "case_id": case_id, "state": state, "reserved_won": reserved,
             })).collect::<Vec<_>>(),
             "inconsistent_postings": self.inconsistent,
+            "seals": seals_json(&self.seals),
         })
     }
 }
@@ -100,6 +121,7 @@ impl Services {
             budgets: self.budgets().await?,
             misplaced: self.misplaced_reservations().await?,
             inconsistent: self.inconsistent_postings().await?,
+            seals: jumpup_store::seal::verify(&self.db).await?,
         })
     }
 }

@@ -284,5 +284,6 @@ pub fn entry(
         before,
         after,
         reason: String::new(),
+        seals: String::new(),
     }
 }

@@ -91,14 +91,15 @@ impl Services {
                         json!({ "program_version_id": id, "digest": digest, "status": "approved" })
                             .to_string();
                     let subject = format!("program:{}@{}", program.id(), version.in_force_from);
+                    // The appropriation is sealed by the entry that records the version.
+                    let date = version.in_force_from.to_string();
+                    let budget = version.params.limits.budget_subsidy_won;
+                    fund_appropriation(tx, program.id().as_str(), &date, budget, at).await?;
                     audit::append(
                         tx,
                         entry(at, None, "program.built_in", subject, "null".into(), after),
                     )
                     .await?;
-                    let date = version.in_force_from.to_string();
-                    let budget = version.params.limits.budget_subsidy_won;
-                    fund_appropriation(tx, program.id().as_str(), &date, budget, at).await?;
                 }
             }
             Ok(())
@@ -202,16 +203,16 @@ impl Services {
             let subject = format!("program:{program_id}@{in_force_from}");
             let before = json!({ "status": "pending", "digest": row.digest }).to_string();
             let after = json!({ "status": "approved", "digest": row.digest }).to_string();
-            audit::append(
-                tx,
-                entry(at, Some(&user), "program.approve", subject, before, after),
-            )
-            .await?;
             let version = crate::programs::version_from_content(&row.content)
                 .map_err(jumpup_store::StoreError::Corrupt)?;
             let date = in_force_from.to_string();
             let budget = version.params.limits.budget_subsidy_won;
             fund_appropriation(tx, program_id, &date, budget, at).await?;
+            audit::append(
+                tx,
+                entry(at, Some(&user), "program.approve", subject, before, after),
+            )
+            .await?;
             // More budget may let waitlisted cases in, in order (RULES.md 6.4).
             self.promote_waitlist(tx, &catalog, program_id, Some(&user), at)
                 .await?;

@@ -11,6 +11,7 @@ mod demo;
 mod errors;
 mod examples;
 mod imports;
+mod integrity;
 mod months;
 mod openapi;
 mod pages;

@@ -44,7 +44,7 @@ both! {
         // transaction (PostgreSQL's reltuples stops being unknown).
         tx.after_bulk_write(10, &["bank"]).await.expect("small");
         tx.after_bulk_write(1_000_000, &["bank", "loan"]).await.expect("analyze");
-        if let jumpup_store::Tx::Pg(t) = &mut tx {
+        if let jumpup_store::TxConn::Pg(t) = &mut tx.conn {
             let known: f32 = sqlx::query_scalar("select reltuples from pg_class where relname = 'bank'")
                 .fetch_one(&mut **t)
                 .await
