@@ -30,13 +30,17 @@ pub fn quote_lines(
 ) -> anyhow::Result<BatchReport> {
     let threads = crate::worker_threads(None);
     let mut total = BatchReport::default();
-    let mut lines = input.lines().enumerate();
+    // Lines as bytes: a line that is not UTF-8 is refused on its own, like any bad case.
+    let mut lines = input.split(b'\n').enumerate();
     loop {
-        let mut block: Vec<(usize, String)> = Vec::with_capacity(BATCH_BLOCK_LINES);
+        let mut block: Vec<(usize, Vec<u8>)> = Vec::with_capacity(BATCH_BLOCK_LINES);
         for (i, line) in lines.by_ref() {
-            let line =
+            let mut line =
                 line.map_err(|e| BadInput(format!("CASE: cannot read line {}: {e}", i + 1)))?;
-            if !line.trim().is_empty() {
+            if line.last() == Some(&b'\r') {
+                line.pop();
+            }
+            if !line.trim_ascii().is_empty() {
                 block.push((i + 1, line));
             }
             if block.len() == BATCH_BLOCK_LINES {
@@ -70,13 +74,13 @@ pub fn quote_lines(
 
 fn quote_block(
     catalog: &Catalog,
-    lines: &[(usize, String)],
+    lines: &[(usize, Vec<u8>)],
     detail: Detail,
 ) -> (Vec<u8>, BatchReport) {
     let mut bytes = Vec::with_capacity(lines.len() * 1024);
     let mut report = BatchReport::default();
     for (number, line) in lines {
-        let written = match quote_json::parse(line, catalog) {
+        let written = match quote_json::parse_bytes(line, catalog) {
             Ok(request) => {
                 report.quoted += 1;
                 serde_json::to_writer(

@@ -73,6 +73,21 @@ impl Problems {
     }
 }
 
+/// [`parse`] for a request as bytes: bytes that are not UTF-8 text are refused like
+/// unreadable JSON, naming where the text stops being UTF-8.
+pub fn parse_bytes<'c>(bytes: &[u8], catalog: &'c Catalog) -> Result<Request<'c>, Vec<Problem>> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => parse(text, catalog),
+        Err(e) => Err(vec![Problem {
+            field: String::new(),
+            message: format!(
+                "unreadable JSON: not UTF-8 text (invalid byte at offset {})",
+                e.valid_up_to()
+            ),
+        }]),
+    }
+}
+
 /// Parses and checks a quote request (QUOTE.md "Input" and "Errors"). Every problem is
 /// reported, in the order of the fields in QUOTE.md and events by index.
 pub fn parse<'c>(text: &str, catalog: &'c Catalog) -> Result<Request<'c>, Vec<Problem>> {

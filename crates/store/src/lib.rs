@@ -322,7 +322,7 @@ impl Db {
                 .map_err(|_| StoreError::BadUrl(url.to_owned()))?
                 .create_if_missing(true)
                 .journal_mode(SqliteJournalMode::Wal)
-                .synchronous(SqliteSynchronous::Normal)
+                .synchronous(SqliteSynchronous::Full)
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(30))
                 // Rows cross from SQLite's worker thread in batches rather than one wake-up each,
@@ -385,6 +385,21 @@ impl Db {
         if sealing_begins {
             seal::seal_existing(self).await?;
         }
+        Ok(())
+    }
+
+    /// Applies the migrations up to `last` only: for tests that need a database as an older
+    /// program left it.
+    #[doc(hidden)]
+    pub async fn migrate_through(&self, last: i64) -> Result<()> {
+        let list: Vec<_> = self
+            .migrations()
+            .iter()
+            .copied()
+            .filter(|(v, _, _)| *v <= last)
+            .collect();
+        let m = migrator(&list);
+        with_db!(self, p => m.run(p).await)?;
         Ok(())
     }
 

@@ -10,7 +10,8 @@ use crate::{Result, Tx, with_tx};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Session {
     pub user_id: i64,
-    /// The token a state-changing request authenticated by this session must echo.
+    /// The digest of the token a state-changing request authenticated by this session must
+    /// echo (the token itself is derived from the session's secret and never stored).
     pub csrf_token: String,
     pub created_at: DateTime<Utc>,
     pub last_seen_at: DateTime<Utc>,
@@ -20,7 +21,7 @@ pub async fn insert_session(
     tx: &mut Tx,
     session_hash: &str,
     user_id: i64,
-    csrf_token: &str,
+    csrf_token_hash: &str,
     at: DateTime<Utc>,
 ) -> Result<()> {
     with_tx!(tx, c => {
@@ -30,7 +31,7 @@ pub async fn insert_session(
         )
         .bind(session_hash)
         .bind(user_id)
-        .bind(csrf_token)
+        .bind(csrf_token_hash)
         .bind(at)
         .execute(c)
         .await?;

@@ -273,17 +273,18 @@ fn catalog(source: &ProgramSource, db: &records::DbArgs) -> anyhow::Result<Catal
     load_catalog(source.programs.as_deref()).map_err(|e| BadInput(e.to_string()).into())
 }
 
-fn read_case(path: &str) -> anyhow::Result<String> {
-    let mut text = String::new();
+/// The case's bytes as given (whether they are UTF-8 is the parser's to say).
+fn read_case(path: &str) -> anyhow::Result<Vec<u8>> {
+    let mut bytes = Vec::new();
     if path == "-" {
         std::io::stdin()
-            .read_to_string(&mut text)
+            .read_to_end(&mut bytes)
             .map_err(|e| BadInput(format!("CASE: cannot read standard input: {e}")))?;
     } else {
-        text = std::fs::read_to_string(Path::new(path))
+        bytes = std::fs::read(Path::new(path))
             .map_err(|e| BadInput(format!("CASE: cannot read {path}: {e}")))?;
     }
-    Ok(text)
+    Ok(bytes)
 }
 
 fn quote(args: QuoteArgs, db: &records::DbArgs) -> anyhow::Result<ExitCode> {
@@ -313,8 +314,8 @@ fn quote(args: QuoteArgs, db: &records::DbArgs) -> anyhow::Result<ExitCode> {
             ExitCode::from(2)
         });
     }
-    let text = read_case(&args.case)?;
-    match quote_json::parse(&text, &catalog) {
+    let bytes = read_case(&args.case)?;
+    match quote_json::parse_bytes(&bytes, &catalog) {
         Ok(request) => {
             let quote = jumpup_domain::quote::quote(&request.input);
             if args.json {

@@ -206,8 +206,97 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::web::routes())
         .layer(axum::Extension(Document(doc.into())))
         .fallback(|| async { ApiError::not_found() })
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            router_answers,
+        ))
+        .layer(axum::middleware::from_fn(security_headers))
         .layer(axum::middleware::from_fn(log_request))
         .with_state(state)
+}
+
+/// The answers the router gives by itself in plain text (405 for a method a route does not
+/// take, 413 for a body over its limit) said like every other: the error shape under
+/// `/api/`, a page elsewhere. The `Allow` header of a 405 is kept.
+async fn router_answers(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let method = request.method().clone();
+    let uri = request.uri().clone();
+    let cookie = request.headers().get(axum::http::header::COOKIE).cloned();
+    let response = next.run(request).await;
+    let status = response.status();
+    let said = response
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.starts_with("application/json") || t.starts_with("text/html"));
+    if said
+        || !matches!(
+            status,
+            axum::http::StatusCode::METHOD_NOT_ALLOWED | axum::http::StatusCode::PAYLOAD_TOO_LARGE
+        )
+    {
+        return response;
+    }
+    use axum::response::IntoResponse;
+    let allow = response.headers().get(axum::http::header::ALLOW).cloned();
+    let mut answer = if uri.path().starts_with("/api/") {
+        let (code, message) = if status == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+            (
+                "payload_too_large",
+                "the request body is over its size limit",
+            )
+        } else {
+            (
+                "method_not_allowed",
+                "this resource does not take this method",
+            )
+        };
+        ApiError::new(status, "", code, message).into_response()
+    } else {
+        let mut probe = Request::new(axum::body::Body::empty());
+        *probe.method_mut() = method;
+        *probe.uri_mut() = uri;
+        if let Some(c) = cookie {
+            probe.headers_mut().insert(axum::http::header::COOKIE, c);
+        }
+        let (mut parts, _) = probe.into_parts();
+        crate::web::status_page(&mut parts, &state, status).await
+    };
+    if let Some(allow) = allow {
+        answer
+            .headers_mut()
+            .insert(axum::http::header::ALLOW, allow);
+    }
+    answer
+}
+
+/// The headers every answer carries so a browser runs no script but the site's own (there is
+/// none inline), never frames a page, sends no address to other sites and never guesses a type.
+const SECURITY_HEADERS: [(&str, &str); 4] = [
+    (
+        "content-security-policy",
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+         object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+    ),
+    ("x-frame-options", "DENY"),
+    ("referrer-policy", "same-origin"),
+    ("x-content-type-options", "nosniff"),
+];
+
+async fn security_headers(request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    for (name, value) in SECURITY_HEADERS {
+        headers.insert(
+            axum::http::HeaderName::from_static(name),
+            axum::http::HeaderValue::from_static(value),
+        );
+    }
+    response
 }
 
 /// Serves `app` (from [`router`]) on `listener` until `shutdown` completes, then finishes the

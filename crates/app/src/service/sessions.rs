@@ -36,6 +36,13 @@ pub fn secret_hash(secret: &str) -> String {
     crate::programs::digest_bytes(secret.as_bytes())
 }
 
+/// A session's CSRF token, derived from its secret (which only the client holds, and of which
+/// the database keeps a digest), so the token is never stored in clear either: the session row
+/// keeps only the token's digest.
+pub fn csrf_token_of(secret: &str) -> String {
+    secret_hash(&format!("jumpup-csrf-v1:{secret}"))
+}
+
 /// A session just opened: the secret for the client's cookie (shown once) and its CSRF token.
 #[derive(Debug)]
 pub struct Opened {
@@ -117,7 +124,7 @@ impl Services {
             ));
         };
         let secret = new_secret();
-        let csrf_token = new_secret();
+        let csrf_token = csrf_token_of(&secret);
         in_write_tx!(self, |tx| {
             // Failures recorded by parallel attempts while the hash was checked still count.
             if store::login_failures_since(tx, name, since).await? >= MAX_FAILURES {
@@ -128,8 +135,14 @@ impl Services {
                 store::delete_session(tx, &secret_hash(previous)).await?;
             }
             store::delete_expired_sessions(tx, now - IDLE_TIMEOUT, now - ABSOLUTE_TIMEOUT).await?;
-            store::insert_session(tx, &secret_hash(&secret), user.user_id, &csrf_token, now)
-                .await?;
+            store::insert_session(
+                tx,
+                &secret_hash(&secret),
+                user.user_id,
+                &secret_hash(&csrf_token),
+                now,
+            )
+            .await?;
             Ok(())
         })?;
         Ok(Opened {
@@ -161,24 +174,21 @@ impl Services {
                 let user = ids::user_by_id_read(&self.db, s.user_id)
                     .await?
                     .ok_or_else(|| unauthenticated("the session has ended; sign in again"))?;
-                (user, Some((hash, s)))
+                (user, Some((hash, csrf_token_of(secret), s)))
             }
         };
         if !user.active {
             return Err(unauthenticated("the account is not active"));
         }
         let session = match session {
-            Some((hash, s)) => {
+            Some((hash, csrf_token, s)) => {
                 if now - s.last_seen_at > TOUCH_EVERY {
                     in_write_tx!(self, |tx| {
                         store::touch_session(tx, &hash, now).await?;
                         Ok(())
                     })?;
                 }
-                Some(ViewerSession {
-                    hash,
-                    csrf_token: s.csrf_token,
-                })
+                Some(ViewerSession { hash, csrf_token })
             }
             None => None,
         };
@@ -194,7 +204,7 @@ impl Services {
     }
 
     /// Changes the viewer's own password after checking the current one; every other session
-    /// of the user ends. Audited without any hash.
+    /// of the user ends and every API token of theirs is revoked. Audited without any hash.
     pub async fn change_password(&self, viewer: &Viewer, current: &str, new: &str) -> Result<()> {
         let stored = {
             let mut tx = self.db.begin_read().await?;
@@ -222,6 +232,8 @@ impl Services {
             ids::set_password_hash(tx, viewer.user.user_id, &hash).await?;
             let keep = viewer.session.as_ref().map(|s| s.hash.as_str());
             store::delete_sessions_of_user(tx, viewer.user.user_id, keep).await?;
+            // A token made under the old password would outlive it: revoked too.
+            store::revoke_tokens_of_user(tx, viewer.user.user_id, at).await?;
             let subject = format!("user:{}", viewer.user.user_id);
             audit::append(
                 tx,

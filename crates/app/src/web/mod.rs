@@ -767,6 +767,29 @@ fn message(lang: &PageLang, viewer: &Viewer, status: StatusCode) -> Response {
     page(lang, status, p.render())
 }
 
+/// An answer the router gives by itself (405, 413) as a page in the reader's language: the
+/// viewer is not known there, so the page is the signed-out frame.
+pub(crate) async fn status_page(
+    parts: &mut axum::http::request::Parts,
+    state: &AppState,
+    status: StatusCode,
+) -> Response {
+    let Ok(lang) =
+        <PageLang as axum::extract::FromRequestParts<AppState>>::from_request_parts(parts, state)
+            .await;
+    let t = Ui::of(lang.lang);
+    let text = match status {
+        StatusCode::PAYLOAD_TOO_LARGE => t.too_large,
+        StatusCode::METHOD_NOT_ALLOWED => t.method_not_allowed,
+        _ => t.bad_request,
+    };
+    let p = MessagePage {
+        f: Frame::new(&lang, text, None),
+        text,
+    };
+    page(&lang, status, p.render())
+}
+
 /// A service's refusal or failure as a page: refusals that mean "not yours" or "no such thing"
 /// (by the API's own mapping) as a message page, the rest as the API's error.
 fn service_error(lang: &PageLang, viewer: &Viewer, e: ServiceError) -> Response {

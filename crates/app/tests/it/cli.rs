@@ -85,6 +85,50 @@ fn a_case_can_come_from_standard_input() {
 }
 
 #[test]
+fn a_case_that_is_not_utf8_is_bad_input_like_any_other_and_a_batch_goes_on_past_such_a_line() {
+    let dir = TempDir::new();
+    let one = dir.path().join("latin1.json");
+    std::fs::write(&one, b"{\"program\": \"caf\xe9\"}").expect("written");
+    let out = jumpup(&["quote", "--json", one.to_str().expect("utf-8")], "");
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let error: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("the error object");
+    assert_eq!(error["error"]["field"], "");
+    assert!(
+        error["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("not UTF-8") && m.contains("offset 16")),
+        "{error}"
+    );
+
+    let batch = dir.path().join("cases.ndjson");
+    let case = base_case().to_string();
+    let mut bytes = Vec::new();
+    bytes.extend_from_slice(case.as_bytes());
+    bytes.extend_from_slice(b"\n\xff\xfe\r\n");
+    bytes.extend_from_slice(case.as_bytes());
+    bytes.push(b'\n');
+    std::fs::write(&batch, bytes).expect("written");
+    let out = jumpup(
+        &["quote", "--json", "--batch", batch.to_str().expect("utf-8")],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let lines: Vec<serde_json::Value> = stdout(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON line"))
+        .collect();
+    assert_eq!(lines.len(), 3, "every line answered, the bad one too");
+    assert_eq!(lines[0]["subsidy"]["claim_total_won"], 9_999_996);
+    assert!(
+        lines[1]["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("not UTF-8"))
+    );
+    assert_eq!(lines[2]["subsidy"]["claim_total_won"], 9_999_996);
+    assert!(stderr(&out).starts_with("line 2: "), "{}", stderr(&out));
+}
+
+#[test]
 fn an_unreadable_case_file_is_bad_input() {
     let dir = TempDir::new();
     let missing = dir.path().join("missing.json");

@@ -116,8 +116,12 @@ pub fn check(
 ) -> Result<(), String> {
     let error_schema = serde_json::json!({ "$ref": "#/components/schemas/Error" });
     let Some(op) = operation(spec, method, path) else {
-        // No such route: the fallback's 404 in the error shape.
-        if status != 404 {
+        // No such route: the fallback's 404 in the error shape; a method the path does not
+        // take: 405 in the error shape.
+        let other_method = ["get", "post", "put", "patch", "delete"]
+            .iter()
+            .any(|m| operation(spec, m, path).is_some());
+        if status != 404 && !(status == 405 && other_method) {
             return Err(format!("no operation {method} {path}, yet status {status}"));
         }
         return json_against(spec, &error_schema, content_type, body);

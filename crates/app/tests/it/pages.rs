@@ -64,6 +64,12 @@ both_url! {
         assert_eq!((r.status, r.header("location")), (303, Some("/login")));
         let r = page(&server, "/login", "");
         assert_eq!(r.status, 200);
+        // No script but the site's own, never framed, no address sent away, no type guessed.
+        let csp = r.header("content-security-policy").unwrap_or_default();
+        assert!(csp.contains("script-src 'self'") && csp.contains("frame-ancestors 'none'") && !csp.contains("unsafe-inline"), "{csp}");
+        assert_eq!(r.header("x-frame-options"), Some("DENY"));
+        assert_eq!(r.header("referrer-policy"), Some("same-origin"));
+        assert_eq!(r.header("x-content-type-options"), Some("nosniff"));
         assert!(r.body.contains(r#"<html lang="ko">"#) && r.body.contains("사용자 이름"), "{}", r.body);
         assert!(r.body.contains(r#"<label for="name">"#) && r.body.contains(r#"<input id="name""#));
         let r = page(&server, "/login?lang=en", "");

@@ -190,7 +190,7 @@ impl Server {
         };
         for (name, value) in headers {
             match name.to_ascii_lowercase().as_str() {
-                "authorization" => keep(value.trim_start_matches("Bearer ")),
+                "authorization" => keep(value.split_once(' ').map_or(*value, |(_, token)| token)),
                 "cookie" => value
                     .split(';')
                     .filter_map(|c| c.split_once('='))
@@ -466,6 +466,27 @@ fn assert_log_holds_none(server: &Server, secrets: &[&str]) {
 }
 
 both_url! {
+    async fn a_method_a_route_does_not_take_and_a_body_over_its_limit_answer_in_the_error_shape_or_as_pages(db, url) {
+        seed(&db).await;
+        let server = Server::start(&url, &[]);
+        let r = server.call("GET", "/api/v1/quotes", &[], None);
+        r.assert_error(405, "method_not_allowed");
+        assert_eq!(r.header("allow"), Some("POST"));
+        let big = format!("{{\"pad\": \"{}\"}}", "x".repeat(3 << 20));
+        let browser = Browser::login(&server, "clerk", CLERK_PASSWORD);
+        browser.send(&server, "POST", "/api/v1/quotes", Some(&big)).assert_error(413, "payload_too_large");
+        let r = server.raw("PUT", "/login", &[], None);
+        assert_eq!(r.status, 405);
+        assert!(r.header("content-type").is_some_and(|t| t.starts_with("text/html")), "{:?}", r.header("content-type"));
+        assert!(r.body.contains("이 화면은 이 방식의 요청을 받지 않습니다."), "{}", r.body);
+        let r = server.raw("PUT", "/login?lang=en", &[], None);
+        assert!(r.body.contains("This page does not take this kind of request."), "{}", r.body);
+        let form = format!("name={}", "x".repeat(3 << 20));
+        let r = server.raw("POST", "/login", &[("Content-Type", "application/x-www-form-urlencoded")], Some(&form));
+        assert_eq!(r.status, 413);
+        assert!(r.body.contains("보낸 자료가 너무 큽니다."), "{}", r.body);
+    }
+
     async fn a_login_opens_a_strict_http_only_session_that_rotates_and_ends(db, url) {
         seed(&db).await;
         let server = Server::start(&url, &[]);
@@ -568,6 +589,11 @@ both_url! {
         assert_eq!(me.status, 200, "{}", me.body);
         assert_eq!(me.json()["user"]["name"], "clerk");
         assert_eq!(me.json()["csrf_token"], Value::Null);
+        // The scheme is case-insensitive (RFC 9110).
+        for scheme in ["bearer", "BEARER"] {
+            let me = server.call("GET", "/api/v1/session", &[("Authorization", &format!("{scheme} {token}"))], None);
+            assert_eq!(me.status, 200, "{scheme}: {}", me.body);
+        }
         server.call("GET", "/api/v1/session", &[("Authorization", "Bearer 00")], None).assert_error(401, "unauthenticated");
         server.call("GET", "/api/v1/session", &[("Authorization", "Basic abc")], None).assert_error(401, "unauthenticated");
         server.call("GET", "/api/v1/session", &[], None).assert_error(401, "unauthenticated");
@@ -580,6 +606,11 @@ both_url! {
         let server = Server::start(&url, &[]);
         let here = Browser::login(&server, "clerk", CLERK_PASSWORD);
         let there = Browser::login(&server, "clerk", CLERK_PASSWORD);
+        let out = jumpup(&["--database", &url, "user", "token", "clerk", "--actor", "clerk"], "");
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        let token = stdout(&out).trim().to_owned();
+        let bearer = format!("Bearer {token}");
+        assert_eq!(server.call("GET", "/api/v1/session", &[("Authorization", &bearer)], None).status, 200);
         let new_password = "a brand new clerk password";
         let wrong = here.send(&server, "POST", "/api/v1/session/password", Some(&json!({ "current_password": "wrong password here", "new_password": new_password }).to_string()));
         let v = wrong.assert_error(422, "invalid");
@@ -591,11 +622,15 @@ both_url! {
         let ok = here.send(&server, "POST", "/api/v1/session/password", Some(&json!({ "current_password": CLERK_PASSWORD, "new_password": new_password }).to_string()));
         assert_eq!(ok.status, 204, "{}", ok.body);
         assert_eq!(here.get(&server, "/api/v1/session").status, 200, "the session that changed it goes on");
+        // CSRF tokens are kept as digests, like the sessions' secrets.
+        let stored = query_texts(&db, "select csrf_token from user_session").await;
+        assert!(!stored.is_empty() && !stored.contains(&here.csrf), "{stored:?}");
         there.get(&server, "/api/v1/session").assert_error(401, "unauthenticated");
+        server.call("GET", "/api/v1/session", &[("Authorization", &bearer)], None).assert_error(401, "unauthenticated");
         let old = server.call("POST", "/api/v1/session", &[], Some(&json!({ "name": "clerk", "password": CLERK_PASSWORD }).to_string()));
         old.assert_error(401, "login_failed");
         Browser::login(&server, "clerk", new_password);
-        assert_log_holds_none(&server, &[CLERK_PASSWORD, new_password, &here.cookie, &there.cookie]);
+        assert_log_holds_none(&server, &[CLERK_PASSWORD, new_password, &here.cookie, &there.cookie, &token]);
         let entries = jumpup_store::audit::load(&db).await.expect("audit");
         assert!(entries.iter().any(|e| e.entry.action == "user.password"));
     }

@@ -104,3 +104,62 @@ fn a_bad_url_is_refused() {
         Err(StoreError::BadUrl(_))
     ));
 }
+
+/// A database an older program filled is sealed by the migration that starts sealing, once,
+/// in an entry that says so; a row slipped in afterwards is reported, not adopted by migrating
+/// again.
+async fn existing_rows_are_sealed_once_by_their_migration(db: &Db) {
+    db.migrate_through(11)
+        .await
+        .expect("the schema before seals");
+    support::execute_raw(
+        db,
+        "insert into budget_posting (posting_id, program_id, kind, from_account, to_account, amount_won, case_id, created_at) \
+         values ('appropriation:p@2025-01-01', 'p', 'appropriation', 'funding', 'available', 1000000, null, '2025-01-01T00:00:00Z')",
+    )
+    .await;
+    db.migrate().await.expect("migrate");
+    let entry = support::query_texts(db, "select action || '|' || seals from audit_entry").await;
+    assert_eq!(entry.len(), 1, "{entry:?}");
+    assert!(
+        entry[0].starts_with("integrity.seal_existing|budget_posting 1 "),
+        "{entry:?}"
+    );
+    let report = jumpup_store::seal::verify(db).await.expect("verify");
+    assert!(report.ok(), "{:?}", report.findings);
+    let chain = jumpup_store::audit::load(db).await.expect("load");
+    jumpup_domain::audit::verify(chain, None).expect("the chain holds the sealing entry");
+
+    support::execute_raw(
+        db,
+        "insert into budget_posting (posting_id, program_id, kind, from_account, to_account, amount_won, case_id, created_at) \
+         values ('top_up:p:late', 'p', 'top_up', 'funding', 'available', 5, null, '2025-01-02T00:00:00Z')",
+    )
+    .await;
+    db.migrate().await.expect("migrating again");
+    let report = jumpup_store::seal::verify(db).await.expect("verify");
+    assert_eq!(report.findings_total, 1, "{:?}", report.findings);
+    assert_eq!(report.findings[0].problem.code(), "row_without_entry");
+    assert_eq!(
+        report.findings[0].row,
+        Some(jumpup_store::seal::Key::Posting("top_up:p:late".into()))
+    );
+}
+
+#[tokio::test]
+async fn sqlite_seals_existing_rows_once_by_migration() {
+    let dir = support::TempDir::new();
+    let db = Db::connect(&dir.sqlite_url()).await.expect("connect");
+    existing_rows_are_sealed_once_by_their_migration(&db).await;
+    db.close().await;
+}
+
+#[tokio::test]
+async fn postgres_seals_existing_rows_once_by_migration() {
+    let Some((url, guard)) = support::postgres_empty().await else {
+        return;
+    };
+    let db = Db::connect(&url).await.expect("connect");
+    existing_rows_are_sealed_once_by_their_migration(&db).await;
+    guard.drop_db(db).await;
+}
