@@ -87,12 +87,11 @@ impl Tx {
             )));
         }
         self.sealing.next_seq = Some(seq + 1);
-        let pending = std::mem::take(&mut self.sealing.pending);
+        let mut pending = std::mem::take(&mut self.sealing.pending);
         Ok(Seals(
             TABLES
                 .iter()
-                .filter_map(|t| pending.get(t).map(|h| (t, h)))
-                .map(|(t, hashes)| Seal::of(t, &mut hashes.clone()))
+                .filter_map(|t| pending.remove(t).map(|mut hashes| Seal::of(t, &mut hashes)))
                 .collect(),
         ))
     }
@@ -256,7 +255,6 @@ async fn scan(tx: &mut Tx, table: &'static str, mut each: impl FnMut(Found)) -> 
     use crate::cases::LoanRow;
     use crate::claims::ClaimRow;
     use crate::events::EventRow;
-    use crate::settlement::LineRow;
     let sql = match table {
         POSTING => {
             "select posting_id, program_id, kind, from_account, to_account, amount_won, case_id,
@@ -307,21 +305,7 @@ async fn scan(tx: &mut Tx, table: &'static str, mut each: impl FnMut(Found)) -> 
                 }
                 LINE => {
                     let batch_id: i64 = r.try_get("batch_id")?;
-                    let line = LineRow {
-                        line_no: r.try_get("line_no")?,
-                        bank_id: r.try_get("bank_id")?,
-                        loan_no: r.try_get("loan_no")?,
-                        case_id: r.try_get("case_id")?,
-                        claim_id: r.try_get("claim_id")?,
-                        period_from: r.try_get("period_from")?,
-                        period_to: r.try_get("period_to")?,
-                        claimed_won: r.try_get("claimed_won")?,
-                        computed_won: r.try_get("computed_won")?,
-                        paid_before_won: r.try_get("paid_before_won")?,
-                        payable_won: r.try_get("payable_won")?,
-                        status: r.try_get("status")?,
-                        reason: r.try_get("reason")?,
-                    };
+                    let line = crate::settlement::line_row(&r)?;
                     let now = line_hash(batch_id, &line);
                     (Key::Line { batch_id, line_no: line.line_no }, now)
                 }

@@ -589,7 +589,7 @@ const LINE_COLUMNS: &str =
     "s.line_no, s.bank_id, s.loan_no, s.case_id, s.claim_id, s.period_from, s.period_to,
      s.claimed_won, s.computed_won, s.paid_before_won, s.payable_won, s.status, s.reason";
 
-fn line_row<R: Row>(r: &R) -> Result<LineRow>
+pub(crate) fn line_row<R: Row>(r: &R) -> Result<LineRow>
 where
     for<'a> &'a str: sqlx::ColumnIndex<R>,
     for<'a> i64: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,

@@ -754,14 +754,22 @@ struct MessagePage {
 /// A page that says why the viewer got nothing: refused (403), not found (404) or a request
 /// the page cannot take (400).
 fn message(lang: &PageLang, viewer: &Viewer, status: StatusCode) -> Response {
+    message_page(lang, Some(viewer), status)
+}
+
+/// The page of one status, in the reader's language: the viewer's frame, or the signed-out
+/// one where the viewer is not known.
+fn message_page(lang: &PageLang, viewer: Option<&Viewer>, status: StatusCode) -> Response {
     let t = Ui::of(lang.lang);
     let text = match status {
         StatusCode::FORBIDDEN => t.not_allowed,
         StatusCode::NOT_FOUND => t.not_found,
+        StatusCode::PAYLOAD_TOO_LARGE => t.too_large,
+        StatusCode::METHOD_NOT_ALLOWED => t.method_not_allowed,
         _ => t.bad_request,
     };
     let p = MessagePage {
-        f: Frame::new(lang, text, Some(viewer)),
+        f: Frame::new(lang, text, viewer),
         text,
     };
     page(lang, status, p.render())
@@ -777,17 +785,7 @@ pub(crate) async fn status_page(
     let Ok(lang) =
         <PageLang as axum::extract::FromRequestParts<AppState>>::from_request_parts(parts, state)
             .await;
-    let t = Ui::of(lang.lang);
-    let text = match status {
-        StatusCode::PAYLOAD_TOO_LARGE => t.too_large,
-        StatusCode::METHOD_NOT_ALLOWED => t.method_not_allowed,
-        _ => t.bad_request,
-    };
-    let p = MessagePage {
-        f: Frame::new(&lang, text, None),
-        text,
-    };
-    page(&lang, status, p.render())
+    message_page(&lang, None, status)
 }
 
 /// A service's refusal or failure as a page: refusals that mean "not yours" or "no such thing"

@@ -15,7 +15,8 @@ use jumpup_store::{both, both_url};
 use crate::pages::{csrf_of, form, page, sign_in};
 use crate::server::{Server, TEST_COST};
 
-fn jumpup(url: &str, args: &[&str]) -> (bool, String) {
+/// Runs `jumpup --database URL ARGS`: success, and stdout with stderr.
+pub(crate) fn jumpup(url: &str, args: &[&str]) -> (bool, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_jumpup"))
         .args(["--database", url])
         .args(args)

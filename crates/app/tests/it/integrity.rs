@@ -2,26 +2,10 @@
 //! insider could make directly in the database is caught by `ledger check` and `audit verify`,
 //! naming the row and the audit entry; undone, both pass again.
 
-use std::process::Command;
-
 use jumpup_store::both_url;
 use jumpup_store::testing::{execute_raw, query_texts};
 
-/// Runs `jumpup --database URL ARGS`: success, and stdout with stderr.
-fn jumpup(url: &str, args: &[&str]) -> (bool, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_jumpup"))
-        .args(["--database", url])
-        .args(args)
-        .env_remove("JUMPUP_DATABASE_URL")
-        .output()
-        .expect("jumpup runs");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.success(), text)
-}
+use crate::demo::jumpup;
 
 /// Both checks refuse, and each names every one of `expected` in its report.
 fn detected(url: &str, expected: &[String]) {
@@ -85,8 +69,8 @@ both_url! {
         execute_raw(&db, &format!("update settlement_line set payable_won = payable_won - 1000 where {key}")).await;
         clean(&url);
 
-        // A case's reservation raised, its fingerprint rewritten to match: the entry's seal no
-        // longer holds.
+        // A case's reservation raised and its fingerprint overwritten: the row is named, and
+        // the entry's seal no longer holds either.
         let reserve = one(&db, "select posting_id || '|' || cast(audit_seq as text) || '|' || row_hash from budget_posting \
              where kind = 'reserve' order by posting_id limit 1").await;
         let parts: Vec<&str> = reserve.split('|').collect();
