@@ -511,7 +511,7 @@ pub(super) fn print_report(
         writeln!(
             out,
             "{}",
-            json!({ "stored": report.stored, "skipped": report.skipped, "warnings": report.warnings, "errors": report.errors })
+            json!({ "stored": report.stored, "skipped": report.skipped, "warnings": report.warnings, "errors": report.errors, "errors_total": report.errors_total })
         )?;
     } else {
         writeln!(
@@ -527,6 +527,13 @@ pub(super) fn print_report(
     }
     for e in &report.errors {
         eprintln!("{e}");
+    }
+    if report.errors_total > report.errors.len() {
+        eprintln!(
+            "{} problems in all; the first {} by row are listed",
+            report.errors_total,
+            report.errors.len()
+        );
     }
     Ok(())
 }
@@ -584,10 +591,7 @@ pub fn import(command: ImportCommand, db: &DbArgs) -> anyhow::Result<ExitCode> {
         Ok(sheet) => sheet,
         Err(e) => {
             progress.done();
-            let report = crate::service::imports::ImportReport {
-                errors: vec![e],
-                ..Default::default()
-            };
+            let report = crate::service::imports::ImportReport::file_refused(e);
             print_report(&report, json)?;
             return Ok(ExitCode::from(2));
         }

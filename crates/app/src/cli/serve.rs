@@ -4,7 +4,6 @@
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
-use std::sync::Arc;
 
 use clap::Args;
 
@@ -30,6 +29,11 @@ pub struct ServeArgs {
     /// it first on an empty database and printing one sign-in per role.
     #[arg(long)]
     demo: bool,
+    /// How many imports and settlement jobs run at once; others are answered 503 with
+    /// Retry-After (default: half the cores, at least one).
+    #[arg(long, value_name = "N", default_value_t = crate::http::default_max_jobs(),
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=64))]
+    max_jobs: usize,
 }
 
 pub fn serve(args: &ServeArgs, db: &DbArgs) -> anyhow::Result<ExitCode> {
@@ -67,13 +71,14 @@ pub fn serve(args: &ServeArgs, db: &DbArgs) -> anyhow::Result<ExitCode> {
             .is_some_and(|m| m.finished_at.is_some());
         // The routes are built before the address is announced, so a client never meets a
         // server that cannot serve.
-        let app = crate::http::router(AppState {
-            services: s.clone(),
-            config: Arc::new(Config {
+        let app = crate::http::router(AppState::new(
+            s.clone(),
+            Config {
                 tls_proxy: args.tls_proxy,
                 demo,
-            }),
-        });
+                max_jobs: args.max_jobs,
+            },
+        ));
         let listener = tokio::net::TcpListener::bind(args.listen)
             .await
             .map_err(|e| super::BadInput(format!("--listen {}: {e}", args.listen)))?;

@@ -25,7 +25,12 @@ pub struct ApiError {
     pub errors: Vec<FieldError>,
     /// Keys added beside `error` and `errors` (an import report's fields).
     pub extra: serde_json::Map<String, Value>,
+    /// Seconds a client should wait before trying again (`Retry-After`, with 429 and 503).
+    pub retry_after: Option<i64>,
 }
+
+/// How long a client refused for a busy server waits before trying again.
+pub const BUSY_RETRY_SECONDS: i64 = 30;
 
 impl ApiError {
     pub fn new(
@@ -42,6 +47,35 @@ impl ApiError {
                 code: code.to_owned(),
             }],
             extra: serde_json::Map::new(),
+            retry_after: None,
+        }
+    }
+
+    /// Several fields wrong at once (422, each `invalid`).
+    pub fn invalid_fields(problems: impl IntoIterator<Item = (String, String)>) -> ApiError {
+        ApiError {
+            errors: problems
+                .into_iter()
+                .map(|(field, message)| FieldError {
+                    field,
+                    message,
+                    code: "invalid".into(),
+                })
+                .collect(),
+            ..ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "", "invalid", "")
+        }
+    }
+
+    /// Every slot for long jobs is taken: try again shortly.
+    pub fn busy() -> ApiError {
+        ApiError {
+            retry_after: Some(BUSY_RETRY_SECONDS),
+            ..ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "",
+                "busy",
+                "other imports or settlements are running; try again shortly",
+            )
         }
     }
 
@@ -82,7 +116,12 @@ impl From<ServiceError> for ApiError {
         use jumpup_store::StoreError;
         match e {
             ServiceError::Refused { code, message } => {
-                ApiError::new(ApiError::refusal_status(code), "", code, message)
+                let status = ApiError::refusal_status(code);
+                ApiError {
+                    retry_after: (status == StatusCode::TOO_MANY_REQUESTS)
+                        .then(|| crate::service::sessions::FAILURE_WINDOW.num_seconds()),
+                    ..ApiError::new(status, "", code, message)
+                }
             }
             ServiceError::BadInput { field, message } => ApiError::invalid(&field, message),
             ServiceError::Import(report) => {
@@ -107,6 +146,7 @@ impl From<ServiceError> for ApiError {
                         })
                         .collect(),
                     extra,
+                    retry_after: None,
                 }
             }
             ServiceError::Store(StoreError::NotFound) => ApiError::not_found(),
@@ -141,13 +181,10 @@ impl IntoResponse for ApiError {
         body.insert("errors".into(), json!(self.errors));
         body.extend(self.extra);
         let mut response = (self.status, axum::Json(Value::Object(body))).into_response();
-        if self.status == StatusCode::TOO_MANY_REQUESTS {
-            let seconds = crate::service::sessions::FAILURE_WINDOW
-                .num_seconds()
-                .to_string();
-            if let Ok(v) = HeaderValue::from_str(&seconds) {
-                response.headers_mut().insert(header::RETRY_AFTER, v);
-            }
+        if let Some(seconds) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         }
         response
     }

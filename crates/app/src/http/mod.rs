@@ -35,15 +35,62 @@ use error::{ApiError, ApiResult};
 pub struct AppState {
     pub services: Services,
     pub config: Arc<Config>,
+    /// The slots of the long jobs (imports, settlements) that may run at once.
+    jobs: Arc<tokio::sync::Semaphore>,
+}
+
+impl AppState {
+    pub fn new(services: Services, config: Config) -> AppState {
+        let jobs = Arc::new(tokio::sync::Semaphore::new(config.max_jobs.max(1)));
+        AppState {
+            services,
+            config: Arc::new(config),
+            jobs,
+        }
+    }
+
+    /// A slot for a long job, or 503 with `Retry-After` when every slot is taken: the job is
+    /// refused before its upload is read, and reads keep their share of the machine.
+    pub(crate) fn job(&self) -> ApiResult<Job> {
+        match Arc::clone(&self.jobs).try_acquire_owned() {
+            Ok(slot) => Ok(Job {
+                services: self.services.clone(),
+                _slot: slot,
+            }),
+            Err(_) => Err(ApiError::busy()),
+        }
+    }
+
+    /// How many long jobs are running now.
+    pub fn jobs_running(&self) -> usize {
+        self.config.max_jobs.max(1) - self.jobs.available_permits()
+    }
 }
 
 /// How the server is set up.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Config {
     /// Clients reach the server through a TLS-terminating proxy: cookies are marked `Secure`.
     pub tls_proxy: bool,
     /// The database is the demonstration portfolio: every page says so.
     pub demo: bool,
+    /// How many imports and settlement jobs run at once (at least one).
+    pub max_jobs: usize,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            tls_proxy: false,
+            demo: false,
+            max_jobs: default_max_jobs(),
+        }
+    }
+}
+
+/// Half the machine's cores (at least one): the other half answers reads while jobs run.
+pub fn default_max_jobs() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| (n.get() / 2).max(1))
 }
 
 /// The router under construction, with every `(method, path)` it serves recorded: the route
@@ -128,11 +175,10 @@ fn routes() -> Routes {
                 move |State(state): State<AppState>,
                       viewer: crate::service::sessions::Viewer,
                       headers: axum::http::HeaderMap,
-                      body: axum::body::Bytes| {
+                      body: axum::body::Body| {
                     uploads::upload(state, viewer, kind, headers, body)
                 },
-            )
-            .layer(uploads::body_limit()),
+            ),
         );
     }
     r.add("GET", "/api/v1/settlements", get(settlements::list))
@@ -334,14 +380,28 @@ async fn log_request(mut request: Request, next: Next) -> Response {
 /// Runs a long service call (a settlement over a whole batch, a file import) on a blocking
 /// thread of its own, driven by the runtime's handle: the request's task stays free, and the
 /// call's future need not be `Send` (its sliced bulk writes hold borrows across awaits).
-pub(crate) async fn off_thread<T, F, Fut>(services: Services, f: F) -> ApiResult<T>
-where
-    F: FnOnce(Services) -> Fut + Send + 'static,
-    Fut: std::future::Future<Output = crate::service::Result<T>>,
-    T: Send + 'static,
-{
-    let handle = tokio::runtime::Handle::current();
-    tokio::task::spawn_blocking(move || handle.block_on(f(services)))
+/// A long job holding its slot until it ends (even when its client has gone).
+pub(crate) struct Job {
+    services: Services,
+    _slot: tokio::sync::OwnedSemaphorePermit,
+}
+
+impl Job {
+    /// Runs the job on a blocking thread, so a long import or settlement never holds up the
+    /// threads that answer other requests.
+    pub(crate) async fn run<T, F, Fut>(self, f: F) -> ApiResult<T>
+    where
+        F: FnOnce(Services) -> Fut + Send + 'static,
+        Fut: std::future::Future<Output = crate::service::Result<T>>,
+        T: Send + 'static,
+    {
+        let handle = tokio::runtime::Handle::current();
+        let Job { services, _slot } = self;
+        tokio::task::spawn_blocking(move || {
+            let done = handle.block_on(f(services));
+            drop(_slot);
+            done
+        })
         .await
         .map_err(|e| {
             tracing::error!(error = %e, "a worker thread failed");
@@ -353,6 +413,7 @@ where
             )
         })?
         .map_err(ApiError::from)
+    }
 }
 
 /// A resource id from the path; anything but a non-negative integer is no such resource.

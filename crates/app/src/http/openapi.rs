@@ -377,6 +377,7 @@ fn schemas() -> Value {
                             &[],
                         )),
                     ),
+                    ("errors_total", int()),
                 ],
                 &[],
             ),
@@ -668,7 +669,7 @@ fn op(method: &str, path: &str) -> Option<Op> {
         ("GET", "/api/v1/audit/verify") => o("Re-walk the audit chain, against an anchor if given", "city, auditor", None, 200, Json("AuditVerification"), &["anchor"]),
         ("GET", "/api/v1/audit/entries") => o("Audit entries in order, with their hashes", "city, auditor", None, 200, Json("AuditPage"), &["limit", "cursor"]),
         ("GET", "/api/v1/openapi.json") => o("This document", "anyone", None, 200, Document, &[]),
-        (m, p) if m == "POST" && p.starts_with("/api/v1/uploads/") => o("A FILES.md file (CSV, or XLSX by content type), imported all or nothing; a refusal is 422 with the report's fields", "cases: tp; loans and claims: tp, bank; events: tp, bank, kibo", Some("File"), 200, Json("ImportReport"), &[]),
+        (m, p) if m == "POST" && p.starts_with("/api/v1/uploads/") => o("A FILES.md file (CSV, or XLSX by content type), imported all or nothing; a refusal is 422 with the report's fields (the first 1,000 problems by row and errors_total); 503 with Retry-After while the server's job slots are taken", "cases: tp; loans and claims: tp, bank; events: tp, bank, kibo", Some("File"), 200, Json("ImportReport"), &[]),
         (m, p) if m == "POST" && p.starts_with("/api/v1/cases/{id}/") => o("One workflow step (RULES.md 8 says whose)", "per step: firm, kibo or tp", Some("Step"), 200, Json("Case"), &[]),
         _ => None,
     }
@@ -700,7 +701,7 @@ pub fn document(routes: &[(&'static str, String)]) -> Value {
         responses.insert(op.status.to_string(), ok);
         responses.insert(
             "default".into(),
-            json!({ "description": "401, 403, 404, 409, 422 or 429, in the one error shape", "content": { "application/json": { "schema": r("Error") } } }),
+            json!({ "description": "401, 403, 404, 405, 409, 413, 422, 429 or 503 (with Retry-After), in the one error shape", "content": { "application/json": { "schema": r("Error") } } }),
         );
         let mut operation = json!({
             "summary": op.summary,

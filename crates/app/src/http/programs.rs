@@ -5,7 +5,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
-use super::error::{ApiError, ApiResult, FieldError};
+use super::error::{ApiError, ApiResult};
 use super::{AppState, gate};
 use crate::service::sessions::Viewer;
 
@@ -32,17 +32,8 @@ pub async fn import(
     )?;
     let text =
         std::str::from_utf8(&body).map_err(|_| ApiError::invalid("", "the file is not UTF-8"))?;
-    let program = crate::programs::parse_program("upload", text).map_err(|problems| ApiError {
-        status: StatusCode::UNPROCESSABLE_ENTITY,
-        errors: problems
-            .into_iter()
-            .map(|p| FieldError {
-                field: p.key,
-                message: p.reason,
-                code: "invalid".into(),
-            })
-            .collect(),
-        extra: serde_json::Map::new(),
+    let program = crate::programs::parse_program("upload", text).map_err(|problems| {
+        ApiError::invalid_fields(problems.into_iter().map(|p| (p.key, p.reason)))
     })?;
     let versions = state
         .services

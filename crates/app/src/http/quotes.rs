@@ -6,10 +6,9 @@
 
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::StatusCode;
 use serde::Deserialize;
 
-use super::error::{ApiError, ApiResult, FieldError};
+use super::error::{ApiError, ApiResult};
 use super::{ApiQuery, AppState, Id};
 use crate::quote_json::{self, Detail};
 use crate::service::sessions::Viewer;
@@ -68,17 +67,8 @@ pub async fn create(
             let quote = jumpup_domain::quote::quote(&request.input);
             quote_value(&request, &quote, &options)
         }
-        Err(problems) => Err(ApiError {
-            status: StatusCode::UNPROCESSABLE_ENTITY,
-            errors: problems
-                .into_iter()
-                .map(|p| FieldError {
-                    field: p.field,
-                    message: p.message,
-                    code: "invalid".into(),
-                })
-                .collect(),
-            extra: serde_json::Map::new(),
-        }),
+        Err(problems) => Err(ApiError::invalid_fields(
+            problems.into_iter().map(|p| (p.field, p.message)),
+        )),
     }
 }

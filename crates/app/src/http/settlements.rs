@@ -12,7 +12,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::error::{ApiError, ApiResult};
-use super::{ApiQuery, AppState, Id, PageQuery, Reason, gate, json_body, off_thread};
+use super::{ApiQuery, AppState, Id, PageQuery, Reason, gate, json_body};
 use crate::export::{FileFormat, Kind};
 use crate::fields;
 use crate::service::sessions::Viewer;
@@ -40,10 +40,10 @@ pub async fn prepare(
     let p: Prepare = json_body(&body)?;
     let through = fields::day(&p.through).map_err(|e| ApiError::invalid("through", e))?;
     let name = viewer.user.name;
-    let batch = off_thread(state.services, move |s| async move {
-        s.settle_prepare(&name, through).await
-    })
-    .await?;
+    let batch = state
+        .job()?
+        .run(move |s| async move { s.settle_prepare(&name, through).await })
+        .await?;
     Ok((StatusCode::CREATED, summary(batch)?))
 }
 
@@ -93,10 +93,10 @@ pub async fn approve(
 ) -> ApiResult<axum::Json<Value>> {
     let name = viewer.user.name;
     summary(
-        off_thread(state.services, move |s| async move {
-            s.settle_approve(&name, id).await
-        })
-        .await?,
+        state
+            .job()?
+            .run(move |s| async move { s.settle_approve(&name, id).await })
+            .await?,
     )
 }
 

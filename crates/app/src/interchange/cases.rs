@@ -103,7 +103,7 @@ pub type Parsed = super::Parsed<CaseRecord>;
 pub fn parse(sheet: &Sheet) -> Result<Parsed, Vec<RowError>> {
     let super::Located { at, warnings } = locate(&sheet.headers, COLUMNS)?;
     let mut records = Vec::with_capacity(sheet.rows.len());
-    let mut errors = Vec::new();
+    let mut errors = super::RowErrors::default();
     let mut seen = std::collections::HashMap::new();
     for row in &sheet.rows {
         let mut fail = |column: &str, message: String| {

@@ -17,13 +17,21 @@ use jumpup_domain::regno::{BusinessNumber, CorporateNumber};
 use jumpup_domain::workflow::BankCode;
 use serde::Serialize;
 
-/// The largest file read, and the most data rows.
+/// The largest file read, and the most data rows of a CSV file.
 pub const MAX_FILE_BYTES: u64 = 512 * 1024 * 1024;
 pub const MAX_ROWS: usize = 2_000_000;
-/// The most an XLSX workbook may hold once decompressed (a guard against zip bombs).
+/// The most data rows of a workbook: Excel's own sheet holds 1,048,576 rows, the header one.
+pub const MAX_XLSX_ROWS: usize = 1_048_575;
+/// The widest row and the longest cell read (the widest file has 12 columns; the longest
+/// text a firm's name or a reason).
+pub const MAX_COLUMNS: usize = 64;
+pub const MAX_CELL_CHARS: usize = 1_000;
+/// The most an XLSX workbook may hold once decompressed (a guard against zip bombs), and the
+/// most its shared strings may (they are held in memory while the sheet is read).
 pub const MAX_XLSX_UNCOMPRESSED_BYTES: u64 = 1024 * 1024 * 1024;
+pub const MAX_XLSX_SHARED_STRINGS_BYTES: u64 = 128 * 1024 * 1024;
 
-/// Refuses a workbook whose entries would decompress beyond the bound. The zip reader never
+/// Refuses a workbook whose entries would decompress beyond the bounds. The zip reader never
 /// reads an entry past its declared size, so the declared sizes bound the real work.
 fn check_uncompressed_size(bytes: &[u8], limit: u64) -> Result<(), RowError> {
     let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes))
@@ -33,6 +41,16 @@ fn check_uncompressed_size(bytes: &[u8], limit: u64) -> Result<(), RowError> {
         let entry = archive
             .by_index_raw(i)
             .map_err(|e| file_error(format!("not a readable XLSX workbook: {e}")))?;
+        if entry
+            .name()
+            .is_ok_and(|n| n.eq_ignore_ascii_case("xl/sharedStrings.xml"))
+            && entry.size() > MAX_XLSX_SHARED_STRINGS_BYTES
+        {
+            return Err(file_error(format!(
+                "holds more than {} MiB of text",
+                MAX_XLSX_SHARED_STRINGS_BYTES / (1024 * 1024)
+            )));
+        }
         total = total.saturating_add(entry.size());
     }
     if total > limit {
@@ -129,9 +147,6 @@ pub fn read_bytes(bytes: Vec<u8>, xlsx: bool) -> Result<Sheet, RowError> {
         read_csv(&bytes)?
     };
     sheet.digest = digest;
-    if sheet.rows.len() > MAX_ROWS {
-        return Err(file_error(format!("has more than {MAX_ROWS} rows")));
-    }
     Ok(sheet)
 }
 
@@ -167,9 +182,12 @@ pub fn read_csv(bytes: &[u8]) -> Result<Sheet, RowError> {
         .map(|(i, _)| i)
         .collect();
     let mut rows = Vec::new();
+    let mut limits = Limits::new(MAX_ROWS);
+    limits.row()?;
     for (i, record) in reader.records().enumerate() {
         let record =
             record.map_err(|e| file_error(format!("record {}: unreadable CSV: {e}", i + 2)))?;
+        limits.row()?;
         // The line the record starts on, as a spreadsheet numbers rows (blank lines count),
         // from its byte offset (after CRLF the reader places a record at the LF before it and
         // its own line count is one short).
@@ -178,6 +196,10 @@ pub fn read_csv(bytes: &[u8]) -> Result<Sheet, RowError> {
         });
         if record.iter().all(|c| c.trim().is_empty()) {
             continue;
+        }
+        check_columns(number, record.len())?;
+        for c in &record {
+            check_cell(number, c)?;
         }
         let cells = record
             .iter()
@@ -201,66 +223,184 @@ pub fn read_csv(bytes: &[u8]) -> Result<Sheet, RowError> {
 fn read_xlsx(bytes: Vec<u8>) -> Result<Sheet, RowError> {
     use calamine::{Data, Reader, Xlsx};
     check_uncompressed_size(&bytes, MAX_XLSX_UNCOMPRESSED_BYTES)?;
-    let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes))
-        .map_err(|e| file_error(format!("not a readable XLSX workbook: {e}")))?;
+    let unreadable =
+        |e: calamine::XlsxError| file_error(format!("not a readable XLSX workbook: {e}"));
+    let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes)).map_err(unreadable)?;
     let name = book
         .sheet_names()
         .first()
         .cloned()
         .ok_or_else(|| file_error("has no sheet"))?;
-    let range = book
-        .worksheet_range(&name)
+    // The sheet is read cell by cell as it decompresses, each limit checked as it is
+    // crossed, so a workbook declaring (or holding) millions of rows costs seconds, not memory.
+    let mut cells = book
+        .worksheet_cells_reader(&name)
         .map_err(|e| file_error(format!("unreadable first sheet: {e}")))?;
-    let styles = book.worksheet_style(&name).ok();
-    let percent_at = |row: usize, col: usize| -> bool {
-        styles.as_ref().is_some_and(|s| {
-            s.get((row as u32, col as u32))
-                .and_then(|st| st.number_format.as_ref())
+    let declared = cells.dimensions();
+    let declared_rows = u64::from(declared.end.0.saturating_sub(declared.start.0));
+    if declared_rows > MAX_XLSX_ROWS as u64 {
+        return Err(too_many_rows(MAX_XLSX_ROWS));
+    }
+    let percent: Vec<bool> = cells
+        .styles()
+        .iter()
+        .map(|st| {
+            st.number_format
+                .as_ref()
                 .is_some_and(|f| f.format_code.contains('%'))
         })
-    };
-    // Rows are numbered as the sheet shows them, wherever its used range starts.
-    let first_row = range.start().map_or(0, |(r, _)| r as usize);
-    let mut lines = range.rows();
-    let headers = lines
-        .next()
-        .ok_or_else(|| file_error("has no header row"))?
-        .iter()
-        .map(|c| c.to_string())
         .collect();
-    let mut rows = Vec::new();
-    for (i, line) in lines.enumerate() {
-        let cells: Vec<Cell> =
-            line.iter()
-                .enumerate()
-                .map(|(col, c)| match c {
-                    Data::Empty => Cell::Empty,
-                    Data::String(s) if s.trim().is_empty() => Cell::Empty,
-                    Data::String(s) => Cell::Text(s.trim().to_owned()),
-                    Data::Int(n) => Cell::Number(n.to_string()),
-                    Data::Float(f) if percent_at(i + 1, col) => Cell::Percent(f.to_string()),
-                    Data::Float(f) => Cell::Number(f.to_string()),
-                    Data::DateTime(dt) => dt
-                        .as_datetime()
-                        .map_or(Cell::Text(dt.to_string()), |d| Cell::Date(d.date())),
-                    Data::DateTimeIso(s) => parse_date(s.get(..10).unwrap_or(s))
-                        .map_or(Cell::Text(s.clone()), Cell::Date),
-                    other => Cell::Text(other.to_string()),
-                })
-                .collect();
-        if cells.iter().all(|c| *c == Cell::Empty) {
-            continue;
+    let mut sheet = Sheet::default();
+    let mut limits = Limits::new(MAX_XLSX_ROWS);
+    // The header is the first row holding anything; columns count from its first cell.
+    let mut header: Option<(u32, u32)> = None;
+    let mut current: Option<(u32, Vec<Cell>)> = None;
+    let finish = |sheet: &mut Sheet, row: Option<(u32, Vec<Cell>)>| {
+        if let Some((r, cells)) = row
+            && !cells.iter().all(|c| *c == Cell::Empty)
+        {
+            sheet.rows.push(Row {
+                number: r as usize + 1,
+                cells,
+            });
         }
-        rows.push(Row {
-            number: first_row + i + 2,
-            cells,
+    };
+    while let Some((cell, style)) = cells
+        .next_cell_with_style_id()
+        .map_err(|e| file_error(format!("unreadable first sheet: {e}")))?
+    {
+        let (r, c) = cell.get_position();
+        let value = match Data::from(cell.get_value().clone()) {
+            Data::Empty => Cell::Empty,
+            Data::String(s) if s.trim().is_empty() => Cell::Empty,
+            Data::String(s) => Cell::Text(s.trim().to_owned()),
+            Data::Int(n) => Cell::Number(n.to_string()),
+            Data::Float(f) if percent.get(style).copied().unwrap_or(false) => {
+                Cell::Percent(f.to_string())
+            }
+            Data::Float(f) => Cell::Number(f.to_string()),
+            Data::DateTime(dt) => dt
+                .as_datetime()
+                .map_or(Cell::Text(dt.to_string()), |d| Cell::Date(d.date())),
+            Data::DateTimeIso(s) => {
+                parse_date(s.get(..10).unwrap_or(&s)).map_or(Cell::Text(s.clone()), Cell::Date)
+            }
+            other => Cell::Text(other.to_string()),
+        };
+        let Some((header_row, first_col)) = header else {
+            if value == Cell::Empty {
+                continue;
+            }
+            header = Some((r, c));
+            current = Some((r, Vec::new()));
+            limits.row()?;
+            push_cell(&mut current, 0, value, r)?;
+            continue;
+        };
+        if current.as_ref().is_none_or(|(at, _)| *at != r) {
+            limits.row()?;
+            match current.take() {
+                Some((at, cells)) if at == header_row => sheet.headers = header_texts(cells),
+                other => finish(&mut sheet, other),
+            }
+            current = Some((r, Vec::new()));
+        }
+        // A cell left of the header's first has no column and is not read.
+        if let Some(col) = c.checked_sub(first_col) {
+            push_cell(&mut current, col as usize, value, r)?;
+        }
+    }
+    match current.take() {
+        Some((at, cells)) if header.is_some_and(|(h, _)| h == at) => {
+            sheet.headers = header_texts(cells);
+        }
+        other => finish(&mut sheet, other),
+    }
+    if header.is_none() {
+        return Err(file_error("has no header row"));
+    }
+    Ok(sheet)
+}
+
+fn header_texts(cells: Vec<Cell>) -> Vec<String> {
+    cells
+        .into_iter()
+        .map(|c| match c {
+            Cell::Empty => String::new(),
+            Cell::Text(s) | Cell::Number(s) | Cell::Percent(s) => s,
+            Cell::Date(d) => d.to_string(),
+        })
+        .collect()
+}
+
+/// Places a cell in its row, refusing a row wider than the limit or a cell longer than it.
+fn push_cell(
+    row: &mut Option<(u32, Vec<Cell>)>,
+    col: usize,
+    value: Cell,
+    r: u32,
+) -> Result<(), RowError> {
+    let Some((_, cells)) = row.as_mut() else {
+        return Ok(());
+    };
+    check_columns(r as usize + 1, col + 1)?;
+    if let Cell::Text(s) = &value {
+        check_cell(r as usize + 1, s)?;
+    }
+    if cells.len() <= col {
+        cells.resize(col + 1, Cell::Empty);
+    }
+    cells[col] = value;
+    Ok(())
+}
+
+/// Counts a file's rows as they are read (the header included), refusing one past the limit.
+struct Limits {
+    max_rows: usize,
+    rows: usize,
+}
+
+impl Limits {
+    fn new(max_rows: usize) -> Limits {
+        Limits { max_rows, rows: 0 }
+    }
+
+    fn row(&mut self) -> Result<(), RowError> {
+        self.rows += 1;
+        if self.rows > self.max_rows + 1 {
+            return Err(too_many_rows(self.max_rows));
+        }
+        Ok(())
+    }
+}
+
+/// Refuses row `number` when it has more than [`MAX_COLUMNS`] cells.
+fn check_columns(number: usize, count: usize) -> Result<(), RowError> {
+    if count > MAX_COLUMNS {
+        return Err(RowError {
+            row: number,
+            column: String::new(),
+            message: format!("has more than {MAX_COLUMNS} columns"),
         });
     }
-    Ok(Sheet {
-        headers,
-        rows,
-        digest: String::new(),
-    })
+    Ok(())
+}
+
+/// Refuses a cell of row `number` longer than [`MAX_CELL_CHARS`].
+fn check_cell(number: usize, text: &str) -> Result<(), RowError> {
+    // Bytes bound characters from above: most cells are decided without counting.
+    if text.len() > MAX_CELL_CHARS && text.chars().count() > MAX_CELL_CHARS {
+        return Err(RowError {
+            row: number,
+            column: String::new(),
+            message: format!("has a cell longer than {MAX_CELL_CHARS} characters"),
+        });
+    }
+    Ok(())
+}
+
+fn too_many_rows(limit: usize) -> RowError {
+    file_error(format!("has more than {limit} data rows"))
 }
 
 /// Composes decomposed Hangul (NFD from macOS) into syllables; other text is unchanged.
@@ -449,12 +589,71 @@ pub fn bank_code(cell: &Cell) -> Result<Option<BankCode>, String> {
     }
 }
 
-/// A file read: its well-formed rows, its warnings, and every row's problems.
+/// The most problems a report lists (the first by row; FILES.md as amended by issue 14).
+pub const MAX_REPORTED_ERRORS: usize = 1000;
+
+/// A file's problems as they are found: every one counted, the first
+/// [`MAX_REPORTED_ERRORS`] by row kept (file-level problems, row 0, first), so a file of a
+/// million bad rows costs neither memory nor a huge answer.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RowErrors {
+    kept: Vec<RowError>,
+    total: usize,
+}
+
+impl RowErrors {
+    pub fn push(&mut self, error: RowError) {
+        self.total += 1;
+        self.kept.push(error);
+        // Keeping twice the bound between trims makes the cost per problem constant.
+        if self.kept.len() >= 2 * MAX_REPORTED_ERRORS {
+            self.trim();
+        }
+    }
+
+    fn trim(&mut self) {
+        self.kept.sort_by_key(|e| e.row);
+        self.kept.truncate(MAX_REPORTED_ERRORS);
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.total == 0
+    }
+
+    /// How many problems were found, listed or not.
+    pub fn total(&self) -> usize {
+        self.total
+    }
+
+    /// The problems to list, by row, at most [`MAX_REPORTED_ERRORS`].
+    pub fn into_listed(mut self) -> Vec<RowError> {
+        self.trim();
+        self.kept
+    }
+}
+
+impl Extend<RowError> for RowErrors {
+    fn extend<I: IntoIterator<Item = RowError>>(&mut self, errors: I) {
+        for e in errors {
+            self.push(e);
+        }
+    }
+}
+
+impl From<Vec<RowError>> for RowErrors {
+    fn from(errors: Vec<RowError>) -> RowErrors {
+        let mut all = RowErrors::default();
+        all.extend(errors);
+        all
+    }
+}
+
+/// A file read: its well-formed rows, its warnings, and its rows' problems.
 #[derive(Debug, Clone)]
 pub struct Parsed<R> {
     pub records: Vec<R>,
     pub warnings: Vec<String>,
-    pub errors: Vec<RowError>,
+    pub errors: RowErrors,
 }
 
 impl<R> Parsed<R> {
@@ -462,7 +661,7 @@ impl<R> Parsed<R> {
         Parsed {
             records: Vec::new(),
             warnings,
-            errors: Vec::new(),
+            errors: RowErrors::default(),
         }
     }
 }
@@ -493,10 +692,176 @@ pub fn required_text(cell: &Cell) -> Result<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::io::Write;
+
+    /// A minimal workbook of one sheet: `dimension` as the sheet declares its extent (or none)
+    /// and `rows` writing its `<row>` elements.
+    fn workbook(dimension: Option<&str>, rows: impl FnOnce(&mut dyn Write)) -> Vec<u8> {
+        let mut buffer = std::io::Cursor::new(Vec::new());
+        let mut zip = zip::ZipWriter::new(&mut buffer);
+        let options = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
+        let mut file = |name: &str, text: &str| {
+            zip.start_file(name, options).expect("entry");
+            zip.write_all(text.as_bytes()).expect("write");
+        };
+        file(
+            "[Content_Types].xml",
+            r#"<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>"#,
+        );
+        file(
+            "_rels/.rels",
+            r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>"#,
+        );
+        file(
+            "xl/workbook.xml",
+            r#"<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="loans" sheetId="1" r:id="rId1"/></sheets></workbook>"#,
+        );
+        file(
+            "xl/_rels/workbook.xml.rels",
+            r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>"#,
+        );
+        zip.start_file("xl/worksheets/sheet1.xml", options)
+            .expect("entry");
+        write!(
+            zip,
+            r#"<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">{}<sheetData>"#,
+            dimension.map_or(String::new(), |d| format!(r#"<dimension ref="{d}"/>"#))
+        )
+        .expect("write");
+        rows(&mut zip);
+        zip.write_all(b"</sheetData></worksheet>").expect("write");
+        zip.finish().expect("finish");
+        buffer.into_inner()
+    }
+
+    /// The loans header, then `count` rows of a bank code and a loan number.
+    fn loan_rows(count: usize) -> impl FnOnce(&mut dyn Write) {
+        move |out| {
+            write!(out, r#"<row r="1">"#).expect("write");
+            for (i, name) in ["bank_code", "loan_no", "guarantee_no", "principal_won"]
+                .iter()
+                .enumerate()
+            {
+                let col = char::from(b'A' + i as u8);
+                write!(
+                    out,
+                    r#"<c r="{col}1" t="inlineStr"><is><t>{name}</t></is></c>"#
+                )
+                .expect("write");
+            }
+            out.write_all(b"</row>").expect("write");
+            for r in 2..count + 2 {
+                write!(
+                    out,
+                    r#"<row r="{r}"><c r="A{r}"><v>4</v></c><c r="B{r}" t="inlineStr"><is><t>L{r}</t></is></c></row>"#
+                )
+                .expect("write");
+            }
+        }
+    }
+
+    /// The most memory this process has held (Linux), in MiB.
+    fn peak_mib() -> u64 {
+        let status = std::fs::read_to_string("/proc/self/status").expect("proc status");
+        let line = status
+            .lines()
+            .find(|l| l.starts_with("VmHWM:"))
+            .expect("VmHWM");
+        let kib: u64 = line
+            .split_whitespace()
+            .nth(1)
+            .and_then(|n| n.parse().ok())
+            .expect("a number");
+        kib / 1024
+    }
+
+    #[test]
+    fn a_workbook_is_read_cell_by_cell_as_a_spreadsheet_numbers_it() {
+        let bytes = workbook(Some("A1:D3"), |out| {
+            loan_rows(2)(out);
+        });
+        let sheet = read_bytes(bytes, true).expect("read");
+        assert_eq!(
+            sheet.headers,
+            ["bank_code", "loan_no", "guarantee_no", "principal_won"]
+        );
+        assert_eq!(sheet.rows.len(), 2);
+        assert_eq!(sheet.rows[1].number, 3);
+        assert_eq!(
+            sheet.rows[1].cells,
+            [Cell::Number("4".into()), Cell::Text("L3".into())]
+        );
+    }
+
+    #[test]
+    fn a_workbook_declaring_ten_million_rows_is_refused_before_reading_them() {
+        let bytes = workbook(Some("A1:D10000000"), loan_rows(3));
+        let err = read_bytes(bytes, true).expect_err("refused");
+        assert_eq!(err.row, 0);
+        assert_eq!(
+            err.message,
+            format!("has more than {MAX_XLSX_ROWS} data rows")
+        );
+    }
+
+    #[test]
+    fn a_workbook_of_three_million_rows_is_refused_at_the_limit_in_flat_memory() {
+        // No dimension: the rows themselves must be counted as they stream.
+        let bytes = workbook(None, loan_rows(3_000_000));
+        assert!(bytes.len() < 64 * 1024 * 1024, "{} bytes", bytes.len());
+        let before = peak_mib();
+        let err = read_bytes(bytes, true).expect_err("refused");
+        assert_eq!(
+            err.message,
+            format!("has more than {MAX_XLSX_ROWS} data rows")
+        );
+        // The old reader held the whole declared range (about 1.4 GB for ten million rows);
+        // streaming holds the rows read so far and the compressed file.
+        let grown = peak_mib().saturating_sub(before);
+        assert!(grown < 400, "peak memory grew by {grown} MiB");
+    }
+
+    #[test]
+    fn rows_too_wide_and_cells_too_long_are_refused_with_their_row() {
+        let wide = format!("a\n{}\n", vec!["x"; MAX_COLUMNS + 1].join(","));
+        let err = read_csv(wide.as_bytes()).expect_err("too wide");
+        assert_eq!(
+            (err.row, err.message.as_str()),
+            (2, "has more than 64 columns")
+        );
+        let long = format!("a,b\n1,2\n3,{}\n", "가".repeat(MAX_CELL_CHARS + 1));
+        let err = read_csv(long.as_bytes()).expect_err("too long");
+        assert_eq!(
+            (err.row, err.message.as_str()),
+            (3, "has a cell longer than 1000 characters")
+        );
+        let fits = format!("a,b\n1,{}\n", "가".repeat(MAX_CELL_CHARS));
+        assert!(read_csv(fits.as_bytes()).is_ok());
+    }
+
+    #[test]
+    fn a_report_lists_the_first_problems_by_row_and_counts_them_all() {
+        let mut errors = RowErrors::default();
+        // Found out of order, as two passes find them: the smallest rows are kept.
+        for row in (2..5_002).rev() {
+            errors.push(RowError {
+                row,
+                column: "loan_no".into(),
+                message: "is required".into(),
+            });
+        }
+        errors.push(file_error("has a problem"));
+        assert_eq!(errors.total(), 5_001);
+        let listed = errors.into_listed();
+        assert_eq!(listed.len(), MAX_REPORTED_ERRORS);
+        assert_eq!(listed[0].row, 0);
+        assert_eq!(listed[1].row, 2);
+        assert_eq!(listed[MAX_REPORTED_ERRORS - 1].row, MAX_REPORTED_ERRORS);
+    }
 
     #[test]
     fn a_workbook_that_decompresses_beyond_the_bound_is_refused() {
-        use std::io::Write;
         let mut buffer = std::io::Cursor::new(Vec::new());
         let mut zip = zip::ZipWriter::new(&mut buffer);
         let options = zip::write::SimpleFileOptions::default()

@@ -21,8 +21,8 @@ use serde_json::json;
 
 use super::in_write_tx;
 use super::{Result, ServiceError, Services, actor, entry, require_role};
-use crate::interchange::RowError;
 use crate::interchange::cases::CaseRecord;
+use crate::interchange::{RowError, RowErrors};
 
 /// FILES.md's import report.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -30,7 +30,28 @@ pub struct ImportReport {
     pub stored: usize,
     pub skipped: usize,
     pub warnings: Vec<String>,
+    /// The first problems by row (at most `interchange::MAX_REPORTED_ERRORS`).
     pub errors: Vec<RowError>,
+    /// How many problems the file has, listed or not.
+    pub errors_total: usize,
+}
+
+impl ImportReport {
+    /// The report of a file refused for `errors`.
+    pub fn refused(errors: RowErrors, skipped: usize, warnings: Vec<String>) -> ImportReport {
+        ImportReport {
+            stored: 0,
+            skipped,
+            warnings,
+            errors_total: errors.total(),
+            errors: errors.into_listed(),
+        }
+    }
+
+    /// The report of a file refused as a whole (unreadable, too large).
+    pub fn file_refused(error: RowError) -> ImportReport {
+        ImportReport::refused(vec![error].into(), 0, Vec::new())
+    }
 }
 
 fn row_error(row: usize, column: &str, message: impl Into<String>) -> RowError {
@@ -50,19 +71,17 @@ fn outside_scope(
     matches!(who, jumpup_domain::workflow::Actor::Bank(own) if own != bank)
 }
 
-/// Refuses a file with problems, every row's sorted by row; nothing it wrote is kept (the
-/// caller's transaction rolls back).
-fn refuse_if_any(mut errors: Vec<RowError>, skipped: usize, warnings: &[String]) -> Result<()> {
+/// Refuses a file with problems, listed by row; nothing it wrote is kept (the caller's
+/// transaction rolls back).
+fn refuse_if_any(errors: RowErrors, skipped: usize, warnings: &[String]) -> Result<()> {
     if errors.is_empty() {
         return Ok(());
     }
-    errors.sort_by_key(|e| e.row);
-    Err(ServiceError::Import(ImportReport {
-        stored: 0,
-        skipped,
-        warnings: warnings.to_vec(),
+    Err(ServiceError::Import(ImportReport::refused(
         errors,
-    }))
+        skipped,
+        warnings.to_vec(),
+    )))
 }
 
 /// Records a stored file as one audit entry (`details` plus its counts) and reports it.
@@ -97,6 +116,7 @@ async fn conclude(
         skipped,
         warnings,
         errors: Vec::new(),
+        errors_total: 0,
     })
 }
 
@@ -152,11 +172,8 @@ impl Services {
         sheet: crate::interchange::Sheet,
     ) -> Result<ImportReport> {
         use crate::interchange as files;
-        let refused = |errors| {
-            ServiceError::Import(ImportReport {
-                errors,
-                ..Default::default()
-            })
+        let refused = |errors: Vec<RowError>| {
+            ServiceError::Import(ImportReport::refused(errors.into(), 0, Vec::new()))
         };
         // The sheet's cells are dropped once parsed into records, before the database work.
         let digest = sheet.digest.clone();
@@ -197,7 +214,7 @@ impl Services {
         &self,
         actor_name: &str,
         records: &[CaseRecord],
-        form_errors: Vec<RowError>,
+        form_errors: RowErrors,
         warnings: Vec<String>,
         digest: &str,
     ) -> Result<ImportReport> {
@@ -529,7 +546,7 @@ impl Services {
         &self,
         actor_name: &str,
         records: &[crate::interchange::loans::LoanRecord],
-        form_errors: Vec<RowError>,
+        form_errors: RowErrors,
         warnings: Vec<String>,
         digest: &str,
     ) -> Result<ImportReport> {
@@ -789,7 +806,7 @@ impl Services {
         &self,
         actor_name: &str,
         records: &[crate::interchange::events::EventRecord],
-        form_errors: Vec<RowError>,
+        form_errors: RowErrors,
         warnings: Vec<String>,
         digest: &str,
     ) -> Result<ImportReport> {
@@ -917,7 +934,7 @@ impl Services {
         &self,
         actor_name: &str,
         records: &[crate::interchange::claims::ClaimRecord],
-        form_errors: Vec<RowError>,
+        form_errors: RowErrors,
         warnings: Vec<String>,
         digest: &str,
     ) -> Result<ImportReport> {

@@ -406,7 +406,10 @@ fn form_refusal(
     e: impl Into<crate::http::error::ApiError>,
 ) -> Result<(StatusCode, String), Response> {
     let e = e.into();
-    if e.status == StatusCode::FORBIDDEN || e.status == StatusCode::NOT_FOUND {
+    if matches!(
+        e.status,
+        StatusCode::FORBIDDEN | StatusCode::NOT_FOUND | StatusCode::SERVICE_UNAVAILABLE
+    ) {
         return Err(message(lang, viewer, e.status));
     }
     if e.status.is_server_error() {
@@ -766,13 +769,21 @@ fn message_page(lang: &PageLang, viewer: Option<&Viewer>, status: StatusCode) ->
         StatusCode::NOT_FOUND => t.not_found,
         StatusCode::PAYLOAD_TOO_LARGE => t.too_large,
         StatusCode::METHOD_NOT_ALLOWED => t.method_not_allowed,
+        StatusCode::SERVICE_UNAVAILABLE => t.busy,
         _ => t.bad_request,
     };
     let p = MessagePage {
         f: Frame::new(lang, text, viewer),
         text,
     };
-    page(lang, status, p.render())
+    let mut answer = page(lang, status, p.render());
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        answer.headers_mut().insert(
+            axum::http::header::RETRY_AFTER,
+            crate::http::error::BUSY_RETRY_SECONDS.into(),
+        );
+    }
+    answer
 }
 
 /// An answer the router gives by itself (405, 413) as a page in the reader's language: the

@@ -109,11 +109,14 @@ pub(super) async fn prepare(
         }
     };
     let name = viewer.user.name.clone();
-    match crate::http::off_thread(state.services.clone(), move |s| async move {
-        s.settle_prepare(&name, through).await
-    })
-    .await
-    {
+    let done = match state.job() {
+        Ok(job) => {
+            job.run(move |s| async move { s.settle_prepare(&name, through).await })
+                .await
+        }
+        Err(busy) => Err(busy),
+    };
+    match done {
         Ok(batch) => Ok(Redirect::to(&format!("/settlements/{}", batch.batch_id)).into_response()),
         Err(e) => {
             let error = Some(super::form_refusal(&lang, &viewer, e)?);
@@ -309,14 +312,19 @@ async fn decide(
     }
     let name = viewer.user.name.clone();
     let reason = form.reason.unwrap_or_default();
-    let done = crate::http::off_thread(state.services.clone(), move |s| async move {
-        if reject {
-            s.settle_reject(&name, batch_id, &reason).await
-        } else {
-            s.settle_approve(&name, batch_id).await
+    let done = match state.job() {
+        Ok(job) => {
+            job.run(move |s| async move {
+                if reject {
+                    s.settle_reject(&name, batch_id, &reason).await
+                } else {
+                    s.settle_approve(&name, batch_id).await
+                }
+            })
+            .await
         }
-    })
-    .await;
+        Err(busy) => Err(busy),
+    };
     match done {
         Ok(_) => Ok(Redirect::to(&format!("/settlements/{batch_id}")).into_response()),
         Err(e) => {

@@ -104,13 +104,17 @@ pub(super) async fn upload(
             }
             Some("file") if kind.is_none() => return Err(bad()),
             Some("file") => {
+                // The slot is taken before the file is read: a busy server reads nothing.
+                let Ok(job) = state.job() else {
+                    return Ok(message(&lang, &viewer, StatusCode::SERVICE_UNAVAILABLE));
+                };
                 let xlsx = field
                     .file_name()
                     .is_some_and(|n| n.to_ascii_lowercase().ends_with(".xlsx"))
                     || field
                         .content_type()
                         .is_some_and(|t| t.contains("spreadsheetml"));
-                file = Some((field.bytes().await.map_err(|_| bad())?, xlsx));
+                file = Some((field.bytes().await.map_err(|_| bad())?, xlsx, job));
             }
             _ => {}
         }
@@ -118,27 +122,25 @@ pub(super) async fn upload(
     let Some(kind) = kind else {
         return Err(bad());
     };
-    let refused = |e| ImportReport {
-        errors: vec![e],
-        ..ImportReport::default()
-    };
+    let refused = ImportReport::file_refused;
     let report = match file {
         None => refused(crate::interchange::RowError {
             row: 0,
             column: "file".into(),
             message: "is missing".into(),
         }),
-        Some((bytes, xlsx)) => match crate::interchange::read_bytes(Vec::from(bytes), xlsx) {
+        Some((bytes, xlsx, job)) => match crate::interchange::read_bytes(Vec::from(bytes), xlsx) {
             Err(e) => refused(e),
             Ok(sheet) => {
                 let name = viewer.user.name.clone();
-                let done = crate::http::off_thread(state.services.clone(), move |s| async move {
-                    match s.import_sheet(&name, kind, sheet).await {
-                        Err(ServiceError::Import(report)) => Ok(report),
-                        other => other,
-                    }
-                })
-                .await;
+                let done = job
+                    .run(move |s| async move {
+                        match s.import_sheet(&name, kind, sheet).await {
+                            Err(ServiceError::Import(report)) => Ok(report),
+                            other => other,
+                        }
+                    })
+                    .await;
                 match done {
                     Ok(report) => report,
                     Err(e) if e.status == StatusCode::FORBIDDEN => {

@@ -92,6 +92,16 @@ both_url! {
         let out = run(&url, &["import", "events", bomb.to_str().expect("utf-8"), "--actor", "officer"]);
         assert_eq!(out.status.code(), Some(2));
         assert!(stderr(&out).contains("file: decompresses to more than 1024 MiB"), "{}", stderr(&out));
+        // A file of many bad rows: the first 1,000 problems by row, and how many there are.
+        let many = dir.write("many.csv", &format!("{CLAIMS}{}", "004,L1,2026-03-01,2026-03-31,abc\n".repeat(3000)));
+        let out = run(&url, &["import", "claims", many.to_str().expect("utf-8"), "--actor", "officer", "--json"]);
+        assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+        let report: serde_json::Value = serde_json::from_str(&crate::support::stdout(&out)).expect("JSON");
+        assert_eq!(report["errors"].as_array().map(Vec::len), Some(1000), "{report}");
+        assert_eq!(report["errors_total"], 3000);
+        assert_eq!((report["errors"][0]["row"].as_u64(), report["errors"][999]["row"].as_u64()), (Some(2), Some(1001)));
+        assert!(stderr(&out).contains("3000 problems in all; the first 1000 by row are listed"), "{}", stderr(&out));
+        assert_eq!(stderr(&out).lines().filter(|l| l.starts_with("row ")).count(), 1000);
         assert_eq!(head(&url), before, "nothing was stored");
         let _ = &db;
     }

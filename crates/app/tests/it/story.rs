@@ -8,7 +8,6 @@
 //! saved as a screenshot under `target/screenshots/story-*`.
 
 use std::process::Command;
-use std::sync::Arc;
 
 use jumpup::http::{AppState, Config};
 use jumpup::service::Services;
@@ -55,10 +54,7 @@ both_url! {
         }
         let bank = NewScope::Bank(BankCode::parse("004").expect("code"));
         s.add_user(Some("root"), "clerk", Role::Bank, bank, Some(&hash)).await.expect("clerk");
-        let app = jumpup::http::router(AppState {
-            services: s.clone(),
-            config: Arc::new(Config { tls_proxy: false, demo: false }),
-        });
+        let app = jumpup::http::router(AppState::new(s.clone(), Config::default()));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a port");
         let base = format!("http://{}", listener.local_addr().expect("an address"));
         tokio::spawn(jumpup::http::serve(listener, app, std::future::pending()));
