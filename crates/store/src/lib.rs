@@ -86,6 +86,7 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
     (10, "approval", include_str!("../migrations/sqlite/0010_approval.sql")),
     (11, "portal", include_str!("../migrations/sqlite/0011_portal.sql")),
     (12, "seals", include_str!("../migrations/sqlite/0012_seals.sql")),
+    (13, "throttle", include_str!("../migrations/sqlite/0013_throttle.sql")),
 ];
 #[rustfmt::skip]
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
@@ -101,6 +102,7 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (10, "approval", include_str!("../migrations/postgres/0010_approval.sql")),
     (11, "portal", include_str!("../migrations/postgres/0011_portal.sql")),
     (12, "seals", include_str!("../migrations/postgres/0012_seals.sql")),
+    (13, "throttle", include_str!("../migrations/postgres/0013_throttle.sql")),
 ];
 
 /// A short fingerprint of the PostgreSQL schema (its migrations' text), naming the test
@@ -533,6 +535,33 @@ impl Db {
     pub async fn close(&self) {
         with_db!(self, p => p.close().await)
     }
+
+    /// The pool's connections now: open, of which idle, and the most it opens.
+    pub fn pool_use(&self) -> PoolUse {
+        with_db!(self, p => PoolUse {
+            open: p.size(),
+            idle: u32::try_from(p.num_idle()).unwrap_or(u32::MAX),
+            max: p.options().get_max_connections(),
+        })
+    }
+
+    /// Whether the database answers and its schema is exactly this build's: every migration
+    /// applied as written (for `/readyz`).
+    pub async fn ready(&self) -> Result<bool> {
+        Ok(self
+            .status()
+            .await?
+            .iter()
+            .all(|m| m.state == MigrationState::Applied))
+    }
+}
+
+/// A connection pool's use (for operators' metrics).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolUse {
+    pub open: u32,
+    pub idle: u32,
+    pub max: u32,
 }
 
 /// Rows a write must reach before its tables' planner statistics are refreshed.

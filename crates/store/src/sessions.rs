@@ -148,9 +148,66 @@ pub async fn insert_token(
     Ok(id)
 }
 
-pub async fn record_login_failure(tx: &mut Tx, name: &str, at: DateTime<Utc>) -> Result<()> {
+/// A throttling counter (see `login_throttle`): failures counted, the last one's time, and the
+/// earliest time the next attempt is heard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ThrottleRow {
+    pub failures: i64,
+    pub last_at: DateTime<Utc>,
+    pub next_at: DateTime<Utc>,
+}
+
+pub async fn throttle_get(tx: &mut Tx, key: &str) -> Result<Option<ThrottleRow>> {
+    type Row = (i64, DateTime<Utc>, DateTime<Utc>);
+    let row: Option<Row> = with_tx!(tx, c => {
+        sqlx::query_as("select failures, last_at, next_at from login_throttle where key = $1")
+            .bind(key)
+            .fetch_optional(c)
+            .await?
+    });
+    Ok(row.map(|(failures, last_at, next_at)| ThrottleRow {
+        failures,
+        last_at,
+        next_at,
+    }))
+}
+
+pub async fn throttle_put(tx: &mut Tx, key: &str, row: ThrottleRow) -> Result<()> {
     with_tx!(tx, c => {
-        sqlx::query("insert into login_failure (name, failed_at) values ($1, $2)")
+        sqlx::query(
+            "insert into login_throttle (key, failures, last_at, next_at) values ($1, $2, $3, $4) \
+             on conflict (key) do update set failures = excluded.failures, \
+             last_at = excluded.last_at, next_at = excluded.next_at",
+        )
+        .bind(key)
+        .bind(row.failures)
+        .bind(row.last_at)
+        .bind(row.next_at)
+        .execute(c)
+        .await?;
+    });
+    Ok(())
+}
+
+/// Forgets the counters whose key starts with `prefix`, and every counter whose last failure
+/// is before `stale` (they count nothing any more).
+pub async fn throttle_forget(tx: &mut Tx, prefix: &str, stale: DateTime<Utc>) -> Result<()> {
+    // Compared as a substring, never as a LIKE pattern (names may hold `_`).
+    with_tx!(tx, c => {
+        sqlx::query(
+            "delete from login_throttle where substr(key, 1, length($1)) = $1 or last_at < $2",
+        )
+        .bind(prefix)
+        .bind(stale)
+        .execute(c)
+        .await?;
+    });
+    Ok(())
+}
+
+pub async fn record_lockout(tx: &mut Tx, name: &str, at: DateTime<Utc>) -> Result<()> {
+    with_tx!(tx, c => {
+        sqlx::query("insert into login_lockout (name, locked_at) values ($1, $2)")
             .bind(name)
             .bind(at)
             .execute(c)
@@ -159,26 +216,38 @@ pub async fn record_login_failure(tx: &mut Tx, name: &str, at: DateTime<Utc>) ->
     Ok(())
 }
 
-/// Failed logins for `name` at or after `since`.
-pub async fn login_failures_since(tx: &mut Tx, name: &str, since: DateTime<Utc>) -> Result<i64> {
-    let n: i64 = with_tx!(tx, c => {
-        sqlx::query_scalar("select count(*) from login_failure where name = $1 and failed_at >= $2")
-            .bind(name)
-            .bind(since)
-            .fetch_one(c)
-            .await?
-    });
-    Ok(n)
-}
-
-/// Forgets the failed logins for `name` (after a successful one) and any older than `before`.
-pub async fn clear_login_failures(tx: &mut Tx, name: &str, before: DateTime<Utc>) -> Result<()> {
+/// Marks `name`'s open lockouts as lifted by `by`.
+pub async fn lift_lockouts(tx: &mut Tx, name: &str, by: &str, at: DateTime<Utc>) -> Result<()> {
     with_tx!(tx, c => {
-        sqlx::query("delete from login_failure where name = $1 or failed_at < $2")
-            .bind(name)
-            .bind(before)
-            .execute(c)
-            .await?;
+        sqlx::query(
+            "update login_lockout set unlocked_at = $3, unlocked_by = $2 \
+             where name = $1 and unlocked_at is null",
+        )
+        .bind(name)
+        .bind(by)
+        .bind(at)
+        .execute(c)
+        .await?;
     });
     Ok(())
+}
+
+/// The accounts locked out since `since`: user id, name, how many times, the last time,
+/// most often first.
+pub async fn lockouts_since(
+    tx: &mut Tx,
+    since: DateTime<Utc>,
+) -> Result<Vec<(i64, String, i64, DateTime<Utc>)>> {
+    let rows = with_tx!(tx, c => {
+        sqlx::query_as(
+            "select u.user_id, l.name, count(*), max(l.locked_at) from login_lockout l \
+             join app_user u on u.name = l.name where l.locked_at >= $1 \
+             group by u.user_id, l.name order by count(*) desc, max(l.locked_at) desc, l.name \
+             limit 100",
+        )
+        .bind(since)
+        .fetch_all(c)
+        .await?
+    });
+    Ok(rows)
 }

@@ -85,6 +85,13 @@ pub enum UserCommand {
         #[arg(long)]
         actor: String,
     },
+    /// Lift NAME's sign-in locks and delays after failed sign-ins (`tp` for firms' accounts,
+    /// `admin` for any).
+    Unlock {
+        name: String,
+        #[arg(long)]
+        actor: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -250,6 +257,10 @@ pub(super) fn finish(
         Err(ServiceError::BadInput { field, message }) => {
             Err(BadInput(format!("{field}: {message}")).into())
         }
+        Err(e @ ServiceError::Throttled { .. }) => {
+            eprintln!("refused: {e}");
+            Ok(ExitCode::from(3))
+        }
         Err(ServiceError::Import(report)) => {
             print_report(&report, json)?;
             Ok(ExitCode::from(2))
@@ -312,6 +323,16 @@ pub fn user(command: UserCommand, db: &DbArgs) -> anyhow::Result<ExitCode> {
                 finish(result.map(serde_json::Value::String), false, |v| {
                     v.as_str().unwrap_or_default().to_owned()
                 })
+            });
+        }
+        UserCommand::Unlock { name, actor } => {
+            return block_on(async {
+                let s = services(db).await?;
+                let result = s
+                    .unlock_user(&actor, UserKey::Name(&name))
+                    .await
+                    .map(|u| serde_json::json!({ "user_id": u.user_id }));
+                finish(result, false, |_| format!("user {name} unlocked"))
             });
         }
         UserCommand::Activate { name, actor } | UserCommand::Deactivate { name, actor } => {

@@ -34,6 +34,10 @@ pub struct ServeArgs {
     #[arg(long, value_name = "N", default_value_t = crate::http::default_max_jobs(),
           value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=64))]
     max_jobs: usize,
+    /// Serve Prometheus metrics (`/metrics`) and the health checks on this separate address,
+    /// for operators only (never on the public one).
+    #[arg(long, value_name = "ADDR")]
+    metrics_listen: Option<SocketAddr>,
 }
 
 pub fn serve(args: &ServeArgs, db: &DbArgs) -> anyhow::Result<ExitCode> {
@@ -71,14 +75,31 @@ pub fn serve(args: &ServeArgs, db: &DbArgs) -> anyhow::Result<ExitCode> {
             .is_some_and(|m| m.finished_at.is_some());
         // The routes are built before the address is announced, so a client never meets a
         // server that cannot serve.
-        let app = crate::http::router(AppState::new(
+        let state = AppState::new(
             s.clone(),
             Config {
                 tls_proxy: args.tls_proxy,
                 demo,
                 max_jobs: args.max_jobs,
             },
-        ));
+        );
+        if let Some(at) = args.metrics_listen {
+            let listener = tokio::net::TcpListener::bind(at)
+                .await
+                .map_err(|e| super::BadInput(format!("--metrics-listen {at}: {e}")))?;
+            let addr = listener.local_addr()?;
+            std::io::Write::write_fmt(
+                &mut std::io::stdout(),
+                format_args!("metrics on http://{addr}/metrics\n"),
+            )?;
+            let operators = crate::http::metrics::operator_router(state.clone());
+            tokio::spawn(async move {
+                if let Err(e) = axum::serve(listener, operators).await {
+                    tracing::error!(error = %e, "the metrics listener stopped");
+                }
+            });
+        }
+        let app = crate::http::router(state);
         let listener = tokio::net::TcpListener::bind(args.listen)
             .await
             .map_err(|e| super::BadInput(format!("--listen {}: {e}", args.listen)))?;

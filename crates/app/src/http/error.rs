@@ -119,8 +119,37 @@ impl From<ServiceError> for ApiError {
                 let status = ApiError::refusal_status(code);
                 ApiError {
                     retry_after: (status == StatusCode::TOO_MANY_REQUESTS)
-                        .then(|| crate::service::sessions::FAILURE_WINDOW.num_seconds()),
+                        .then(|| crate::service::throttle::WINDOW.num_seconds()),
                     ..ApiError::new(status, "", code, message)
+                }
+            }
+            ServiceError::Throttled { locked, until } => {
+                // Whole seconds, rounded up: a client waiting that long is heard.
+                let millis = (until - chrono::Utc::now()).num_milliseconds();
+                let seconds = ((millis + 999) / 1000).max(1);
+                let (code, message) = if locked {
+                    (
+                        "too_many_failures",
+                        format!(
+                            "this name is locked for this address after {} failed sign-ins; \
+                             try again in {} minutes, or ask an administrator (firms: the \
+                             Technopark) to unlock it",
+                            crate::service::throttle::PAIR_LIMIT,
+                            (seconds + 59) / 60
+                        ),
+                    )
+                } else {
+                    (
+                        "slow_down",
+                        format!(
+                            "too many failed sign-ins for this name or from this address; \
+                             try again in {seconds} seconds"
+                        ),
+                    )
+                };
+                ApiError {
+                    retry_after: Some(seconds),
+                    ..ApiError::new(StatusCode::TOO_MANY_REQUESTS, "", code, message)
                 }
             }
             ServiceError::BadInput { field, message } => ApiError::invalid(&field, message),

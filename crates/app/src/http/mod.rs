@@ -8,6 +8,7 @@ pub mod auth;
 mod cases;
 pub mod error;
 mod loans;
+pub mod metrics;
 pub mod openapi;
 mod programs;
 mod quotes;
@@ -37,6 +38,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// The slots of the long jobs (imports, settlements) that may run at once.
     jobs: Arc<tokio::sync::Semaphore>,
+    /// Requests counted for operators (`--metrics-listen`).
+    pub metrics: Arc<metrics::Metrics>,
 }
 
 impl AppState {
@@ -46,6 +49,7 @@ impl AppState {
             services,
             config: Arc::new(config),
             jobs,
+            metrics: Arc::default(),
         }
     }
 
@@ -130,6 +134,7 @@ fn routes() -> Routes {
         "/api/v1/users/{id}/deactivate",
         post(users::deactivate),
     )
+    .add("POST", "/api/v1/users/{id}/unlock", post(users::unlock))
     .add("GET", "/api/v1/banks", get(records::banks))
     .add("POST", "/api/v1/banks", post(records::add_bank))
     .add("POST", "/api/v1/firms", post(records::add_firm))
@@ -250,6 +255,9 @@ pub fn router(state: AppState) -> Router {
     routes
         .router
         .merge(crate::web::routes())
+        .route("/healthz", get(metrics::healthz))
+        .route("/readyz", get(metrics::readyz))
+        .route_layer(axum::middleware::from_fn(metrics::note_route))
         .layer(axum::Extension(Document(doc.into())))
         .fallback(|| async { ApiError::not_found() })
         .layer(axum::middleware::from_fn_with_state(
@@ -257,7 +265,10 @@ pub fn router(state: AppState) -> Router {
             router_answers,
         ))
         .layer(axum::middleware::from_fn(security_headers))
-        .layer(axum::middleware::from_fn(log_request))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            log_request,
+        ))
         .with_state(state)
 }
 
@@ -352,20 +363,33 @@ pub async fn serve(
     app: Router,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }
 
-/// One log line per request (see the module comment for what it never holds).
-async fn log_request(mut request: Request, next: Next) -> Response {
+/// One log line per request (see the module comment for what it never holds), and the
+/// request counted for the operators' metrics under its route template.
+async fn log_request(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     let started = Instant::now();
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
     let viewer = auth::LoggedUser::default();
+    let route = metrics::RouteSlot::default();
     request.extensions_mut().insert(viewer.clone());
+    request.extensions_mut().insert(route.clone());
     let response = next.run(request).await;
-    let micros = started.elapsed().as_micros();
+    let took = started.elapsed();
+    state.metrics.observe(
+        method.as_str(),
+        route.route(),
+        response.status().as_u16(),
+        took,
+    );
+    let micros = took.as_micros();
     tracing::info!(
         %method,
         path = %path,
@@ -413,6 +437,36 @@ impl Job {
             )
         })?
         .map_err(ApiError::from)
+    }
+}
+
+/// The client's address, for throttling: the peer's, or behind the TLS proxy
+/// (`--tls-proxy`) the last `X-Forwarded-For` hop, the one the proxy itself appended.
+#[derive(Debug, Clone)]
+pub struct ClientAddress(pub String);
+
+impl axum::extract::FromRequestParts<AppState> for ClientAddress {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &AppState,
+    ) -> Result<ClientAddress, Self::Rejection> {
+        let forwarded = state
+            .config
+            .tls_proxy
+            .then(|| parts.headers.get_all("x-forwarded-for").iter().next_back())
+            .flatten()
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.rsplit(',').next())
+            .map(|v| v.trim().to_owned());
+        let peer = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|c| c.0.ip().to_string());
+        Ok(ClientAddress(
+            forwarded.or(peer).unwrap_or_else(|| "unknown".into()),
+        ))
     }
 }
 

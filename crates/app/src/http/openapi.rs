@@ -636,6 +636,7 @@ fn op(method: &str, path: &str) -> Option<Op> {
         ("POST", "/api/v1/users") => o("Add a user with one role", "admin", Some("NewUser"), 201, Json("UserAdded"), &[]),
         ("POST", "/api/v1/users/{id}/activate") => o("Activate an account", "tp (firms' accounts), admin", None, 200, Json("User"), &[]),
         ("POST", "/api/v1/users/{id}/deactivate") => o("Deactivate an account: its sessions end, its tokens are revoked", "tp (firms' accounts), admin; not one's own", None, 200, Json("User"), &[]),
+        ("POST", "/api/v1/users/{id}/unlock") => o("Lift the account's sign-in locks and delays after failed sign-ins", "tp (firms' accounts), admin", None, 200, Json("User"), &[]),
         ("GET", "/api/v1/banks") => o("Partner banks", "any user", None, 200, JsonList("Bank"), &[]),
         ("POST", "/api/v1/banks") => o("Add a partner bank", "admin", Some("NewBank"), 201, Json("Bank"), &[]),
         ("POST", "/api/v1/firms") => o("Add a firm", "admin, tp", Some("NewFirm"), 201, Json("FirmAdded"), &[]),

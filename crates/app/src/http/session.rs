@@ -52,13 +52,19 @@ pub(crate) fn cookie(
 pub async fn login(
     State(state): State<AppState>,
     Extension(logged): Extension<LoggedUser>,
+    client: super::ClientAddress,
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<Response> {
     let login: Login = json_body(&body)?;
     let opened = state
         .services
-        .login(&login.name, &login.password, session_cookie(&headers))
+        .login(
+            &login.name,
+            &login.password,
+            session_cookie(&headers),
+            &client.0,
+        )
         .await?;
     let _ = logged.0.set(opened.user.user_id);
     let set = cookie(&state, &opened.secret, ABSOLUTE_TIMEOUT.num_seconds())?;

@@ -80,6 +80,20 @@ pub async fn deactivate(
     set_active(state, viewer, id, false).await
 }
 
+/// `POST /api/v1/users/{id}/unlock`: lifts the account's sign-in locks and delays (`tp` for
+/// firms' accounts, `admin` for any).
+pub async fn unlock(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Id(id): Id,
+) -> ApiResult<axum::Json<Value>> {
+    let user = state
+        .services
+        .unlock_user(&viewer.user.name, UserKey::Id(id))
+        .await?;
+    Ok(axum::Json(with_active(&user)))
+}
+
 async fn set_active(
     state: AppState,
     viewer: Viewer,

@@ -378,6 +378,59 @@ impl Services {
         })
     }
 
+    /// Lifts every sign-in lock and delay on `name` (an administrator any account's, `tp` a
+    /// firm's), audited as `user.unlock`.
+    pub async fn unlock_user(&self, actor_name: &str, target: UserKey<'_>) -> Result<store::User> {
+        use super::throttle;
+        use jumpup_store::sessions as throttled;
+        in_write_tx!(self, |tx| {
+            let (acting, _) = actor(tx, actor_name).await?;
+            require_role(&acting, ACCOUNT_MANAGERS, "unlock accounts")?;
+            let user = match target {
+                UserKey::Id(id) => store::user_by_id(tx, id).await?,
+                UserKey::Name(name) => store::user_by_name(tx, name).await?,
+            }
+            .ok_or_else(|| ServiceError::refused("unknown_user", format!("no user {target}")))?;
+            if acting.role == Role::Tp && user.role != Role::Firm {
+                return Err(ServiceError::refused(
+                    "role_not_allowed",
+                    "the tp role unlocks firms' accounts only",
+                ));
+            }
+            let at = self.clock.now();
+            let stale = at - throttle::WINDOW;
+            throttled::throttle_forget(tx, &throttle::pair_prefix(&user.name), stale).await?;
+            throttled::throttle_forget(tx, &throttle::name_key(&user.name), stale).await?;
+            throttled::lift_lockouts(tx, &user.name, &acting.name, at).await?;
+            audit::append(
+                tx,
+                entry(
+                    at,
+                    Some(&acting),
+                    "user.unlock",
+                    format!("user:{}", user.user_id),
+                    "null".into(),
+                    "null".into(),
+                ),
+            )
+            .await?;
+            Ok(user)
+        })
+    }
+
+    /// The names locked out by failed sign-ins in the last seven days (`admin`), most often
+    /// first: name, how many times, the last time.
+    pub async fn read_lockouts(
+        &self,
+        actor_name: &str,
+    ) -> Result<Vec<(i64, String, i64, chrono::DateTime<chrono::Utc>)>> {
+        let mut tx = self.db.begin_read().await?;
+        let (acting, _) = actor(&mut tx, actor_name).await?;
+        require_role(&acting, super::ADMIN_ROLES, "see lockouts")?;
+        let since = self.clock.now() - chrono::Duration::days(7);
+        Ok(jumpup_store::sessions::lockouts_since(&mut tx, since).await?)
+    }
+
     /// Firm accounts waiting for activation (`tp`, `admin`), oldest first, at most 200, with
     /// each firm's name and business number (logged as `firm.list`).
     pub async fn read_pending_accounts(

@@ -12,6 +12,7 @@ pub mod overview;
 pub mod programs;
 pub mod sessions;
 pub mod settle;
+pub mod throttle;
 
 use std::sync::Arc;
 
@@ -110,6 +111,13 @@ pub enum ServiceError {
     /// A file refused: every bad row (exit status 2), nothing stored.
     #[error("the file was refused: {} problems", .0.errors.len())]
     Import(imports::ImportReport),
+    /// Sign-in throttling: locked for this address (`locked`) or to wait, until `until`
+    /// (exit status 3, HTTP 429 with `Retry-After`).
+    #[error("too many failed sign-ins; try again after {until}")]
+    Throttled {
+        locked: bool,
+        until: chrono::DateTime<chrono::Utc>,
+    },
     #[error(transparent)]
     Store(#[from] StoreError),
 }

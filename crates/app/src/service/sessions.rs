@@ -19,11 +19,6 @@ pub const IDLE_TIMEOUT: Duration = Duration::minutes(30);
 pub const ABSOLUTE_TIMEOUT: Duration = Duration::hours(12);
 /// A session's last-seen time is written at most this often (not on every request).
 const TOUCH_EVERY: Duration = Duration::seconds(60);
-/// This many failed logins for one name within `FAILURE_WINDOW` lock the name until the
-/// oldest of them leaves the window, whatever password comes next.
-pub const MAX_FAILURES: i64 = 5;
-pub const FAILURE_WINDOW: Duration = Duration::minutes(15);
-
 /// A fresh random secret: 32 bytes from the operating system, in hex.
 pub fn new_secret() -> String {
     let mut bytes = [0u8; 32];
@@ -78,25 +73,65 @@ fn unauthenticated(message: &str) -> ServiceError {
 }
 
 impl Services {
-    /// Signs `name` in with `password`, opening a new session (and ending `previous`, the
-    /// session the client held, so a login always rotates the id). A wrong name and a wrong
-    /// password are refused alike; after `MAX_FAILURES` failures in `FAILURE_WINDOW` the name is
-    /// refused as `too_many_failures` until the window moves on.
+    /// Signs `name` in with `password` from the client at `address`, opening a new session
+    /// (and ending `previous`, the session the client held, so a login always rotates the id).
+    /// A wrong name and a wrong password are refused alike; throttling follows
+    /// [`super::throttle`]: the attempt is counted as a failure before its password is checked
+    /// and taken back when it proves right, all in write transactions, so no parallel burst
+    /// gets more guesses than the rule gives.
     pub async fn login(
         &self,
         name: &str,
         password: &str,
         previous: Option<&str>,
+        address: &str,
     ) -> Result<Opened> {
+        use super::throttle::{self as rule, Verdict};
         let now = self.clock.now();
-        let since = now - FAILURE_WINDOW;
+        let keys = rule::Keys::of(name, address);
+        let (verdict, pair_failures) = in_write_tx!(self, |tx| {
+            let pair = rule::current(store::throttle_get(tx, &keys.pair).await?, now);
+            let by_name = rule::current(store::throttle_get(tx, &keys.name).await?, now);
+            let by_address = rule::current(store::throttle_get(tx, &keys.address).await?, now);
+            let verdict = rule::judge(pair, by_name, by_address, now);
+            let counted = |row, free, max| rule::count(row, now, free, max);
+            match verdict {
+                Verdict::Locked { .. } => {
+                    let pair = counted(pair, rule::PAIR_LIMIT, rule::WINDOW);
+                    store::throttle_put(tx, &keys.pair, pair).await?;
+                }
+                Verdict::Wait { .. } => {}
+                Verdict::Try => {
+                    let pair = counted(pair, rule::PAIR_LIMIT, rule::WINDOW);
+                    store::throttle_put(tx, &keys.pair, pair).await?;
+                    let n = counted(by_name, rule::NAME_FREE, rule::NAME_MAX_DELAY);
+                    store::throttle_put(tx, &keys.name, n).await?;
+                    let a = counted(by_address, rule::ADDRESS_FREE, rule::ADDRESS_MAX_DELAY);
+                    store::throttle_put(tx, &keys.address, a).await?;
+                    return Ok((verdict, pair.failures));
+                }
+            }
+            Ok((verdict, 0))
+        })?;
+        match verdict {
+            Verdict::Locked { until } => {
+                return Err(ServiceError::Throttled {
+                    locked: true,
+                    until,
+                });
+            }
+            Verdict::Wait { until } => {
+                return Err(ServiceError::Throttled {
+                    locked: false,
+                    until,
+                });
+            }
+            Verdict::Try => {}
+        }
         // The hash is checked outside any write transaction: argon2 takes tens of
         // milliseconds, which other writers should not wait for.
         let (user, stored) = {
             let mut tx = self.db.begin_read().await?;
-            if store::login_failures_since(&mut tx, name, since).await? >= MAX_FAILURES {
-                return Err(too_many());
-            }
             let user = ids::user_by_name(&mut tx, name).await?;
             let stored = match &user {
                 Some(u) => ids::password_hash_in(&mut tx, u.user_id).await?,
@@ -113,11 +148,16 @@ impl Services {
                 false
             }
         };
+        let known = user.is_some();
         let Some(user) = user.filter(|_| good) else {
-            in_write_tx!(self, |tx| {
-                store::record_login_failure(tx, name, now).await?;
-                Ok(())
-            })?;
+            // Lockouts of accounts (not of whatever was typed as a name) are recorded.
+            if pair_failures == rule::PAIR_LIMIT && known {
+                // This failure locks the name for this address: the administrator sees it.
+                in_write_tx!(self, |tx| {
+                    store::record_lockout(tx, name, now).await?;
+                    Ok(())
+                })?;
+            }
             return Err(ServiceError::refused(
                 "login_failed",
                 "the name or the password is wrong",
@@ -126,11 +166,14 @@ impl Services {
         let secret = new_secret();
         let csrf_token = csrf_token_of(&secret);
         in_write_tx!(self, |tx| {
-            // Failures recorded by parallel attempts while the hash was checked still count.
-            if store::login_failures_since(tx, name, since).await? >= MAX_FAILURES {
-                return Err(too_many());
+            // The name's failures are forgotten, this attempt's count at its address taken back.
+            let stale = now - rule::WINDOW;
+            store::throttle_forget(tx, &rule::pair_prefix(name), stale).await?;
+            store::throttle_forget(tx, &keys.name, stale).await?;
+            if let Some(a) = store::throttle_get(tx, &keys.address).await? {
+                store::throttle_put(tx, &keys.address, rule::uncount(a)).await?;
             }
-            store::clear_login_failures(tx, name, since).await?;
+            store::lift_lockouts(tx, name, name, now).await?;
             if let Some(previous) = previous {
                 store::delete_session(tx, &secret_hash(previous)).await?;
             }
@@ -280,16 +323,6 @@ impl Services {
         })?;
         Ok(token)
     }
-}
-
-fn too_many() -> ServiceError {
-    ServiceError::refused(
-        "too_many_failures",
-        format!(
-            "too many failed logins for this name; try again in {} minutes",
-            FAILURE_WINDOW.num_minutes()
-        ),
-    )
 }
 
 /// A hash of no one's password at the configured cost, checked when the name is unknown.

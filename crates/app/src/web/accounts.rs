@@ -225,6 +225,9 @@ struct AccountsPage {
     done: Option<&'static str>,
     pending: Vec<(i64, String, String, String)>,
     admin: bool,
+    /// Accounts locked out by failed sign-ins in the last seven days: id, name, how many
+    /// times, the last time.
+    lockouts: Vec<(i64, String, i64, String)>,
     users: Vec<UserLine>,
     /// The next page of users.
     next: Option<String>,
@@ -264,7 +267,17 @@ async fn accounts_page(
     let admin = viewer.user.role == Role::Admin;
     let mut users = Vec::new();
     let mut banks = Vec::new();
+    let mut lockouts = Vec::new();
     if admin {
+        match s.read_lockouts(&viewer.user.name).await {
+            Ok(list) => {
+                lockouts = list
+                    .into_iter()
+                    .map(|(id, name, times, last)| (id, name, times, t.moment(last)))
+                    .collect();
+            }
+            Err(e) => return super::service_error(lang, viewer, e),
+        }
         match s.read_users(&viewer.user.name, after, USERS_PER_PAGE).await {
             Ok(list) => users = list,
             Err(e) => return super::service_error(lang, viewer, e),
@@ -325,6 +338,7 @@ async fn accounts_page(
         csrf: csrf_of(viewer),
         done: done.map(|d| match d {
             "deactivate" => t.deactivate,
+            "unlock" => t.unlock,
             "user" => t.add_user,
             "bank" => t.add_bank,
             _ => t.activate,
@@ -334,6 +348,7 @@ async fn accounts_page(
             .map(|(u, firm, bno)| (u.user_id, u.name, firm, bno))
             .collect(),
         admin,
+        lockouts,
         users: users
             .into_iter()
             .map(|u| UserLine {
@@ -397,16 +412,15 @@ pub(super) async fn set_active(
 ) -> Result<Response, Response> {
     let managers = crate::service::identity::ACCOUNT_MANAGERS;
     super::form_gate(&lang, &viewer, value(&values, "csrf"), managers)?;
-    let active = match change.as_str() {
-        "activate" => true,
-        "deactivate" => false,
+    let s = &state.services;
+    let who = UserKey::Id(user_id);
+    let done = match change.as_str() {
+        "activate" => s.set_user_active(&viewer.user.name, who, true).await,
+        "deactivate" => s.set_user_active(&viewer.user.name, who, false).await,
+        "unlock" => s.unlock_user(&viewer.user.name, who).await,
         _ => return Ok(super::message(&lang, &viewer, StatusCode::NOT_FOUND)),
     };
-    match state
-        .services
-        .set_user_active(&viewer.user.name, UserKey::Id(user_id), active)
-        .await
-    {
+    match done {
         Ok(_) => Ok(Redirect::to(&format!("/accounts?done={change}")).into_response()),
         Err(e) => Ok(super::service_error(&lang, &viewer, e)),
     }

@@ -475,6 +475,7 @@ struct LoginForm {
 async fn login(
     State(state): State<AppState>,
     lang: PageLang,
+    client: crate::http::ClientAddress,
     headers: HeaderMap,
     Form(form): Form<LoginForm>,
 ) -> Result<Response, Response> {
@@ -484,7 +485,12 @@ async fn login(
     }
     match state
         .services
-        .login(&form.name, &form.password, session_cookie(&headers))
+        .login(
+            &form.name,
+            &form.password,
+            session_cookie(&headers),
+            &client.0,
+        )
         .await
     {
         Ok(opened) => {
@@ -496,23 +502,27 @@ async fn login(
             .map_err(IntoResponse::into_response)?;
             Ok(([(header::SET_COOKIE, set)], Redirect::to("/dashboard")).into_response())
         }
-        Err(ServiceError::Refused { code, .. }) => {
-            let error = if code == "too_many_failures" {
-                t.too_many_failures
-            } else {
-                t.wrong_credentials
+        Err(e @ (ServiceError::Refused { .. } | ServiceError::Throttled { .. })) => {
+            let (status, error) = match &e {
+                ServiceError::Throttled { locked: true, .. } => {
+                    (StatusCode::TOO_MANY_REQUESTS, t.too_many_failures)
+                }
+                ServiceError::Throttled { .. } => (StatusCode::TOO_MANY_REQUESTS, t.slow_down),
+                _ => (StatusCode::UNAUTHORIZED, t.wrong_credentials),
             };
-            let status = if code == "too_many_failures" {
-                StatusCode::TOO_MANY_REQUESTS
-            } else {
-                StatusCode::UNAUTHORIZED
-            };
+            let retry = crate::http::error::ApiError::from(e).retry_after;
             let p = LoginPage {
                 f: Frame::new(&lang, t.sign_in, None),
                 name: form.name,
                 error: Some(error),
             };
-            Ok(page(&lang, status, p.render()))
+            let mut answer = page(&lang, status, p.render());
+            if let Some(seconds) = retry {
+                answer
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, seconds.into());
+            }
+            Ok(answer)
         }
         Err(e) => Err(crate::http::error::ApiError::from(e).into_response()),
     }

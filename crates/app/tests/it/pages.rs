@@ -429,3 +429,30 @@ both_url! {
         drop(server);
     }
 }
+
+both_url! {
+    async fn a_locked_clerk_is_told_how_to_get_back_in_and_the_administrator_unlocks_them(db, url) {
+        seed(&db).await;
+        let server = Server::start(&url, &[]);
+        for _ in 0..5 {
+            let r = form(&server, "/login", None, "name=clerk&password=not+the+password");
+            assert_eq!(r.status, 401, "{}", r.body);
+        }
+        let body = format!("name=clerk&password={}", CLERK_PASSWORD.replace(' ', "+"));
+        let r = form(&server, "/login", None, &body);
+        assert_eq!(r.status, 429, "{}", r.body);
+        assert!(r.body.contains("15분 동안 잠겼습니다") && r.body.contains("잠금 해제를 요청하세요"), "{}", r.body);
+        assert_eq!(r.header("retry-after"), Some("900"));
+        let root = sign_in(&server, "root", crate::server::ROOT_PASSWORD);
+        let accounts = page(&server, "/accounts", &format!("jumpup_session={root}"));
+        assert_eq!(accounts.status, 200, "{}", accounts.body);
+        assert!(accounts.body.contains("로그인 잠금(최근 7일)"), "{}", accounts.body);
+        let row = accounts.body.split("id=\"lockouts\"").nth(1).expect("the lockouts").split("</section>").next().expect("a section");
+        assert!(row.contains("<td>clerk</td><td class=\"num\">1</td>"), "{row}");
+        let action = row.split("action=\"").nth(1).and_then(|r| r.split('"').next()).expect("an unlock form");
+        assert!(action.ends_with("/unlock"), "{action}");
+        let r = form(&server, action, Some(&root), &format!("csrf={}", csrf_of(&accounts.body)));
+        assert_eq!(r.status, 303, "{}", r.body);
+        sign_in(&server, "clerk", CLERK_PASSWORD);
+    }
+}

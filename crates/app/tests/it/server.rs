@@ -567,19 +567,54 @@ both_url! {
         assert_eq!(ok.status, 200, "{}", ok.body);
     }
 
-    async fn repeated_failed_logins_lock_the_name_even_against_the_right_password(db, url) {
+    async fn failed_sign_ins_lock_a_name_for_one_address_and_slow_the_rest(db, url) {
         seed(&db).await;
-        let server = Server::start(&url, &[]);
-        let attempt = |name: &str, password: &str| server.call("POST", "/api/v1/session", &[], Some(&json!({ "name": name, "password": password }).to_string()));
-        for _ in 0..5 {
-            attempt("clerk", "not the password at all").assert_error(401, "login_failed");
-        }
-        let locked = attempt("clerk", CLERK_PASSWORD);
-        locked.assert_error(429, "too_many_failures");
+        // Behind the proxy, each client's address is the last X-Forwarded-For hop.
+        let server = Server::start(&url, &["--tls-proxy"]);
+        let attempt = |from: &str, name: &str, password: &str| {
+            let body = json!({ "name": name, "password": password }).to_string();
+            server.call("POST", "/api/v1/session", &[("X-Forwarded-For", &format!("10.9.9.9, {from}"))], Some(&body))
+        };
+        // Sixty guesses at once from one address: exactly five are heard.
+        let statuses: Vec<u16> = std::thread::scope(|scope| {
+            let all: Vec<_> = (0..60).map(|_| scope.spawn(|| attempt("10.0.0.1", "clerk", "not the password at all").status)).collect();
+            all.into_iter().map(|h| h.join().expect("a guess")).collect()
+        });
+        assert_eq!(statuses.iter().filter(|s| **s == 401).count(), 5, "{statuses:?}");
+        assert_eq!(statuses.iter().filter(|s| **s == 429).count(), 55, "{statuses:?}");
+        // Locked for that address, even against the right password, and the lock is counted on.
+        let locked = attempt("10.0.0.1", "clerk", CLERK_PASSWORD);
+        let v = locked.assert_error(429, "too_many_failures");
+        assert!(v["error"]["message"].as_str().is_some_and(|m| m.contains("unlock")), "{v}");
         assert_eq!(locked.header("retry-after"), Some("900"));
-        // An unknown name is refused like a wrong password, and other names are unaffected.
-        attempt("nobody", "not the password at all").assert_error(401, "login_failed");
-        assert_eq!(attempt("root", ROOT_PASSWORD).status, 200);
+        // The owner, elsewhere, signs in: a lockout is not handed to whoever guesses.
+        assert_eq!(attempt("10.0.0.2", "clerk", CLERK_PASSWORD).status, 200);
+        // Guesses from many addresses slow the name down with a growing delay.
+        for i in 0..5 {
+            attempt(&format!("10.1.0.{i}"), "root", "not the password at all").assert_error(401, "login_failed");
+        }
+        attempt("10.1.1.1", "root", "not the password at all").assert_error(401, "login_failed");
+        let slowed = attempt("10.1.1.2", "root", ROOT_PASSWORD);
+        slowed.assert_error(429, "slow_down");
+        assert_eq!(slowed.header("retry-after"), Some("1"));
+        std::thread::sleep(std::time::Duration::from_millis(1100));
+        assert_eq!(attempt("10.1.1.2", "root", ROOT_PASSWORD).status, 200, "the owner waits a second, not a lockout");
+        // One address spraying many names is slowed after twenty failures.
+        for i in 0..20 {
+            attempt("10.2.0.1", &format!("nobody{i}"), "not the password at all").assert_error(401, "login_failed");
+        }
+        attempt("10.2.0.1", "nobody20", "not the password at all").assert_error(401, "login_failed");
+        attempt("10.2.0.1", "nobody21", "not the password at all").assert_error(429, "slow_down");
+        // The administrator sees the lockout and lifts it; the clerk signs in from that address.
+        let root = Browser::login(&server, "root", ROOT_PASSWORD);
+        let clerk_id = jumpup_store::testing::query_texts(&db, "select cast(user_id as text) from app_user where name = 'clerk'").await.remove(0);
+        let lockouts = crate::support::jumpup(&["--database", &url, "user", "unlock", "clerk", "--actor", "officer"], "");
+        assert_eq!(lockouts.status.code(), Some(3), "tp unlocks firms' accounts only");
+        let r = root.send(&server, "POST", &format!("/api/v1/users/{clerk_id}/unlock"), None);
+        assert_eq!(r.status, 200, "{}", r.body);
+        assert_eq!(attempt("10.0.0.1", "clerk", CLERK_PASSWORD).status, 200);
+        let entries = jumpup_store::audit::load(&db).await.expect("audit");
+        assert_eq!(entries.iter().filter(|e| e.entry.action == "user.unlock").count(), 1);
         assert_log_holds_none(&server, &["not the password at all", CLERK_PASSWORD, ROOT_PASSWORD]);
     }
 
@@ -1037,6 +1072,60 @@ both_url! {
     }
 }
 
+/// A GET to another address than the server's public one (the operators' listener).
+fn get_at(addr: &str, path: &str) -> Response {
+    let mut stream = TcpStream::connect(addr).expect("connect");
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .expect("send");
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).expect("read");
+    Response::parse(&raw)
+}
+
+both_url! {
+    async fn operators_read_health_readiness_and_metrics_on_their_own_address(db, url) {
+        let cast = Cast::new(&db).await;
+        let server = Server::start(&url, &["--metrics-listen", "127.0.0.1:0"]);
+        let operators = server.preamble.iter()
+            .find_map(|l| l.strip_prefix("metrics on http://"))
+            .and_then(|l| l.strip_suffix("/metrics"))
+            .expect("the metrics address is printed")
+            .to_owned();
+        assert_eq!(server.raw("GET", "/healthz", &[], None).status, 200);
+        assert_eq!(server.raw("GET", "/readyz", &[], None).status, 200);
+        // Metrics are never served on the public address.
+        assert_eq!(server.raw("GET", "/metrics", &[], None).status, 404);
+        cast.ok(&server, "officer", "GET", "/api/v1/cases", None);
+        cast.call(&server, "officer", "GET", "/api/v1/cases/999999", None).assert_error(404, "unknown_case");
+        let m = get_at(&operators, "/metrics");
+        assert_eq!(m.status, 200, "{}", m.body);
+        assert!(m.header("content-type").is_some_and(|t| t.starts_with("text/plain; version=0.0.4")));
+        let head = jumpup_store::audit::head(&db).await.expect("head").seq;
+        for line in [
+            r#"jumpup_http_requests_total{method="GET",route="/api/v1/cases",status="200"} 1"#,
+            r#"jumpup_http_requests_total{method="GET",route="/api/v1/cases/{id}",status="404"} 1"#,
+            r#"jumpup_http_requests_total{method="GET",route="unmatched",status="404"} 1"#,
+            &format!("jumpup_audit_head_seq {head}"),
+            "jumpup_jobs_running 0",
+        ] {
+            assert!(m.body.lines().any(|l| l == line), "{line} not in\n{}", m.body);
+        }
+        assert!(m.body.contains(r#"jumpup_http_request_duration_seconds_count{route="/api/v1/cases"} 1"#), "{}", m.body);
+        assert!(m.body.lines().any(|l| l.starts_with("jumpup_db_pool_connections_open ")), "{}", m.body);
+        assert!(!m.body.contains("999999"), "no path with an id in a label");
+        assert_eq!(get_at(&operators, "/healthz").status, 200);
+        // A database whose schema is not this build's is not ready.
+        jumpup_store::testing::execute_raw(&db, "delete from _sqlx_migrations where version = (select max(version) from _sqlx_migrations)").await;
+        let r = get_at(&operators, "/readyz");
+        assert_eq!(r.status, 503, "{}", r.body);
+        assert_eq!(server.raw("GET", "/readyz", &[], None).status, 503);
+        assert_eq!(server.raw("GET", "/healthz", &[], None).status, 200, "the process still answers");
+    }
+}
+
 /// Uploads a file's text as `who` (CSV).
 fn upload(cast: &Cast, server: &Server, who: &str, kind: &str, text: &str) -> Response {
     let auth = format!("Bearer {}", cast.tokens[who]);
@@ -1258,6 +1347,7 @@ const TABLE: &[(&str, &str, &str, &str)] = &[
     ("POST", "/api/v1/users", r#"{"name": "extra", "role": "tp"}"#, "401 ok 403 403 403 403 403 403 403 403"),
     ("POST", "/api/v1/users/{user}/activate", "", "401 ok 403 ok 403 403 403 403 403 403"),
     ("POST", "/api/v1/users/{leaver}/deactivate", "", "401 ok 403 ok 403 403 403 403 403 403"),
+    ("POST", "/api/v1/users/{user}/unlock", "", "401 ok 403 ok 403 403 403 403 403 403"),
     ("GET", "/api/v1/banks", "", "401 ok ok ok ok ok ok ok ok ok"),
     ("POST", "/api/v1/banks", r#"{"code": "020", "name": "우리은행"}"#, "401 ok 403 403 403 403 403 403 403 403"),
     ("POST", "/api/v1/firms", r#"{"business_no": "211-86-01205", "name": "넷째", "address": "인천 서구 1", "district": "서구", "industry_code": "C26"}"#, "401 ok 403 ok 403 403 403 403 403 403"),
