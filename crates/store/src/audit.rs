@@ -41,7 +41,7 @@ pub async fn append(tx: &mut Tx, mut entry: Entry) -> Result<Head> {
 
 const HEAD_SQL: &str = "select seq, hash from audit_entry order by seq desc limit 1";
 
-pub(crate) async fn head_in(tx: &mut Tx) -> Result<Head> {
+pub async fn head_in(tx: &mut Tx) -> Result<Head> {
     let row: Option<(i64, String)> =
         with_tx!(tx, c => sqlx::query_as(HEAD_SQL).fetch_optional(c).await?);
     parse_head(row)

@@ -283,12 +283,13 @@ pub async fn users(tx: &mut Tx, after: i64, limit: i64) -> Result<Vec<User>> {
     rows.into_iter().map(user_from).collect()
 }
 
-/// Inactive firm accounts (waiting for the Technopark), oldest first, each with its firm's
-/// name and business number.
+/// Inactive firm accounts waiting for the Technopark (self-registered, not made by an
+/// administrator), oldest first, each with its firm's name and business number and whether it
+/// claims a firm already known.
 pub async fn inactive_firm_accounts(
     tx: &mut Tx,
     limit: i64,
-) -> Result<Vec<(User, String, String)>> {
+) -> Result<Vec<(User, String, String, bool)>> {
     type Row = (
         i64,
         String,
@@ -298,12 +299,14 @@ pub async fn inactive_firm_accounts(
         bool,
         String,
         String,
+        bool,
     );
     let rows: Vec<Row> = with_tx!(tx, c => {
         sqlx::query_as(
-            "select u.user_id, u.name, u.role, cast(null as text), u.firm_id, u.active, f.name, f.business_no
+            "select u.user_id, u.name, u.role, cast(null as text), u.firm_id, u.active, f.name,
+                    f.business_no, u.firm_claim
              from app_user u join firm f on f.firm_id = u.firm_id
-             where u.role = 'firm' and not u.active
+             where u.role = 'firm' and not u.active and u.proposed_by is null
              order by u.user_id
              limit $1",
         )
@@ -313,14 +316,156 @@ pub async fn inactive_firm_accounts(
     });
     rows.into_iter()
         .map(
-            |(id, name, role, bank, firm, active, firm_name, business_no)| {
+            |(id, name, role, bank, firm, active, firm_name, business_no, claim)| {
                 Ok((
                     user_from((id, name, role, bank, firm, active))?,
                     firm_name,
                     business_no,
+                    claim,
                 ))
             },
         )
+        .collect()
+}
+
+/// How an account someone else made comes into use (see migration 14).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Onboarding {
+    /// The administrator who made it, while it waits for a second person's confirmation.
+    pub proposed_by: Option<i64>,
+    /// A self-registration claiming a firm already known.
+    pub firm_claim: bool,
+}
+
+pub async fn onboarding(tx: &mut Tx, user_id: i64) -> Result<Onboarding> {
+    let (proposed_by, firm_claim): (Option<i64>, bool) = with_tx!(tx, c => {
+        sqlx::query_as("select proposed_by, firm_claim from app_user where user_id = $1")
+            .bind(user_id)
+            .fetch_one(c)
+            .await?
+    });
+    Ok(Onboarding {
+        proposed_by,
+        firm_claim,
+    })
+}
+
+pub async fn mark_proposed(tx: &mut Tx, user_id: i64, by: i64) -> Result<()> {
+    with_tx!(tx, c => {
+        sqlx::query("update app_user set proposed_by = $2 where user_id = $1")
+            .bind(user_id)
+            .bind(by)
+            .execute(c)
+            .await?;
+    });
+    Ok(())
+}
+
+pub async fn mark_firm_claim(tx: &mut Tx, user_id: i64) -> Result<()> {
+    with_tx!(tx, c => {
+        sqlx::query("update app_user set firm_claim = $2 where user_id = $1")
+            .bind(user_id)
+            .bind(true)
+            .execute(c)
+            .await?;
+    });
+    Ok(())
+}
+
+/// A claim checked: the account is an ordinary firm account from now on.
+pub async fn clear_firm_claim(tx: &mut Tx, user_id: i64) -> Result<()> {
+    with_tx!(tx, c => {
+        sqlx::query("update app_user set firm_claim = $2 where user_id = $1")
+            .bind(user_id)
+            .bind(false)
+            .execute(c)
+            .await?;
+    });
+    Ok(())
+}
+
+/// A proposed account confirmed: active, with a one-time setup code (its digest) until `until`.
+pub async fn confirm_proposed(
+    tx: &mut Tx,
+    user_id: i64,
+    setup_hash: &str,
+    until: DateTime<Utc>,
+) -> Result<()> {
+    with_tx!(tx, c => {
+        sqlx::query(
+            "update app_user set active = $2, proposed_by = null, setup_hash = $3, \
+             setup_until = $4 where user_id = $1",
+        )
+        .bind(user_id)
+        .bind(true)
+        .bind(setup_hash)
+        .bind(until)
+        .execute(c)
+        .await?;
+    });
+    Ok(())
+}
+
+/// The active account named `name` holding the setup code of this digest, still valid at `now`.
+pub async fn user_by_setup(
+    tx: &mut Tx,
+    name: &str,
+    setup_hash: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<User>> {
+    let sql = sqlx::AssertSqlSafe(format!(
+        "{USER_SELECT} where u.name = $1 and u.setup_hash = $2 and u.setup_until > $3 \
+         and u.active"
+    ));
+    let row: Option<UserRow> = with_tx!(tx, c => {
+        sqlx::query_as(sql)
+            .bind(name)
+            .bind(setup_hash)
+            .bind(now)
+            .fetch_optional(c)
+            .await?
+    });
+    row.map(user_from).transpose()
+}
+
+/// The password set with the setup code, which is spent.
+pub async fn finish_setup(tx: &mut Tx, user_id: i64, password_hash: &str) -> Result<()> {
+    with_tx!(tx, c => {
+        sqlx::query(
+            "update app_user set password_hash = $2, setup_hash = null, setup_until = null \
+             where user_id = $1",
+        )
+        .bind(user_id)
+        .bind(password_hash)
+        .execute(c)
+        .await?;
+    });
+    Ok(())
+}
+
+/// Accounts an administrator made that wait for a second person, oldest first, each with the
+/// administrator's name.
+pub async fn proposed_accounts(tx: &mut Tx, limit: i64) -> Result<Vec<(User, String)>> {
+    let sql = "select u.user_id, u.name, u.role, b.code, u.firm_id, u.active, p.name
+         from app_user u left join bank b on b.bank_id = u.bank_id
+         join app_user p on p.user_id = u.proposed_by
+         order by u.user_id limit $1";
+    type Row = (
+        i64,
+        String,
+        String,
+        Option<String>,
+        Option<i64>,
+        bool,
+        String,
+    );
+    let rows: Vec<Row> = with_tx!(tx, c => {
+        sqlx::query_as(sql).bind(limit).fetch_all(c).await?
+    });
+    rows.into_iter()
+        .map(|(id, name, role, bank, firm, active, by)| {
+            Ok((user_from((id, name, role, bank, firm, active))?, by))
+        })
         .collect()
 }
 

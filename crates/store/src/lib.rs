@@ -87,6 +87,7 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
     (11, "portal", include_str!("../migrations/sqlite/0011_portal.sql")),
     (12, "seals", include_str!("../migrations/sqlite/0012_seals.sql")),
     (13, "throttle", include_str!("../migrations/sqlite/0013_throttle.sql")),
+    (14, "onboarding", include_str!("../migrations/sqlite/0014_onboarding.sql")),
 ];
 #[rustfmt::skip]
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
@@ -103,6 +104,7 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (11, "portal", include_str!("../migrations/postgres/0011_portal.sql")),
     (12, "seals", include_str!("../migrations/postgres/0012_seals.sql")),
     (13, "throttle", include_str!("../migrations/postgres/0013_throttle.sql")),
+    (14, "onboarding", include_str!("../migrations/postgres/0014_onboarding.sql")),
 ];
 
 /// A short fingerprint of the PostgreSQL schema (its migrations' text), naming the test
@@ -534,6 +536,54 @@ impl Db {
 
     pub async fn close(&self) {
         with_db!(self, p => p.close().await)
+    }
+
+    /// SQLite: a consistent copy of the whole database written to `path` (`VACUUM INTO`, a
+    /// read transaction of its own, so writers go on meanwhile). `path` must not exist.
+    pub async fn copy_into(&self, path: &str) -> Result<()> {
+        match self {
+            Db::Sqlite(p) => {
+                sqlx::query("vacuum into $1").bind(path).execute(p).await?;
+                Ok(())
+            }
+            Db::Pg(_) => Err(StoreError::Corrupt(
+                "a PostgreSQL database is copied with pg_dump".into(),
+            )),
+        }
+    }
+
+    /// PostgreSQL: a read-only snapshot held open by the returned transaction, and its id for
+    /// `pg_dump --snapshot`, so what is dumped and what the transaction reads are one state.
+    pub async fn export_snapshot(&self) -> Result<(Tx, String)> {
+        let mut tx = self.begin_snapshot().await?;
+        let id: String = with_tx!(tx, c => {
+            sqlx::query_scalar("select pg_export_snapshot()").fetch_one(c).await?
+        });
+        Ok((tx, id))
+    }
+
+    /// Whether the database holds no table at all (a restore's target must be empty).
+    pub async fn is_empty(&self) -> Result<bool> {
+        let n: i64 = with_db!(self, p => {
+            sqlx::query_scalar(match self {
+                Db::Sqlite(_) => "select count(*) from sqlite_master where type = 'table'",
+                Db::Pg(_) => "select count(*) from information_schema.tables where table_schema = 'public'",
+            })
+            .fetch_one(p)
+            .await?
+        });
+        Ok(n == 0)
+    }
+
+    /// PostgreSQL: removes everything a failed restore wrote (the `public` schema, recreated
+    /// empty).
+    pub async fn clear_public_schema(&self) -> Result<()> {
+        if let Db::Pg(p) = self {
+            sqlx::raw_sql("drop schema public cascade; create schema public")
+                .execute(p)
+                .await?;
+        }
+        Ok(())
     }
 
     /// The pool's connections now: open, of which idle, and the most it opens.

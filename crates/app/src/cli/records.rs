@@ -42,6 +42,13 @@ pub enum DbCommand {
         #[arg(long)]
         json: bool,
     },
+    /// A consistent copy of the database while it serves (SQLite: VACUUM INTO; PostgreSQL:
+    /// pg_dump in a snapshot), with the audit head of that copy, into the new file OUT.
+    Backup { out: std::path::PathBuf },
+    /// Restores the backup IN into the empty database --database names (of the backup's
+    /// kind); kept only when the audit chain verifies to the recorded head and the ledger
+    /// check passes, otherwise the database is left empty.
+    Restore { input: std::path::PathBuf },
 }
 
 #[derive(Debug, Subcommand)]
@@ -72,11 +79,14 @@ pub enum UserCommand {
         #[arg(long)]
         actor: String,
     },
-    /// Let NAME sign in (`tp` for firms' accounts, `admin` for any).
+    /// Let NAME sign in (`tp` for firms' accounts, `admin` for any). An account claiming a
+    /// firm already known needs --evidence: what was checked (a sentence, audited).
     Activate {
         name: String,
         #[arg(long)]
         actor: String,
+        #[arg(long)]
+        evidence: Option<String>,
     },
     /// Stop NAME signing in: their sessions end and their API tokens are revoked (`tp` for
     /// firms' accounts, `admin` for any).
@@ -270,8 +280,36 @@ pub(super) fn finish(
 }
 
 pub fn db(command: DbCommand, db: &DbArgs) -> anyhow::Result<ExitCode> {
+    use crate::service::backup::{self, BackupError};
+    let refused = |e: BackupError| -> anyhow::Result<ExitCode> {
+        match e {
+            BackupError::Store(e) => Err(store_error(e)),
+            other => {
+                eprintln!("refused: {other}");
+                Ok(ExitCode::from(3))
+            }
+        }
+    };
     block_on(async {
+        // A restore opens its target itself, once it has proved the backup.
+        if let DbCommand::Restore { input } = &command {
+            return match backup::restore(db.url(), input).await {
+                Ok(r) => {
+                    writeln!(
+                        std::io::stdout(),
+                        "restored {}: audit chain intact to the recorded head {} ({} entries), \
+                         ledger check passed",
+                        input.display(),
+                        r.manifest.audit_head,
+                        r.entries
+                    )?;
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(e) => refused(e),
+            };
+        }
         let store = Db::connect(db.url()).await.map_err(store_error)?;
+        let mut code = ExitCode::SUCCESS;
         match command {
             DbCommand::Migrate => {
                 store.migrate().await.map_err(store_error)?;
@@ -298,14 +336,46 @@ pub fn db(command: DbCommand, db: &DbArgs) -> anyhow::Result<ExitCode> {
                     }
                 }
             }
+            DbCommand::Backup { out } => match backup::backup(&store, db.url(), &out).await {
+                Ok(m) => {
+                    writeln!(
+                        std::io::stdout(),
+                        "backup {}: {} bytes of {}, audit head {}",
+                        out.display(),
+                        m.data_bytes,
+                        m.backend,
+                        m.audit_head
+                    )?;
+                }
+                Err(e) => code = refused(e)?,
+            },
+            DbCommand::Restore { .. } => {} // answered above, before any connection
         }
         store.close().await;
-        Ok(ExitCode::SUCCESS)
+        Ok(code)
+    })
+}
+
+fn set_active(
+    db: &DbArgs,
+    name: &str,
+    actor: &str,
+    active: bool,
+    evidence: Option<&str>,
+) -> anyhow::Result<ExitCode> {
+    block_on(async {
+        let s = services(db).await?;
+        let result = s
+            .set_user_active(actor, UserKey::Name(name), active, evidence)
+            .await
+            .map(|u| serde_json::json!({ "user_id": u.user_id, "active": u.active }));
+        finish(result, false, |v| {
+            format!("user {} active: {}", name, v["active"])
+        })
     })
 }
 
 pub fn user(command: UserCommand, db: &DbArgs) -> anyhow::Result<ExitCode> {
-    let activating = matches!(command, UserCommand::Activate { .. });
     let (name, role, bank, firm, password_stdin, actor, json) = match command {
         UserCommand::Add {
             name,
@@ -335,17 +405,13 @@ pub fn user(command: UserCommand, db: &DbArgs) -> anyhow::Result<ExitCode> {
                 finish(result, false, |_| format!("user {name} unlocked"))
             });
         }
-        UserCommand::Activate { name, actor } | UserCommand::Deactivate { name, actor } => {
-            return block_on(async {
-                let s = services(db).await?;
-                let result = s
-                    .set_user_active(&actor, UserKey::Name(&name), activating)
-                    .await
-                    .map(|u| serde_json::json!({ "user_id": u.user_id, "active": u.active }));
-                finish(result, false, |v| {
-                    format!("user {} active: {}", name, v["active"])
-                })
-            });
+        UserCommand::Activate {
+            name,
+            actor,
+            evidence,
+        } => return set_active(db, &name, &actor, true, evidence.as_deref()),
+        UserCommand::Deactivate { name, actor } => {
+            return set_active(db, &name, &actor, false, None);
         }
     };
     let password_hash = if password_stdin {

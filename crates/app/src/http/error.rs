@@ -98,8 +98,7 @@ impl ApiError {
     /// The status a refusal code means.
     pub(crate) fn refusal_status(code: &str) -> StatusCode {
         match code {
-            "unauthenticated" | "login_failed" => StatusCode::UNAUTHORIZED,
-            "too_many_failures" => StatusCode::TOO_MANY_REQUESTS,
+            "unauthenticated" | "login_failed" | "setup_failed" => StatusCode::UNAUTHORIZED,
             "role_not_allowed" | "not_your_firm" | "not_your_bank" | "outside_scope"
             | "inactive_actor" | "own_account" => StatusCode::FORBIDDEN,
             c if c.starts_with("unknown_") || c == "no_loan" => StatusCode::NOT_FOUND,
@@ -116,36 +115,28 @@ impl From<ServiceError> for ApiError {
         use jumpup_store::StoreError;
         match e {
             ServiceError::Refused { code, message } => {
-                let status = ApiError::refusal_status(code);
-                ApiError {
-                    retry_after: (status == StatusCode::TOO_MANY_REQUESTS)
-                        .then(|| crate::service::throttle::WINDOW.num_seconds()),
-                    ..ApiError::new(status, "", code, message)
-                }
+                ApiError::new(ApiError::refusal_status(code), "", code, message)
             }
-            ServiceError::Throttled { locked, until } => {
+            ServiceError::Throttled { code, until } => {
                 // Whole seconds, rounded up: a client waiting that long is heard.
                 let millis = (until - chrono::Utc::now()).num_milliseconds();
                 let seconds = ((millis + 999) / 1000).max(1);
-                let (code, message) = if locked {
-                    (
-                        "too_many_failures",
-                        format!(
-                            "this name is locked for this address after {} failed sign-ins; \
-                             try again in {} minutes, or ask an administrator (firms: the \
-                             Technopark) to unlock it",
-                            crate::service::throttle::PAIR_LIMIT,
-                            (seconds + 59) / 60
-                        ),
-                    )
-                } else {
-                    (
-                        "slow_down",
-                        format!(
-                            "too many failed sign-ins for this name or from this address; \
-                             try again in {seconds} seconds"
-                        ),
-                    )
+                let message = match code {
+                    crate::service::LOCKED => format!(
+                        "this name is locked for this address after {} failed sign-ins; try \
+                         again in {} minutes, or ask an administrator (firms: the Technopark) \
+                         to unlock it",
+                        crate::service::throttle::PAIR_LIMIT,
+                        (seconds + 59) / 60
+                    ),
+                    crate::service::TOO_MANY_REGISTRATIONS => format!(
+                        "too many registrations from this address; try again in {} minutes",
+                        (seconds + 59) / 60
+                    ),
+                    _ => format!(
+                        "too many failed sign-ins for this name or from this address; try \
+                         again in {seconds} seconds"
+                    ),
                 };
                 ApiError {
                     retry_after: Some(seconds),

@@ -135,6 +135,8 @@ fn routes() -> Routes {
         post(users::deactivate),
     )
     .add("POST", "/api/v1/users/{id}/unlock", post(users::unlock))
+    .add("POST", "/api/v1/users/{id}/confirm", post(users::confirm))
+    .add("POST", "/api/v1/session/setup", post(users::set_up))
     .add("GET", "/api/v1/banks", get(records::banks))
     .add("POST", "/api/v1/banks", post(records::add_bank))
     .add("POST", "/api/v1/firms", post(records::add_firm))

@@ -131,11 +131,7 @@ fn schemas() -> Value {
         (
             "Registered",
             object(
-                &[
-                    ("user_id", int()),
-                    ("firm_id", int()),
-                    ("active", json!({ "type": "boolean" })),
-                ],
+                &[("user_id", int()), ("active", json!({ "type": "boolean" }))],
                 &[],
             ),
         ),
@@ -147,17 +143,52 @@ fn schemas() -> Value {
                     ("role", text()),
                     ("bank_code", nullable("string")),
                     ("business_no", nullable("string")),
-                    ("password", nullable("string")),
                 ],
-                &["bank_code", "business_no", "password"],
+                &["bank_code", "business_no"],
             ),
         ),
         (
             "UserAdded",
             object(
-                &[("user_id", int()), ("name", text()), ("role", text())],
+                &[
+                    ("user_id", int()),
+                    ("name", text()),
+                    ("role", text()),
+                    ("active", json!({ "type": "boolean" })),
+                    ("awaiting_confirmation", json!({ "type": "boolean" })),
+                ],
                 &[],
             ),
+        ),
+        (
+            "UserConfirmed",
+            object(
+                &[
+                    ("user_id", int()),
+                    ("name", text()),
+                    ("role", text()),
+                    ("bank_code", nullable("string")),
+                    ("firm_id", nullable("integer")),
+                    ("active", json!({ "type": "boolean" })),
+                    ("setup_code", text()),
+                ],
+                &[],
+            ),
+        ),
+        (
+            "Setup",
+            object(
+                &[
+                    ("name", text()),
+                    ("setup_code", text()),
+                    ("new_password", text()),
+                ],
+                &[],
+            ),
+        ),
+        (
+            "Activation",
+            object(&[("evidence", nullable("string"))], &["evidence"]),
         ),
         (
             "Bank",
@@ -631,10 +662,12 @@ fn op(method: &str, path: &str) -> Option<Op> {
         ("GET", "/api/v1/session") => o("Who is signed in, and the session's CSRF token", "any user", None, 200, Json("Session"), &[]),
         ("DELETE", "/api/v1/session") => o("Sign out", "any user with a session", None, 204, Empty, &[]),
         ("POST", "/api/v1/session/password") => o("Change one's own password; other sessions end", "any user", Some("PasswordChange"), 204, Empty, &[]),
-        ("POST", "/api/v1/registrations") => o("A firm registers itself; the account waits for activation", "anyone", Some("Registration"), 201, Json("Registered"), &[]),
+        ("POST", "/api/v1/registrations") => o("A firm registers itself; the account waits for activation (a claim the Technopark checks when the firm is known; the answer is the same); throttled per client address", "anyone", Some("Registration"), 201, Json("Registered"), &[]),
         ("GET", "/api/v1/users") => o("Users", "admin", None, 200, Json("UserPage"), &["limit", "cursor"]),
-        ("POST", "/api/v1/users") => o("Add a user with one role", "admin", Some("NewUser"), 201, Json("UserAdded"), &[]),
-        ("POST", "/api/v1/users/{id}/activate") => o("Activate an account", "tp (firms' accounts), admin", None, 200, Json("User"), &[]),
+        ("POST", "/api/v1/users") => o("Propose a user with one role: inactive, without a password, until a second person confirms it", "admin", Some("NewUser"), 201, Json("UserAdded"), &[]),
+        ("POST", "/api/v1/users/{id}/activate") => o("Activate an account (one claiming a known firm with the evidence checked; one an administrator made only by its confirmation)", "tp (firms' accounts), admin", Some("Activation"), 200, Json("User"), &[]),
+        ("POST", "/api/v1/users/{id}/confirm") => o("Confirm an account an administrator made: active, with a one-time setup code answered once", "city (officials' and administrators' accounts), tp (banks' and firms'); never its maker", None, 200, Json("UserConfirmed"), &[]),
+        ("POST", "/api/v1/session/setup") => o("Set the password of a confirmed account with its setup code", "anyone", Some("Setup"), 200, Json("User"), &[]),
         ("POST", "/api/v1/users/{id}/deactivate") => o("Deactivate an account: its sessions end, its tokens are revoked", "tp (firms' accounts), admin; not one's own", None, 200, Json("User"), &[]),
         ("POST", "/api/v1/users/{id}/unlock") => o("Lift the account's sign-in locks and delays after failed sign-ins", "tp (firms' accounts), admin", None, 200, Json("User"), &[]),
         ("GET", "/api/v1/banks") => o("Partner banks", "any user", None, 200, JsonList("Bank"), &[]),

@@ -12,7 +12,7 @@ use super::session::user_json;
 use super::{ApiQuery, AppState, Id, PageQuery, gate, json_body, new_firm};
 use crate::fields;
 use crate::service::ADMIN_ROLES;
-use crate::service::identity::{NewScope, UserKey, hash_password};
+use crate::service::identity::{NewScope, UserKey};
 use crate::service::sessions::Viewer;
 
 #[derive(Deserialize)]
@@ -28,11 +28,14 @@ struct Registration {
     password: String,
 }
 
-/// `POST /api/v1/registrations`: a firm's new, inactive account.
+/// `POST /api/v1/registrations`: a firm's new, inactive account (a claim when the firm is
+/// known: the answer is the same). Throttled per client address.
 pub async fn register(
     State(state): State<AppState>,
+    client: super::ClientAddress,
     body: Bytes,
 ) -> ApiResult<(StatusCode, axum::Json<Value>)> {
+    state.services.count_registration(&client.0).await?;
     let r: Registration = json_body(&body)?;
     let firm = new_firm(
         &r.business_no,
@@ -56,19 +59,43 @@ pub async fn register(
         StatusCode::CREATED,
         axum::Json(json!({
             "user_id": registered.user_id,
-            "firm_id": registered.firm_id.0,
             "active": false,
         })),
     ))
 }
 
-/// `POST /api/v1/users/{id}/activate` (`tp` for firms' accounts, `admin` for any).
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct Activation {
+    /// For an account claiming a known firm: the evidence checked.
+    evidence: Option<String>,
+}
+
+/// `POST /api/v1/users/{id}/activate [{"evidence"}]` (`tp` for firms' accounts, `admin` for
+/// any; an account claiming a known firm needs the evidence checked).
 pub async fn activate(
     State(state): State<AppState>,
     viewer: Viewer,
     Id(id): Id,
+    body: Bytes,
 ) -> ApiResult<axum::Json<Value>> {
-    set_active(state, viewer, id, true).await
+    use crate::service::identity::ACCOUNT_MANAGERS;
+    gate(&viewer, ACCOUNT_MANAGERS, "activate accounts")?;
+    let a: Activation = if body.is_empty() {
+        Activation::default()
+    } else {
+        json_body(&body)?
+    };
+    let user = state
+        .services
+        .set_user_active(
+            &viewer.user.name,
+            UserKey::Id(id),
+            true,
+            a.evidence.as_deref(),
+        )
+        .await?;
+    Ok(axum::Json(with_active(&user)))
 }
 
 /// `POST /api/v1/users/{id}/deactivate`: the account's sessions end and its tokens are revoked.
@@ -77,7 +104,11 @@ pub async fn deactivate(
     viewer: Viewer,
     Id(id): Id,
 ) -> ApiResult<axum::Json<Value>> {
-    set_active(state, viewer, id, false).await
+    let user = state
+        .services
+        .set_user_active(&viewer.user.name, UserKey::Id(id), false, None)
+        .await?;
+    Ok(axum::Json(with_active(&user)))
 }
 
 /// `POST /api/v1/users/{id}/unlock`: lifts the account's sign-in locks and delays (`tp` for
@@ -94,16 +125,45 @@ pub async fn unlock(
     Ok(axum::Json(with_active(&user)))
 }
 
-async fn set_active(
-    state: AppState,
+/// `POST /api/v1/users/{id}/confirm` (`city` for officials' and administrators' accounts, `tp`
+/// for banks' and firms'; not the administrator who made it): the account an administrator
+/// proposed becomes active, and its one-time setup code is answered, once.
+pub async fn confirm(
+    State(state): State<AppState>,
     viewer: Viewer,
-    id: i64,
-    active: bool,
+    Id(id): Id,
 ) -> ApiResult<axum::Json<Value>> {
+    let (user, code) = state
+        .services
+        .confirm_user(&viewer.user.name, UserKey::Id(id))
+        .await?;
+    let mut v = with_active(&user);
+    v["setup_code"] = json!(code);
+    Ok(axum::Json(v))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Setup {
+    name: String,
+    setup_code: String,
+    new_password: String,
+}
+
+/// `POST /api/v1/session/setup {"name", "setup_code", "new_password"}` (no sign-in): a
+/// confirmed account's user sets the password with the setup code the confirmer handed over.
+pub async fn set_up(State(state): State<AppState>, body: Bytes) -> ApiResult<axum::Json<Value>> {
+    let s: Setup = json_body(&body)?;
     let user = state
         .services
-        .set_user_active(&viewer.user.name, UserKey::Id(id), active)
-        .await?;
+        .set_up_password(&s.name, &s.setup_code, &s.new_password)
+        .await
+        .map_err(|e| match e {
+            crate::service::ServiceError::BadInput { message, .. } => {
+                ApiError::invalid("new_password", message)
+            }
+            other => other.into(),
+        })?;
     Ok(axum::Json(with_active(&user)))
 }
 
@@ -134,10 +194,10 @@ struct NewUser {
     role: String,
     bank_code: Option<String>,
     business_no: Option<String>,
-    password: Option<String>,
 }
 
-/// `POST /api/v1/users` (`admin`): a user with one role, a bank's or a firm's when scoped.
+/// `POST /api/v1/users` (`admin`): proposes a user with one role, a bank's or a firm's when
+/// scoped: inactive and without a password until a second person confirms it.
 pub async fn create(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -161,20 +221,9 @@ pub async fn create(
         }
         (None, None) => NewScope::None,
     };
-    let hash = u
-        .password
-        .as_deref()
-        .map(|p| hash_password(p, state.services.password_cost))
-        .transpose()?;
     let id = state
         .services
-        .add_user(
-            Some(&viewer.user.name),
-            &u.name,
-            role,
-            scope,
-            hash.as_deref(),
-        )
+        .propose_user(&viewer.user.name, &u.name, role, scope)
         .await
         .map_err(|e| match e {
             crate::service::ServiceError::BadInput { field, message } => {
@@ -191,6 +240,12 @@ pub async fn create(
         })?;
     Ok((
         StatusCode::CREATED,
-        axum::Json(json!({ "user_id": id, "name": u.name.trim(), "role": role.as_str() })),
+        axum::Json(json!({
+            "user_id": id,
+            "name": u.name.trim(),
+            "role": role.as_str(),
+            "active": false,
+            "awaiting_confirmation": true,
+        })),
     ))
 }

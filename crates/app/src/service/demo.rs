@@ -1054,7 +1054,9 @@ impl<'a> Story<'a> {
                 let p = &self.plans[i];
                 let pw = password();
                 s.register_firm(&p.firm, &p.user, &pw).await?;
-                s.set_user_active("demo-tp", UserKey::Name(&p.user), true)
+                // A firm already known makes the registration a claim: the Technopark checks it.
+                let evidence = Some("사업자등록증 사본 확인");
+                s.set_user_active("demo-tp", UserKey::Name(&p.user), true, evidence)
                     .await?;
                 if p.user == "demo-firm" {
                     self.firm_login = Some(Login {

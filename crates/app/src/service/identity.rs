@@ -16,6 +16,19 @@ pub const ADD_FIRM_ROLES: &[Role] = &[Role::Admin, Role::Tp];
 pub const MIN_PASSWORD_CHARS: usize = 12;
 /// Who activates and deactivates accounts: the Technopark (firms' accounts) and administrators.
 pub const ACCOUNT_MANAGERS: &[Role] = &[Role::Tp, Role::Admin];
+/// Who confirms accounts an administrator made over the network.
+pub const CONFIRMERS: &[Role] = &[Role::City, Role::Tp];
+/// How long a confirmed account's setup code stays valid.
+pub const SETUP_VALIDITY: chrono::Duration = chrono::Duration::days(7);
+
+/// The role that confirms an account of `role`: `city` for officials and administrators,
+/// `tp` for banks' and firms' accounts.
+pub fn confirmer_of(role: Role) -> Role {
+    match role {
+        Role::Bank | Role::Firm => Role::Tp,
+        _ => Role::City,
+    }
+}
 
 /// The work an argon2id password hash takes: memory in KiB and passes (one lane).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -158,7 +171,8 @@ impl Services {
         })
     }
 
-    /// Adds a user (`admin`; the very first user, an admin, needs no actor).
+    /// Adds a user (`admin`; the very first user, an admin, needs no actor), active at once:
+    /// the command line's way, trusted like the database's own credentials.
     pub async fn add_user(
         &self,
         actor_name: Option<&str>,
@@ -166,6 +180,33 @@ impl Services {
         role: Role,
         scope: NewScope,
         password_hash: Option<&str>,
+    ) -> Result<i64> {
+        self.insert_account(actor_name, name, role, scope, password_hash, false)
+            .await
+    }
+
+    /// Proposes a user over the network (`admin`): inactive and without a password until a
+    /// second person confirms it ([`Services::confirm_user`]), so an administrator never holds
+    /// a credential for a business role.
+    pub async fn propose_user(
+        &self,
+        actor_name: &str,
+        name: &str,
+        role: Role,
+        scope: NewScope,
+    ) -> Result<i64> {
+        self.insert_account(Some(actor_name), name, role, scope, None, true)
+            .await
+    }
+
+    async fn insert_account(
+        &self,
+        actor_name: Option<&str>,
+        name: &str,
+        role: Role,
+        scope: NewScope,
+        password_hash: Option<&str>,
+        proposed: bool,
     ) -> Result<i64> {
         check_user_name(name, "NAME")?;
         match (role, scope) {
@@ -233,16 +274,19 @@ impl Services {
                 ),
             };
             let at = self.clock.now();
-            let id = store::insert_user(tx, name.trim(), role, scope, password_hash, true, at)
+            let id = store::insert_user(tx, name.trim(), role, scope, password_hash, !proposed, at)
                 .await
                 .map_err(|e| conflict(e, "user_exists", format!("a user named {name:?} exists")))?;
+            if proposed && let Some(admin) = &acting {
+                store::mark_proposed(tx, id, admin.user_id).await?;
+            }
             let after = json!({ "user_id": id, "role": role.as_str(), "bank_id": match scope { Scope::Bank(b) => Some(b), _ => None }, "firm_id": match scope { Scope::Firm(f) => Some(f.0), _ => None } }).to_string();
             audit::append(
                 tx,
                 entry(
                     at,
                     acting.as_ref(),
-                    "user.add",
+                    if proposed { "user.propose" } else { "user.add" },
                     format!("user:{id}"),
                     "null".into(),
                     after,
@@ -258,12 +302,39 @@ impl Services {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Registered {
     pub user_id: i64,
-    pub firm_id: FirmId,
 }
 
 impl Services {
-    /// A firm registers itself with its business registration number (RULES.md 8): the firm
-    /// (unless already known without an account) and an inactive firm user. Audited as a
+    /// Counts a registration sent from the client at `address` (every one, even one refused
+    /// later), refusing it beyond [`REGISTRATIONS_PER_ADDRESS`] within the throttling window.
+    /// The API and the registration page call it before [`Services::register_firm`].
+    ///
+    /// [`REGISTRATIONS_PER_ADDRESS`]: super::throttle::REGISTRATIONS_PER_ADDRESS
+    pub async fn count_registration(&self, address: &str) -> Result<()> {
+        use super::throttle as rule;
+        use jumpup_store::sessions as counters;
+        let key = rule::registration_key(address);
+        let now = self.clock.now();
+        in_write_tx!(self, |tx| {
+            let sent = rule::current(counters::throttle_get(tx, &key).await?, now);
+            if let Some(s) = sent
+                && s.failures >= rule::REGISTRATIONS_PER_ADDRESS
+            {
+                return Err(ServiceError::Throttled {
+                    code: super::TOO_MANY_REGISTRATIONS,
+                    until: s.last_at + rule::WINDOW,
+                });
+            }
+            let counted = rule::count(sent, now, i64::MAX, chrono::Duration::zero());
+            counters::throttle_put(tx, &key, counted).await?;
+            Ok(())
+        })
+    }
+
+    /// A firm registers itself with its business registration number (RULES.md 8): an
+    /// inactive firm user, and the firm unless it is known. Naming a known firm (the number is
+    /// public) makes the account a claim that `tp` activates only against evidence; the answer
+    /// is the same either way, so it tells no one whether a number is known. Audited as a
     /// self-registration; the password is kept only as its hash.
     pub async fn register_firm(
         &self,
@@ -276,17 +347,9 @@ impl Services {
         let hash = hash_password(password, self.password_cost)?;
         in_write_tx!(self, |tx| {
             let at = self.clock.now();
-            let firm_id = match store::firm_by_business_no(tx, firm.business_no).await? {
-                Some(known) => {
-                    if store::count_firm_users(tx, known.firm_id).await? > 0 {
-                        return Err(ServiceError::refused(
-                            "firm_registered",
-                            "this business number already has an account; ask the Technopark",
-                        ));
-                    }
-                    known.firm_id
-                }
-                None => store::insert_firm(tx, firm, at).await?,
+            let (firm_id, claim) = match store::firm_by_business_no(tx, firm.business_no).await? {
+                Some(known) => (known.firm_id, true),
+                None => (store::insert_firm(tx, firm, at).await?, false),
             };
             let user_id = store::insert_user(
                 tx,
@@ -305,29 +368,37 @@ impl Services {
                     format!("a user named {user_name:?} exists"),
                 )
             })?;
+            if claim {
+                store::mark_firm_claim(tx, user_id).await?;
+            }
             let mut e = entry(
                 at,
                 None,
                 "firm.register",
                 format!("user:{user_id}"),
                 "null".into(),
-                json!({ "user_id": user_id, "firm_id": firm_id.0, "active": false }).to_string(),
+                json!({ "user_id": user_id, "firm_id": firm_id.0, "active": false, "firm_claim": claim }).to_string(),
             );
             e.actor = format!("self:user:{user_id}");
             e.role = Role::Firm.as_str().to_owned();
             audit::append(tx, e).await?;
-            Ok(Registered { user_id, firm_id })
+            Ok(Registered { user_id })
         })
     }
 
     /// Activates or deactivates an account (`tp` for firms' accounts, `admin` for any; no one
     /// deactivates themself). Deactivation ends the user's sessions and revokes their API
     /// tokens in the same transaction, so nothing signed in as them works afterwards.
+    ///
+    /// An account an administrator proposed is activated only by its confirmation; a
+    /// self-registration claiming a known firm only with the `evidence` checked (a sentence
+    /// naming it, kept in the audit log).
     pub async fn set_user_active(
         &self,
         actor_name: &str,
         target: UserKey<'_>,
         active: bool,
+        evidence: Option<&str>,
     ) -> Result<store::User> {
         in_write_tx!(self, |tx| {
             let (acting, _) = actor(tx, actor_name).await?;
@@ -352,6 +423,23 @@ impl Services {
             if user.active == active {
                 return Ok(user);
             }
+            let onboarding = store::onboarding(tx, user.user_id).await?;
+            let evidence = evidence.map(str::trim).filter(|e| !e.is_empty());
+            if active && onboarding.proposed_by.is_some() {
+                return Err(ServiceError::refused(
+                    "confirmation_required",
+                    "an account an administrator made is put in use by its confirmation",
+                ));
+            }
+            if active && onboarding.firm_claim {
+                if evidence.is_none() {
+                    return Err(ServiceError::refused(
+                        "claim_evidence_required",
+                        "this account claims a firm already known: name the evidence checked",
+                    ));
+                }
+                store::clear_firm_claim(tx, user.user_id).await?;
+            }
             let at = self.clock.now();
             store::set_active(tx, user.user_id, active).await?;
             if !active {
@@ -370,12 +458,131 @@ impl Services {
                     },
                     format!("user:{}", user.user_id),
                     json!({ "active": !active }).to_string(),
-                    json!({ "active": active }).to_string(),
+                    match (active && onboarding.firm_claim, evidence) {
+                        (true, Some(evidence)) => {
+                            json!({ "active": active, "firm_claim": "confirmed", "evidence": evidence })
+                        }
+                        _ => json!({ "active": active }),
+                    }
+                    .to_string(),
                 ),
             )
             .await?;
             Ok(store::User { active, ..user })
         })
+    }
+
+    /// Confirms an account an administrator proposed: a `city` user confirms an official's or
+    /// an administrator's, `tp` a bank's or a firm's, never the administrator who made it. The
+    /// account becomes active with a one-time setup code (returned once, kept as its digest,
+    /// valid for [`SETUP_VALIDITY`]) that the confirmer hands to its user, who sets the
+    /// password with it ([`Services::set_up_password`]).
+    pub async fn confirm_user(
+        &self,
+        actor_name: &str,
+        target: UserKey<'_>,
+    ) -> Result<(store::User, String)> {
+        let code = super::sessions::new_secret();
+        in_write_tx!(self, |tx| {
+            let (acting, _) = actor(tx, actor_name).await?;
+            require_role(&acting, CONFIRMERS, "confirm accounts")?;
+            let user = match target {
+                UserKey::Id(id) => store::user_by_id(tx, id).await?,
+                UserKey::Name(name) => store::user_by_name(tx, name).await?,
+            }
+            .ok_or_else(|| ServiceError::refused("unknown_user", format!("no user {target}")))?;
+            let Some(proposer) = store::onboarding(tx, user.user_id).await?.proposed_by else {
+                return Err(ServiceError::refused(
+                    "not_awaiting_confirmation",
+                    "this account waits for no confirmation",
+                ));
+            };
+            if confirmer_of(user.role) != acting.role {
+                return Err(ServiceError::refused(
+                    "role_not_allowed",
+                    "a city user confirms officials' and administrators' accounts, tp banks' and firms'",
+                ));
+            }
+            if proposer == acting.user_id {
+                return Err(ServiceError::refused(
+                    "own_account",
+                    "the one who made an account does not confirm it",
+                ));
+            }
+            let at = self.clock.now();
+            let hash = super::sessions::secret_hash(&code);
+            store::confirm_proposed(tx, user.user_id, &hash, at + SETUP_VALIDITY).await?;
+            audit::append(
+                tx,
+                entry(
+                    at,
+                    Some(&acting),
+                    "user.confirm",
+                    format!("user:{}", user.user_id),
+                    json!({ "active": false, "proposed_by": proposer }).to_string(),
+                    json!({ "active": true }).to_string(),
+                ),
+            )
+            .await?;
+            Ok((
+                store::User {
+                    active: true,
+                    ..user
+                },
+                code.clone(),
+            ))
+        })
+    }
+
+    /// A confirmed account's user sets the password with the one-time setup code the confirmer
+    /// handed over; the code is spent. A wrong, spent or expired code is refused alike.
+    pub async fn set_up_password(
+        &self,
+        name: &str,
+        code: &str,
+        new_password: &str,
+    ) -> Result<store::User> {
+        let hash = hash_password(new_password, self.password_cost)?;
+        in_write_tx!(self, |tx| {
+            let at = self.clock.now();
+            let user = store::user_by_setup(tx, name, &super::sessions::secret_hash(code), at)
+                .await?
+                .ok_or_else(|| {
+                    ServiceError::refused(
+                        "setup_failed",
+                        "the name or the setup code is wrong, used or expired",
+                    )
+                })?;
+            store::finish_setup(tx, user.user_id, &hash).await?;
+            let mut e = entry(
+                at,
+                None,
+                "user.setup",
+                format!("user:{}", user.user_id),
+                "null".into(),
+                "null".into(),
+            );
+            e.actor = format!("self:user:{}", user.user_id);
+            e.role = user.role.as_str().to_owned();
+            audit::append(tx, e).await?;
+            Ok(user)
+        })
+    }
+
+    /// Accounts waiting for the viewer's confirmation (`city`: officials' and
+    /// administrators'; `tp`: banks' and firms'), oldest first, with who made each.
+    pub async fn read_proposed_accounts(
+        &self,
+        actor_name: &str,
+    ) -> Result<Vec<(store::User, String)>> {
+        let mut tx = self.db.begin_read().await?;
+        let (acting, _) = actor(&mut tx, actor_name).await?;
+        require_role(&acting, CONFIRMERS, "see accounts waiting for confirmation")?;
+        Ok(store::proposed_accounts(&mut tx, 200)
+            .await?
+            .into_iter()
+            .filter(|(u, _)| confirmer_of(u.role) == acting.role)
+            .collect())
     }
 
     /// Lifts every sign-in lock and delay on `name` (an administrator any account's, `tp` a
@@ -436,7 +643,7 @@ impl Services {
     pub async fn read_pending_accounts(
         &self,
         actor_name: &str,
-    ) -> Result<Vec<(store::User, String, String)>> {
+    ) -> Result<Vec<(store::User, String, String, bool)>> {
         let mut tx = self.db.begin_read().await?;
         let (acting, _) = actor(&mut tx, actor_name).await?;
         require_role(&acting, ACCOUNT_MANAGERS, "see accounts waiting")?;
@@ -446,7 +653,9 @@ impl Services {
             &acting,
             "firm.list",
             "firm",
-            pending.iter().filter_map(|(u, _, _)| u.firm.map(|f| f.0)),
+            pending
+                .iter()
+                .filter_map(|(u, _, _, _)| u.firm.map(|f| f.0)),
         )
         .await?;
         Ok(pending)

@@ -1,6 +1,7 @@
 //! Use cases: load, let the domain decide, persist, and write the audit entry, in one write
 //! transaction each (retried when it loses a race). The clock is injected, never global.
 
+pub mod backup;
 pub mod budget;
 pub mod cases;
 pub mod demo;
@@ -99,6 +100,12 @@ impl Services {
     }
 }
 
+/// Why a request is throttled: a name locked for this address after failed sign-ins, a delay
+/// after failed sign-ins, too many registrations from one address.
+pub const LOCKED: &str = "too_many_failures";
+pub const SLOW_DOWN: &str = "slow_down";
+pub const TOO_MANY_REGISTRATIONS: &str = "too_many_registrations";
+
 /// Why a service said no or failed.
 #[derive(Debug, thiserror::Error)]
 pub enum ServiceError {
@@ -111,11 +118,11 @@ pub enum ServiceError {
     /// A file refused: every bad row (exit status 2), nothing stored.
     #[error("the file was refused: {} problems", .0.errors.len())]
     Import(imports::ImportReport),
-    /// Sign-in throttling: locked for this address (`locked`) or to wait, until `until`
-    /// (exit status 3, HTTP 429 with `Retry-After`).
-    #[error("too many failed sign-ins; try again after {until}")]
+    /// Throttled until `until` (exit status 3, HTTP 429 with `Retry-After`): `code` says why
+    /// ([`LOCKED`], [`SLOW_DOWN`], [`TOO_MANY_REGISTRATIONS`]).
+    #[error("refused ({code}): try again after {until}")]
     Throttled {
-        locked: bool,
+        code: &'static str,
         until: chrono::DateTime<chrono::Utc>,
     },
     #[error(transparent)]

@@ -116,13 +116,13 @@ impl Services {
         match verdict {
             Verdict::Locked { until } => {
                 return Err(ServiceError::Throttled {
-                    locked: true,
+                    code: super::LOCKED,
                     until,
                 });
             }
             Verdict::Wait { until } => {
                 return Err(ServiceError::Throttled {
-                    locked: false,
+                    code: super::SLOW_DOWN,
                     until,
                 });
             }

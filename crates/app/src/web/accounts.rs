@@ -131,6 +131,7 @@ pub(super) async fn register_form(lang: PageLang, Query(q): Query<super::Done>) 
 pub(super) async fn register(
     State(state): State<AppState>,
     lang: PageLang,
+    client: crate::http::ClientAddress,
     headers: HeaderMap,
     Form(values): Form<Values>,
 ) -> Result<Response, Response> {
@@ -139,6 +140,16 @@ pub(super) async fn register(
     }
     let t = Ui::of(lang.lang);
     let mut errors = Errors::new();
+    if let Err(e) = state.services.count_registration(&client.0).await {
+        let error = answer(&lang, None, e, &[], &mut errors)?;
+        return Ok(register_page(
+            &lang,
+            StatusCode::TOO_MANY_REQUESTS,
+            Some((&values, &errors)),
+            error,
+            false,
+        ));
+    }
     for name in [
         "business_no",
         "firm_name",
@@ -223,7 +234,16 @@ struct AccountsPage {
     f: Frame,
     csrf: String,
     done: Option<&'static str>,
-    pending: Vec<(i64, String, String, String)>,
+    /// Firms' accounts waiting for activation: id, user, firm, business number, and whether
+    /// it claims a firm already known.
+    pending: Vec<(i64, String, String, String, bool)>,
+    /// Accounts an administrator made that wait for the viewer's confirmation: id, name,
+    /// role, made by.
+    proposed: Vec<(i64, String, &'static str, String)>,
+    /// The setup code of the account just confirmed (shown once): its name and the code.
+    setup_code: Option<(String, String)>,
+    /// Whether the viewer activates firms' accounts (`tp`, `admin`).
+    manager: bool,
     admin: bool,
     /// Accounts locked out by failed sign-ins in the last seven days: id, name, how many
     /// times, the last time.
@@ -254,16 +274,29 @@ async fn accounts_page(
     done: Option<&str>,
     after: i64,
     sent: Option<Sent<'_>>,
+    confirmed: Option<(String, String)>,
 ) -> Response {
     let t = Ui::of(lang.lang);
-    if !crate::service::identity::ACCOUNT_MANAGERS.contains(&viewer.user.role) {
+    use crate::service::identity::{ACCOUNT_MANAGERS, CONFIRMERS};
+    let role = viewer.user.role;
+    if !ACCOUNT_MANAGERS.contains(&role) && !CONFIRMERS.contains(&role) {
         return super::message(lang, viewer, StatusCode::FORBIDDEN);
     }
     let s = &state.services;
-    let pending = match s.read_pending_accounts(&viewer.user.name).await {
-        Ok(p) => p,
-        Err(e) => return super::service_error(lang, viewer, e),
-    };
+    let mut pending = Vec::new();
+    if ACCOUNT_MANAGERS.contains(&role) {
+        match s.read_pending_accounts(&viewer.user.name).await {
+            Ok(p) => pending = p,
+            Err(e) => return super::service_error(lang, viewer, e),
+        }
+    }
+    let mut proposed = Vec::new();
+    if CONFIRMERS.contains(&role) {
+        match s.read_proposed_accounts(&viewer.user.name).await {
+            Ok(p) => proposed = p,
+            Err(e) => return super::service_error(lang, viewer, e),
+        }
+    }
     let admin = viewer.user.role == Role::Admin;
     let mut users = Vec::new();
     let mut banks = Vec::new();
@@ -298,9 +331,6 @@ async fn accounts_page(
         Field::select("user-role".into(), "role", t.role, roles),
         text("user-bank", "bank_code", t.bank_code),
         text("user-business-no", "business_no", t.business_no),
-        text("user-password", "password", t.password)
-            .of_kind("password")
-            .autocomplete("new-password"),
     ];
     let mut add_bank = vec![
         text("bank-code", "code", t.bank_code).required(),
@@ -345,8 +375,14 @@ async fn accounts_page(
         }),
         pending: pending
             .into_iter()
-            .map(|(u, firm, bno)| (u.user_id, u.name, firm, bno))
+            .map(|(u, firm, bno, claim)| (u.user_id, u.name, firm, bno, claim))
             .collect(),
+        proposed: proposed
+            .into_iter()
+            .map(|(u, by)| (u.user_id, u.name, t.role(u.role), by))
+            .collect(),
+        setup_code: confirmed,
+        manager: ACCOUNT_MANAGERS.contains(&role),
         admin,
         lockouts,
         users: users
@@ -399,7 +435,18 @@ pub(super) async fn accounts(
         Some(Ok(n)) if n >= 0 => n,
         Some(_) => return super::message(&lang, &viewer, StatusCode::BAD_REQUEST),
     };
-    accounts_page(&state, &lang, &viewer, q.done.as_deref(), after, None).await
+    accounts_page(&state, &lang, &viewer, q.done.as_deref(), after, None, None).await
+}
+
+/// The accounts page just after a confirmation, with the account's one-time setup code.
+async fn confirmed_page(
+    state: &AppState,
+    lang: &PageLang,
+    viewer: &Viewer,
+    name: String,
+    code: String,
+) -> Response {
+    accounts_page(state, lang, viewer, None, 0, None, Some((name, code))).await
 }
 
 /// Activates or deactivates an account (`tp` firms' accounts, `admin` any).
@@ -410,13 +457,25 @@ pub(super) async fn set_active(
     PageViewer(viewer): PageViewer,
     Form(values): Form<Values>,
 ) -> Result<Response, Response> {
-    let managers = crate::service::identity::ACCOUNT_MANAGERS;
-    super::form_gate(&lang, &viewer, value(&values, "csrf"), managers)?;
+    use crate::service::identity::{ACCOUNT_MANAGERS, CONFIRMERS};
     let s = &state.services;
     let who = UserKey::Id(user_id);
+    if change == "confirm" {
+        super::form_gate(&lang, &viewer, value(&values, "csrf"), CONFIRMERS)?;
+        return match s.confirm_user(&viewer.user.name, who).await {
+            // The setup code is shown once, on this answer, never in an address.
+            Ok((user, code)) => Ok(confirmed_page(&state, &lang, &viewer, user.name, code).await),
+            Err(e) => Ok(super::service_error(&lang, &viewer, e)),
+        };
+    }
+    super::form_gate(&lang, &viewer, value(&values, "csrf"), ACCOUNT_MANAGERS)?;
+    let evidence = Some(value(&values, "evidence")).filter(|e| !e.is_empty());
     let done = match change.as_str() {
-        "activate" => s.set_user_active(&viewer.user.name, who, true).await,
-        "deactivate" => s.set_user_active(&viewer.user.name, who, false).await,
+        "activate" => {
+            s.set_user_active(&viewer.user.name, who, true, evidence)
+                .await
+        }
+        "deactivate" => s.set_user_active(&viewer.user.name, who, false, None).await,
         "unlock" => s.unlock_user(&viewer.user.name, who).await,
         _ => return Ok(super::message(&lang, &viewer, StatusCode::NOT_FOUND)),
     };
@@ -426,8 +485,8 @@ pub(super) async fn set_active(
     }
 }
 
-/// An administrator adds a user with one role (a bank's with its code, a firm's with its
-/// business number).
+/// An administrator proposes a user with one role (a bank's with its code, a firm's with its
+/// business number): inactive and without a password until a second person confirms it.
 pub(super) async fn add_user(
     State(state): State<AppState>,
     lang: PageLang,
@@ -448,24 +507,12 @@ pub(super) async fn add_user(
         Ok(_) => Ok(NewScope::None),
         Err(e) => Err(("role", e.clone())),
     };
-    let password = values.get("password").cloned().unwrap_or_default();
-    let hash = if password.is_empty() {
-        Ok(None)
-    } else {
-        crate::service::identity::hash_password(&password, state.services.password_cost).map(Some)
-    };
     let mut error = None;
-    match (role, scope, hash) {
-        (Ok(role), Ok(scope), Ok(hash)) => {
+    match (role, scope) {
+        (Ok(role), Ok(scope)) => {
             match state
                 .services
-                .add_user(
-                    Some(&viewer.user.name),
-                    value(&values, "name"),
-                    role,
-                    scope,
-                    hash.as_deref(),
-                )
+                .propose_user(&viewer.user.name, value(&values, "name"), role, scope)
                 .await
             {
                 Ok(_) => return Ok(Redirect::to("/accounts?done=user").into_response()),
@@ -480,14 +527,10 @@ pub(super) async fn add_user(
                 }
             }
         }
-        (_, Err((field, _)), _) => {
+        (_, Err((field, _))) => {
             errors.insert(field, t.problem(field).to_owned());
         }
-        (_, _, Err(e)) => {
-            let rename = [("password", "password")];
-            error = answer(&lang, Some(&viewer), e, &rename, &mut errors)?;
-        }
-        (Err(_), ..) => {
+        (Err(_), _) => {
             errors.insert("role", t.problem("role").to_owned());
         }
     }
@@ -498,6 +541,7 @@ pub(super) async fn add_user(
         None,
         0,
         Some(Sent::User(&values, &errors, error)),
+        None,
     )
     .await)
 }
@@ -534,6 +578,7 @@ pub(super) async fn add_bank(
         None,
         0,
         Some(Sent::Bank(&values, &errors, error)),
+        None,
     )
     .await)
 }
@@ -663,4 +708,74 @@ pub(super) async fn apply(
         }
     }
     Ok(apply_page(&state, &lang, &viewer, Some((&values, &errors)), error).await)
+}
+
+#[derive(Template)]
+#[template(path = "setup.html")]
+struct SetupPage {
+    f: Frame,
+    name: String,
+    error: Option<String>,
+    done: bool,
+}
+
+/// The page where a confirmed account's user sets the password with the setup code.
+pub(super) async fn setup_form(lang: PageLang) -> Response {
+    let t = Ui::of(lang.lang);
+    let p = SetupPage {
+        f: Frame::new(&lang, t.setup, None),
+        name: String::new(),
+        error: None,
+        done: false,
+    };
+    page(&lang, StatusCode::OK, p.render())
+}
+
+pub(super) async fn setup(
+    State(state): State<AppState>,
+    lang: PageLang,
+    headers: HeaderMap,
+    Form(values): Form<Values>,
+) -> Result<Response, Response> {
+    if !same_origin(&axum::http::Method::POST, &headers) {
+        return Err(StatusCode::FORBIDDEN.into_response());
+    }
+    let t = Ui::of(lang.lang);
+    let name = value(&values, "name").to_owned();
+    let (status, error) = if values.get("password") != values.get("password2") {
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some(t.passwords_differ.to_owned()),
+        )
+    } else {
+        match state
+            .services
+            .set_up_password(
+                &name,
+                value(&values, "setup_code"),
+                value(&values, "password"),
+            )
+            .await
+        {
+            Ok(_) => (StatusCode::OK, None),
+            Err(ServiceError::BadInput { .. }) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some(format!("{}: {}", t.password, t.problem("password"))),
+            ),
+            Err(e) => {
+                let e = crate::http::error::ApiError::from(e);
+                if e.status.is_server_error() {
+                    return Err(e.into_response());
+                }
+                (e.status, Some(super::refusal(t, &e)))
+            }
+        }
+    };
+    let p = SetupPage {
+        f: Frame::new(&lang, t.setup, None),
+        done: error.is_none(),
+        name,
+        error,
+    };
+    Ok(page(&lang, status, p.render()))
 }

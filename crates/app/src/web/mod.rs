@@ -62,6 +62,11 @@ fn pages() -> Pages {
     }
     .route("/", &["GET"], get(|| async { Redirect::to("/dashboard") }))
     .route("/login", &["GET", "POST"], get(login_form).post(login))
+    .route(
+        "/setup",
+        &["GET", "POST"],
+        get(accounts::setup_form).post(accounts::setup),
+    )
     .route("/logout", &["POST"], post(logout))
     .route("/dashboard", &["GET"], get(dashboard))
     .route(
@@ -250,7 +255,8 @@ impl Frame {
             reads_settlements: crate::service::settle::SETTLEMENT_READERS.contains(&v.user.role),
             uploads: !uploads::kinds_of(v).is_empty(),
             applies: crate::service::cases::OPEN_CASE_ROLES.contains(&v.user.role),
-            manages_accounts: crate::service::identity::ACCOUNT_MANAGERS.contains(&v.user.role),
+            manages_accounts: crate::service::identity::ACCOUNT_MANAGERS.contains(&v.user.role)
+                || crate::service::identity::CONFIRMERS.contains(&v.user.role),
         });
         Frame {
             t,
@@ -504,9 +510,10 @@ async fn login(
         }
         Err(e @ (ServiceError::Refused { .. } | ServiceError::Throttled { .. })) => {
             let (status, error) = match &e {
-                ServiceError::Throttled { locked: true, .. } => {
-                    (StatusCode::TOO_MANY_REQUESTS, t.too_many_failures)
-                }
+                ServiceError::Throttled {
+                    code: crate::service::LOCKED,
+                    ..
+                } => (StatusCode::TOO_MANY_REQUESTS, t.too_many_failures),
                 ServiceError::Throttled { .. } => (StatusCode::TOO_MANY_REQUESTS, t.slow_down),
                 _ => (StatusCode::UNAUTHORIZED, t.wrong_credentials),
             };

@@ -415,8 +415,24 @@ both_url! {
         let r = form(&server, "/accounts", Some(&admin), &format!("csrf={csrf}&name=clerk2&role=bank&bank_code=&business_no=&password="));
         assert_eq!(r.status, 422, "{}", r.body);
         assert!(r.body.contains(r#"id="user-bank-error""#) && r.body.contains(r#"value="clerk2""#), "{}", r.body);
-        let r = form(&server, "/accounts", Some(&admin), &format!("csrf={csrf}&name=clerk2&role=bank&bank_code=004&business_no=&password=a+long+password+2"));
+        let r = form(&server, "/accounts", Some(&admin), &format!("csrf={csrf}&name=clerk2&role=bank&bank_code=004&business_no="));
         assert_eq!((r.status, r.header("location")), (303, Some("/accounts?done=user")), "{}", r.body);
+        assert!(!page(&server, "/accounts", &cookie(&admin)).body.contains(r#"name="password""#), "an administrator sets no one's password");
+        // The Technopark confirms the bank's new account and reads its setup code once; the
+        // clerk sets a password with it and signs in.
+        let r = page(&server, "/accounts", &cookie(&tp));
+        assert!(r.body.contains("확인을 기다리는 계정") && r.body.contains("<td>clerk2</td>"), "{}", r.body);
+        let confirm = r.body.split("<td>clerk2</td>").nth(1).and_then(|rest| rest.split("action=\"").nth(1)).and_then(|rest| rest.split('"').next()).expect("a confirm form").to_owned();
+        assert!(confirm.ends_with("/confirm"), "{confirm}");
+        let r = form(&server, &confirm, Some(&tp), &format!("csrf={}", csrf_of(&r.body)));
+        assert_eq!(r.status, 200, "{}", r.body);
+        assert!(r.body.contains("비밀번호 설정 코드: clerk2"), "{}", r.body);
+        let code = r.body.split("<code>").nth(1).and_then(|rest| rest.split("</code>").next()).expect("the code").to_owned();
+        assert_eq!(page(&server, "/setup", "").status, 200);
+        let r = form(&server, "/setup", None, &format!("name=clerk2&setup_code={code}&password=a+long+password+2&password2=a+long+password+2"));
+        assert_eq!(r.status, 200, "{}", r.body);
+        assert!(r.body.contains("비밀번호를 설정했습니다"), "{}", r.body);
+        sign_in(&server, "clerk2", "a long password 2");
         let r = form(&server, "/banks", Some(&admin), &format!("csrf={csrf}&code=12&name="));
         assert_eq!(r.status, 422);
         assert!(r.body.contains(r#"id="bank-code-error""#) && r.body.contains(r#"id="bank-name-error""#), "{}", r.body);
@@ -558,9 +574,12 @@ both_url! {
             ("GET", "/login", "/login".into(), "", [200; 8]),
             ("POST", "/login", "/login".into(), "", [401; 8]),
             ("GET", "/register", "/register".into(), "", [200; 8]),
-            ("POST", "/register", "/register".into(), "business_no=1", [422; 8]),
+            // Every registration from one address counts: the sixth within the window waits.
+            ("POST", "/register", "/register".into(), "business_no=1", [422, 422, 422, 422, 422, 429, 429, 429]),
             ("GET", "/dashboard", "/dashboard".into(), "", [303, 200, 200, 200, 200, 200, 200, 200]),
-            ("GET", "/accounts", "/accounts".into(), "", [303, 200, 403, 200, 403, 403, 403, 403]),
+            ("GET", "/setup", "/setup".into(), "", [200; 8]),
+            ("POST", "/setup", "/setup".into(), "name=x&setup_code=y&password=a+long+password+9&password2=a+long+password+9", [401; 8]),
+            ("GET", "/accounts", "/accounts".into(), "", [303, 200, 200, 200, 403, 403, 403, 403]),
             ("POST", "/accounts", "/accounts".into(), "name=x&role=nobody", [303, 422, 403, 403, 403, 403, 403, 403]),
             ("POST", "/accounts/{id}/{change}", format!("/accounts/{firm_user}/activate"), "", [303, 303, 403, 303, 403, 403, 403, 403]),
             ("POST", "/banks", "/banks".into(), "code=1&name=", [303, 422, 403, 403, 403, 403, 403, 403]),
@@ -611,7 +630,7 @@ both_url! {
         // And a POST without its token is refused for everyone signed in.
         let (user, password) = &logins["tp"];
         let tp = sign_in(&server, user, password);
-        for (_, template, path, body, _) in table.iter().filter(|(m, p, ..)| *m == "POST" && !["/login", "/register"].contains(p)) {
+        for (_, template, path, body, _) in table.iter().filter(|(m, p, ..)| *m == "POST" && !["/login", "/register", "/setup"].contains(p)) {
             let r = match *template {
                 "/uploads" | "/cases/{id}/documents" => multipart(&server, path, Some(&tp), "forged", &[("kind", "loans")], ("x.pdf", "%PDF-")),
                 _ => form(&server, path, Some(&tp), &format!("csrf=forged&{body}")),

@@ -941,10 +941,24 @@ both_url! {
         assert_eq!(done.status, 201, "{}", done.body);
         let user_id = done.json()["user_id"].as_i64().expect("an id");
         assert_eq!(done.json()["active"], false);
-        server.call("POST", "/api/v1/registrations", &[], Some(&form("220-81-62517", "another", password)))
-            .assert_error(409, "firm_registered");
-        server.call("POST", "/api/v1/registrations", &[], Some(&form(FIRMS[0].0, "owner", password)))
-            .assert_error(409, "firm_registered");
+        // Naming a known firm (its number is public) answers exactly like a new one: the
+        // account is a claim the Technopark checks against evidence before activating it.
+        let claim = server.call("POST", "/api/v1/registrations", &[], Some(&form(FIRMS[0].0, "claimant", password)));
+        assert_eq!(claim.status, 201, "{}", claim.body);
+        let keys = |v: &Value| v.as_object().expect("an object").keys().cloned().collect::<Vec<_>>();
+        assert_eq!(keys(&claim.json()), keys(&done.json()), "no answer tells a known number from a new one");
+        let claim_id = claim.json()["user_id"].as_i64().expect("an id");
+        let claim_path = format!("/api/v1/users/{claim_id}/activate");
+        cast.call(&server, "officer", "POST", &claim_path, None).assert_error(422, "claim_evidence_required");
+        let claimed = cast.ok(&server, "officer", "POST", &claim_path, Some(r#"{"evidence": "사업자등록증 사본과 대표자 신분증 확인"}"#));
+        assert_eq!(claimed["active"], true);
+        // Registrations are throttled per client address, refused ones counted too: four were
+        // sent above, the fifth passes, the sixth waits.
+        let fifth = server.call("POST", "/api/v1/registrations", &[], Some(&form("220-81-62517", "fifth", password)));
+        assert_eq!(fifth.status, 201, "{}", fifth.body);
+        let sixth = server.call("POST", "/api/v1/registrations", &[], Some(&form("220-81-62517", "sixth", password)));
+        sixth.assert_error(429, "too_many_registrations");
+        assert!(sixth.header("retry-after").is_some());
         // Inactive: no sign-in yet, refused like a wrong password.
         let login = || server.call("POST", "/api/v1/session", &[], Some(&json!({ "name": "newfirm", "password": password }).to_string()));
         login().assert_error(401, "login_failed");
@@ -960,6 +974,7 @@ both_url! {
         let entries = jumpup_store::audit::load(&db).await.expect("audit");
         assert!(entries.iter().any(|e| e.entry.action == "firm.register" && e.entry.actor == format!("self:user:{user_id}")));
         assert!(entries.iter().any(|e| e.entry.action == "user.activate"));
+        assert!(entries.iter().any(|e| e.entry.action == "user.activate" && e.entry.after.contains("사업자등록증 사본")), "the evidence is audited");
         assert_log_holds_none(&server, &[password, "220-81-62517", "2208162517", "새기업 주식회사"]);
     }
 
@@ -975,9 +990,35 @@ both_url! {
             cast.call(&server, who, "GET", "/api/v1/users", None).assert_error(403, "role_not_allowed");
             cast.call(&server, who, "POST", "/api/v1/users", Some(r#"{"name": "x", "role": "tp"}"#)).assert_error(403, "role_not_allowed");
         }
-        let made = cast.call(&server, "root", "POST", "/api/v1/users", Some(r#"{"name": "teller", "role": "bank", "bank_code": "011", "password": "a teller's password"}"#));
+        // Over the network an administrator proposes; a second person confirms and hands over
+        // the setup code; the user sets the password. The administrator never holds one.
+        let with_password = cast.call(&server, "root", "POST", "/api/v1/users", Some(r#"{"name": "teller", "role": "bank", "bank_code": "011", "password": "a teller's password"}"#));
+        assert_eq!(with_password.assert_error(422, "invalid")["error"]["field"], "password");
+        let made = cast.call(&server, "root", "POST", "/api/v1/users", Some(r#"{"name": "teller", "role": "bank", "bank_code": "011"}"#));
         assert_eq!(made.status, 201, "{}", made.body);
+        assert_eq!((made.json()["active"].clone(), made.json()["awaiting_confirmation"].clone()), (json!(false), json!(true)));
+        let teller_id = made.json()["user_id"].as_i64().expect("an id");
+        let confirm = format!("/api/v1/users/{teller_id}/confirm");
+        cast.call(&server, "root", "POST", &format!("/api/v1/users/{teller_id}/activate"), None).assert_error(422, "confirmation_required");
+        cast.call(&server, "root", "POST", &confirm, None).assert_error(403, "role_not_allowed");
+        cast.call(&server, "mayor", "POST", &confirm, None).assert_error(403, "role_not_allowed");
+        let confirmed = cast.ok(&server, "officer", "POST", &confirm, None);
+        let code = confirmed["setup_code"].as_str().expect("a setup code").to_owned();
+        cast.call(&server, "officer", "POST", &confirm, None).assert_error(409, "not_awaiting_confirmation");
+        let setup = |code: &str| server.call("POST", "/api/v1/session/setup", &[], Some(&json!({ "name": "teller", "setup_code": code, "new_password": "a teller's password" }).to_string()));
+        setup("not the code").assert_error(401, "setup_failed");
+        assert_eq!(setup(&code).status, 200);
+        setup(&code).assert_error(401, "setup_failed");
         Browser::login(&server, "teller", "a teller's password");
+        // An official's account: a city user confirms it.
+        let official = cast.call(&server, "root", "POST", "/api/v1/users", Some(r#"{"name": "second-tp", "role": "tp"}"#));
+        let official_id = official.json()["user_id"].as_i64().expect("an id");
+        cast.call(&server, "officer", "POST", &format!("/api/v1/users/{official_id}/confirm"), None).assert_error(403, "role_not_allowed");
+        assert!(cast.ok(&server, "mayor", "POST", &format!("/api/v1/users/{official_id}/confirm"), None)["setup_code"].is_string());
+        let entries = jumpup_store::audit::load(&db).await.expect("audit");
+        for action in ["user.propose", "user.confirm", "user.setup"] {
+            assert!(entries.iter().any(|e| e.entry.action == action), "{action} is audited");
+        }
         let cases = [
             (r#"{"name": "x", "role": "pilot"}"#, "role"),
             (r#"{"name": "x", "role": "bank"}"#, "bank_code"),
@@ -994,7 +1035,6 @@ both_url! {
         // Deactivation ends the account's sessions and revokes its tokens at once; activating it
         // again lets it sign in but brings no token back. No one deactivates themself.
         let teller = Browser::login(&server, "teller", "a teller's password");
-        let teller_id = made.json()["user_id"].as_i64().expect("an id");
         assert_eq!(teller.get(&server, "/api/v1/session").status, 200);
         let root_id = cast.ok(&server, "root", "GET", "/api/v1/session", None)["user"]["user_id"].as_i64().expect("an id");
         cast.call(&server, "root", "POST", &format!("/api/v1/users/{root_id}/deactivate"), None).assert_error(403, "own_account");
@@ -1348,6 +1388,8 @@ const TABLE: &[(&str, &str, &str, &str)] = &[
     ("POST", "/api/v1/users/{user}/activate", "", "401 ok 403 ok 403 403 403 403 403 403"),
     ("POST", "/api/v1/users/{leaver}/deactivate", "", "401 ok 403 ok 403 403 403 403 403 403"),
     ("POST", "/api/v1/users/{user}/unlock", "", "401 ok 403 ok 403 403 403 403 403 403"),
+    ("POST", "/api/v1/users/{user}/confirm", "", "401 403 ok ok 403 403 403 403 403 403"),
+    ("POST", "/api/v1/session/setup", r#"{"name": "nobody", "setup_code": "x", "new_password": "a password long enough"}"#, "401 401 401 401 401 401 401 401 401 401"),
     ("GET", "/api/v1/banks", "", "401 ok ok ok ok ok ok ok ok ok"),
     ("POST", "/api/v1/banks", r#"{"code": "020", "name": "우리은행"}"#, "401 ok 403 403 403 403 403 403 403 403"),
     ("POST", "/api/v1/firms", r#"{"business_no": "211-86-01205", "name": "넷째", "address": "인천 서구 1", "district": "서구", "industry_code": "C26"}"#, "401 ok 403 ok 403 403 403 403 403 403"),
