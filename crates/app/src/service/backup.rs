@@ -87,6 +87,7 @@ pub async fn backup(db: &Db, url: &str, out: &Path) -> Result<Manifest, BackupEr
     let result = async {
         let head = copy(db, url, &data).await?;
         let manifest = write_archive(&data, &partial, head, db.backend())?;
+        super::pause_before_commit("backup");
         std::fs::rename(&partial, out).map_err(io(format!("rename to {}", out.display())))?;
         sync_dir(out);
         Ok(manifest)
@@ -226,7 +227,8 @@ fn open_archive(input: &Path, to: &Path) -> Result<Manifest, BackupError> {
             .by_name("data")
             .map_err(|e| not_a_backup(e.to_string()))?;
         let mut out = std::fs::File::create(to).map_err(io(format!("create {}", to.display())))?;
-        std::io::copy(&mut entry, &mut out).map_err(io("extract the data"))?;
+        std::io::copy(&mut entry, &mut out)
+            .map_err(|e| not_a_backup(format!("its data is damaged ({e})")))?;
         out.sync_all().map_err(io("sync the data"))?;
     }
     let (bytes, digest) = digest_file(to)?;

@@ -120,17 +120,6 @@ async fn conclude(
     })
 }
 
-/// A test hook for crash-safety tests: with `JUMPUP_PAUSE_BEFORE_COMMIT` naming this step, the
-/// process reports on stderr that every row is written but not committed, and waits for its
-/// standard input to close, so a test can kill it at exactly that point. It changes no data.
-fn pause_before_commit(step: &str) {
-    if std::env::var("JUMPUP_PAUSE_BEFORE_COMMIT").is_ok_and(|s| s == step) {
-        eprintln!("paused before commit: {step}");
-        let mut sink = String::new();
-        let _ = std::io::Read::read_to_string(&mut std::io::stdin(), &mut sink);
-    }
-}
-
 /// The kinds of bank and agency files (FILES.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FileKind {
@@ -518,7 +507,7 @@ impl Services {
                 details,
             )
             .await?;
-            pause_before_commit("import");
+            super::pause_before_commit("import");
             Ok(report)
         })
     }

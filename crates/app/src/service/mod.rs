@@ -100,6 +100,18 @@ impl Services {
     }
 }
 
+/// A test hook for crash-safety tests: with `JUMPUP_PAUSE_BEFORE_COMMIT` naming this step, the
+/// process reports on stderr that its work is written but not committed (an import's
+/// transaction, a backup's rename into place), and waits for its standard input to close, so a
+/// test can kill it at exactly that point. It changes no data.
+pub(crate) fn pause_before_commit(step: &str) {
+    if std::env::var("JUMPUP_PAUSE_BEFORE_COMMIT").is_ok_and(|s| s == step) {
+        eprintln!("paused before commit: {step}");
+        let mut sink = String::new();
+        let _ = std::io::Read::read_to_string(&mut std::io::stdin(), &mut sink);
+    }
+}
+
 /// Why a request is throttled: a name locked for this address after failed sign-ins, a delay
 /// after failed sign-ins, too many registrations from one address.
 pub const LOCKED: &str = "too_many_failures";

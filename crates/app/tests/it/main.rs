@@ -1,6 +1,7 @@
 //! The application's integration tests, one binary: the spec's examples, corner cases of
 //! RULES.md, QUOTE.md's errors, programme files, the command line and the benchmark.
 
+mod backup;
 mod badfiles;
 mod bench;
 mod browser;
