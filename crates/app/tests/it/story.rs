@@ -211,8 +211,73 @@ both_url! {
         b.click("a[href='/dashboard']");
         let dashboard = b.wait_for("예산");
         b.shot("dashboard");
+        sign_out(&b);
+
+        // 10. Accounts need two people: the administrator proposes a Technopark account, the
+        // City confirms it and reads its setup code once, the new official sets a password.
+        sign_in(&b, "root", PASSWORD);
+        b.click("a[href='/accounts']");
+        b.wait_for("사용자 추가");
+        b.fill("#user-name", "officer2");
+        b.click("#user-role option[value='tp']");
+        b.click("form[action='/accounts'] button[type=submit]");
+        b.wait_for("사용자 추가: 처리되었습니다");
+        b.shot("accounts-proposed");
+        sign_out(&b);
+        sign_in(&b, "mayor", PASSWORD);
+        b.click("a[href='/accounts']");
+        b.wait_for("확인을 기다리는 계정");
+        b.shot("accounts-to-confirm");
+        b.click("form[action$='/confirm'] button");
+        let confirmed = b.wait_for("비밀번호 설정 코드: officer2");
+        b.shot("accounts-setup-code");
+        let code = confirmed
+            .split_whitespace()
+            .find(|w| w.len() == 64 && w.bytes().all(|c| c.is_ascii_hexdigit()))
+            .expect("the setup code on the page")
+            .to_owned();
+        sign_out(&b);
+        b.open(&format!("{base}/setup"));
+        b.fill("#name", "officer2");
+        b.fill("#setup_code", &code);
+        b.fill("#password", PASSWORD);
+        b.fill("#password2", PASSWORD);
+        b.shot("setup");
+        b.click("form.stack button[type=submit]");
+        b.wait_for("비밀번호를 설정했습니다");
+        b.shot("setup-done");
+        sign_in(&b, "officer2", PASSWORD);
+        sign_out(&b);
+        // Five wrong passwords lock a name for this address; the administrator sees it.
+        for _ in 0..5 {
+            b.open(&format!("{base}/login"));
+            b.fill("#name", "reviewer");
+            b.fill("#password", "not the password at all");
+            b.click("form.stack button[type=submit]");
+            b.wait_for("맞지 않습니다");
+        }
+        b.open(&format!("{base}/login"));
+        b.fill("#name", "reviewer");
+        b.fill("#password", PASSWORD);
+        b.click("form.stack button[type=submit]");
+        b.wait_for("잠금 해제를 요청하세요");
+        b.shot("login-locked");
+        sign_in(&b, "root", PASSWORD);
+        b.click("a[href='/accounts']");
+        b.wait_for("로그인 잠금(최근 7일)");
+        b.shot("accounts-lockouts");
+
         // On a phone's screen every page of the story fits its width.
         b.resize(390, 844);
+        for (path, says) in [("/setup", "설정 코드"), ("/accounts", "로그인 잠금")] {
+            b.open(&format!("{base}{path}"));
+            b.wait_for(says);
+            assert!(!b.overflows(), "{path} is wider than a phone's screen");
+        }
+        b.shot("accounts-phone");
+        b.click("form[action='/logout'] button");
+        b.wait_for("발급받은 사용자 이름과 비밀번호로 로그인하세요.");
+        sign_in(&b, "mayor", PASSWORD);
         for path in ["/dashboard".to_owned(), case.clone(), batch.clone(), "/cases".to_owned(), "/quote".to_owned()] {
             b.open(&format!("{base}{path}"));
             b.wait_for("로그인 사용자");
