@@ -173,10 +173,13 @@ impl Sums {
 
 /// A cell as it may go into a CSV file a clerk opens in a spreadsheet (OWASP's CSV injection
 /// rule): text beginning with `=`, `+`, `-`, `@`, a tab or a carriage return gets a leading
-/// `'`, so it is shown, never run as a formula; integers, negative amounts included, stay
-/// numbers.
+/// `'`, so it is shown, never run as a formula; so does text beginning with their full-width
+/// forms (`＝`, `＋`, `－`, `＠`), which a Korean or Japanese input method types and some
+/// spreadsheets take for the ASCII ones. Integers, negative amounts included, stay numbers.
 pub fn csv_safe(cell: &str) -> std::borrow::Cow<'_, str> {
-    let risky = cell.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    let risky = cell.starts_with([
+        '=', '+', '-', '@', '\t', '\r', '\u{FF1D}', '\u{FF0B}', '\u{FF0D}', '\u{FF20}',
+    ]);
     let number = cell
         .strip_prefix('-')
         .is_some_and(|digits| !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()));
@@ -495,6 +498,10 @@ mod tests {
             "-",
             "--1",
             "-1e3",
+            "＝HYPERLINK(\"http://x/\")",
+            "＋82",
+            "－cmd",
+            "＠SUM(A1)",
         ] {
             assert_eq!(csv_safe(risky), format!("'{risky}"), "{risky:?}");
         }

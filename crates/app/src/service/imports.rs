@@ -767,11 +767,9 @@ impl Services {
                 )
                 .await?;
             }
-            for program in &released {
-                self.promote_waitlist(tx, &catalog, program, Some(&user), at)
-                    .await?;
-            }
             let details = json!({ "loans_for_cases": crate::programs::ids_summary(&stored), "rows": records.len(), "digest": digest });
+            // The file's own entry first: it seals the loans and postings written above; the
+            // cases the released budget now reaches are promoted after it, each in its entry.
             let report = conclude(
                 tx,
                 &user,
@@ -783,6 +781,10 @@ impl Services {
                 details,
             )
             .await?;
+            for program in &released {
+                self.promote_waitlist(tx, &catalog, program, Some(&user), at)
+                    .await?;
+            }
             Ok(report)
         })
     }
@@ -895,10 +897,9 @@ impl Services {
                 Ok(stored_events::insert_many(tx, slice, user.user_id, at).await?)
             })
             .await?;
-            for (case_id, loan_id) in finished {
-                super::events::reconcile_finished(tx, Some(&user), case_id, loan_id, at).await?;
-            }
             let details = json!({ "events": stored, "rows": records.len(), "digest": digest });
+            // The file's own entry first: it seals the events written above; the cases they
+            // finish are then reconciled, each in its own entry.
             let report = conclude(
                 tx,
                 &user,
@@ -910,6 +911,9 @@ impl Services {
                 details,
             )
             .await?;
+            for (case_id, loan_id) in finished {
+                super::events::reconcile_finished(tx, Some(&user), case_id, loan_id, at).await?;
+            }
             Ok(report)
         })
     }

@@ -706,7 +706,7 @@ impl Services {
                 ));
             }
             store::decide(tx, batch_id, "approved", user.user_id, at, None).await?;
-            let (moves, finished) = self.post_batch(tx, &batch, endings, at).await?;
+            let (moves, finished, freed) = self.post_batch(tx, &batch, endings, at).await?;
             let released: Vec<i64> = finished.iter().map(|(c, _)| *c).collect();
             // The lines approved are those prepared: their digest was kept then.
             let digest = match &batch.lines_digest {
@@ -723,7 +723,9 @@ impl Services {
                 "cases_paid": moves,
                 "finished": crate::programs::ids_summary(&released),
             });
-            let head: Head = audit::append(
+            // The batch's own entry first: it seals the postings and lines written above; the
+            // cases the freed budget now reaches are promoted after it, each in its own entry.
+            let mut head: Head = audit::append(
                 tx,
                 entry(
                     at,
@@ -735,6 +737,14 @@ impl Services {
                 ),
             )
             .await?;
+            if !freed.is_empty() {
+                let catalog = self.catalog_in(tx).await?;
+                for program in &freed {
+                    self.promote_waitlist(tx, &catalog, program, None, at)
+                        .await?;
+                }
+                head = audit::head_in(tx).await?;
+            }
             s.audit_head = Some(head.to_string());
             s.finished_cases = released;
             Ok(s)
@@ -757,15 +767,16 @@ impl Services {
             .unwrap_or(by))
     }
 
-    /// The ledger side of an approval; returns how many cases moved money and the cases it
-    /// finished.
+    /// The ledger side of an approval; returns how many cases moved money, the cases it
+    /// finished and the programmes whose budget it freed (their waitlists are promoted once the
+    /// batch's own audit entry has sealed what it wrote).
     async fn post_batch(
         &self,
         tx: &mut Tx,
         batch: &BatchRow,
         mut endings: Endings,
         at: chrono::DateTime<chrono::Utc>,
-    ) -> Result<(usize, Vec<(i64, State)>)> {
+    ) -> Result<(usize, Vec<(i64, State)>, Vec<String>)> {
         let batch_id = batch.batch_id;
         let by_case: BTreeMap<i64, CaseMoves> = store::case_payables(tx, batch_id)
             .await?
@@ -936,14 +947,11 @@ impl Services {
             }
             finished.push((case_id, state));
         }
-        if !freed_programs.is_empty() {
-            let catalog = self.catalog_in(tx).await?;
-            for program in freed_programs.keys() {
-                self.promote_waitlist(tx, &catalog, program, None, at)
-                    .await?;
-            }
-        }
-        Ok((by_case.len(), finished))
+        Ok((
+            by_case.len(),
+            finished,
+            freed_programs.into_keys().collect(),
+        ))
     }
 
     /// Rejects a prepared batch (`city`, or the `tp` user who prepared it): its claims are

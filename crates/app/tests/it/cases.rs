@@ -299,6 +299,19 @@ both! {
         let reserved = 2 * big.get() + small_reservation.get();
         assert_eq!(balance(&s, Account::Reserved).await, Won::new(reserved));
         assert_eq!(balance(&s, Account::Available).await, Won::new(budget + 5_000_000 - reserved));
+        // Each posting is sealed by the entry of the step that wrote it: the release by the
+        // withdrawal, each promoted case's reservation by its own promotion.
+        let sealed_by = jumpup_store::testing::query_texts(&s.db, &format!(
+            "select cast(p.case_id as text) || ' ' || p.kind || ' ' || a.action || ' ' || a.subject \
+             from budget_posting p join audit_entry a on a.seq = p.audit_seq \
+             where p.case_id in ({a}, {c}, {small}) order by p.audit_seq, p.case_id, p.kind")).await;
+        assert_eq!(sealed_by, [
+            format!("{a} reserve case.approve case:{a}"),
+            format!("{a} release case.withdraw case:{a}"),
+            format!("{c} reserve case.promote case:{c}"),
+            format!("{small} reserve case.promote case:{small}"),
+        ]);
+        assert!(s.ledger_check().await.expect("ledger check").ok());
     }
 
     async fn a_loan_costing_more_than_available_books_an_overrun_that_a_top_up_clears(db) {
