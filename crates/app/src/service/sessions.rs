@@ -166,14 +166,15 @@ impl Services {
         let secret = new_secret();
         let csrf_token = csrf_token_of(&secret);
         in_write_tx!(self, |tx| {
-            // The name's failures are forgotten, this attempt's count at its address taken back.
+            // The name's failures from this address and its delay are forgotten, this attempt's
+            // count at its address taken back. A lock on the name at other addresses stays:
+            // the owner signing in does not hand a guesser elsewhere fresh attempts.
             let stale = now - rule::WINDOW;
-            store::throttle_forget(tx, &rule::pair_prefix(name), stale).await?;
+            store::throttle_forget(tx, &keys.pair, stale).await?;
             store::throttle_forget(tx, &keys.name, stale).await?;
             if let Some(a) = store::throttle_get(tx, &keys.address).await? {
                 store::throttle_put(tx, &keys.address, rule::uncount(a)).await?;
             }
-            store::lift_lockouts(tx, name, name, now).await?;
             if let Some(previous) = previous {
                 store::delete_session(tx, &secret_hash(previous)).await?;
             }

@@ -589,6 +589,8 @@ both_url! {
         assert_eq!(locked.header("retry-after"), Some("900"));
         // The owner, elsewhere, signs in: a lockout is not handed to whoever guesses.
         assert_eq!(attempt("10.0.0.2", "clerk", CLERK_PASSWORD).status, 200);
+        // Which gives the guesser at the locked address no fresh attempts.
+        attempt("10.0.0.1", "clerk", CLERK_PASSWORD).assert_error(429, "too_many_failures");
         // Guesses from many addresses slow the name down with a growing delay.
         for i in 0..5 {
             attempt(&format!("10.1.0.{i}"), "root", "not the password at all").assert_error(401, "login_failed");
