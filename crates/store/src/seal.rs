@@ -101,8 +101,9 @@ fn date(d: NaiveDate) -> String {
     d.format("%Y-%m-%d").to_string()
 }
 
-/// A budget posting's fingerprint.
-pub(crate) fn posting_hash(
+/// A budget posting's fingerprint (public: the algorithm is no secret, and the tests recompute
+/// it as an insider would, to show the entry's seal still catches the change).
+pub fn posting_hash(
     posting_id: &str,
     program_id: &str,
     kind: &str,

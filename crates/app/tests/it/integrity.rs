@@ -84,6 +84,20 @@ both_url! {
         execute_raw(&db, &format!("update budget_posting set amount_won = amount_won - 1, row_hash = '{hash}' where posting_id = '{id}'")).await;
         clean(&url);
 
+        // The same raise with the fingerprint recomputed as the algorithm says (an insider who
+        // read the source): the row now matches itself, and only the entry's seal, inside the
+        // chain's hashes, still names the change.
+        let row = one(&db, &format!("select program_id || '|' || kind || '|' || from_account || '|' || to_account || '|' || \
+             cast(amount_won as text) || '|' || cast(case_id as text) from budget_posting where posting_id = '{id}'")).await;
+        let f: Vec<&str> = row.split('|').collect();
+        let amount: i64 = f[4].parse().expect("an amount");
+        let case_id: i64 = f[5].parse().expect("a case");
+        let recomputed = jumpup_store::seal::posting_hash(id, f[0], f[1], f[2], f[3], amount + 1, Some(case_id));
+        execute_raw(&db, &format!("update budget_posting set amount_won = amount_won + 1, row_hash = '{}' where posting_id = '{id}'", recomputed.hex())).await;
+        detected(&url, &[format!("audit entry {seq} wrote"), "(rows were replaced)".to_owned()]);
+        execute_raw(&db, &format!("update budget_posting set amount_won = amount_won - 1, row_hash = '{hash}' where posting_id = '{id}'")).await;
+        clean(&url);
+
         // A posting added outside the services: with no entry, or claiming one that wrote none.
         execute_raw(&db, "insert into budget_posting (posting_id, program_id, kind, from_account, to_account, amount_won, case_id, created_at) \
              values ('top_up:incheon-jumpup:forged', 'incheon-jumpup', 'top_up', 'funding', 'available', 1000000, null, '2026-11-01T00:00:00Z')").await;
