@@ -66,7 +66,8 @@ use sqlx::{Postgres, Row, Sqlite, Transaction};
 const WRITE_LOCK: i64 = 0x6a75_6d70; // "jump"
 
 /// The migration from which money rows are sealed (`seal`).
-const SEALS_MIGRATION: i64 = 12;
+/// The migrations that begin sealing tables: applied, they seal the rows they find, once.
+const SEALS_MIGRATIONS: [i64; 2] = [12, 15];
 
 /// The default database: a file in the working directory.
 pub const DEFAULT_URL: &str = "sqlite:jumpup.db";
@@ -88,6 +89,7 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
     (12, "seals", include_str!("../migrations/sqlite/0012_seals.sql")),
     (13, "throttle", include_str!("../migrations/sqlite/0013_throttle.sql")),
     (14, "onboarding", include_str!("../migrations/sqlite/0014_onboarding.sql")),
+    (15, "batch seals", include_str!("../migrations/sqlite/0015_batch_seals.sql")),
 ];
 #[rustfmt::skip]
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
@@ -105,6 +107,7 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (12, "seals", include_str!("../migrations/postgres/0012_seals.sql")),
     (13, "throttle", include_str!("../migrations/postgres/0013_throttle.sql")),
     (14, "onboarding", include_str!("../migrations/postgres/0014_onboarding.sql")),
+    (15, "batch seals", include_str!("../migrations/postgres/0015_batch_seals.sql")),
 ];
 
 /// A short fingerprint of the PostgreSQL schema (its migrations' text), naming the test
@@ -374,11 +377,10 @@ impl Db {
     /// refuses when an applied migration was edited.
     /// The migration that applies seals seals the rows it finds, once (`seal::seal_existing`).
     pub async fn migrate(&self) -> Result<()> {
-        let sealing_begins = self
-            .status()
-            .await?
-            .iter()
-            .any(|m| m.version == SEALS_MIGRATION && m.state == MigrationState::Pending);
+        let sealing_begins =
+            self.status().await?.iter().any(|m| {
+                SEALS_MIGRATIONS.contains(&m.version) && m.state == MigrationState::Pending
+            });
         let m = migrator(self.migrations());
         match with_db!(self, p => m.run(p).await) {
             Err(sqlx::migrate::MigrateError::VersionMismatch(v)) => {

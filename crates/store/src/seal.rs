@@ -28,9 +28,14 @@ pub const EVENT: &str = "loan_event";
 /// `loan_event`: `cancel_audit_seq`, `cancel_hash`).
 pub const CANCEL: &str = "loan_event_cancel";
 pub const CLAIM: &str = "claim";
+/// A settlement batch as prepared (period, event mark, preparer, the lines' digest).
+pub const BATCH: &str = "settlement_batch";
+/// A batch's decision, sealed by the entry that approved or rejected it (its own columns of
+/// `settlement_batch`: `decision_audit_seq`, `decision_hash`).
+pub const DECISION: &str = "settlement_batch_decision";
 
 /// Every sealed table, in the order they are checked and named in an entry's seals.
-pub const TABLES: [&str; 6] = [POSTING, LINE, LOAN, EVENT, CANCEL, CLAIM];
+pub const TABLES: [&str; 8] = [POSTING, LINE, LOAN, EVENT, CANCEL, CLAIM, BATCH, DECISION];
 
 /// The fingerprints a transaction wrote since its last audit entry, and that entry's sequence.
 #[derive(Debug, Default)]
@@ -206,6 +211,44 @@ pub(crate) fn cancel_hash(
     )
 }
 
+/// A prepared batch's fingerprint: what fixes its lines (the period and the event mark) and
+/// who prepared it. The lines' digest is not in it: the lines are sealed one by one, and the
+/// digest is kept only to be recorded again in the approval's entry.
+pub(crate) fn batch_hash(
+    batch_id: i64,
+    through_on: NaiveDate,
+    event_mark: i64,
+    prepared_by: i64,
+) -> RowHash {
+    RowHash::of(
+        BATCH,
+        &[
+            batch_id.into(),
+            date(through_on).as_str().into(),
+            event_mark.into(),
+            prepared_by.into(),
+        ],
+    )
+}
+
+/// A batch decision's fingerprint.
+pub(crate) fn decision_hash(
+    batch_id: i64,
+    state: &str,
+    decided_by: Option<i64>,
+    reason: Option<&str>,
+) -> RowHash {
+    RowHash::of(
+        DECISION,
+        &[
+            batch_id.into(),
+            state.into(),
+            decided_by.into(),
+            reason.into(),
+        ],
+    )
+}
+
 /// A claim's fingerprint.
 pub(crate) fn claim_hash(c: &crate::claims::ClaimRow, imported_by: i64) -> RowHash {
     let (from, to) = (date(c.period_from), date(c.period_to));
@@ -285,6 +328,16 @@ async fn scan(tx: &mut Tx, table: &'static str, mut each: impl FnMut(Found)) -> 
             "select claim_id, bank_id, loan_no, period_from, period_to, claimed_won, revision,
                 imported_by, audit_seq, row_hash from claim"
         }
+        BATCH => {
+            "select batch_id, through_on, event_mark, prepared_by, audit_seq, row_hash
+             from settlement_batch"
+        }
+        DECISION => {
+            "select batch_id, state, decided_by, reason,
+                decision_audit_seq as audit_seq, decision_hash as row_hash
+             from settlement_batch where state <> 'prepared' or decision_audit_seq is not null
+                or decision_hash is not null"
+        }
         other => return Err(StoreError::Corrupt(format!("{other} is not a sealed table"))),
     };
     with_tx!(tx, c => {
@@ -342,6 +395,26 @@ async fn scan(tx: &mut Tx, table: &'static str, mut each: impl FnMut(Found)) -> 
                         r.try_get("cancelled_by")?,
                         r.try_get::<Option<String>, _>("cancel_reason")?.as_deref(),
                         r.try_get("cancelled_after_batch")?,
+                    );
+                    (Key::Id(id), now)
+                }
+                BATCH => {
+                    let id: i64 = r.try_get("batch_id")?;
+                    let now = batch_hash(
+                        id,
+                        r.try_get("through_on")?,
+                        r.try_get("event_mark")?,
+                        r.try_get("prepared_by")?,
+                    );
+                    (Key::Id(id), now)
+                }
+                DECISION => {
+                    let id: i64 = r.try_get("batch_id")?;
+                    let now = decision_hash(
+                        id,
+                        &r.try_get::<String, _>("state")?,
+                        r.try_get("decided_by")?,
+                        r.try_get::<Option<String>, _>("reason")?.as_deref(),
                     );
                     (Key::Id(id), now)
                 }
@@ -571,6 +644,12 @@ pub(crate) async fn seal_existing(db: &Db) -> Result<()> {
             EVENT => "update loan_event set audit_seq = $1, row_hash = $2 where loan_event_id = $3",
             CANCEL => {
                 "update loan_event set cancel_audit_seq = $1, cancel_hash = $2 where loan_event_id = $3"
+            }
+            BATCH => {
+                "update settlement_batch set audit_seq = $1, row_hash = $2 where batch_id = $3"
+            }
+            DECISION => {
+                "update settlement_batch set decision_audit_seq = $1, decision_hash = $2 where batch_id = $3"
             }
             _ => "update claim set audit_seq = $1, row_hash = $2 where claim_id = $3",
         };

@@ -158,10 +158,12 @@ pub struct NewBatch<'a> {
 
 /// Stores a batch as prepared.
 pub async fn insert_batch(tx: &mut Tx, b: NewBatch<'_>) -> Result<()> {
+    let seq = tx.seal_seq().await?;
+    let hash = crate::seal::batch_hash(b.batch_id, b.through_on, b.event_mark, b.user_id);
     with_tx!(tx, c => {
         sqlx::query(
-            "insert into settlement_batch (batch_id, through_on, state, event_mark, prepared_by, prepared_at, lines_digest)
-             values ($1, $2, 'prepared', $3, $4, $5, $6)",
+            "insert into settlement_batch (batch_id, through_on, state, event_mark, prepared_by, prepared_at, lines_digest, audit_seq, row_hash)
+             values ($1, $2, 'prepared', $3, $4, $5, $6, $7, $8)",
         )
         .bind(b.batch_id)
         .bind(b.through_on)
@@ -169,9 +171,12 @@ pub async fn insert_batch(tx: &mut Tx, b: NewBatch<'_>) -> Result<()> {
         .bind(b.user_id)
         .bind(b.at)
         .bind(b.lines_digest)
+        .bind(seq)
+        .bind(hash.hex())
         .execute(c)
         .await?;
     });
+    tx.sealed(crate::seal::BATCH, [hash]);
     Ok(())
 }
 
@@ -184,9 +189,12 @@ pub async fn decide(
     at: DateTime<Utc>,
     reason: Option<&str>,
 ) -> Result<()> {
+    let seq = tx.seal_seq().await?;
+    let hash = crate::seal::decision_hash(batch_id, state, Some(user_id), reason);
     let n = with_tx!(tx, c => {
         sqlx::query(
-            "update settlement_batch set state = $2, decided_by = $3, decided_at = $4, reason = $5
+            "update settlement_batch set state = $2, decided_by = $3, decided_at = $4, reason = $5,
+                decision_audit_seq = $6, decision_hash = $7
              where batch_id = $1 and state = 'prepared'",
         )
         .bind(batch_id)
@@ -194,10 +202,13 @@ pub async fn decide(
         .bind(user_id)
         .bind(at)
         .bind(reason)
+        .bind(seq)
+        .bind(hash.hex())
         .execute(c)
         .await?
         .rows_affected()
     });
+    tx.sealed(crate::seal::DECISION, [hash]);
     if n != 1 {
         return Err(StoreError::Conflict {
             constraint: format!("settlement batch {batch_id} is not prepared"),

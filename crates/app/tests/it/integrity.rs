@@ -108,6 +108,22 @@ both_url! {
         execute_raw(&db, "delete from budget_posting where posting_id = 'top_up:incheon-jumpup:forged'").await;
         clean(&url);
 
+        // An approved batch turned into a rejected one (its claims would be settled again), and
+        // a batch's period moved: each named with the entry that decided or prepared it.
+        let approved = one(&db, "select cast(batch_id as text) || '|' || cast(decision_audit_seq as text) || '|' || cast(audit_seq as text) \
+             from settlement_batch where state = 'approved' order by batch_id desc limit 1").await;
+        let parts: Vec<&str> = approved.split('|').collect();
+        let (batch, decided, prepared) = (parts[0], parts[1], parts[2]);
+        execute_raw(&db, &format!("update settlement_batch set state = 'rejected', reason = 'x' where batch_id = {batch}")).await;
+        detected(&url, &[format!("settlement_batch_decision {batch} was altered outside the services: its fields differ from what audit entry {decided} wrote")]);
+        execute_raw(&db, &format!("update settlement_batch set state = 'approved', reason = null where batch_id = {batch}")).await;
+        clean(&url);
+        let through = one(&db, &format!("select cast(through_on as text) from settlement_batch where batch_id = {batch}")).await;
+        execute_raw(&db, &format!("update settlement_batch set through_on = '2020-01-31' where batch_id = {batch}")).await;
+        detected(&url, &[format!("settlement_batch {batch} was altered outside the services: its fields differ from what audit entry {prepared} wrote")]);
+        execute_raw(&db, &format!("update settlement_batch set through_on = '{through}' where batch_id = {batch}")).await;
+        clean(&url);
+
         // The cancelled event made active again.
         let cancelled = one(&db, "select cast(loan_event_id as text) || '|' || cast(cancel_audit_seq as text) \
              from loan_event where cancelled_at is not null").await;
