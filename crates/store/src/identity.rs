@@ -361,23 +361,13 @@ pub async fn mark_proposed(tx: &mut Tx, user_id: i64, by: i64) -> Result<()> {
     Ok(())
 }
 
-pub async fn mark_firm_claim(tx: &mut Tx, user_id: i64) -> Result<()> {
+/// Marks a firm account as a claim on a known firm (`true`), or as an ordinary firm account
+/// once the claim is checked (`false`).
+pub async fn set_firm_claim(tx: &mut Tx, user_id: i64, claim: bool) -> Result<()> {
     with_tx!(tx, c => {
         sqlx::query("update app_user set firm_claim = $2 where user_id = $1")
             .bind(user_id)
-            .bind(true)
-            .execute(c)
-            .await?;
-    });
-    Ok(())
-}
-
-/// A claim checked: the account is an ordinary firm account from now on.
-pub async fn clear_firm_claim(tx: &mut Tx, user_id: i64) -> Result<()> {
-    with_tx!(tx, c => {
-        sqlx::query("update app_user set firm_claim = $2 where user_id = $1")
-            .bind(user_id)
-            .bind(false)
+            .bind(claim)
             .execute(c)
             .await?;
     });

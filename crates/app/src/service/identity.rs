@@ -103,6 +103,26 @@ fn check_user_name(name: &str, field: &str) -> Result<()> {
     Ok(())
 }
 
+/// The account a command names, or `unknown_user`.
+async fn target_user(tx: &mut jumpup_store::Tx, target: UserKey<'_>) -> Result<store::User> {
+    match target {
+        UserKey::Id(id) => store::user_by_id(tx, id).await?,
+        UserKey::Name(name) => store::user_by_name(tx, name).await?,
+    }
+    .ok_or_else(|| ServiceError::refused("unknown_user", format!("no user {target}")))
+}
+
+/// The Technopark manages firms' accounts only (RULES.md 8); administrators any.
+fn tp_manages_firms_only(acting: &store::User, user: &store::User) -> Result<()> {
+    if acting.role == Role::Tp && user.role != Role::Firm {
+        return Err(ServiceError::refused(
+            "role_not_allowed",
+            "the tp role manages firms' accounts only",
+        ));
+    }
+    Ok(())
+}
+
 fn conflict(e: StoreError, code: &'static str, message: String) -> ServiceError {
     match e {
         StoreError::Conflict { .. } => ServiceError::refused(code, message),
@@ -369,7 +389,7 @@ impl Services {
                 )
             })?;
             if claim {
-                store::mark_firm_claim(tx, user_id).await?;
+                store::set_firm_claim(tx, user_id, true).await?;
             }
             let mut e = entry(
                 at,
@@ -403,17 +423,8 @@ impl Services {
         in_write_tx!(self, |tx| {
             let (acting, _) = actor(tx, actor_name).await?;
             require_role(&acting, ACCOUNT_MANAGERS, "activate or deactivate accounts")?;
-            let user = match target {
-                UserKey::Id(id) => store::user_by_id(tx, id).await?,
-                UserKey::Name(name) => store::user_by_name(tx, name).await?,
-            }
-            .ok_or_else(|| ServiceError::refused("unknown_user", format!("no user {target}")))?;
-            if acting.role == Role::Tp && user.role != Role::Firm {
-                return Err(ServiceError::refused(
-                    "role_not_allowed",
-                    "the tp role activates and deactivates firms' accounts only",
-                ));
-            }
+            let user = target_user(tx, target).await?;
+            tp_manages_firms_only(&acting, &user)?;
             if !active && user.user_id == acting.user_id {
                 return Err(ServiceError::refused(
                     "own_account",
@@ -438,7 +449,7 @@ impl Services {
                         "this account claims a firm already known: name the evidence checked",
                     ));
                 }
-                store::clear_firm_claim(tx, user.user_id).await?;
+                store::set_firm_claim(tx, user.user_id, false).await?;
             }
             let at = self.clock.now();
             store::set_active(tx, user.user_id, active).await?;
@@ -486,11 +497,7 @@ impl Services {
         in_write_tx!(self, |tx| {
             let (acting, _) = actor(tx, actor_name).await?;
             require_role(&acting, CONFIRMERS, "confirm accounts")?;
-            let user = match target {
-                UserKey::Id(id) => store::user_by_id(tx, id).await?,
-                UserKey::Name(name) => store::user_by_name(tx, name).await?,
-            }
-            .ok_or_else(|| ServiceError::refused("unknown_user", format!("no user {target}")))?;
+            let user = target_user(tx, target).await?;
             let Some(proposer) = store::onboarding(tx, user.user_id).await?.proposed_by else {
                 return Err(ServiceError::refused(
                     "not_awaiting_confirmation",
@@ -593,17 +600,8 @@ impl Services {
         in_write_tx!(self, |tx| {
             let (acting, _) = actor(tx, actor_name).await?;
             require_role(&acting, ACCOUNT_MANAGERS, "unlock accounts")?;
-            let user = match target {
-                UserKey::Id(id) => store::user_by_id(tx, id).await?,
-                UserKey::Name(name) => store::user_by_name(tx, name).await?,
-            }
-            .ok_or_else(|| ServiceError::refused("unknown_user", format!("no user {target}")))?;
-            if acting.role == Role::Tp && user.role != Role::Firm {
-                return Err(ServiceError::refused(
-                    "role_not_allowed",
-                    "the tp role unlocks firms' accounts only",
-                ));
-            }
+            let user = target_user(tx, target).await?;
+            tp_manages_firms_only(&acting, &user)?;
             let at = self.clock.now();
             let stale = at - throttle::WINDOW;
             throttled::throttle_forget(tx, &throttle::pair_prefix(&user.name), stale).await?;
