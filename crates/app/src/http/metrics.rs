@@ -241,7 +241,7 @@ async fn metrics(State(state): State<AppState>) -> Response {
     let gauges = Gauges {
         pool: state.services.db.pool_use(),
         jobs_running: state.jobs_running(),
-        jobs_max: state.config.max_jobs.max(1),
+        jobs_max: state.config.max_jobs,
         audit_head,
     };
     (

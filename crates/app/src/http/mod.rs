@@ -43,8 +43,10 @@ pub struct AppState {
 }
 
 impl AppState {
-    pub fn new(services: Services, config: Config) -> AppState {
-        let jobs = Arc::new(tokio::sync::Semaphore::new(config.max_jobs.max(1)));
+    pub fn new(services: Services, mut config: Config) -> AppState {
+        // At least one slot, said once: everything after reads `config.max_jobs`.
+        config.max_jobs = config.max_jobs.max(1);
+        let jobs = Arc::new(tokio::sync::Semaphore::new(config.max_jobs));
         AppState {
             services,
             config: Arc::new(config),
@@ -67,7 +69,7 @@ impl AppState {
 
     /// How many long jobs are running now.
     pub fn jobs_running(&self) -> usize {
-        self.config.max_jobs.max(1) - self.jobs.available_permits()
+        self.config.max_jobs - self.jobs.available_permits()
     }
 }
 
