@@ -5,8 +5,10 @@
 //! decimals, and the only rounding is a named truncation. Callers (the command line, the
 //! server, settlement) decide what the results become.
 
+pub mod approval;
 pub mod audit;
 pub mod date;
+pub mod digest;
 pub mod district;
 pub mod grade;
 pub mod guarantee;

@@ -30,6 +30,18 @@ impl std::ops::Sub for Won {
     }
 }
 
+impl std::ops::AddAssign for Won {
+    fn add_assign(&mut self, other: Won) {
+        *self = *self + other;
+    }
+}
+
+impl std::ops::SubAssign for Won {
+    fn sub_assign(&mut self, other: Won) {
+        *self = *self - other;
+    }
+}
+
 impl std::ops::Neg for Won {
     type Output = Won;
     fn neg(self) -> Won {
@@ -52,17 +64,6 @@ impl Won {
     pub fn positive(won: i64) -> Result<Won, AmountError> {
         if won <= 0 {
             Err(AmountError::NotPositive)
-        } else if won > MAX_AMOUNT_WON {
-            Err(AmountError::TooLarge)
-        } else {
-            Ok(Won(won))
-        }
-    }
-
-    /// Parses a whole amount of zero or more, no larger than [`MAX_AMOUNT_WON`].
-    pub fn non_negative(won: i64) -> Result<Won, AmountError> {
-        if won < 0 {
-            Err(AmountError::Negative)
         } else if won > MAX_AMOUNT_WON {
             Err(AmountError::TooLarge)
         } else {

@@ -5,7 +5,7 @@
 use std::fmt;
 
 use crate::date::Date;
-use crate::rules::VersionParams;
+use crate::rules::{Param, Value, VersionParams};
 
 /// A programme id: lower-case ASCII letters, digits and hyphens, 1 to 64 characters, starting
 /// with a letter or digit (`incheon-jumpup`).
@@ -107,6 +107,59 @@ impl Program {
         let after = self.versions.partition_point(|v| v.in_force_from <= day);
         after.checked_sub(1).map(|i| &self.versions[i])
     }
+}
+
+impl Program {
+    /// A version's canonical content: the programme's id and names, the date and every
+    /// parameter in RULES.md's order, as compact JSON (numbers for counts and amounts, strings
+    /// for percentages and words). What is hashed and stored: its SHA-256 is the version's
+    /// digest, so the same rules always have the same digest whatever file they came from.
+    pub fn version_content(&self, version: &Version) -> String {
+        let mut out = String::with_capacity(2048);
+        out.push_str("{\"id\":");
+        json_string(&mut out, self.id.as_str());
+        out.push_str(",\"name_ko\":");
+        json_string(&mut out, &self.name_ko);
+        out.push_str(",\"name_en\":");
+        json_string(&mut out, &self.name_en);
+        out.push_str(",\"in_force_from\":");
+        json_string(&mut out, &version.in_force_from.to_string());
+        out.push_str(",\"parameters\":{");
+        for (i, &p) in Param::ALL.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            json_string(&mut out, p.name());
+            out.push(':');
+            match version.params.value(p) {
+                Value::Int(n) => out.push_str(&n.to_string()),
+                Value::Pct(pct) => json_string(&mut out, &pct.to_string()),
+                Value::Word(w) => json_string(&mut out, w),
+            }
+        }
+        out.push_str("}}");
+        out
+    }
+}
+
+/// A JSON string, escaped as compact JSON writers escape it: quote, backslash and the control
+/// characters (the short forms where JSON has them), everything else as it is.
+fn json_string(out: &mut String, text: &str) {
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            c if u32::from(c) < 0x20 => out.push_str(&format!("\\u{:04x}", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
 }
 
 /// The programmes a command or server knows, by id.

@@ -11,6 +11,41 @@ use crate::date::Date;
 use crate::money::Won;
 use crate::subsidy::{Period, Subsidy};
 
+/// Where a settlement batch stands: prepared by the Technopark, then approved or rejected by
+/// the City (RULES.md 6.4). Stored and exchanged as its lower-case name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum BatchState {
+    Prepared,
+    Approved,
+    Rejected,
+}
+
+impl BatchState {
+    pub const ALL: [BatchState; 3] = [
+        BatchState::Prepared,
+        BatchState::Approved,
+        BatchState::Rejected,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BatchState::Prepared => "prepared",
+            BatchState::Approved => "approved",
+            BatchState::Rejected => "rejected",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<BatchState> {
+        BatchState::ALL.into_iter().find(|s| s.as_str() == text)
+    }
+}
+
+impl std::fmt::Display for BatchState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// A line's status, in FILES.md's order of precedence.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Status {

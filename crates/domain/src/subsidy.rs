@@ -299,3 +299,36 @@ pub fn reservation(
     }
     periods
 }
+/// How a case's subsidy ends, kept once its lines are made: its stop day, why, whether it was
+/// forfeited, and which periods pay (RULES.md 6.3), not each period's working.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ending {
+    pub stop_on: Date,
+    pub end_reason: EndReason,
+    pub forfeited: bool,
+    /// The starts of the periods with a payment.
+    pub paying: Vec<Date>,
+}
+
+impl Ending {
+    pub fn of(s: &Subsidy) -> Ending {
+        Ending {
+            stop_on: s.stop_on,
+            end_reason: s.end_reason,
+            forfeited: s.forfeited_on.is_some(),
+            paying: s
+                .periods
+                .iter()
+                .filter(|p| p.payment != Won::ZERO)
+                .map(|p| p.from)
+                .collect(),
+        }
+    }
+
+    /// The "case finished" rule, the one place it is said: the subsidy is over (its stop day
+    /// reached by `by`, or forfeited) and every period with a payment is `settled` (has a line
+    /// in an approved batch; RULES.md 6.4 "at the end").
+    pub fn is_finished(&self, by: Date, settled: impl Fn(Date) -> bool) -> bool {
+        (self.forfeited || self.stop_on <= by) && self.paying.iter().all(|from| settled(*from))
+    }
+}

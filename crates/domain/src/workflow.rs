@@ -175,27 +175,6 @@ impl State {
     pub fn parse(text: &str) -> Option<State> {
         State::ALL.into_iter().find(|s| s.as_str() == text)
     }
-
-    /// Selected and not yet ended: counts against the per-firm limit (RULES.md 1).
-    pub fn is_open_selection(self) -> bool {
-        matches!(
-            self,
-            State::Selected
-                | State::EligibilityReview
-                | State::Approved
-                | State::Waitlisted
-                | State::GuaranteeIssued
-                | State::LoanExecuted
-        )
-    }
-
-    /// Holds a budget reservation.
-    pub fn holds_reservation(self) -> bool {
-        matches!(
-            self,
-            State::Approved | State::GuaranteeIssued | State::LoanExecuted
-        )
-    }
 }
 
 impl fmt::Display for State {

@@ -431,52 +431,6 @@ pub async fn insert_loan(tx: &mut Tx, loan: &LoanRow, at: DateTime<Utc>) -> Resu
     Ok(id)
 }
 
-pub async fn by_guarantee_no(tx: &mut Tx, guarantee_no: &str) -> Result<Option<CaseRow>> {
-    let sql = sqlx::AssertSqlSafe(format!("{SELECT} where c.guarantee_no = $1"));
-    with_tx!(tx, c => sqlx::query(sql).bind(guarantee_no).fetch_optional(c).await?.map(|r| case_row(&r)).transpose())
-}
-
-/// A case decided elsewhere (an imported `cases` row), stored in state `guarantee_issued`.
-#[derive(Debug, Clone)]
-pub struct DecidedCase<'a> {
-    pub program_id: &'a str,
-    pub firm_id: FirmId,
-    pub approved_won: i64,
-    pub grade: &'a str,
-    pub coverage_pct: String,
-    pub base_fee_rate_pct: String,
-    pub bank_id: Option<i64>,
-    pub program_version_id: i64,
-    pub decided_on: NaiveDate,
-    pub guarantee_no: &'a str,
-}
-
-pub async fn insert_decided(tx: &mut Tx, c: &DecidedCase<'_>, at: DateTime<Utc>) -> Result<i64> {
-    let id: i64 = with_tx!(tx, conn => {
-        sqlx::query_scalar(
-            "insert into support_case
-                 (program_id, firm_id, state, requested_won, grade, coverage_pct, base_fee_rate_pct, approved_won,
-                  bank_id, program_version_id, decided_on, guarantee_no, created_at, updated_at)
-             values ($1, $2, 'guarantee_issued', $3, $4, $5, $6, $3, $7, $8, $9, $10, $11, $11)
-             returning case_id",
-        )
-        .bind(c.program_id)
-        .bind(c.firm_id.0)
-        .bind(c.approved_won)
-        .bind(c.grade)
-        .bind(&c.coverage_pct)
-        .bind(&c.base_fee_rate_pct)
-        .bind(c.bank_id)
-        .bind(c.program_version_id)
-        .bind(c.decided_on)
-        .bind(c.guarantee_no)
-        .bind(at)
-        .fetch_one(conn)
-        .await?
-    });
-    Ok(id)
-}
-
 /// The cases with these guarantee numbers, by number.
 pub async fn by_guarantees(
     tx: &mut Tx,
@@ -536,6 +490,21 @@ pub async fn open_won_of_firms(
         .into_iter()
         .map(|(p, f, w)| ((p, FirmId(f)), w))
         .collect())
+}
+
+/// A case decided elsewhere (an imported `cases` row), stored in state `guarantee_issued`.
+#[derive(Debug, Clone)]
+pub struct DecidedCase<'a> {
+    pub program_id: &'a str,
+    pub firm_id: FirmId,
+    pub approved_won: i64,
+    pub grade: &'a str,
+    pub coverage_pct: String,
+    pub base_fee_rate_pct: String,
+    pub bank_id: Option<i64>,
+    pub program_version_id: i64,
+    pub decided_on: NaiveDate,
+    pub guarantee_no: &'a str,
 }
 
 /// Inserts many decided cases with multi-row statements; returns each guarantee number's id.

@@ -459,17 +459,6 @@ pub async fn proposed_accounts(tx: &mut Tx, limit: i64) -> Result<Vec<(User, Str
         .collect()
 }
 
-/// How many users belong to a firm.
-pub async fn count_firm_users(tx: &mut Tx, firm_id: FirmId) -> Result<i64> {
-    let n: i64 = with_tx!(tx, c => {
-        sqlx::query_scalar("select count(*) from app_user where firm_id = $1")
-            .bind(firm_id.0)
-            .fetch_one(c)
-            .await?
-    });
-    Ok(n)
-}
-
 pub async fn set_active(tx: &mut Tx, user_id: i64, active: bool) -> Result<()> {
     with_tx!(tx, c => {
         sqlx::query("update app_user set active = $2 where user_id = $1")

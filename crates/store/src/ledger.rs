@@ -140,21 +140,6 @@ pub async fn kind_total(tx: &mut Tx, program_id: &str, kind: PostingKind) -> Res
     Ok(Won::new(n))
 }
 
-pub async fn program_posting_count(
-    tx: &mut Tx,
-    program_id: &str,
-    kind: PostingKind,
-) -> Result<i64> {
-    let n: i64 = with_tx!(tx, c => {
-        sqlx::query_scalar("select count(*) from budget_posting where program_id = $1 and kind = $2")
-            .bind(program_id)
-            .bind(kind.as_str())
-            .fetch_one(c)
-            .await?
-    });
-    Ok(n)
-}
-
 /// Every programme's balances, for `budget show` and `ledger check`.
 pub async fn balances(db: &Db) -> Result<Vec<(String, Vec<(Account, Won)>)>> {
     let programs: Vec<String> = with_db!(db, p => {
@@ -191,17 +176,21 @@ pub async fn inconsistent_postings(db: &Db) -> Result<Vec<String>> {
         .collect())
 }
 
-/// Inserts many new postings (ids not yet used) with multi-row statements.
-pub async fn post_many(
+/// Inserts many new postings (ids not yet used) with multi-row statements, each with its case
+/// (`Option<i64>`, or `i64` where every one has a case).
+pub async fn post_many<C: Copy + Into<Option<i64>>>(
     tx: &mut Tx,
     program_id: &str,
-    postings: &[(Posting, Option<i64>)],
+    postings: &[(Posting, C)],
     at: DateTime<Utc>,
 ) -> Result<()> {
     let seq = tx.seal_seq().await?;
     let sealed: Vec<_> = postings
         .iter()
-        .map(|(p, case_id)| (p, *case_id, posting_seal(program_id, p, *case_id)))
+        .map(|(p, case_id)| {
+            let case_id: Option<i64> = (*case_id).into();
+            (p, case_id, posting_seal(program_id, p, case_id))
+        })
         .collect();
     crate::write_rows!(
         tx,

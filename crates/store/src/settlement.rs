@@ -9,6 +9,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
+use jumpup_domain::settlement::BatchState;
 use sqlx::Row;
 
 use crate::events::EventRow;
@@ -27,7 +28,7 @@ pub struct View {
 pub struct BatchRow {
     pub batch_id: i64,
     pub through_on: NaiveDate,
-    pub state: String,
+    pub state: BatchState,
     pub event_mark: i64,
     pub prepared_by: i64,
     pub prepared_at: DateTime<Utc>,
@@ -60,11 +61,13 @@ type BatchTuple = (
     Option<String>,
 );
 
-fn batch_of(t: BatchTuple) -> BatchRow {
-    BatchRow {
+fn batch_of(t: BatchTuple) -> Result<BatchRow> {
+    let state = BatchState::parse(&t.2)
+        .ok_or_else(|| crate::StoreError::Corrupt(format!("batch {}: state {:?}", t.0, t.2)))?;
+    Ok(BatchRow {
         batch_id: t.0,
         through_on: t.1,
-        state: t.2,
+        state,
         event_mark: t.3,
         prepared_by: t.4,
         prepared_at: t.5,
@@ -72,7 +75,7 @@ fn batch_of(t: BatchTuple) -> BatchRow {
         decided_at: t.7,
         reason: t.8,
         lines_digest: t.9,
-    }
+    })
 }
 
 const BATCH: &str = "select batch_id, through_on, state, event_mark, prepared_by, prepared_at, decided_by, decided_at, reason,
@@ -88,7 +91,7 @@ pub async fn batches_page(db: &crate::Db, after: i64, limit: i64) -> Result<Vec<
             .fetch_all(p)
             .await?
     });
-    Ok(rows.into_iter().map(batch_of).collect())
+    rows.into_iter().map(batch_of).collect()
 }
 
 pub async fn batch(tx: &mut Tx, batch_id: i64) -> Result<Option<BatchRow>> {
@@ -98,7 +101,7 @@ pub async fn batch(tx: &mut Tx, batch_id: i64) -> Result<Option<BatchRow>> {
             .fetch_optional(c)
             .await?
     });
-    Ok(row.map(batch_of))
+    row.map(batch_of).transpose()
 }
 
 /// The batch now prepared, if any (there is at most one).
@@ -108,7 +111,7 @@ pub async fn prepared(tx: &mut Tx) -> Result<Option<BatchRow>> {
             .fetch_optional(c)
             .await?
     });
-    Ok(row.map(batch_of))
+    row.map(batch_of).transpose()
 }
 
 /// The approved batch with the largest id below `before`.
@@ -121,7 +124,7 @@ pub async fn last_approved_before(tx: &mut Tx, before: i64) -> Result<Option<Bat
         .fetch_optional(c)
         .await?
     });
-    Ok(row.map(batch_of))
+    row.map(batch_of).transpose()
 }
 
 /// The largest event id so far (0 with none).
@@ -184,13 +187,13 @@ pub async fn insert_batch(tx: &mut Tx, b: NewBatch<'_>) -> Result<()> {
 pub async fn decide(
     tx: &mut Tx,
     batch_id: i64,
-    state: &str,
+    state: BatchState,
     user_id: i64,
     at: DateTime<Utc>,
     reason: Option<&str>,
 ) -> Result<()> {
     let seq = tx.seal_seq().await?;
-    let hash = crate::seal::decision_hash(batch_id, state, Some(user_id), reason);
+    let hash = crate::seal::decision_hash(batch_id, state.as_str(), Some(user_id), reason);
     let n = with_tx!(tx, c => {
         sqlx::query(
             "update settlement_batch set state = $2, decided_by = $3, decided_at = $4, reason = $5,
@@ -198,7 +201,7 @@ pub async fn decide(
              where batch_id = $1 and state = 'prepared'",
         )
         .bind(batch_id)
-        .bind(state)
+        .bind(state.as_str())
         .bind(user_id)
         .bind(at)
         .bind(reason)

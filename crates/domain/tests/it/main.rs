@@ -2,6 +2,7 @@
 //! registration-number checks. Worked examples and corner cases run through the quote
 //! contract in the application's tests.
 
+mod approval;
 mod properties;
 mod regno;
 mod workflow;
