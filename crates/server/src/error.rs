@@ -111,6 +111,17 @@ impl ApiError {
     pub fn invalid(field: &str, message: impl Into<String>) -> ApiError {
         ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, field, "invalid", message)
     }
+
+    /// A service error whose field this route's body spells its own way (`FirmName` as
+    /// `name` where the body is a firm's).
+    pub fn with_field_named(e: ServiceError, field: Field, name: &str) -> ApiError {
+        match e {
+            ServiceError::BadInput { field: f, message } if f == field => {
+                ApiError::invalid(name, message)
+            }
+            other => other.into(),
+        }
+    }
 }
 
 /// The status a kind of refusal is answered with.
@@ -122,19 +133,6 @@ fn refusal_status(kind: Kind) -> StatusCode {
         Kind::Invalid => StatusCode::UNPROCESSABLE_ENTITY,
         Kind::Conflict => StatusCode::CONFLICT,
         Kind::Throttled => StatusCode::TOO_MANY_REQUESTS,
-    }
-}
-
-impl ApiError {
-    /// A service error whose field this route's body spells its own way (`FirmName` as
-    /// `name` where the body is a firm's).
-    pub fn with_field_named(e: ServiceError, field: Field, name: &str) -> ApiError {
-        match e {
-            ServiceError::BadInput { field: f, message } if f == field => {
-                ApiError::invalid(name, message)
-            }
-            other => other.into(),
-        }
     }
 }
 
