@@ -102,29 +102,16 @@ fn posting(batch_id: i64, kind: PostingKind, case_id: i64, amount: Won) -> Optio
     })
 }
 
-/// What `postings` move into minus out of `account` for one case.
-fn change(postings: &[(Posting, i64)], case_id: i64, account: Account) -> Won {
-    postings
-        .iter()
-        .filter(|(_, c)| *c == case_id)
-        .map(|(p, _)| {
-            let (from, to) = p.kind().accounts();
-            match (from == account, to == account) {
-                (false, true) => p.amount(),
-                (true, false) => -p.amount(),
-                _ => Won::ZERO,
-            }
-        })
-        .sum()
-}
-
 /// The approval's postings and transfers, decided from what it reads.
 pub fn plan(input: &ApprovalInput) -> ApprovalPlan {
     let batch_id = input.batch_id;
     let mut out = ApprovalPlan::default();
     let mut available = input.available.clone();
+    // What each case holds once its own postings are made (for the releases below).
+    let mut reserved = input.reserved.clone();
     for (&case_id, m) in &input.cases {
         let list = out.payments.entry(m.program.clone()).or_default();
+        let made = list.len();
         let held = input.reserved.get(&case_id).copied().unwrap_or(Won::ZERO);
         if m.paid > held {
             // A revision or recomputation paying a case that holds too little (say, one
@@ -145,31 +132,37 @@ pub fn plan(input: &ApprovalInput) -> ApprovalPlan {
         ] {
             list.extend(posting(batch_id, kind, case_id, amount).map(|p| (p, case_id)));
         }
+        let holds = reserved.entry(case_id).or_insert(Won::ZERO);
+        for (p, _) in &list[made..] {
+            match p.kind().accounts() {
+                (_, Account::Reserved) => *holds += p.amount(),
+                (Account::Reserved, _) => *holds -= p.amount(),
+                _ => {}
+            }
+        }
         out.transfers.entry(m.bank_id).or_default().paid += m.paid;
     }
     out.payments.retain(|_, list| !list.is_empty());
     // Recovery: a bank's clawbacks, this batch's added to what it owed, from its payments in
     // this batch to the same programme, oldest case first.
     let mut paid_to: BTreeMap<(i64, &str), Won> = BTreeMap::new();
-    for m in input.cases.values() {
+    let mut owed_to: BTreeMap<i64, BTreeMap<(i64, &str), Won>> = BTreeMap::new();
+    for (&case_id, m) in &input.cases {
         *paid_to
             .entry((m.bank_id, m.program.as_str()))
             .or_insert(Won::ZERO) += m.paid;
+        let owed = owed_to.entry(m.bank_id).or_default();
+        if m.clawed > Won::ZERO {
+            *owed
+                .entry((case_id, m.program.as_str()))
+                .or_insert(Won::ZERO) += m.clawed;
+        }
     }
-    let banks: Vec<i64> = out.transfers.keys().copied().collect();
-    for bank_id in banks {
-        let mut owed: BTreeMap<(i64, &str), Won> = BTreeMap::new();
+    for (bank_id, mut owed) in owed_to {
         for r in input.receivables.get(&bank_id).into_iter().flatten() {
             *owed
                 .entry((r.case_id, r.program.as_str()))
                 .or_insert(Won::ZERO) += r.owed;
-        }
-        for (&case_id, m) in &input.cases {
-            if m.bank_id == bank_id && m.clawed > Won::ZERO {
-                *owed
-                    .entry((case_id, m.program.as_str()))
-                    .or_insert(Won::ZERO) += m.clawed;
-            }
         }
         for ((case_id, program), owed) in owed {
             let Some(budget) = paid_to.get_mut(&(bank_id, program)) else {
@@ -188,12 +181,8 @@ pub fn plan(input: &ApprovalInput) -> ApprovalPlan {
     }
     // Finishing cases release what they still hold after the batch's own moves.
     for (&case_id, program) in &input.finishing {
-        let before = input.reserved.get(&case_id).copied().unwrap_or(Won::ZERO);
-        let moved = out
-            .payments
-            .get(program)
-            .map_or(Won::ZERO, |list| change(list, case_id, Account::Reserved));
-        if let Some(p) = posting(batch_id, PostingKind::Release, case_id, before + moved) {
+        let held = reserved.get(&case_id).copied().unwrap_or(Won::ZERO);
+        if let Some(p) = posting(batch_id, PostingKind::Release, case_id, held) {
             out.releases
                 .entry(program.clone())
                 .or_default()
