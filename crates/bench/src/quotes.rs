@@ -462,16 +462,8 @@ pub fn run_import(args: &ImportOptions, url: &str) -> anyhow::Result<ExitCode> {
         })?;
         let started = Instant::now();
         let sheet = jumpup_service::interchange::read(&file).map_err(|e| anyhow::anyhow!("{e}"))?;
-        let parsed = jumpup_service::interchange::cases::parse(&sheet)
-            .map_err(|e| anyhow::anyhow!("{:?}", e.first()))?;
         let report = s
-            .import_cases(
-                "bench-tp",
-                &parsed.records,
-                parsed.errors,
-                parsed.warnings,
-                "bench",
-            )
+            .import_sheet("bench-tp", jumpup_service::imports::FileKind::Cases, sheet)
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         let elapsed = started.elapsed();

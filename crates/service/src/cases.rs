@@ -474,10 +474,10 @@ fn case_scope(user: &User) -> Result<store::ListScope> {
 }
 
 impl Services {
-    /// How many of the cases `user` may see are in each state, in workflow order (counts
-    /// carry no firm data, so nothing is written to the access log).
-    pub async fn case_counts(&self, user: &User) -> Result<Vec<(State, i64)>> {
-        let scope = case_scope(user)?;
+    /// How many of the cases `actor_name` may see are in each state, in workflow order
+    /// (counts carry no firm data, so nothing is written to the access log).
+    pub async fn case_counts(&self, actor_name: &str) -> Result<Vec<(State, i64)>> {
+        let scope = case_scope(&self.reader(actor_name).await?)?;
         let mut counts = store::count_by_state(&self.db, scope).await?;
         counts.sort_by_key(|(s, _)| State::ALL.iter().position(|a| a == s));
         Ok(counts)
@@ -493,49 +493,36 @@ impl Services {
         after: i64,
         limit: i64,
     ) -> Result<Vec<CaseRow>> {
-        let mut tx = self.db.begin_read().await?;
-        let (user, _) = actor(&mut tx, actor_name).await?;
-        drop(tx);
-        self.read_cases_as(&user, case_id, state, after, limit)
-            .await
-    }
-
-    /// [`Services::read_cases`] for a user already signed in (the server's viewer).
-    pub async fn read_cases_as(
-        &self,
-        user: &User,
-        case_id: Option<i64>,
-        state: Option<State>,
-        after: i64,
-        limit: i64,
-    ) -> Result<Vec<CaseRow>> {
+        let user = self.reader(actor_name).await?;
         let action = if case_id.is_some() {
             "case.show"
         } else {
             "case.list"
         };
-        self.read_cases_logged(user, case_id, state, None, after, limit, action)
+        self.read_cases_logged(&user, case_id, state, None, after, limit, action)
             .await
     }
 
-    /// The case list's page: the cases `user` may see, optionally one state's and one
+    /// The case list's page: the cases `actor_name` may see, optionally one state's and one
     /// programme's, in id order after `after` (logged as `case.list`).
     pub async fn list_cases(
         &self,
-        user: &User,
+        actor_name: &str,
         state: Option<State>,
         program: Option<&str>,
         after: i64,
         limit: i64,
     ) -> Result<Vec<CaseRow>> {
-        self.read_cases_logged(user, None, state, program, after, limit, "case.list")
+        let user = self.reader(actor_name).await?;
+        self.read_cases_logged(&user, None, state, program, after, limit, "case.list")
             .await
     }
 
     /// A case's loan with every event reported on it, cancelled ones too, for whoever may
     /// read the case (logged as `loan.show`).
-    pub async fn read_loan(&self, user: &User, case_id: i64) -> Result<LoanDetail> {
-        self.read_cases_logged(user, Some(case_id), None, None, 0, 1, "loan.show")
+    pub async fn read_loan(&self, actor_name: &str, case_id: i64) -> Result<LoanDetail> {
+        let user = self.reader(actor_name).await?;
+        self.read_cases_logged(&user, Some(case_id), None, None, 0, 1, "loan.show")
             .await?;
         let loan = store::loan_view_of_case(&self.db, case_id)
             .await?
@@ -551,9 +538,10 @@ impl Services {
 
     /// A case as its page shows it, for whoever may read the case (logged as `case.show`, and
     /// the firm's record as `firm.show` for those who may read it; a bank does not).
-    pub async fn read_case_view(&self, user: &User, case_id: i64) -> Result<CaseView> {
+    pub async fn read_case_view(&self, actor_name: &str, case_id: i64) -> Result<CaseView> {
+        let user = self.reader(actor_name).await?;
         let row = self
-            .read_cases_logged(user, Some(case_id), None, None, 0, 1, "case.show")
+            .read_cases_logged(&user, Some(case_id), None, None, 0, 1, "case.show")
             .await?
             .remove(0);
         let firm = match self.read_firm(&user.name, row.firm_id).await {
@@ -598,13 +586,14 @@ impl Services {
     /// and auditors all; admins none. Logged per case as `loan.list`.
     pub async fn read_loans(
         &self,
-        user: &User,
+        actor_name: &str,
         after: i64,
         limit: i64,
     ) -> Result<Vec<store::LoanView>> {
-        let scope = case_scope(user)?;
+        let user = self.reader(actor_name).await?;
+        let scope = case_scope(&user)?;
         let loans = store::loans_page(&self.db, scope, after, limit.clamp(1, 200)).await?;
-        self.log_reads(user, "loan.list", "case", loans.iter().map(|l| l.case_id))
+        self.log_reads(&user, "loan.list", "case", loans.iter().map(|l| l.case_id))
             .await?;
         Ok(loans)
     }

@@ -4,7 +4,6 @@
 
 use jumpup_domain::workflow::{Actor, Role, State};
 use jumpup_store::documents::{self, Document};
-use jumpup_store::identity::User;
 use jumpup_store::{StoreError, audit, cases as store};
 use serde_json::json;
 
@@ -163,12 +162,13 @@ impl Services {
     /// One document with its content (logged as `document.show`).
     pub async fn read_document(
         &self,
-        user: &User,
+        actor_name: &str,
         case_id: i64,
         document_id: i64,
     ) -> Result<(Document, Vec<u8>)> {
-        require_role(user, DOCUMENT_READERS, "read documents")?;
-        self.read_cases_logged(user, Some(case_id), None, None, 0, 1, "document.show")
+        let user = self.reader(actor_name).await?;
+        require_role(&user, DOCUMENT_READERS, "read documents")?;
+        self.read_cases_logged(&user, Some(case_id), None, None, 0, 1, "document.show")
             .await?;
         documents::with_content(&self.db, document_id)
             .await?

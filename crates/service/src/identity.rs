@@ -739,10 +739,11 @@ impl Services {
     /// firm user sees its own). Logged per firm as `firm.list`.
     pub async fn read_firms(
         &self,
-        acting: &store::User,
+        actor_name: &str,
         after: i64,
         limit: i64,
     ) -> Result<Vec<store::Firm>> {
+        let acting = &self.reader(actor_name).await?;
         let only = firm_scope(acting)?;
         let firms = store::firms_page(&self.db, only, after, limit.clamp(1, 200)).await?;
         self.log_reads(

@@ -264,8 +264,9 @@ macro_rules! in_write_tx {
 }
 pub(crate) use in_write_tx;
 
-/// The acting user, who must exist and be active (RULES.md 8: the command line acts as the
-/// named `--actor`).
+/// The acting user, who must exist and be active. Every service knows its caller this one
+/// way: by the user's name (the command line's `--actor`, the server's signed-in user), read
+/// again in the service's own transaction, so a user deactivated a moment ago is refused.
 pub async fn actor(tx: &mut Tx, name: &str) -> Result<(User, Actor)> {
     let user = jumpup_store::identity::user_by_name(tx, name)
         .await?
@@ -280,6 +281,14 @@ pub async fn actor(tx: &mut Tx, name: &str) -> Result<(User, Actor)> {
     }
     let actor = actor_of(&user)?;
     Ok((user, actor))
+}
+
+impl Services {
+    /// The caller of a read that needs no transaction of its own: [`actor`]'s user.
+    pub(crate) async fn reader(&self, actor_name: &str) -> Result<User> {
+        let mut tx = self.db.begin_read().await?;
+        Ok(actor(&mut tx, actor_name).await?.0)
+    }
 }
 
 /// Who a user acts as: the role, with its bank or firm.

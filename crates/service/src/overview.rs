@@ -10,7 +10,6 @@ use jumpup_domain::money::Won;
 use jumpup_domain::pct::Pct;
 use jumpup_domain::workflow::{Actor, Role, State};
 use jumpup_store::cases::{self as store, BankFigures, ListScope};
-use jumpup_store::identity::User;
 use jumpup_store::{StoreError, audit};
 
 use super::budget::ProgramBudget;
@@ -71,8 +70,12 @@ fn corrupt(what: String) -> ServiceError {
 impl Services {
     /// The officials' overview (city, tp, kibo, auditors), read again only when the audit
     /// head has moved since it was last read.
-    pub async fn overview(&self, user: &User) -> Result<Arc<Overview>> {
-        require_role(user, super::budget::BUDGET_READERS, "see the overview")?;
+    pub async fn overview(&self, actor_name: &str) -> Result<Arc<Overview>> {
+        require_role(
+            &self.reader(actor_name).await?,
+            super::budget::BUDGET_READERS,
+            "see the overview",
+        )?;
         let head = audit::head(&self.db).await?.seq;
         if let Some(kept) = self.overview.at(head) {
             return Ok(kept);
@@ -142,9 +145,10 @@ impl Services {
     }
 
     /// A bank user's own bank's figures.
-    pub async fn bank_figures(&self, user: &User) -> Result<BankFigures> {
-        require_role(user, &[Role::Bank], "see a bank's figures")?;
-        let Actor::Bank(code) = super::actor_of(user)? else {
+    pub async fn bank_figures(&self, actor_name: &str) -> Result<BankFigures> {
+        let user = self.reader(actor_name).await?;
+        require_role(&user, &[Role::Bank], "see a bank's figures")?;
+        let Actor::Bank(code) = super::actor_of(&user)? else {
             unreachable!("invariant: a bank user acts as its bank")
         };
         Ok(store::bank_figures(&self.db, code.as_str()).await?)

@@ -62,6 +62,11 @@ impl Pinned {
         }
         Ok(&self.0[&version_id])
     }
+
+    /// The versions read, by id.
+    pub(crate) fn into_map(self) -> HashMap<i64, Version> {
+        self.0
+    }
 }
 
 /// Loans' cases and how their subsidies end, by loan id.
@@ -617,11 +622,15 @@ impl Services {
     /// Batches in id order, a page at a time, without their lines (`tp`, `city`, `auditor`).
     pub async fn settle_list(
         &self,
-        user: &jumpup_store::identity::User,
+        actor_name: &str,
         after: i64,
         limit: i64,
     ) -> Result<Vec<jumpup_store::settlement::BatchRow>> {
-        require_role(user, SETTLEMENT_READERS, "see settlements")?;
+        require_role(
+            &self.reader(actor_name).await?,
+            SETTLEMENT_READERS,
+            "see settlements",
+        )?;
         Ok(jumpup_store::settlement::batches_page(&self.db, after, limit.clamp(1, 200)).await?)
     }
 
@@ -630,14 +639,18 @@ impl Services {
     /// status's: `(bank code, line)` in line order after line `after`.
     pub async fn settle_lines(
         &self,
-        user: &jumpup_store::identity::User,
+        actor_name: &str,
         batch_id: i64,
         bank: Option<&str>,
         status: Option<&str>,
         after: i64,
         limit: i64,
     ) -> Result<Vec<(String, LineRow)>> {
-        require_role(user, SETTLEMENT_READERS, "see settlements")?;
+        require_role(
+            &self.reader(actor_name).await?,
+            SETTLEMENT_READERS,
+            "see settlements",
+        )?;
         Ok(store::lines_page(&self.db, batch_id, bank, status, after, limit.clamp(1, 200)).await?)
     }
 

@@ -40,7 +40,7 @@ pub async fn list(
         .map_err(|e| ApiError::invalid("state", e))?;
     let rows = state
         .services
-        .read_cases_as(&viewer.user, None, wanted, paging.after, paging.limit)
+        .read_cases(&viewer.user.name, None, wanted, paging.after, paging.limit)
         .await?;
     Ok(paging.page(&rows, case_json, |r| r.case_id))
 }
@@ -53,7 +53,7 @@ pub async fn show(
 ) -> ApiResult<axum::Json<Value>> {
     let rows = state
         .services
-        .read_cases_as(&viewer.user, Some(id), None, 0, 1)
+        .read_cases(&viewer.user.name, Some(id), None, 0, 1)
         .await?;
     let row = rows.first().ok_or_else(ApiError::not_found)?;
     Ok(axum::Json(case_json(row)))

@@ -125,7 +125,7 @@ pub async fn show(
     viewer: Viewer,
     Id(id): Id,
 ) -> ApiResult<axum::Json<Value>> {
-    let detail = state.services.read_loan(&viewer.user, id).await?;
+    let detail = state.services.read_loan(&viewer.user.name, id).await?;
     let mut v = loan_json(&detail.loan);
     v["events"] = detail
         .events
@@ -155,7 +155,7 @@ pub async fn list(
     let paging = q.paging()?;
     let loans = state
         .services
-        .read_loans(&viewer.user, paging.after, paging.limit)
+        .read_loans(&viewer.user.name, paging.after, paging.limit)
         .await?;
     Ok(paging.page(&loans, loan_json, |l| l.loan_id))
 }

@@ -247,7 +247,7 @@ pub async fn firms(
     let paging = q.paging()?;
     let firms = state
         .services
-        .read_firms(&viewer.user, paging.after, paging.limit)
+        .read_firms(&viewer.user.name, paging.after, paging.limit)
         .await?;
     Ok(paging.page(&firms, |f| firm_json(f, viewer.user.role), |f| f.firm_id.0))
 }

@@ -57,7 +57,7 @@ pub async fn list(
     let paging = q.paging()?;
     let batches = state
         .services
-        .settle_list(&viewer.user, paging.after, paging.limit)
+        .settle_list(&viewer.user.name, paging.after, paging.limit)
         .await?;
     Ok(paging.page(
         &batches,

@@ -346,7 +346,11 @@ async fn case_page(
     sent: Option<Sent<'_>>,
 ) -> Response {
     let t = Ui::of(lang.lang);
-    let view = match state.services.read_case_view(&viewer.user, case_id).await {
+    let view = match state
+        .services
+        .read_case_view(&viewer.user.name, case_id)
+        .await
+    {
         Ok(v) => v,
         Err(e) => return service_error(lang, viewer, e),
     };
@@ -677,7 +681,7 @@ pub(super) async fn document(
     use axum::http::header;
     let (doc, content) = state
         .services
-        .read_document(&viewer.user, case_id, document_id)
+        .read_document(&viewer.user.name, case_id, document_id)
         .await
         .map_err(|e| service_error(&lang, &viewer, e))?;
     let disposition = format!(

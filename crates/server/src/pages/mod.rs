@@ -667,7 +667,7 @@ async fn dashboard(
         own_cases: Vec::new(),
     };
     if jumpup_service::budget::BUDGET_READERS.contains(&role) {
-        let o = s.overview(&viewer.user).await.map_err(fail)?;
+        let o = s.overview(&viewer.user.name).await.map_err(fail)?;
         // The programme in force now first, its predecessors beside it.
         let mut figures: Vec<_> = o.figures.iter().collect();
         figures.sort_by(|a, b| b.program_id.cmp(&a.program_id));
@@ -718,7 +718,7 @@ async fn dashboard(
             .collect();
     } else if jumpup_service::cases::CASE_READERS.contains(&role) {
         p.counts = s
-            .case_counts(&viewer.user)
+            .case_counts(&viewer.user.name)
             .await
             .map_err(fail)?
             .into_iter()
@@ -726,7 +726,7 @@ async fn dashboard(
             .collect();
     }
     if role == Role::Bank {
-        let b = s.bank_figures(&viewer.user).await.map_err(fail)?;
+        let b = s.bank_figures(&viewer.user.name).await.map_err(fail)?;
         p.bank_code = viewer
             .user
             .bank
@@ -747,7 +747,7 @@ async fn dashboard(
     }
     if role == Role::Firm {
         p.own_cases = s
-            .read_cases_as(&viewer.user, None, None, 0, 50)
+            .read_cases(&viewer.user.name, None, None, 0, 50)
             .await
             .map_err(fail)?
             .into_iter()
@@ -904,7 +904,7 @@ async fn cases(
             let found = state
                 .services
                 .list_cases(
-                    &viewer.user,
+                    &viewer.user.name,
                     wanted.flatten(),
                     program,
                     after,

@@ -52,7 +52,11 @@ async fn list_page(
         let after = batches
             .last()
             .map_or(0, |b: &jumpup_service::settle::BatchRow| b.batch_id);
-        match state.services.settle_list(&viewer.user, after, 200).await {
+        match state
+            .services
+            .settle_list(&viewer.user.name, after, 200)
+            .await
+        {
             Ok(page) if page.is_empty() => break,
             Ok(page) => batches.extend(page),
             Err(e) => return service_error(lang, viewer, e),
@@ -199,7 +203,7 @@ async fn batch_page(
     let rows = match state
         .services
         .settle_lines(
-            &viewer.user,
+            &viewer.user.name,
             batch_id,
             bank.as_deref(),
             status.as_deref(),
