@@ -468,14 +468,14 @@ struct Story<'a> {
     /// The predecessor's firms, as the Technopark recorded them.
     predecessors: Vec<NewFirm>,
     plans: Vec<Plan>,
-    cases: Vec<Option<i64>>,
+    cases: Vec<Option<jumpup_domain::ids::CaseId>>,
     lent: HashSet<usize>,
     firm_login: Option<Login>,
     /// (case, period start) already claimed by its bank.
     claimed: HashSet<(usize, Date)>,
     /// Events reported in error, by case, waiting to be cancelled.
     wrong: HashMap<usize, i64>,
-    batches: BTreeMap<Date, i64>,
+    batches: BTreeMap<Date, jumpup_domain::ids::BatchId>,
     loans: usize,
     events: usize,
     claims: usize,
@@ -986,7 +986,7 @@ impl<'a> Story<'a> {
         }
     }
 
-    fn case_id(&self, i: usize) -> Result<i64> {
+    fn case_id(&self, i: usize) -> Result<jumpup_domain::ids::CaseId> {
         self.cases[i].ok_or_else(|| {
             ServiceError::refused(
                 Reason::DemoStory,

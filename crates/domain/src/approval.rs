@@ -9,6 +9,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::ids::{BankId, BatchId, CaseId};
 use crate::ledger::{Account, Move, Posting, PostingKind};
 use crate::money::Won;
 use crate::settlement::recovery;
@@ -17,7 +18,7 @@ use crate::settlement::recovery;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CaseMoney {
     pub program: String,
-    pub bank_id: i64,
+    pub bank_id: BankId,
     /// The batch's payments to the case (non-negative).
     pub paid: Won,
     /// The batch's clawbacks from the case (non-negative).
@@ -27,26 +28,40 @@ pub struct CaseMoney {
 /// A clawback a bank still owes on a case, before the batch.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Receivable {
-    pub case_id: i64,
+    pub case_id: CaseId,
     pub program: String,
     pub owed: Won,
 }
 
 /// Everything an approval reads.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApprovalInput {
-    pub batch_id: i64,
+    pub batch_id: BatchId,
     /// The cases the batch pays or claws back from, by case id.
-    pub cases: BTreeMap<i64, CaseMoney>,
+    pub cases: BTreeMap<CaseId, CaseMoney>,
     /// What each case (of `cases` and of `finishing`) holds reserved before the approval.
-    pub reserved: BTreeMap<i64, Won>,
+    pub reserved: BTreeMap<CaseId, Won>,
     /// Each programme's available budget before the approval.
     pub available: BTreeMap<String, Won>,
     /// Each bank's outstanding clawbacks before the batch, by bank id, oldest case first.
-    pub receivables: BTreeMap<i64, Vec<Receivable>>,
+    pub receivables: BTreeMap<BankId, Vec<Receivable>>,
     /// The cases that finish with this batch (subsidy over, every paying period settled), with
     /// their programme: what they still hold after the batch is released.
-    pub finishing: BTreeMap<i64, String>,
+    pub finishing: BTreeMap<CaseId, String>,
+}
+
+impl ApprovalInput {
+    /// Batch `batch_id`'s approval, with nothing read yet.
+    pub fn new(batch_id: BatchId) -> ApprovalInput {
+        ApprovalInput {
+            batch_id,
+            cases: BTreeMap::new(),
+            reserved: BTreeMap::new(),
+            available: BTreeMap::new(),
+            receivables: BTreeMap::new(),
+            finishing: BTreeMap::new(),
+        }
+    }
 }
 
 /// One bank's money in a batch: what it is paid and what of its clawbacks is recovered from
@@ -68,18 +83,18 @@ impl Transfer {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ApprovalPlan {
     /// Reservations made up for, payments and clawbacks, by programme.
-    pub payments: BTreeMap<String, Vec<(Posting, i64)>>,
+    pub payments: BTreeMap<String, Vec<(Posting, CaseId)>>,
     /// Clawbacks recovered from the banks' payments, by programme.
-    pub recoveries: BTreeMap<String, Vec<(Posting, i64)>>,
+    pub recoveries: BTreeMap<String, Vec<(Posting, CaseId)>>,
     /// What finishing cases still held, released, by programme.
-    pub releases: BTreeMap<String, Vec<(Posting, i64)>>,
+    pub releases: BTreeMap<String, Vec<(Posting, CaseId)>>,
     /// Each bank's payments and recoveries in the batch, by bank id.
-    pub transfers: BTreeMap<i64, Transfer>,
+    pub transfers: BTreeMap<BankId, Transfer>,
 }
 
 impl ApprovalPlan {
     /// Every posting, in the order written.
-    pub fn postings(&self) -> impl Iterator<Item = (&str, &Posting, i64)> {
+    pub fn postings(&self) -> impl Iterator<Item = (&str, &Posting, CaseId)> {
         [&self.payments, &self.recoveries, &self.releases]
             .into_iter()
             .flat_map(|by_program| {
@@ -91,7 +106,7 @@ impl ApprovalPlan {
     }
 }
 
-fn posting(batch_id: i64, kind: PostingKind, case_id: i64, amount: Won) -> Option<Posting> {
+fn posting(batch_id: BatchId, kind: PostingKind, case_id: CaseId, amount: Won) -> Option<Posting> {
     (amount > Won::ZERO).then(|| {
         Posting::new(
             format!("settle:{batch_id}:{}:{case_id}", kind.as_str()),
@@ -145,8 +160,8 @@ pub fn plan(input: &ApprovalInput) -> ApprovalPlan {
     out.payments.retain(|_, list| !list.is_empty());
     // Recovery: a bank's clawbacks, this batch's added to what it owed, from its payments in
     // this batch to the same programme, oldest case first.
-    let mut paid_to: BTreeMap<(i64, &str), Won> = BTreeMap::new();
-    let mut owed_to: BTreeMap<i64, BTreeMap<(i64, &str), Won>> = BTreeMap::new();
+    let mut paid_to: BTreeMap<(BankId, &str), Won> = BTreeMap::new();
+    let mut owed_to: BTreeMap<BankId, BTreeMap<(CaseId, &str), Won>> = BTreeMap::new();
     for (&case_id, m) in &input.cases {
         *paid_to
             .entry((m.bank_id, m.program.as_str()))

@@ -224,6 +224,12 @@ impl From<Option<i64>> for Cell<'_> {
     }
 }
 
+impl From<crate::money::Won> for Cell<'_> {
+    fn from(v: crate::money::Won) -> Self {
+        Cell::Int(v.get())
+    }
+}
+
 impl<'a> From<&'a str> for Cell<'a> {
     fn from(v: &'a str) -> Self {
         Cell::Text(v)

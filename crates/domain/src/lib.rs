@@ -12,6 +12,7 @@ pub mod digest;
 pub mod district;
 pub mod grade;
 pub mod guarantee;
+pub mod ids;
 pub mod ledger;
 pub mod loan;
 pub mod money;

@@ -87,9 +87,7 @@ impl fmt::Display for BankCode {
     }
 }
 
-/// A firm's record id in the store.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct FirmId(pub i64);
+pub use crate::ids::FirmId;
 
 /// Who acts: a role, with the bank or firm a scoped role belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -85,7 +85,7 @@ impl FromRequestParts<AppState> for Viewer {
             }
         }
         if let Some(slot) = parts.extensions.get::<LoggedUser>() {
-            let _ = slot.0.set(viewer.user.user_id);
+            let _ = slot.0.set(viewer.user.user_id.0);
         }
         Ok(viewer)
     }

@@ -6,24 +6,47 @@ use serde::de::DeserializeOwned;
 
 use crate::error::{ApiError, ApiResult};
 
-/// A resource id from the path; anything but a non-negative integer is no such resource.
+/// A resource id from the path, as the id type the handler names (`Id<CaseId>`, or `Id<i64>`
+/// for records without one); anything but a non-negative integer is no such resource.
 #[derive(Debug, Clone, Copy)]
-pub struct Id(pub i64);
+pub struct Id<T>(pub T);
 
-impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Id {
+/// What an id in a path becomes.
+pub trait PathId: Sized {
+    fn of(n: i64) -> Self;
+}
+
+impl PathId for i64 {
+    fn of(n: i64) -> i64 {
+        n
+    }
+}
+
+macro_rules! path_ids {
+    ($($id:ident),*) => {$(
+        impl PathId for jumpup_domain::ids::$id {
+            fn of(n: i64) -> Self {
+                jumpup_domain::ids::$id(n)
+            }
+        }
+    )*};
+}
+path_ids!(CaseId, BatchId, FirmId, UserId);
+
+impl<T: PathId, S: Send + Sync> axum::extract::FromRequestParts<S> for Id<T> {
     type Rejection = ApiError;
 
     async fn from_request_parts(
         parts: &mut axum::http::request::Parts,
         state: &S,
-    ) -> ApiResult<Id> {
+    ) -> ApiResult<Id<T>> {
         let Path(text) = Path::<String>::from_request_parts(parts, state)
             .await
             .map_err(|_| ApiError::not_found())?;
         text.parse::<i64>()
             .ok()
             .filter(|n| *n >= 0)
-            .map(Id)
+            .map(|n| Id(T::of(n)))
             .ok_or_else(ApiError::not_found)
     }
 }

@@ -67,7 +67,7 @@ pub async fn login(
             &client.0,
         )
         .await?;
-    let _ = logged.0.set(opened.user.user_id);
+    let _ = logged.0.set(opened.user.user_id.0);
     let set = cookie(&state, &opened.secret, ABSOLUTE_TIMEOUT.num_seconds())?;
     let body = json!({ "user": user_json(&opened.user), "csrf_token": opened.csrf_token });
     Ok(([(header::SET_COOKIE, set)], axum::Json(body)).into_response())

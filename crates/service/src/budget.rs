@@ -3,6 +3,7 @@
 //! balances, and the ledger check.
 
 use chrono::{DateTime, Utc};
+use jumpup_domain::ids::CaseId;
 use jumpup_domain::ledger::{Account, Posting, PostingKind, Violation, check_balances};
 use jumpup_domain::money::Won;
 use jumpup_domain::workflow::Role;
@@ -50,7 +51,7 @@ pub struct ProgramBudget {
 impl ProgramBudget {
     /// `{"program", "balances": {account: won}, "waitlist": [case ids]}`, as `budget show --json`
     /// and the API show it.
-    pub fn to_json(&self, waitlist: &[i64]) -> serde_json::Value {
+    pub fn to_json(&self, waitlist: &[jumpup_domain::ids::CaseId]) -> serde_json::Value {
         let balances: serde_json::Map<String, serde_json::Value> = self
             .balances
             .iter()
@@ -66,7 +67,7 @@ impl ProgramBudget {
 #[derive(Debug, Clone)]
 pub struct LedgerCheck {
     pub budgets: Vec<ProgramBudget>,
-    pub misplaced: Vec<(i64, String, i64)>,
+    pub misplaced: Vec<(CaseId, String, i64)>,
     pub inconsistent: Vec<String>,
     /// Every money row against the audit entry that wrote it (`jumpup_store::seal`).
     pub seals: jumpup_store::seal::Report,
@@ -226,7 +227,9 @@ impl Services {
     }
 
     /// Cases holding a reservation their state should not hold, or a negative one.
-    pub async fn misplaced_reservations(&self) -> Result<Vec<(i64, String, i64)>> {
+    pub async fn misplaced_reservations(
+        &self,
+    ) -> Result<Vec<(jumpup_domain::ids::CaseId, String, i64)>> {
         Ok(ledger::misplaced_reservations(&self.db).await?)
     }
 

@@ -7,6 +7,7 @@ pub use jumpup_store::cases::LoanView;
 
 use chrono::{DateTime, Utc};
 use jumpup_domain::date::Date;
+use jumpup_domain::ids::{BatchId, CaseId};
 use jumpup_domain::ledger::{Account, Move, Posting, PostingKind};
 use jumpup_domain::money::Won;
 use jumpup_domain::program::{Catalog, Program, Version};
@@ -102,7 +103,7 @@ async fn pin(tx: &mut Tx, program_id: &str, version: &Version) -> Result<i64> {
 async fn post_for_case(
     tx: &mut Tx,
     program_id: &str,
-    case_id: i64,
+    case_id: CaseId,
     kind: PostingKind,
     amount: Won,
     at: DateTime<Utc>,
@@ -199,7 +200,7 @@ impl Services {
     pub async fn case_command(
         &self,
         actor_name: &str,
-        case_id: i64,
+        case_id: CaseId,
         command: Command,
     ) -> Result<CaseRow> {
         in_write_tx!(self, |tx| {
@@ -219,7 +220,7 @@ impl Services {
         catalog: &Catalog,
         user: &User,
         who: Actor,
-        case_id: i64,
+        case_id: CaseId,
         command: &Command,
     ) -> Result<Applied> {
         let mut row = store::get(tx, case_id).await?.ok_or_else(|| {
@@ -456,7 +457,12 @@ pub struct CaseView {
     pub timeline: Vec<jumpup_domain::audit::Entry>,
     pub loan: Option<LoanDetail>,
     /// (batch id, batch state, through, line).
-    pub lines: Vec<(i64, String, Date, jumpup_store::settlement::LineRow)>,
+    pub lines: Vec<(
+        BatchId,
+        jumpup_domain::settlement::BatchState,
+        Date,
+        jumpup_store::settlement::LineRow,
+    )>,
     /// The loan's quote from its stored history (none before the loan).
     pub quote: Option<CaseQuote>,
     /// The case's documents, for those who may read them (none for the others).
@@ -488,7 +494,7 @@ impl Services {
     pub async fn read_cases(
         &self,
         actor_name: &str,
-        case_id: Option<i64>,
+        case_id: Option<CaseId>,
         state: Option<State>,
         after: i64,
         limit: i64,
@@ -520,7 +526,7 @@ impl Services {
 
     /// A case's loan with every event reported on it, cancelled ones too, for whoever may
     /// read the case (logged as `loan.show`).
-    pub async fn read_loan(&self, actor_name: &str, case_id: i64) -> Result<LoanDetail> {
+    pub async fn read_loan(&self, actor_name: &str, case_id: CaseId) -> Result<LoanDetail> {
         let user = self.reader(actor_name).await?;
         self.read_cases_logged(&user, Some(case_id), None, None, 0, 1, "loan.show")
             .await?;
@@ -538,7 +544,7 @@ impl Services {
 
     /// A case as its page shows it, for whoever may read the case (logged as `case.show`, and
     /// the firm's record as `firm.show` for those who may read it; a bank does not).
-    pub async fn read_case_view(&self, actor_name: &str, case_id: i64) -> Result<CaseView> {
+    pub async fn read_case_view(&self, actor_name: &str, case_id: CaseId) -> Result<CaseView> {
         let user = self.reader(actor_name).await?;
         let row = self
             .read_cases_logged(&user, Some(case_id), None, None, 0, 1, "case.show")
@@ -602,7 +608,7 @@ impl Services {
     pub(crate) async fn read_cases_logged(
         &self,
         user: &User,
-        case_id: Option<i64>,
+        case_id: Option<CaseId>,
         state: Option<State>,
         program: Option<&str>,
         after: i64,
@@ -634,13 +640,12 @@ impl Services {
                 _ => true,
             })
             .collect();
-        if case_id.is_some() && visible.is_empty() {
+        if let Some(id) = case_id
+            && visible.is_empty()
+        {
             return Err(ServiceError::refused(
                 Reason::UnknownCase,
-                format!(
-                    "no case {} that this user may see",
-                    case_id.unwrap_or_default()
-                ),
+                format!("no case {id} that this user may see"),
             ));
         }
         self.log_reads(user, action, "case", visible.iter().map(|r| r.case_id))
@@ -651,7 +656,7 @@ impl Services {
 
 impl Services {
     /// The ids of a programme's waitlisted cases, in order (no firm data).
-    pub async fn read_waitlist(&self, program_id: &str) -> Result<Vec<i64>> {
+    pub async fn read_waitlist(&self, program_id: &str) -> Result<Vec<CaseId>> {
         let mut tx = self.db.begin_read().await?;
         let ids = store::waitlist(&mut tx, program_id)
             .await?

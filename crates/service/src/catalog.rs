@@ -315,7 +315,7 @@ fn line_col(text: &str, offset: usize) -> String {
 
 /// An audit entry's record of many ids: how many, and the digest of the list (one per line,
 /// in the order given), so the entry stays small however many rows a file or batch has.
-pub fn ids_summary(ids: &[i64]) -> serde_json::Value {
+pub fn ids_summary<I: std::fmt::Display>(ids: &[I]) -> serde_json::Value {
     serde_json::json!({
         "count": ids.len(),
         "digest": jumpup_domain::digest::sha256_hex_parts(ids.iter().map(|id| format!("{id}\n"))),

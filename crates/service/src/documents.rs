@@ -2,6 +2,7 @@
 //! with the case: limited in size, their type told from their content (and agreeing with the
 //! file's name), audited by id, type, size and digest, and read by those who review the case.
 
+use jumpup_domain::ids::CaseId;
 use jumpup_domain::workflow::{Actor, Role, State};
 use jumpup_store::documents::{self, Document};
 use jumpup_store::{StoreError, audit, cases as store};
@@ -95,7 +96,7 @@ impl Services {
     pub async fn add_document(
         &self,
         actor_name: &str,
-        case_id: i64,
+        case_id: CaseId,
         file_name: &str,
         content: &[u8],
     ) -> Result<i64> {
@@ -163,7 +164,7 @@ impl Services {
     pub async fn read_document(
         &self,
         actor_name: &str,
-        case_id: i64,
+        case_id: CaseId,
         document_id: i64,
     ) -> Result<(Document, Vec<u8>)> {
         let user = self.reader(actor_name).await?;

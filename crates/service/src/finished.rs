@@ -2,6 +2,7 @@
 //! itself is the domain's (`subsidy::Ending::is_finished`); this reads what it needs (the
 //! case's subsidy as its events now stand, its settled periods) and writes the outcome.
 
+use jumpup_domain::ids::{CaseId, LoanId};
 use std::collections::HashSet;
 
 use jumpup_domain::date::Date;
@@ -24,8 +25,8 @@ fn corrupt(what: String) -> ServiceError {
 pub(crate) async fn reconcile_finished(
     tx: &mut Tx,
     user: Option<&jumpup_store::identity::User>,
-    case_id: i64,
-    loan_id: i64,
+    case_id: CaseId,
+    loan_id: LoanId,
     at: chrono::DateTime<chrono::Utc>,
 ) -> Result<()> {
     let mut row = cases::get(tx, case_id)
@@ -70,8 +71,8 @@ pub(crate) async fn reconcile_finished(
 /// reserve (RULES.md 6.4), and the state it ends in, as the events now stand.
 pub(crate) async fn settlement_state(
     tx: &mut Tx,
-    case_id: i64,
-    loan_id: i64,
+    case_id: CaseId,
+    loan_id: LoanId,
     today: Date,
 ) -> Result<(bool, Won, State)> {
     let mut found = None;

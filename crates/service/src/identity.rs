@@ -2,6 +2,7 @@
 
 pub use jumpup_store::identity::{Firm, NewFirm, User};
 
+use jumpup_domain::ids::{BankId, UserId};
 use jumpup_domain::regno::BusinessNumber;
 use jumpup_domain::workflow::{BankCode, FirmId, Role};
 use jumpup_store::identity::{self as store, Scope};
@@ -134,7 +135,7 @@ fn conflict(e: StoreError, reason: Reason, message: String) -> ServiceError {
 
 impl Services {
     /// Adds a partner bank (`admin`).
-    pub async fn add_bank(&self, actor_name: &str, code: BankCode, name: &str) -> Result<i64> {
+    pub async fn add_bank(&self, actor_name: &str, code: BankCode, name: &str) -> Result<BankId> {
         if name.trim().is_empty() {
             return Err(ServiceError::bad_input(Field::Name, "is required"));
         }
@@ -202,7 +203,7 @@ impl Services {
         role: Role,
         scope: NewScope,
         password_hash: Option<&str>,
-    ) -> Result<i64> {
+    ) -> Result<UserId> {
         self.insert_account(actor_name, name, role, scope, password_hash, false)
             .await
     }
@@ -216,7 +217,7 @@ impl Services {
         name: &str,
         role: Role,
         scope: NewScope,
-    ) -> Result<i64> {
+    ) -> Result<UserId> {
         self.insert_account(Some(actor_name), name, role, scope, None, true)
             .await
     }
@@ -229,7 +230,7 @@ impl Services {
         scope: NewScope,
         password_hash: Option<&str>,
         proposed: bool,
-    ) -> Result<i64> {
+    ) -> Result<UserId> {
         check_user_name(name, Field::Name)?;
         match (role, scope) {
             (Role::Bank, NewScope::Bank(_)) | (Role::Firm, NewScope::Firm(_)) => {}
@@ -329,7 +330,7 @@ impl Services {
 /// A firm that registered itself: its account waits for a `tp` user to activate it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Registered {
-    pub user_id: i64,
+    pub user_id: UserId,
 }
 
 impl Services {
@@ -636,7 +637,7 @@ impl Services {
     pub async fn read_lockouts(
         &self,
         actor_name: &str,
-    ) -> Result<Vec<(i64, String, i64, chrono::DateTime<chrono::Utc>)>> {
+    ) -> Result<Vec<(UserId, String, i64, chrono::DateTime<chrono::Utc>)>> {
         let mut tx = self.db.begin_read().await?;
         let (acting, _) = actor(&mut tx, actor_name).await?;
         require_role(&acting, super::ADMIN_ROLES, "see lockouts")?;
@@ -686,7 +687,7 @@ impl Services {
 /// A user named by id (the API) or by name (the command line).
 #[derive(Debug, Clone, Copy)]
 pub enum UserKey<'a> {
-    Id(i64),
+    Id(UserId),
     Name(&'a str),
 }
 

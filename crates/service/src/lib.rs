@@ -212,7 +212,7 @@ impl Services {
         user: &User,
         action: &str,
         kind: &str,
-        ids: impl Iterator<Item = i64>,
+        ids: impl Iterator<Item = impl std::fmt::Display>,
     ) -> Result<()> {
         let subjects: Vec<String> = ids.map(|id| format!("{kind}:{id}")).collect();
         jumpup_store::access::record_read(

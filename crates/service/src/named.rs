@@ -3,11 +3,13 @@
 //! exists is the command's to say, as before (a bank on another bank's case: 403). Nothing here
 //! is logged; the command that follows is audited.
 
+use jumpup_domain::ids::{BatchId, CaseId, UserId};
+
 use super::{Reason, Result, ServiceError, Services};
 
 impl Services {
     /// Case `case_id`, if it exists.
-    pub async fn require_case(&self, case_id: i64) -> Result<()> {
+    pub async fn require_case(&self, case_id: CaseId) -> Result<()> {
         match jumpup_store::cases::get_read(&self.db, case_id).await? {
             Some(_) => Ok(()),
             None => Err(ServiceError::refused(
@@ -28,7 +30,7 @@ impl Services {
     }
 
     /// Settlement batch `batch_id`, if it exists (who may act on batches is checked by role).
-    pub async fn require_batch(&self, batch_id: i64) -> Result<()> {
+    pub async fn require_batch(&self, batch_id: BatchId) -> Result<()> {
         let mut tx = self.db.begin_read().await?;
         let found = jumpup_store::settlement::batch(&mut tx, batch_id).await?;
         drop(tx);
@@ -38,7 +40,7 @@ impl Services {
     }
 
     /// Account `user_id`, if it exists (who may manage accounts is checked by role).
-    pub async fn require_user(&self, user_id: i64) -> Result<()> {
+    pub async fn require_user(&self, user_id: UserId) -> Result<()> {
         let mut tx = self.db.begin_read().await?;
         let found = jumpup_store::identity::user_by_id(&mut tx, user_id).await?;
         drop(tx);

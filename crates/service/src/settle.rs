@@ -5,6 +5,7 @@
 
 pub use jumpup_store::settlement::BatchRow;
 
+use jumpup_domain::ids::{BankId, BatchId, CaseId, LoanId};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use chrono::NaiveDate;
@@ -14,7 +15,7 @@ use jumpup_domain::ledger::Account;
 use jumpup_domain::loan::History;
 use jumpup_domain::money::Won;
 use jumpup_domain::program::Version;
-use jumpup_domain::settlement::{self as domain, BatchState};
+use jumpup_domain::settlement::{self as domain, BatchState, Status};
 use jumpup_domain::subsidy::{self, Subsidy};
 use jumpup_domain::workflow::{self, Role, State};
 use jumpup_store::settlement::{self as store, ClaimIn, LineRow, LoanCase, View};
@@ -44,7 +45,7 @@ fn corrupt(what: String) -> ServiceError {
 
 /// The view of "now": every event recorded and not cancelled.
 pub(crate) const NOW: View = View {
-    batch_id: i64::MAX,
+    batch_id: BatchId(i64::MAX),
     event_mark: i64::MAX,
 };
 
@@ -70,7 +71,7 @@ impl Pinned {
 }
 
 /// Loans' cases and how their subsidies end, by loan id.
-type Endings = HashMap<i64, (LoanCase, Ending)>;
+type Endings = HashMap<LoanId, (LoanCase, Ending)>;
 
 /// Loans read and computed this many at a time, so only their endings are held for all.
 const LOANS_AT_ONCE: usize = 2_000;
@@ -83,9 +84,9 @@ type Report<'a> = (&'a dyn Progress, &'a str);
 /// it paid for the case's periods (in period order).
 pub(crate) async fn for_each_subsidy(
     tx: &mut Tx,
-    loan_ids: &[i64],
+    loan_ids: &[LoanId],
     view: View,
-    paid_before: Option<i64>,
+    paid_before: Option<BatchId>,
     (progress, step): Report<'_>,
     mut each: impl FnMut(LoanCase, Subsidy, &[store::Paid]) -> Result<()>,
 ) -> Result<()> {
@@ -96,9 +97,9 @@ pub(crate) async fn for_each_subsidy(
         done += u64::try_from(chunk.len()).unwrap_or(0);
         let loans = store::loan_cases(tx, chunk).await?;
         let mut events = store::events_of_loans(tx, chunk, view).await?;
-        let mut paid: HashMap<i64, Vec<store::Paid>> = HashMap::new();
+        let mut paid: HashMap<CaseId, Vec<store::Paid>> = HashMap::new();
         if let Some(batch_id) = paid_before {
-            let case_ids: Vec<i64> = loans.iter().map(|l| l.case_id).collect();
+            let case_ids: Vec<CaseId> = loans.iter().map(|l| l.case_id).collect();
             for p in store::paid_of_cases(tx, &case_ids, batch_id).await? {
                 paid.entry(p.case_id).or_default().push(p);
             }
@@ -139,7 +140,7 @@ pub(crate) async fn for_each_subsidy(
 }
 
 /// Each loan's case and how its subsidy ends, as things now stand.
-async fn endings(tx: &mut Tx, loan_ids: &[i64], report: Report<'_>) -> Result<Endings> {
+async fn endings(tx: &mut Tx, loan_ids: &[LoanId], report: Report<'_>) -> Result<Endings> {
     let mut out = HashMap::with_capacity(loan_ids.len());
     for_each_subsidy(tx, loan_ids, NOW, None, report, |lc, s, _| {
         out.insert(lc.loan_id, (lc, Ending::of(&s)));
@@ -150,9 +151,9 @@ async fn endings(tx: &mut Tx, loan_ids: &[i64], report: Report<'_>) -> Result<En
 }
 
 fn line_row(
-    bank_id: i64,
+    bank_id: BankId,
     loan_no: &str,
-    case_id: Option<i64>,
+    case_id: Option<CaseId>,
     claim_id: Option<i64>,
     period_from: NaiveDate,
     period_to: NaiveDate,
@@ -166,11 +167,11 @@ fn line_row(
         claim_id,
         period_from,
         period_to: line.period_to.unwrap_or(period_to),
-        claimed_won: line.claimed.get(),
-        computed_won: line.computed.get(),
-        paid_before_won: line.paid_before.get(),
-        payable_won: line.payable.get(),
-        status: line.status.as_str().to_owned(),
+        claimed: line.claimed,
+        computed: line.computed,
+        paid_before: line.paid_before,
+        payable: line.payable,
+        status: line.status,
         reason: line.reason.map(|r| r.to_string()),
     }
 }
@@ -181,13 +182,13 @@ fn line_row(
 /// from.
 async fn compute_lines(
     tx: &mut Tx,
-    batch_id: i64,
+    batch_id: BatchId,
     view: View,
     claims: &[ClaimIn],
-    recheck: &[i64],
+    recheck: &[LoanId],
     report: Report<'_>,
 ) -> Result<(Vec<LineRow>, Endings)> {
-    let mut by_loan: HashMap<i64, Vec<&ClaimIn>> = HashMap::new();
+    let mut by_loan: HashMap<LoanId, Vec<&ClaimIn>> = HashMap::new();
     let mut lines = Vec::with_capacity(claims.len());
     for claim in claims {
         match claim.loan_id {
@@ -196,8 +197,8 @@ async fn compute_lines(
             None => lines.push(claim_row(claim, None, None, Won::ZERO)),
         }
     }
-    let recheck: HashSet<i64> = recheck.iter().copied().collect();
-    let mut loan_ids: Vec<i64> = by_loan.keys().chain(&recheck).copied().collect();
+    let recheck: HashSet<LoanId> = recheck.iter().copied().collect();
+    let mut loan_ids: Vec<LoanId> = by_loan.keys().chain(&recheck).copied().collect();
     loan_ids.sort_unstable();
     loan_ids.dedup();
     let mut endings = HashMap::with_capacity(loan_ids.len());
@@ -258,12 +259,12 @@ async fn compute_lines(
         lines.push(claim_row(claim, None, None, Won::ZERO));
     }
     // Numbered by bank code, so a file lists each bank's lines together in line order.
-    let codes: HashMap<i64, String> = jumpup_store::identity::bank_ids(tx)
+    let codes: HashMap<BankId, String> = jumpup_store::identity::bank_ids(tx)
         .await?
         .into_iter()
         .map(|(code, id)| (id, code))
         .collect();
-    let code = |bank_id: i64| codes.get(&bank_id).map(String::as_str);
+    let code = |bank_id: BankId| codes.get(&bank_id).map(String::as_str);
     lines.sort_by(|a, b| {
         (
             code(a.bank_id),
@@ -292,7 +293,7 @@ fn claim_row(
     paid_before: Won,
 ) -> LineRow {
     let line = domain::claim_line(
-        Won::new(claim.claimed_won),
+        claim.claimed,
         claim.period_from,
         claim.period_to,
         subsidy,
@@ -317,35 +318,36 @@ fn lines_digest(lines: &[LineRow]) -> String {
             l.line_no,
             l.bank_id,
             l.loan_no,
-            l.case_id,
+            // As `Option<i64>` always wrote it: stored digests were taken over this text.
+            l.case_id.map(|c| c.0),
             l.claim_id,
             l.period_from,
             l.period_to,
-            l.claimed_won,
-            l.computed_won,
-            l.paid_before_won,
-            l.payable_won,
+            l.claimed,
+            l.computed,
+            l.paid_before,
+            l.payable,
             l.status
         )
     }))
 }
 
 /// A line's identity within its batch: its claim, or its case and period.
-fn line_key(l: &LineRow) -> (Option<i64>, Option<i64>, NaiveDate) {
+fn line_key(l: &LineRow) -> (Option<i64>, Option<CaseId>, NaiveDate) {
     match l.claim_id {
         Some(id) => (Some(id), None, l.period_from),
         None => (None, l.case_id, l.period_from),
     }
 }
 
-fn figures(l: &LineRow) -> (NaiveDate, i64, i64, i64, i64, &str) {
+fn figures(l: &LineRow) -> (NaiveDate, Won, Won, Won, Won, Status) {
     (
         l.period_to,
-        l.claimed_won,
-        l.computed_won,
-        l.paid_before_won,
-        l.payable_won,
-        &l.status,
+        l.claimed,
+        l.computed,
+        l.paid_before,
+        l.payable,
+        l.status,
     )
 }
 
@@ -356,10 +358,10 @@ fn describe(l: &LineRow) -> String {
         l.bank_id,
         l.loan_no,
         l.period_from,
-        l.claimed_won,
-        l.computed_won,
-        l.paid_before_won,
-        l.payable_won,
+        l.claimed,
+        l.computed,
+        l.paid_before,
+        l.payable,
         l.status
     )
 }
@@ -375,10 +377,10 @@ fn differences(stored: &[LineRow], fresh: &[LineRow], complete: bool) -> Vec<Str
             Some(f) if figures(f) != figures(s) => out.push(format!(
                 "{} now gives: claimed {}, computed {}, paid before {}, payable {}, {}",
                 describe(s),
-                f.claimed_won,
-                f.computed_won,
-                f.paid_before_won,
-                f.payable_won,
+                f.claimed,
+                f.computed,
+                f.paid_before,
+                f.payable,
                 f.status
             )),
             Some(_) => {}
@@ -398,7 +400,7 @@ fn differences(stored: &[LineRow], fresh: &[LineRow], complete: bool) -> Vec<Str
 /// A batch summarised: totals, and counts per status and per bank.
 #[derive(Debug, Clone, Serialize)]
 pub struct BatchSummary {
-    pub batch_id: i64,
+    pub batch_id: BatchId,
     #[serde(serialize_with = "state_name")]
     pub state: BatchState,
     pub through: NaiveDate,
@@ -410,7 +412,7 @@ pub struct BatchSummary {
     pub audit_head: Option<String>,
     /// After approval: cases completed or terminated by it.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub finished_cases: Vec<i64>,
+    pub finished_cases: Vec<CaseId>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
@@ -454,7 +456,10 @@ pub(crate) async fn summary(tx: &mut Tx, batch: &BatchRow) -> Result<BatchSummar
     };
     for t in store::tallies(tx, batch.batch_id).await? {
         s.totals.add(&t);
-        s.by_status.entry(t.status.clone()).or_default().add(&t);
+        s.by_status
+            .entry(t.status.as_str().to_owned())
+            .or_default()
+            .add(&t);
         s.by_bank.entry(t.bank_code.clone()).or_default().add(&t);
     }
     if batch.state == BatchState::Approved {
@@ -490,7 +495,7 @@ pub fn transfer(paid_won: i64, recovered_won: i64) -> i64 {
     .get()
 }
 
-async fn batch_or_refuse(tx: &mut Tx, batch_id: i64) -> Result<BatchRow> {
+async fn batch_or_refuse(tx: &mut Tx, batch_id: BatchId) -> Result<BatchRow> {
     store::batch(tx, batch_id)
         .await?
         .ok_or_else(|| ServiceError::refused(Reason::UnknownBatch, format!("no batch {batch_id}")))
@@ -513,7 +518,7 @@ fn refuse_unless_prepared(batch: &BatchRow) -> Result<()> {
 /// The result of an auditor's check of a batch.
 #[derive(Debug, Clone, Serialize)]
 pub struct Verification {
-    pub batch_id: i64,
+    pub batch_id: BatchId,
     pub lines: usize,
     pub differences: Vec<String>,
 }
@@ -550,7 +555,7 @@ impl Services {
             let at = self.clock.now();
             let claims = store::pending_claims(tx, through).await?;
             let mark = store::event_mark(tx).await?;
-            let batch_id = store::last_batch_id(tx).await? + 1;
+            let batch_id = BatchId(store::last_batch_id(tx).await?.0 + 1);
             let view = View {
                 batch_id,
                 event_mark: mark,
@@ -640,9 +645,9 @@ impl Services {
     pub async fn settle_lines(
         &self,
         actor_name: &str,
-        batch_id: i64,
+        batch_id: BatchId,
         bank: Option<&str>,
-        status: Option<&str>,
+        status: Option<Status>,
         after: i64,
         limit: i64,
     ) -> Result<Vec<(String, LineRow)>> {
@@ -654,7 +659,7 @@ impl Services {
         Ok(store::lines_page(&self.db, batch_id, bank, status, after, limit.clamp(1, 200)).await?)
     }
 
-    pub async fn settle_show(&self, actor_name: &str, batch_id: i64) -> Result<BatchSummary> {
+    pub async fn settle_show(&self, actor_name: &str, batch_id: BatchId) -> Result<BatchSummary> {
         let mut tx = self.db.begin_read().await?;
         let (user, _) = actor(&mut tx, actor_name).await?;
         require_role(&user, SETTLEMENT_READERS, "see settlements")?;
@@ -665,7 +670,11 @@ impl Services {
     /// Approves a prepared batch (`city`): refuses a batch whose lines the loans' events now
     /// contradict; posts payments, clawbacks and their recovery from the same bank's payments;
     /// finishes the cases whose every period is settled.
-    pub async fn settle_approve(&self, actor_name: &str, batch_id: i64) -> Result<BatchSummary> {
+    pub async fn settle_approve(
+        &self,
+        actor_name: &str,
+        batch_id: BatchId,
+    ) -> Result<BatchSummary> {
         in_write_tx!(self, |tx| {
             let (user, _) = actor(tx, actor_name).await?;
             require_role(&user, APPROVE_ROLES, "approve a settlement")?;
@@ -678,11 +687,11 @@ impl Services {
             let changed = store::cases_changed_since(tx, batch.view()).await?;
             let again = store::lines_of_cases(tx, batch_id, &changed).await?;
             drop(changed);
-            let mut again_cases: Vec<i64> = again.iter().filter_map(|l| l.case_id).collect();
+            let mut again_cases: Vec<CaseId> = again.iter().filter_map(|l| l.case_id).collect();
             again_cases.sort_unstable();
             again_cases.dedup();
             let claims = store::claims_of_batch_cases(tx, batch_id, &again_cases).await?;
-            let mut recheck_cases: Vec<i64> = again
+            let mut recheck_cases: Vec<CaseId> = again
                 .iter()
                 .filter(|l| l.claim_id.is_none())
                 .filter_map(|l| l.case_id)
@@ -709,7 +718,7 @@ impl Services {
             }
             store::decide(tx, batch_id, BatchState::Approved, user.user_id, at, None).await?;
             let (moves, finished, freed) = self.post_batch(tx, &batch, endings, at).await?;
-            let released: Vec<i64> = finished.iter().map(|(c, _)| *c).collect();
+            let released: Vec<CaseId> = finished.iter().map(|(c, _)| *c).collect();
             // The lines approved are those prepared: their digest was kept then.
             let digest = match &batch.lines_digest {
                 Some(d) => d.clone(),
@@ -781,17 +790,17 @@ impl Services {
         batch: &BatchRow,
         mut endings: Endings,
         at: chrono::DateTime<chrono::Utc>,
-    ) -> Result<(usize, Vec<(i64, State)>, Vec<String>)> {
+    ) -> Result<(usize, Vec<(CaseId, State)>, Vec<String>)> {
         let batch_id = batch.batch_id;
-        let cases: BTreeMap<i64, CaseMoney> = store::case_payables(tx, batch_id)
+        let cases: BTreeMap<CaseId, CaseMoney> = store::case_payables(tx, batch_id)
             .await?
             .into_iter()
             .map(|p| {
                 let m = CaseMoney {
                     program: p.program_id,
                     bank_id: p.bank_id,
-                    paid: Won::new(p.paid_won),
-                    clawed: Won::new(p.clawed_won),
+                    paid: p.paid,
+                    clawed: p.clawed,
                 };
                 (p.case_id, m)
             })
@@ -817,13 +826,13 @@ impl Services {
             .values()
             .filter(|(lc, _)| lc.state == State::LoanExecuted.as_str())
             .collect();
-        let candidates: Vec<i64> = open.iter().map(|(lc, _)| lc.case_id).collect();
-        let settled: HashSet<(i64, NaiveDate)> = store::settled_periods(tx, &candidates)
+        let candidates: Vec<CaseId> = open.iter().map(|(lc, _)| lc.case_id).collect();
+        let settled: HashSet<(CaseId, NaiveDate)> = store::settled_periods(tx, &candidates)
             .await?
             .into_iter()
             .collect();
         // Cases whose subsidy is over and every paying period settled finish with the batch.
-        let finishing: BTreeMap<i64, (&LoanCase, State)> = open
+        let finishing: BTreeMap<CaseId, (&LoanCase, State)> = open
             .into_iter()
             .filter(|(lc, e)| {
                 e.is_finished(stop_reached_by, |from| {
@@ -837,8 +846,8 @@ impl Services {
                 )
             })
             .collect();
-        let holders: Vec<i64> = cases.keys().chain(finishing.keys()).copied().collect();
-        let reserved: BTreeMap<i64, Won> = ledger::case_balances(tx, &holders)
+        let holders: Vec<CaseId> = cases.keys().chain(finishing.keys()).copied().collect();
+        let reserved: BTreeMap<CaseId, Won> = ledger::case_balances(tx, &holders)
             .await?
             .into_iter()
             .map(|(c, r, _)| (c, r))
@@ -849,7 +858,7 @@ impl Services {
             let a = ledger::balance(tx, program, Account::Available).await?;
             available.insert(program.clone(), a);
         }
-        let banks: BTreeSet<i64> = cases.values().map(|m| m.bank_id).collect();
+        let banks: BTreeSet<BankId> = cases.values().map(|m| m.bank_id).collect();
         let mut receivables = BTreeMap::new();
         for bank_id in banks {
             let owed = ledger::receivables_of_bank(tx, bank_id).await?;
@@ -911,7 +920,7 @@ impl Services {
     pub async fn settle_reject(
         &self,
         actor_name: &str,
-        batch_id: i64,
+        batch_id: BatchId,
         reason: &str,
     ) -> Result<BatchSummary> {
         if reason.trim().is_empty() {
@@ -961,7 +970,7 @@ impl Services {
     pub async fn settle_export(
         &self,
         actor_name: &str,
-        batch_id: i64,
+        batch_id: BatchId,
         bank: Option<&str>,
     ) -> Result<(Vec<store::ExportLine>, HashMap<String, i64>)> {
         let mut tx = self.db.begin_read().await?;
@@ -1016,7 +1025,7 @@ impl Services {
 
     /// Recomputes every line of a batch from stored data, as the batch saw it, and checks an
     /// approved batch's ledger postings against its lines (`tp`, `city`, `auditor`).
-    pub async fn settle_verify(&self, actor_name: &str, batch_id: i64) -> Result<Verification> {
+    pub async fn settle_verify(&self, actor_name: &str, batch_id: BatchId) -> Result<Verification> {
         let mut tx = self.db.begin_read().await?;
         let tx = &mut tx;
         let (user, _) = actor(tx, actor_name).await?;
@@ -1044,11 +1053,11 @@ impl Services {
                 .await?
                 .into_iter()
                 .collect();
-            let paid: i64 = stored.iter().map(|l| l.payable_won.max(0)).sum();
-            let clawed: i64 = stored.iter().map(|l| (-l.payable_won).max(0)).sum();
-            let mut paid_by_bank: HashMap<i64, i64> = HashMap::new();
+            let paid: i64 = stored.iter().map(|l| l.payable.get().max(0)).sum();
+            let clawed: i64 = stored.iter().map(|l| (-l.payable.get()).max(0)).sum();
+            let mut paid_by_bank: HashMap<BankId, i64> = HashMap::new();
             for l in &stored {
-                *paid_by_bank.entry(l.bank_id).or_default() += l.payable_won.max(0);
+                *paid_by_bank.entry(l.bank_id).or_default() += l.payable.get().max(0);
             }
             let recovered = postings.get("recover").copied().unwrap_or(0);
             if recovered > paid {

@@ -3,6 +3,7 @@
 //! the store's corruption, said so.
 
 use jumpup_domain::grade::KiboGrade;
+use jumpup_domain::ids::{CaseId, LoanId};
 use jumpup_domain::loan::{Event, EventKind, Loan};
 use jumpup_domain::money::Won;
 use jumpup_domain::pct::Pct;
@@ -101,7 +102,7 @@ pub(crate) fn row_of(event: &Event, seq: i64) -> EventRow {
 
 /// A stored loan's terms as the engine's `Loan`.
 pub(crate) fn stored_loan(
-    loan_id: i64,
+    loan_id: LoanId,
     principal_won: i64,
     annual_rate_pct: &str,
     executed_on: chrono::NaiveDate,
@@ -114,7 +115,7 @@ pub(crate) fn stored_loan(
 
 /// A decided case's stored grade and coverage, as the engine takes them.
 pub(crate) fn stored_grade_and_coverage(
-    case_id: i64,
+    case_id: CaseId,
     grade: Option<&str>,
     coverage_pct: Option<&str>,
 ) -> Result<(Option<KiboGrade>, Pct)> {

@@ -3,13 +3,15 @@
 
 use chrono::{DateTime, Utc};
 
+use jumpup_domain::ids::UserId;
+
 use crate::{Db, Result, Tx, with_db, with_tx};
 
 /// Records that `user_id` read `subjects` (`case:12`, ...) through `action`, in one statement
 /// per batch of rows.
 pub async fn record(
     tx: &mut Tx,
-    user_id: i64,
+    user_id: UserId,
     action: &str,
     subjects: &[String],
     at: DateTime<Utc>,
@@ -18,7 +20,7 @@ pub async fn record(
         with_tx!(tx, c => {
             let mut q = sqlx::QueryBuilder::new("insert into access_log (at, user_id, action, subject) ");
             q.push_values(chunk, |mut b, subject| {
-                b.push_bind(at).push_bind(user_id).push_bind(action.to_owned()).push_bind(subject.clone());
+                b.push_bind(at).push_bind(user_id.0).push_bind(action.to_owned()).push_bind(subject.clone());
             });
             q.build().execute(c).await?;
         });
@@ -31,7 +33,7 @@ pub async fn record(
 /// but the database's own.
 pub async fn record_read(
     db: &Db,
-    user_id: i64,
+    user_id: UserId,
     action: &str,
     subjects: &[String],
     at: DateTime<Utc>,
@@ -46,7 +48,7 @@ pub async fn record_read(
     with_db!(db, p => {
         let mut q = sqlx::QueryBuilder::new("insert into access_log (at, user_id, action, subject) ");
         q.push_values(subjects, |mut b, subject| {
-            b.push_bind(at).push_bind(user_id).push_bind(action.to_owned()).push_bind(subject.clone());
+            b.push_bind(at).push_bind(user_id.0).push_bind(action.to_owned()).push_bind(subject.clone());
         });
         q.build().execute(p).await?;
     });
@@ -54,12 +56,12 @@ pub async fn record_read(
 }
 
 /// The reads of one subject: `(user_id, action)` in order.
-pub async fn reads_of(db: &Db, subject: &str) -> Result<Vec<(i64, String)>> {
+pub async fn reads_of(db: &Db, subject: &str) -> Result<Vec<(UserId, String)>> {
     let rows: Vec<(i64, String)> = with_db!(db, p => {
         sqlx::query_as("select user_id, action from access_log where subject = $1 order by access_id")
             .bind(subject)
             .fetch_all(p)
             .await?
     });
-    Ok(rows)
+    Ok(rows.into_iter().map(|(u, a)| (UserId(u), a)).collect())
 }

@@ -1,7 +1,8 @@
 //! Support cases, their eligibility checks and loans.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use jumpup_domain::workflow::{FirmId, State};
+use jumpup_domain::ids::{BankId, CaseId, FirmId, LoanId, UserId};
+use jumpup_domain::workflow::State;
 use sqlx::Row;
 
 use crate::{Db, Result, StoreError, Tx, with_db, with_tx};
@@ -9,7 +10,7 @@ use crate::{Db, Result, StoreError, Tx, with_db, with_tx};
 /// A case as stored; the service turns it into the workflow's view.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CaseRow {
-    pub case_id: i64,
+    pub case_id: CaseId,
     pub program_id: String,
     pub firm_id: FirmId,
     pub state: State,
@@ -43,7 +44,7 @@ where
 {
     let state: String = r.try_get("state")?;
     Ok(CaseRow {
-        case_id: r.try_get("case_id")?,
+        case_id: CaseId(r.try_get("case_id")?),
         program_id: r.try_get("program_id")?,
         firm_id: FirmId(r.try_get("firm_id")?),
         state: State::parse(&state)
@@ -67,7 +68,7 @@ pub async fn insert(
     firm: FirmId,
     requested_won: i64,
     at: DateTime<Utc>,
-) -> Result<i64> {
+) -> Result<CaseId> {
     let id: i64 = with_tx!(tx, c => {
         sqlx::query_scalar(
             "insert into support_case (program_id, firm_id, state, requested_won, created_at, updated_at)
@@ -81,17 +82,17 @@ pub async fn insert(
         .fetch_one(c)
         .await?
     });
-    Ok(id)
+    Ok(CaseId(id))
 }
 
-pub async fn get(tx: &mut Tx, case_id: i64) -> Result<Option<CaseRow>> {
+pub async fn get(tx: &mut Tx, case_id: CaseId) -> Result<Option<CaseRow>> {
     let sql = sqlx::AssertSqlSafe(format!("{SELECT} where c.case_id = $1"));
-    with_tx!(tx, c => sqlx::query(sql).bind(case_id).fetch_optional(c).await?.map(|r| case_row(&r)).transpose())
+    with_tx!(tx, c => sqlx::query(sql).bind(case_id.0).fetch_optional(c).await?.map(|r| case_row(&r)).transpose())
 }
 
-pub async fn get_read(db: &Db, case_id: i64) -> Result<Option<CaseRow>> {
+pub async fn get_read(db: &Db, case_id: CaseId) -> Result<Option<CaseRow>> {
     let sql = sqlx::AssertSqlSafe(format!("{SELECT} where c.case_id = $1"));
-    with_db!(db, p => sqlx::query(sql).bind(case_id).fetch_optional(p).await?.map(|r| case_row(&r)).transpose())
+    with_db!(db, p => sqlx::query(sql).bind(case_id.0).fetch_optional(p).await?.map(|r| case_row(&r)).transpose())
 }
 
 /// Whose cases a list holds.
@@ -202,7 +203,7 @@ pub async fn firm_open_won(
     tx: &mut Tx,
     program_id: &str,
     firm: FirmId,
-    except_case: i64,
+    except_case: CaseId,
 ) -> Result<i64> {
     let n: i64 = with_tx!(tx, c => {
         sqlx::query_scalar(
@@ -215,7 +216,7 @@ pub async fn firm_open_won(
         )
         .bind(program_id)
         .bind(firm.0)
-        .bind(except_case)
+        .bind(except_case.0)
         .fetch_one(c)
         .await?
     });
@@ -226,7 +227,7 @@ pub async fn firm_open_won(
 pub async fn update(
     tx: &mut Tx,
     case: &CaseRow,
-    bank_id: Option<i64>,
+    bank_id: Option<BankId>,
     at: DateTime<Utc>,
 ) -> Result<()> {
     with_tx!(tx, c => {
@@ -237,13 +238,13 @@ pub async fn update(
                  updated_at = $12
              where case_id = $1",
         )
-        .bind(case.case_id)
+        .bind(case.case_id.0)
         .bind(case.state.as_str())
         .bind(&case.grade)
         .bind(&case.coverage_pct)
         .bind(&case.base_fee_rate_pct)
         .bind(case.approved_won)
-        .bind(bank_id)
+        .bind(bank_id.map(|b| b.0))
         .bind(case.program_version_id)
         .bind(case.decided_on)
         .bind(case.waitlist_seq)
@@ -265,9 +266,9 @@ pub struct CheckRow {
 
 pub async fn insert_check(
     tx: &mut Tx,
-    case_id: i64,
+    case_id: CaseId,
     check: &CheckRow,
-    by: i64,
+    by: UserId,
     at: DateTime<Utc>,
 ) -> Result<()> {
     with_tx!(tx, c => {
@@ -275,11 +276,11 @@ pub async fn insert_check(
             "insert into case_check (case_id, item, met, evidence, checked_by, checked_at)
              values ($1, $2, $3, $4, $5, $6)",
         )
-        .bind(case_id)
+        .bind(case_id.0)
         .bind(&check.item)
         .bind(check.met)
         .bind(&check.evidence)
-        .bind(by)
+        .bind(by.0)
         .bind(at)
         .execute(c)
         .await?;
@@ -288,10 +289,10 @@ pub async fn insert_check(
 }
 
 /// A case's answers in the order they were given.
-pub async fn checks(tx: &mut Tx, case_id: i64) -> Result<Vec<CheckRow>> {
+pub async fn checks(tx: &mut Tx, case_id: CaseId) -> Result<Vec<CheckRow>> {
     let rows: Vec<(String, bool, String)> = with_tx!(tx, c => {
         sqlx::query_as("select item, met, evidence from case_check where case_id = $1 order by case_check_id")
-            .bind(case_id)
+            .bind(case_id.0)
             .fetch_all(c)
             .await?
     });
@@ -308,8 +309,8 @@ pub async fn checks(tx: &mut Tx, case_id: i64) -> Result<Vec<CheckRow>> {
 /// An executed loan.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LoanRow {
-    pub case_id: i64,
-    pub bank_id: i64,
+    pub case_id: CaseId,
+    pub bank_id: BankId,
     pub loan_no: String,
     pub principal_won: i64,
     pub annual_rate_pct: String,
@@ -320,8 +321,8 @@ pub struct LoanRow {
 /// A loan as its readers see it: with its case's firm and the lending bank's code.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LoanView {
-    pub loan_id: i64,
-    pub case_id: i64,
+    pub loan_id: LoanId,
+    pub case_id: CaseId,
     pub firm_id: FirmId,
     pub bank_code: String,
     pub loan_no: String,
@@ -363,8 +364,8 @@ fn loan_view(r: LoanViewRow) -> LoanView {
         maturity_on,
     ) = r;
     LoanView {
-        loan_id,
-        case_id,
+        loan_id: LoanId(loan_id),
+        case_id: CaseId(case_id),
         firm_id: FirmId(firm_id),
         bank_code,
         loan_no,
@@ -398,14 +399,14 @@ pub async fn loans_page(
 }
 
 /// The loan of a case, as its readers see it.
-pub async fn loan_view_of_case(db: &Db, case_id: i64) -> Result<Option<LoanView>> {
+pub async fn loan_view_of_case(db: &Db, case_id: CaseId) -> Result<Option<LoanView>> {
     let sql = sqlx::AssertSqlSafe(format!("{LOAN_VIEW} where l.case_id = $1"));
     let row: Option<LoanViewRow> =
-        with_db!(db, p => sqlx::query_as(sql).bind(case_id).fetch_optional(p).await?);
+        with_db!(db, p => sqlx::query_as(sql).bind(case_id.0).fetch_optional(p).await?);
     Ok(row.map(loan_view))
 }
 
-pub async fn insert_loan(tx: &mut Tx, loan: &LoanRow, at: DateTime<Utc>) -> Result<i64> {
+pub async fn insert_loan(tx: &mut Tx, loan: &LoanRow, at: DateTime<Utc>) -> Result<LoanId> {
     let seq = tx.seal_seq().await?;
     let hash = crate::seal::loan_hash(loan);
     let id: i64 = with_tx!(tx, c => {
@@ -414,8 +415,8 @@ pub async fn insert_loan(tx: &mut Tx, loan: &LoanRow, at: DateTime<Utc>) -> Resu
              values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
              returning loan_id",
         )
-        .bind(loan.case_id)
-        .bind(loan.bank_id)
+        .bind(loan.case_id.0)
+        .bind(loan.bank_id.0)
         .bind(&loan.loan_no)
         .bind(loan.principal_won)
         .bind(&loan.annual_rate_pct)
@@ -428,7 +429,7 @@ pub async fn insert_loan(tx: &mut Tx, loan: &LoanRow, at: DateTime<Utc>) -> Resu
         .await?
     });
     tx.sealed(crate::seal::LOAN, [hash]);
-    Ok(id)
+    Ok(LoanId(id))
 }
 
 /// The cases with these guarantee numbers, by number.
@@ -459,7 +460,7 @@ pub async fn by_guarantees(
 pub async fn ids_of_guarantees(
     tx: &mut Tx,
     guarantee_nos: &[String],
-) -> Result<std::collections::HashMap<String, i64>> {
+) -> Result<std::collections::HashMap<String, CaseId>> {
     let rows = chunked!(
         tx,
         guarantee_nos,
@@ -467,14 +468,14 @@ pub async fn ids_of_guarantees(
         ")",
         (String, i64)
     );
-    Ok(rows.into_iter().collect())
+    Ok(rows.into_iter().map(|(g, id)| (g, CaseId(id))).collect())
 }
 
 /// The approved amounts of these firms' open selected cases, by programme and firm (the
 /// per-firm limit).
 pub async fn open_won_of_firms(
     tx: &mut Tx,
-    firm_ids: &[i64],
+    firm_ids: &[FirmId],
 ) -> Result<std::collections::HashMap<(String, FirmId), i64>> {
     let rows = chunked!(
         tx,
@@ -501,7 +502,7 @@ pub struct DecidedCase<'a> {
     pub grade: &'a str,
     pub coverage_pct: String,
     pub base_fee_rate_pct: String,
-    pub bank_id: Option<i64>,
+    pub bank_id: Option<BankId>,
     pub program_version_id: i64,
     pub decided_on: NaiveDate,
     pub guarantee_no: &'a str,
@@ -512,8 +513,8 @@ pub async fn insert_decided_many(
     tx: &mut Tx,
     cases: &[DecidedCase<'_>],
     at: DateTime<Utc>,
-) -> Result<Vec<(String, i64)>> {
-    Ok(crate::write_rows!(
+) -> Result<Vec<(String, CaseId)>> {
+    let ids = crate::write_rows!(
         tx,
         cases,
         "insert into support_case
@@ -528,21 +529,22 @@ pub async fn insert_decided_many(
             .push_bind(c.coverage_pct.clone())
             .push_bind(c.base_fee_rate_pct.clone())
             .push_bind(c.approved_won)
-            .push_bind(c.bank_id)
+            .push_bind(c.bank_id.map(|b| b.0))
             .push_bind(c.program_version_id)
             .push_bind(c.decided_on)
             .push_bind(c.guarantee_no.to_owned())
             .push_bind(at)
             .push_bind(at),
         returning " returning guarantee_no, case_id" as (String, i64)
-    ))
+    );
+    Ok(ids.into_iter().map(|(g, id)| (g, CaseId(id))).collect())
 }
 
 /// The loans of these cases, keyed by case id (bulk loan imports check against them).
 pub async fn loans_of_cases(
     tx: &mut Tx,
-    case_ids: &[i64],
-) -> Result<std::collections::HashMap<i64, LoanRow>> {
+    case_ids: &[CaseId],
+) -> Result<std::collections::HashMap<CaseId, LoanRow>> {
     type Row = (i64, i64, String, i64, String, NaiveDate, NaiveDate);
     let rows = chunked!(
         tx,
@@ -565,10 +567,10 @@ pub async fn loans_of_cases(
                 maturity_on,
             )| {
                 (
-                    case_id,
+                    CaseId(case_id),
                     LoanRow {
-                        case_id,
-                        bank_id,
+                        case_id: CaseId(case_id),
+                        bank_id: BankId(bank_id),
                         loan_no,
                         principal_won,
                         annual_rate_pct,
@@ -593,8 +595,8 @@ pub async fn insert_loans(tx: &mut Tx, loans: &[LoanRow], at: DateTime<Utc>) -> 
         sealed,
         "insert into loan (case_id, bank_id, loan_no, principal_won, annual_rate_pct, executed_on, maturity_on, created_at, audit_seq, row_hash) ",
         |b, row: &(&LoanRow, jumpup_domain::audit::RowHash)| b
-            .push_bind(row.0.case_id)
-            .push_bind(row.0.bank_id)
+            .push_bind(row.0.case_id.0)
+            .push_bind(row.0.bank_id.0)
             .push_bind(row.0.loan_no.clone())
             .push_bind(row.0.principal_won)
             .push_bind(row.0.annual_rate_pct.clone())
@@ -612,7 +614,7 @@ pub async fn insert_loans(tx: &mut Tx, loans: &[LoanRow], at: DateTime<Utc>) -> 
 pub async fn set_states(
     tx: &mut Tx,
     state: State,
-    cases: &[(i64, i64)],
+    cases: &[(CaseId, BankId)],
     at: DateTime<Utc>,
 ) -> Result<()> {
     for chunk in cases.chunks(crate::identity::BATCH_ROWS) {
@@ -623,7 +625,7 @@ pub async fn set_states(
             q.push_bind(at);
             q.push(", bank_id = v.bank_id from (select column1 as case_id, column2 as bank_id from (");
             q.push_values(chunk, |mut b, (case_id, bank_id)| {
-                b.push_bind(*case_id).push_bind(*bank_id);
+                b.push_bind(case_id.0).push_bind(bank_id.0);
             });
             q.push(") as t) as v where support_case.case_id = v.case_id");
             q.build().execute(c).await?;

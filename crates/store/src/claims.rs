@@ -3,15 +3,18 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 
+use jumpup_domain::ids::{BankId, UserId};
+use jumpup_domain::money::Won;
+
 use crate::{Result, Tx, with_tx};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClaimRow {
-    pub bank_id: i64,
+    pub bank_id: BankId,
     pub loan_no: String,
     pub period_from: NaiveDate,
     pub period_to: NaiveDate,
-    pub claimed_won: i64,
+    pub claimed: Won,
     pub revision: i64,
 }
 
@@ -29,7 +32,7 @@ pub async fn existing(tx: &mut Tx, keys: &[ClaimRow]) -> Result<Vec<ClaimRow>> {
             let mut list = q.separated(", ");
             for r in chunk {
                 list.push("(")
-                    .push_bind_unseparated(r.bank_id)
+                    .push_bind_unseparated(r.bank_id.0)
                     .push_unseparated(", ")
                     .push_bind_unseparated(r.loan_no.clone())
                     .push_unseparated(", ")
@@ -43,11 +46,11 @@ pub async fn existing(tx: &mut Tx, keys: &[ClaimRow]) -> Result<Vec<ClaimRow>> {
         });
         out.extend(rows.into_iter().map(
             |(bank_id, loan_no, period_from, period_to, claimed_won, revision)| ClaimRow {
-                bank_id,
+                bank_id: BankId(bank_id),
                 loan_no,
                 period_from,
                 period_to,
-                claimed_won,
+                claimed: Won::new(claimed_won),
                 revision,
             },
         ));
@@ -59,7 +62,7 @@ pub async fn existing(tx: &mut Tx, keys: &[ClaimRow]) -> Result<Vec<ClaimRow>> {
 pub async fn insert_many(
     tx: &mut Tx,
     claims: &[ClaimRow],
-    user_id: i64,
+    user_id: UserId,
     at: DateTime<Utc>,
 ) -> Result<()> {
     let seq = tx.seal_seq().await?;
@@ -72,13 +75,13 @@ pub async fn insert_many(
         sealed,
         "insert into claim (bank_id, loan_no, period_from, period_to, claimed_won, revision, imported_by, imported_at, audit_seq, row_hash) ",
         |b, row: &(&ClaimRow, jumpup_domain::audit::RowHash)| b
-            .push_bind(row.0.bank_id)
+            .push_bind(row.0.bank_id.0)
             .push_bind(row.0.loan_no.clone())
             .push_bind(row.0.period_from)
             .push_bind(row.0.period_to)
-            .push_bind(row.0.claimed_won)
+            .push_bind(row.0.claimed.get())
             .push_bind(row.0.revision)
-            .push_bind(user_id)
+            .push_bind(user_id.0)
             .push_bind(at)
             .push_bind(seq)
             .push_bind(row.1.hex())

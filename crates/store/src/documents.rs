@@ -2,13 +2,15 @@
 
 use chrono::{DateTime, Utc};
 
+use jumpup_domain::ids::{CaseId, UserId};
+
 use crate::{Result, Tx, with_tx};
 
 /// A stored document's facts (not its content).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Document {
     pub document_id: i64,
-    pub case_id: i64,
+    pub case_id: CaseId,
     pub file_name: String,
     pub content_type: String,
     pub size_bytes: i64,
@@ -23,7 +25,7 @@ fn document(
 ) -> Document {
     Document {
         document_id,
-        case_id,
+        case_id: CaseId(case_id),
         file_name,
         content_type,
         size_bytes,
@@ -39,12 +41,12 @@ const COLUMNS: &str =
 #[allow(clippy::too_many_arguments)]
 pub async fn insert(
     tx: &mut Tx,
-    case_id: i64,
+    case_id: CaseId,
     file_name: &str,
     content_type: &str,
     sha256: &str,
     content: &[u8],
-    uploaded_by: i64,
+    uploaded_by: UserId,
     at: DateTime<Utc>,
 ) -> Result<i64> {
     let size = i64::try_from(content.len()).unwrap_or(i64::MAX);
@@ -53,13 +55,13 @@ pub async fn insert(
             "insert into case_document (case_id, file_name, content_type, size_bytes, sha256, content, uploaded_by, uploaded_at)
              values ($1, $2, $3, $4, $5, $6, $7, $8) returning document_id",
         )
-        .bind(case_id)
+        .bind(case_id.0)
         .bind(file_name)
         .bind(content_type)
         .bind(size)
         .bind(sha256)
         .bind(content)
-        .bind(uploaded_by)
+        .bind(uploaded_by.0)
         .bind(at)
         .fetch_one(c)
         .await?
@@ -68,12 +70,12 @@ pub async fn insert(
 }
 
 /// A case's documents, oldest first.
-pub async fn of_case(db: &crate::Db, case_id: i64) -> Result<Vec<Document>> {
+pub async fn of_case(db: &crate::Db, case_id: CaseId) -> Result<Vec<Document>> {
     let sql = sqlx::AssertSqlSafe(format!(
         "select {COLUMNS} from case_document where case_id = $1 order by document_id"
     ));
     let rows: Vec<Row> = crate::with_db!(db, p => {
-        sqlx::query_as(sql).bind(case_id).fetch_all(p).await?
+        sqlx::query_as(sql).bind(case_id.0).fetch_all(p).await?
     });
     Ok(rows.into_iter().map(document).collect())
 }

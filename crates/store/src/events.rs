@@ -5,6 +5,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use std::collections::HashMap;
 
+use jumpup_domain::ids::{BankId, CaseId, LoanId, UserId};
 use jumpup_domain::workflow::State;
 
 use crate::cases::LoanRow;
@@ -24,7 +25,7 @@ pub struct EventRow {
 }
 
 /// The loan of a case, with its id.
-pub async fn loan_of_case(tx: &mut Tx, case_id: i64) -> Result<Option<(i64, LoanRow)>> {
+pub async fn loan_of_case(tx: &mut Tx, case_id: CaseId) -> Result<Option<(LoanId, LoanRow)>> {
     type Row = (i64, i64, i64, String, i64, String, NaiveDate, NaiveDate);
     let row: Option<Row> = with_tx!(tx, c => {
         sqlx::query_as(
@@ -32,7 +33,7 @@ pub async fn loan_of_case(tx: &mut Tx, case_id: i64) -> Result<Option<(i64, Loan
              from loan
              where case_id = $1",
         )
-        .bind(case_id)
+        .bind(case_id.0)
         .fetch_optional(c)
         .await?
     });
@@ -48,10 +49,10 @@ pub async fn loan_of_case(tx: &mut Tx, case_id: i64) -> Result<Option<(i64, Loan
             maturity_on,
         )| {
             (
-                id,
+                LoanId(id),
                 LoanRow {
-                    case_id,
-                    bank_id,
+                    case_id: CaseId(case_id),
+                    bank_id: BankId(bank_id),
                     loan_no,
                     principal_won,
                     annual_rate_pct,
@@ -64,7 +65,7 @@ pub async fn loan_of_case(tx: &mut Tx, case_id: i64) -> Result<Option<(i64, Loan
 }
 
 /// A loan's events that are not cancelled, in the order they were recorded.
-pub async fn of_loan(tx: &mut Tx, loan_id: i64) -> Result<Vec<EventRow>> {
+pub async fn of_loan(tx: &mut Tx, loan_id: LoanId) -> Result<Vec<EventRow>> {
     type Row = (i64, i64, NaiveDate, String, Option<i64>, Option<String>);
     let rows: Vec<Row> = with_tx!(tx, c => {
         sqlx::query_as(
@@ -73,7 +74,7 @@ pub async fn of_loan(tx: &mut Tx, loan_id: i64) -> Result<Vec<EventRow>> {
              where loan_id = $1 and cancelled_at is null
              order by loan_event_id",
         )
-        .bind(loan_id)
+        .bind(loan_id.0)
         .fetch_all(c)
         .await?
     });
@@ -95,9 +96,9 @@ pub async fn of_loan(tx: &mut Tx, loan_id: i64) -> Result<Vec<EventRow>> {
 /// Records an event reported by `user_id`.
 pub async fn insert(
     tx: &mut Tx,
-    loan_id: i64,
+    loan_id: LoanId,
     event: &EventRow,
-    user_id: i64,
+    user_id: UserId,
     at: DateTime<Utc>,
 ) -> Result<i64> {
     let seq = tx.seal_seq().await?;
@@ -108,12 +109,12 @@ pub async fn insert(
              values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
              returning loan_event_id",
         )
-        .bind(loan_id)
+        .bind(loan_id.0)
         .bind(event.on)
         .bind(&event.kind)
         .bind(event.amount_won)
         .bind(&event.annual_rate_pct)
-        .bind(user_id)
+        .bind(user_id.0)
         .bind(at)
         .bind(event.seq)
         .bind(seq)
@@ -128,8 +129,8 @@ pub async fn insert(
 /// Stores new events of loans with multi-row statements, in the order given.
 pub async fn insert_many(
     tx: &mut Tx,
-    events: &[(i64, EventRow)],
-    user_id: i64,
+    events: &[(LoanId, EventRow)],
+    user_id: UserId,
     at: DateTime<Utc>,
 ) -> Result<()> {
     let seq = tx.seal_seq().await?;
@@ -141,13 +142,13 @@ pub async fn insert_many(
         tx,
         sealed,
         "insert into loan_event (loan_id, on_date, kind, amount_won, annual_rate_pct, reported_by, recorded_at, seq, audit_seq, row_hash) ",
-        |b, row: &(i64, &EventRow, RowHash)| b
-            .push_bind(row.0)
+        |b, row: &(LoanId, &EventRow, RowHash)| b
+            .push_bind(row.0.0)
             .push_bind(row.1.on)
             .push_bind(row.1.kind.clone())
             .push_bind(row.1.amount_won)
             .push_bind(row.1.annual_rate_pct.clone())
-            .push_bind(user_id)
+            .push_bind(user_id.0)
             .push_bind(at)
             .push_bind(row.1.seq)
             .push_bind(seq)
@@ -160,8 +161,8 @@ pub async fn insert_many(
 /// The cases of loans by bank id and loan number, read a chunk of keys per statement.
 pub async fn cases_of_loan_nos(
     tx: &mut Tx,
-    keys: &[(i64, String)],
-) -> Result<HashMap<(i64, String), i64>> {
+    keys: &[(BankId, String)],
+) -> Result<HashMap<(BankId, String), CaseId>> {
     let mut out = HashMap::with_capacity(keys.len());
     for chunk in keys.chunks(crate::identity::BATCH_ROWS) {
         let rows: Vec<(i64, String, i64)> = with_tx!(tx, c => {
@@ -171,7 +172,7 @@ pub async fn cases_of_loan_nos(
             let mut list = q.separated(", ");
             for (bank_id, loan_no) in chunk {
                 list.push("(")
-                    .push_bind_unseparated(*bank_id)
+                    .push_bind_unseparated(bank_id.0)
                     .push_unseparated(", ")
                     .push_bind_unseparated(loan_no.clone())
                     .push_unseparated(")");
@@ -181,7 +182,7 @@ pub async fn cases_of_loan_nos(
         });
         out.extend(
             rows.into_iter()
-                .map(|(bank_id, loan_no, case_id)| ((bank_id, loan_no), case_id)),
+                .map(|(bank_id, loan_no, case_id)| ((BankId(bank_id), loan_no), CaseId(case_id))),
         );
     }
     Ok(out)
@@ -191,10 +192,10 @@ pub async fn cases_of_loan_nos(
 /// and every event of the loan.
 #[derive(Debug, Clone)]
 pub struct LoanRecord {
-    pub case_id: i64,
+    pub case_id: CaseId,
     pub state: State,
     pub bank_code: String,
-    pub loan_id: i64,
+    pub loan_id: LoanId,
     pub loan: LoanRow,
     /// Events not cancelled, in the order recorded.
     pub events: Vec<EventRow>,
@@ -203,7 +204,10 @@ pub struct LoanRecord {
 }
 
 /// The loan records of these cases (cases without a loan have none).
-pub async fn records_of_cases(tx: &mut Tx, case_ids: &[i64]) -> Result<HashMap<i64, LoanRecord>> {
+pub async fn records_of_cases(
+    tx: &mut Tx,
+    case_ids: &[CaseId],
+) -> Result<HashMap<CaseId, LoanRecord>> {
     type LoanTuple = (
         i64,
         i64,
@@ -241,6 +245,7 @@ pub async fn records_of_cases(tx: &mut Tx, case_ids: &[i64]) -> Result<HashMap<i
         maturity_on,
     ) in loans
     {
+        let (case_id, loan_id, bank_id) = (CaseId(case_id), LoanId(loan_id), BankId(bank_id));
         let state = State::parse(&state)
             .ok_or_else(|| StoreError::Corrupt(format!("case {case_id} state {state:?}")))?;
         case_of_loan.insert(loan_id, case_id);
@@ -265,7 +270,7 @@ pub async fn records_of_cases(tx: &mut Tx, case_ids: &[i64]) -> Result<HashMap<i
             },
         );
     }
-    let loan_ids: Vec<i64> = case_of_loan.keys().copied().collect();
+    let loan_ids: Vec<LoanId> = case_of_loan.keys().copied().collect();
     type EventTuple = (
         i64,
         i64,
@@ -288,7 +293,7 @@ pub async fn records_of_cases(tx: &mut Tx, case_ids: &[i64]) -> Result<HashMap<i
     events.sort_unstable_by_key(|e| e.1);
     for (loan_id, loan_event_id, seq, on, kind, amount_won, annual_rate_pct, cancelled) in events {
         let record = case_of_loan
-            .get(&loan_id)
+            .get(&LoanId(loan_id))
             .and_then(|case_id| out.get_mut(case_id))
             .ok_or_else(|| {
                 StoreError::Corrupt(format!("event {loan_event_id} of loan {loan_id}"))
@@ -313,10 +318,10 @@ pub async fn records_of_cases(tx: &mut Tx, case_ids: &[i64]) -> Result<HashMap<i
 /// One event by id with its loan and case, and whether it is cancelled.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredEvent {
-    pub loan_id: i64,
-    pub case_id: i64,
+    pub loan_id: LoanId,
+    pub case_id: CaseId,
     pub event: EventRow,
-    pub reported_by: i64,
+    pub reported_by: UserId,
     pub cancelled: bool,
 }
 
@@ -353,8 +358,8 @@ fn stored_event(r: StoredEventRow) -> StoredEvent {
         cancelled,
     ) = r;
     StoredEvent {
-        loan_id,
-        case_id,
+        loan_id: LoanId(loan_id),
+        case_id: CaseId(case_id),
         event: EventRow {
             loan_event_id,
             seq,
@@ -363,7 +368,7 @@ fn stored_event(r: StoredEventRow) -> StoredEvent {
             amount_won,
             annual_rate_pct,
         },
-        reported_by,
+        reported_by: UserId(reported_by),
         cancelled,
     }
 }
@@ -377,11 +382,11 @@ pub async fn by_id(tx: &mut Tx, loan_event_id: i64) -> Result<Option<StoredEvent
 
 /// Every event of a loan, cancelled ones too, with who reported it, in the order recorded
 /// (what the case's readers see).
-pub async fn history_of_loan(db: &crate::Db, loan_id: i64) -> Result<Vec<StoredEvent>> {
+pub async fn history_of_loan(db: &crate::Db, loan_id: LoanId) -> Result<Vec<StoredEvent>> {
     let sql = sqlx::AssertSqlSafe(format!(
         "{STORED_EVENT} where e.loan_id = $1 order by e.loan_event_id"
     ));
     let rows: Vec<StoredEventRow> =
-        crate::with_db!(db, p => sqlx::query_as(sql).bind(loan_id).fetch_all(p).await?);
+        crate::with_db!(db, p => sqlx::query_as(sql).bind(loan_id.0).fetch_all(p).await?);
     Ok(rows.into_iter().map(stored_event).collect())
 }

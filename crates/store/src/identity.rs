@@ -2,15 +2,16 @@
 //! firm user to one firm. Resident registration numbers have no column anywhere.
 
 use chrono::{DateTime, Utc};
+use jumpup_domain::ids::{BankId, FirmId, UserId};
 use jumpup_domain::regno::{BusinessNumber, CorporateNumber};
-use jumpup_domain::workflow::{BankCode, FirmId, Role};
+use jumpup_domain::workflow::{BankCode, Role};
 use sqlx::Row;
 
 use crate::{Db, Result, StoreError, Tx, with_db, with_tx};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Bank {
-    pub bank_id: i64,
+    pub bank_id: BankId,
     pub code: BankCode,
     pub name: String,
 }
@@ -40,13 +41,13 @@ pub struct Firm {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scope {
     None,
-    Bank(i64),
+    Bank(BankId),
     Firm(FirmId),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct User {
-    pub user_id: i64,
+    pub user_id: UserId,
     pub name: String,
     pub role: Role,
     /// The bank's code for a bank user.
@@ -60,7 +61,7 @@ pub async fn insert_bank(
     code: BankCode,
     name: &str,
     at: DateTime<Utc>,
-) -> Result<i64> {
+) -> Result<BankId> {
     let id: i64 = with_tx!(tx, c => {
         sqlx::query_scalar("insert into bank (code, name, created_at) values ($1, $2, $3) returning bank_id")
             .bind(code.as_str())
@@ -69,7 +70,7 @@ pub async fn insert_bank(
             .fetch_one(c)
             .await?
     });
-    Ok(id)
+    Ok(BankId(id))
 }
 
 fn bank_code(text: &str) -> Result<BankCode> {
@@ -85,7 +86,7 @@ pub async fn bank_by_code(tx: &mut Tx, code: BankCode) -> Result<Option<Bank>> {
     });
     row.map(|(bank_id, code, name)| {
         Ok(Bank {
-            bank_id,
+            bank_id: BankId(bank_id),
             code: bank_code(&code)?,
             name,
         })
@@ -193,10 +194,10 @@ pub async fn insert_user(
     password_hash: Option<&str>,
     active: bool,
     at: DateTime<Utc>,
-) -> Result<i64> {
+) -> Result<UserId> {
     let (bank_id, firm_id) = match scope {
         Scope::None => (None, None),
-        Scope::Bank(b) => (Some(b), None),
+        Scope::Bank(b) => (Some(b.0), None),
         Scope::Firm(f) => (None, Some(f.0)),
     };
     let id: i64 = with_tx!(tx, c => {
@@ -215,7 +216,7 @@ pub async fn insert_user(
         .fetch_one(c)
         .await?
     });
-    Ok(id)
+    Ok(UserId(id))
 }
 
 /// `user_id, name, role, bank code, firm_id, active`.
@@ -228,7 +229,7 @@ const USER_SELECT: &str = "select u.user_id, u.name, u.role, b.code, u.firm_id, 
 fn user_from(row: UserRow) -> Result<User> {
     let (user_id, name, role, bank, firm, active) = row;
     Ok(User {
-        user_id,
+        user_id: UserId(user_id),
         name,
         role: Role::parse(&role).ok_or_else(|| StoreError::Corrupt(format!("role {role:?}")))?,
         bank: bank.as_deref().map(bank_code).transpose()?,
@@ -246,10 +247,10 @@ pub async fn user_by_name(tx: &mut Tx, name: &str) -> Result<Option<User>> {
 }
 
 /// A user by id, with the bank's code for a bank user.
-pub async fn user_by_id(tx: &mut Tx, user_id: i64) -> Result<Option<User>> {
+pub async fn user_by_id(tx: &mut Tx, user_id: UserId) -> Result<Option<User>> {
     let sql = sqlx::AssertSqlSafe(format!("{USER_SELECT} where u.user_id = $1"));
     let row: Option<UserRow> =
-        with_tx!(tx, c => sqlx::query_as(sql).bind(user_id).fetch_optional(c).await?);
+        with_tx!(tx, c => sqlx::query_as(sql).bind(user_id.0).fetch_optional(c).await?);
     row.map(user_from).transpose()
 }
 
@@ -266,10 +267,10 @@ pub async fn user_of_token(db: &Db, token_hash: &str) -> Result<Option<User>> {
 }
 
 /// A user by id, read outside any transaction (signing a request in).
-pub async fn user_by_id_read(db: &Db, user_id: i64) -> Result<Option<User>> {
+pub async fn user_by_id_read(db: &Db, user_id: UserId) -> Result<Option<User>> {
     let sql = sqlx::AssertSqlSafe(format!("{USER_SELECT} where u.user_id = $1"));
     let row: Option<UserRow> =
-        with_db!(db, p => sqlx::query_as(sql).bind(user_id).fetch_optional(p).await?);
+        with_db!(db, p => sqlx::query_as(sql).bind(user_id.0).fetch_optional(p).await?);
     row.map(user_from).transpose()
 }
 
@@ -332,29 +333,29 @@ pub async fn inactive_firm_accounts(
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Onboarding {
     /// The administrator who made it, while it waits for a second person's confirmation.
-    pub proposed_by: Option<i64>,
+    pub proposed_by: Option<UserId>,
     /// A self-registration claiming a firm already known.
     pub firm_claim: bool,
 }
 
-pub async fn onboarding(tx: &mut Tx, user_id: i64) -> Result<Onboarding> {
+pub async fn onboarding(tx: &mut Tx, user_id: UserId) -> Result<Onboarding> {
     let (proposed_by, firm_claim): (Option<i64>, bool) = with_tx!(tx, c => {
         sqlx::query_as("select proposed_by, firm_claim from app_user where user_id = $1")
-            .bind(user_id)
+            .bind(user_id.0)
             .fetch_one(c)
             .await?
     });
     Ok(Onboarding {
-        proposed_by,
+        proposed_by: proposed_by.map(UserId),
         firm_claim,
     })
 }
 
-pub async fn mark_proposed(tx: &mut Tx, user_id: i64, by: i64) -> Result<()> {
+pub async fn mark_proposed(tx: &mut Tx, user_id: UserId, by: UserId) -> Result<()> {
     with_tx!(tx, c => {
         sqlx::query("update app_user set proposed_by = $2 where user_id = $1")
-            .bind(user_id)
-            .bind(by)
+            .bind(user_id.0)
+            .bind(by.0)
             .execute(c)
             .await?;
     });
@@ -363,10 +364,10 @@ pub async fn mark_proposed(tx: &mut Tx, user_id: i64, by: i64) -> Result<()> {
 
 /// Marks a firm account as a claim on a known firm (`true`), or as an ordinary firm account
 /// once the claim is checked (`false`).
-pub async fn set_firm_claim(tx: &mut Tx, user_id: i64, claim: bool) -> Result<()> {
+pub async fn set_firm_claim(tx: &mut Tx, user_id: UserId, claim: bool) -> Result<()> {
     with_tx!(tx, c => {
         sqlx::query("update app_user set firm_claim = $2 where user_id = $1")
-            .bind(user_id)
+            .bind(user_id.0)
             .bind(claim)
             .execute(c)
             .await?;
@@ -377,7 +378,7 @@ pub async fn set_firm_claim(tx: &mut Tx, user_id: i64, claim: bool) -> Result<()
 /// A proposed account confirmed: active, with a one-time setup code (its digest) until `until`.
 pub async fn confirm_proposed(
     tx: &mut Tx,
-    user_id: i64,
+    user_id: UserId,
     setup_hash: &str,
     until: DateTime<Utc>,
 ) -> Result<()> {
@@ -386,7 +387,7 @@ pub async fn confirm_proposed(
             "update app_user set active = $2, proposed_by = null, setup_hash = $3, \
              setup_until = $4 where user_id = $1",
         )
-        .bind(user_id)
+        .bind(user_id.0)
         .bind(true)
         .bind(setup_hash)
         .bind(until)
@@ -419,13 +420,13 @@ pub async fn user_by_setup(
 }
 
 /// The password set with the setup code, which is spent.
-pub async fn finish_setup(tx: &mut Tx, user_id: i64, password_hash: &str) -> Result<()> {
+pub async fn finish_setup(tx: &mut Tx, user_id: UserId, password_hash: &str) -> Result<()> {
     with_tx!(tx, c => {
         sqlx::query(
             "update app_user set password_hash = $2, setup_hash = null, setup_until = null \
              where user_id = $1",
         )
-        .bind(user_id)
+        .bind(user_id.0)
         .bind(password_hash)
         .execute(c)
         .await?;
@@ -459,10 +460,10 @@ pub async fn proposed_accounts(tx: &mut Tx, limit: i64) -> Result<Vec<(User, Str
         .collect()
 }
 
-pub async fn set_active(tx: &mut Tx, user_id: i64, active: bool) -> Result<()> {
+pub async fn set_active(tx: &mut Tx, user_id: UserId, active: bool) -> Result<()> {
     with_tx!(tx, c => {
         sqlx::query("update app_user set active = $2 where user_id = $1")
-            .bind(user_id)
+            .bind(user_id.0)
             .bind(active)
             .execute(c)
             .await?;
@@ -471,20 +472,20 @@ pub async fn set_active(tx: &mut Tx, user_id: i64, active: bool) -> Result<()> {
 }
 
 /// A user's stored password hash, read in the caller's transaction.
-pub async fn password_hash_in(tx: &mut Tx, user_id: i64) -> Result<Option<String>> {
+pub async fn password_hash_in(tx: &mut Tx, user_id: UserId) -> Result<Option<String>> {
     let row: Option<(Option<String>,)> = with_tx!(tx, c => {
         sqlx::query_as("select password_hash from app_user where user_id = $1")
-            .bind(user_id)
+            .bind(user_id.0)
             .fetch_optional(c)
             .await?
     });
     Ok(row.and_then(|(h,)| h))
 }
 
-pub async fn set_password_hash(tx: &mut Tx, user_id: i64, hash: &str) -> Result<()> {
+pub async fn set_password_hash(tx: &mut Tx, user_id: UserId, hash: &str) -> Result<()> {
     with_tx!(tx, c => {
         sqlx::query("update app_user set password_hash = $2 where user_id = $1")
-            .bind(user_id)
+            .bind(user_id.0)
             .bind(hash)
             .execute(c)
             .await?;
@@ -564,7 +565,7 @@ pub async fn password_hash(db: &Db, name: &str) -> Result<Option<String>> {
 }
 
 /// Every bank's id by its code, read in the caller's transaction.
-pub async fn bank_ids(tx: &mut Tx) -> Result<std::collections::HashMap<String, i64>> {
+pub async fn bank_ids(tx: &mut Tx) -> Result<std::collections::HashMap<String, BankId>> {
     Ok(banks_in(tx)
         .await?
         .into_iter()
@@ -580,7 +581,7 @@ pub async fn banks_in(tx: &mut Tx) -> Result<Vec<Bank>> {
     rows.into_iter()
         .map(|(bank_id, code, name)| {
             Ok(Bank {
-                bank_id,
+                bank_id: BankId(bank_id),
                 code: bank_code(&code)?,
                 name,
             })

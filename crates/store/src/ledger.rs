@@ -2,6 +2,7 @@
 //! summed into balances. The domain's `Ledger` re-checks them when loaded.
 
 use chrono::{DateTime, Utc};
+use jumpup_domain::ids::{BankId, CaseId};
 use jumpup_domain::ledger::{Account, Posting, PostingKind};
 use jumpup_domain::money::Won;
 
@@ -9,7 +10,7 @@ use jumpup_domain::audit::RowHash;
 
 use crate::{Db, Result, StoreError, Tx, seal, with_db, with_tx};
 
-fn posting_seal(program_id: &str, p: &Posting, case_id: Option<i64>) -> RowHash {
+fn posting_seal(program_id: &str, p: &Posting, case_id: Option<CaseId>) -> RowHash {
     seal::posting_hash(
         p.id(),
         program_id,
@@ -27,7 +28,7 @@ pub async fn post(
     tx: &mut Tx,
     program_id: &str,
     posting: &Posting,
-    case_id: Option<i64>,
+    case_id: Option<CaseId>,
     at: DateTime<Utc>,
 ) -> Result<bool> {
     let existing: Option<(String, String, i64)> = with_tx!(tx, c => {
@@ -61,7 +62,7 @@ pub async fn post(
         .bind(posting.from().as_str())
         .bind(posting.to().as_str())
         .bind(posting.amount().get())
-        .bind(case_id)
+        .bind(case_id.map(|c| c.0))
         .bind(at)
         .bind(seq)
         .bind(hash.hex())
@@ -104,7 +105,7 @@ fn balance_of(flows: &[(String, String, i64)], account: Account) -> Won {
 }
 
 /// What one case holds reserved: reservations in, releases and payments out.
-pub async fn case_reserved(tx: &mut Tx, case_id: i64) -> Result<Won> {
+pub async fn case_reserved(tx: &mut Tx, case_id: CaseId) -> Result<Won> {
     let n: i64 = with_tx!(tx, c => {
         sqlx::query_scalar(
             "select cast(coalesce(sum(case when to_account = 'reserved' then amount_won
@@ -113,7 +114,7 @@ pub async fn case_reserved(tx: &mut Tx, case_id: i64) -> Result<Won> {
              from budget_posting
              where case_id = $1",
         )
-        .bind(case_id)
+        .bind(case_id.0)
         .fetch_one(c)
         .await?
     });
@@ -121,9 +122,9 @@ pub async fn case_reserved(tx: &mut Tx, case_id: i64) -> Result<Won> {
 }
 
 /// How many postings a case has (to number new ones).
-pub async fn case_posting_count(tx: &mut Tx, case_id: i64) -> Result<i64> {
+pub async fn case_posting_count(tx: &mut Tx, case_id: CaseId) -> Result<i64> {
     let n: i64 = with_tx!(tx, c => {
-        sqlx::query_scalar("select count(*) from budget_posting where case_id = $1").bind(case_id).fetch_one(c).await?
+        sqlx::query_scalar("select count(*) from budget_posting where case_id = $1").bind(case_id.0).fetch_one(c).await?
     });
     Ok(n)
 }
@@ -177,8 +178,8 @@ pub async fn inconsistent_postings(db: &Db) -> Result<Vec<String>> {
 }
 
 /// Inserts many new postings (ids not yet used) with multi-row statements, each with its case
-/// (`Option<i64>`, or `i64` where every one has a case).
-pub async fn post_many<C: Copy + Into<Option<i64>>>(
+/// (`Option<CaseId>`, or `CaseId` where every one has a case).
+pub async fn post_many<C: Copy + Into<Option<CaseId>>>(
     tx: &mut Tx,
     program_id: &str,
     postings: &[(Posting, C)],
@@ -188,7 +189,7 @@ pub async fn post_many<C: Copy + Into<Option<i64>>>(
     let sealed: Vec<_> = postings
         .iter()
         .map(|(p, case_id)| {
-            let case_id: Option<i64> = (*case_id).into();
+            let case_id: Option<CaseId> = (*case_id).into();
             (p, case_id, posting_seal(program_id, p, case_id))
         })
         .collect();
@@ -196,14 +197,14 @@ pub async fn post_many<C: Copy + Into<Option<i64>>>(
         tx,
         sealed,
         "insert into budget_posting (posting_id, program_id, kind, from_account, to_account, amount_won, case_id, created_at, audit_seq, row_hash) ",
-        |b, row: &(&Posting, Option<i64>, RowHash)| b
+        |b, row: &(&Posting, Option<CaseId>, RowHash)| b
             .push_bind(row.0.id().to_owned())
             .push_bind(program_id.to_owned())
             .push_bind(row.0.kind().as_str())
             .push_bind(row.0.from().as_str())
             .push_bind(row.0.to().as_str())
             .push_bind(row.0.amount().get())
-            .push_bind(row.1)
+            .push_bind(row.1.map(|c| c.0))
             .push_bind(at)
             .push_bind(seq)
             .push_bind(row.2.hex())
@@ -215,7 +216,7 @@ pub async fn post_many<C: Copy + Into<Option<i64>>>(
 /// Cases whose reservation does not match their state: any negative, or a positive one
 /// outside the holding states (`approved`, `guarantee_issued`, `loan_executed`).
 /// `(case_id, state, reserved)`.
-pub async fn misplaced_reservations(db: &Db) -> Result<Vec<(i64, String, i64)>> {
+pub async fn misplaced_reservations(db: &Db) -> Result<Vec<(CaseId, String, i64)>> {
     let rows: Vec<(i64, String, i64)> = with_db!(db, p => {
         sqlx::query_as(
             "select c.case_id, c.state,
@@ -240,12 +241,13 @@ pub async fn misplaced_reservations(db: &Db) -> Result<Vec<(i64, String, i64)>> 
                         "approved" | "guarantee_issued" | "loan_executed"
                     ))
         })
+        .map(|(id, state, reserved)| (CaseId(id), state, reserved))
         .collect())
 }
 
 /// What each of these cases holds reserved, and is owed back by clawbacks not yet recovered:
 /// `(case_id, reserved, receivable)`, for cases with any posting.
-pub async fn case_balances(tx: &mut Tx, case_ids: &[i64]) -> Result<Vec<(i64, Won, Won)>> {
+pub async fn case_balances(tx: &mut Tx, case_ids: &[CaseId]) -> Result<Vec<(CaseId, Won, Won)>> {
     let mut out = Vec::new();
     for chunk in case_ids.chunks(crate::identity::BATCH_ROWS) {
         let rows: Vec<(i64, i64, i64)> = with_tx!(tx, c => {
@@ -261,14 +263,14 @@ pub async fn case_balances(tx: &mut Tx, case_ids: &[i64]) -> Result<Vec<(i64, Wo
             );
             let mut list = q.separated(", ");
             for id in chunk {
-                list.push_bind(*id);
+                list.push_bind(id.0);
             }
             q.push(") group by case_id");
             q.build_query_as().fetch_all(c).await?
         });
         out.extend(
             rows.into_iter()
-                .map(|(id, r, c)| (id, Won::new(r), Won::new(c))),
+                .map(|(id, r, c)| (CaseId(id), Won::new(r), Won::new(c))),
         );
     }
     Ok(out)
@@ -276,7 +278,10 @@ pub async fn case_balances(tx: &mut Tx, case_ids: &[i64]) -> Result<Vec<(i64, Wo
 
 /// Cases of a bank with clawbacks not yet recovered, oldest case first:
 /// `(case_id, program_id, receivable)`.
-pub async fn receivables_of_bank(tx: &mut Tx, bank_id: i64) -> Result<Vec<(i64, String, Won)>> {
+pub async fn receivables_of_bank(
+    tx: &mut Tx,
+    bank_id: BankId,
+) -> Result<Vec<(CaseId, String, Won)>> {
     let rows: Vec<(i64, String, i64)> = with_tx!(tx, c => {
         sqlx::query_as(
             "select p.case_id, p.program_id,
@@ -288,12 +293,12 @@ pub async fn receivables_of_bank(tx: &mut Tx, bank_id: i64) -> Result<Vec<(i64, 
              having sum(case when p.to_account = 'clawback_receivable' then p.amount_won else -p.amount_won end) > 0
              order by p.case_id",
         )
-        .bind(bank_id)
+        .bind(bank_id.0)
         .fetch_all(c)
         .await?
     });
     Ok(rows
         .into_iter()
-        .map(|(id, p, w)| (id, p, Won::new(w)))
+        .map(|(id, p, w)| (CaseId(id), p, Won::new(w)))
         .collect())
 }

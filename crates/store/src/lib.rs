@@ -13,7 +13,7 @@ macro_rules! chunked {
                 let mut q = sqlx::QueryBuilder::new($head);
                 let mut list = q.separated(", ");
                 for key in chunk {
-                    list.push_bind(ToOwned::to_owned(key));
+                    list.push_bind($crate::Key::bound(key));
                 }
                 q.push($tail);
                 q.build_query_as().fetch_all(c).await?
@@ -23,6 +23,38 @@ macro_rules! chunked {
         out
     }};
 }
+
+/// A key a statement binds: text as itself, ids as the integers they are.
+pub(crate) trait Key {
+    type Bound;
+    fn bound(&self) -> Self::Bound;
+}
+
+impl Key for String {
+    type Bound = String;
+    fn bound(&self) -> String {
+        self.clone()
+    }
+}
+
+impl Key for i64 {
+    type Bound = i64;
+    fn bound(&self) -> i64 {
+        *self
+    }
+}
+
+macro_rules! id_keys {
+    ($($id:ident),*) => {$(
+        impl Key for jumpup_domain::ids::$id {
+            type Bound = i64;
+            fn bound(&self) -> i64 {
+                self.0
+            }
+        }
+    )*};
+}
+id_keys!(CaseId, LoanId, BatchId, BankId, FirmId, UserId);
 
 /// Runs `$query` on `$conn` and maps each row with `$map` as it arrives, so a large result is
 /// held once, as mapped values, never also as raw rows.

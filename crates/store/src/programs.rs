@@ -2,6 +2,7 @@
 //! until a `city` user approves it. A row is never changed except for its approval.
 
 use chrono::{DateTime, NaiveDate, Utc};
+use jumpup_domain::ids::UserId;
 use sqlx::Row;
 
 use crate::{Db, Result, Tx, with_db, with_tx};
@@ -79,7 +80,7 @@ pub async fn insert(
     tx: &mut Tx,
     v: &NewVersion<'_>,
     approved: bool,
-    by: Option<i64>,
+    by: Option<UserId>,
     at: DateTime<Utc>,
 ) -> Result<i64> {
     let id: i64 = with_tx!(tx, c => {
@@ -96,9 +97,9 @@ pub async fn insert(
         .bind(v.digest)
         .bind(v.content)
         .bind(if approved { "approved" } else { "pending" })
-        .bind(by)
+        .bind(by.map(|u| u.0))
         .bind(at)
-        .bind(if approved { by } else { None })
+        .bind(if approved { by.map(|u| u.0) } else { None })
         .bind(approved.then_some(at))
         .fetch_one(c)
         .await?
@@ -110,7 +111,7 @@ pub async fn insert(
 pub async fn approve(
     tx: &mut Tx,
     program_version_id: i64,
-    by: i64,
+    by: UserId,
     at: DateTime<Utc>,
 ) -> Result<()> {
     with_tx!(tx, c => {
@@ -120,7 +121,7 @@ pub async fn approve(
              where program_version_id = $1 and status = 'pending'",
         )
         .bind(program_version_id)
-        .bind(by)
+        .bind(by.0)
         .bind(at)
         .execute(c)
         .await?;

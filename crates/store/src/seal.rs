@@ -16,6 +16,8 @@ use std::fmt;
 use chrono::{NaiveDate, Utc};
 use futures_util::TryStreamExt;
 use jumpup_domain::audit::{Entry, RowHash, Seal, Seals};
+use jumpup_domain::ids::{BankId, BatchId, CaseId, LoanId, UserId};
+use jumpup_domain::money::Won;
 use sqlx::Row;
 
 use crate::{Db, Result, StoreError, Tx, with_tx};
@@ -115,7 +117,7 @@ pub fn posting_hash(
     from: &str,
     to: &str,
     amount_won: i64,
-    case_id: Option<i64>,
+    case_id: Option<CaseId>,
 ) -> RowHash {
     RowHash::of(
         POSTING,
@@ -132,7 +134,7 @@ pub fn posting_hash(
 }
 
 /// A settlement line's fingerprint.
-pub(crate) fn line_hash(batch_id: i64, l: &crate::settlement::LineRow) -> RowHash {
+pub(crate) fn line_hash(batch_id: BatchId, l: &crate::settlement::LineRow) -> RowHash {
     let (from, to) = (date(l.period_from), date(l.period_to));
     RowHash::of(
         LINE,
@@ -145,10 +147,10 @@ pub(crate) fn line_hash(batch_id: i64, l: &crate::settlement::LineRow) -> RowHas
             l.claim_id.into(),
             from.as_str().into(),
             to.as_str().into(),
-            l.claimed_won.into(),
-            l.computed_won.into(),
-            l.paid_before_won.into(),
-            l.payable_won.into(),
+            l.claimed.into(),
+            l.computed.into(),
+            l.paid_before.into(),
+            l.payable.into(),
             l.status.as_str().into(),
             l.reason.as_deref().into(),
         ],
@@ -175,7 +177,11 @@ pub(crate) fn loan_hash(l: &crate::cases::LoanRow) -> RowHash {
 /// A reported event's fingerprint: its loan, key and content and who reported it. (Its id is
 /// given by the database as it is written; settlement's `event_mark` compares ids, and
 /// `settle verify` recomputes every batch from the events it saw.)
-pub(crate) fn event_hash(loan_id: i64, e: &crate::events::EventRow, reported_by: i64) -> RowHash {
+pub(crate) fn event_hash(
+    loan_id: LoanId,
+    e: &crate::events::EventRow,
+    reported_by: UserId,
+) -> RowHash {
     let on = date(e.on);
     RowHash::of(
         EVENT,
@@ -195,9 +201,9 @@ pub(crate) fn event_hash(loan_id: i64, e: &crate::events::EventRow, reported_by:
 pub(crate) fn cancel_hash(
     loan_event_id: i64,
     cancelled: bool,
-    cancelled_by: Option<i64>,
+    cancelled_by: Option<UserId>,
     reason: Option<&str>,
-    after_batch: Option<i64>,
+    after_batch: Option<BatchId>,
 ) -> RowHash {
     RowHash::of(
         CANCEL,
@@ -215,10 +221,10 @@ pub(crate) fn cancel_hash(
 /// who prepared it. The lines' digest is not in it: the lines are sealed one by one, and the
 /// digest is kept only to be recorded again in the approval's entry.
 pub(crate) fn batch_hash(
-    batch_id: i64,
+    batch_id: BatchId,
     through_on: NaiveDate,
     event_mark: i64,
-    prepared_by: i64,
+    prepared_by: UserId,
 ) -> RowHash {
     RowHash::of(
         BATCH,
@@ -233,9 +239,9 @@ pub(crate) fn batch_hash(
 
 /// A batch decision's fingerprint.
 pub(crate) fn decision_hash(
-    batch_id: i64,
+    batch_id: BatchId,
     state: &str,
-    decided_by: Option<i64>,
+    decided_by: Option<UserId>,
     reason: Option<&str>,
 ) -> RowHash {
     RowHash::of(
@@ -250,7 +256,7 @@ pub(crate) fn decision_hash(
 }
 
 /// A claim's fingerprint.
-pub(crate) fn claim_hash(c: &crate::claims::ClaimRow, imported_by: i64) -> RowHash {
+pub(crate) fn claim_hash(c: &crate::claims::ClaimRow, imported_by: UserId) -> RowHash {
     let (from, to) = (date(c.period_from), date(c.period_to));
     RowHash::of(
         CLAIM,
@@ -259,7 +265,7 @@ pub(crate) fn claim_hash(c: &crate::claims::ClaimRow, imported_by: i64) -> RowHa
             c.loan_no.as_str().into(),
             from.as_str().into(),
             to.as_str().into(),
-            c.claimed_won.into(),
+            c.claimed.into(),
             c.revision.into(),
             imported_by.into(),
         ],
@@ -353,20 +359,20 @@ async fn scan(tx: &mut Tx, table: &'static str, mut each: impl FnMut(Found)) -> 
                         &r.try_get::<String, _>("from_account")?,
                         &r.try_get::<String, _>("to_account")?,
                         r.try_get("amount_won")?,
-                        r.try_get("case_id")?,
+                        r.try_get::<Option<i64>, _>("case_id")?.map(CaseId),
                     );
                     (Key::Posting(id), now)
                 }
                 LINE => {
                     let batch_id: i64 = r.try_get("batch_id")?;
                     let line = crate::settlement::line_row(&r)?;
-                    let now = line_hash(batch_id, &line);
+                    let now = line_hash(BatchId(batch_id), &line);
                     (Key::Line { batch_id, line_no: line.line_no }, now)
                 }
                 LOAN => {
                     let loan = LoanRow {
-                        case_id: r.try_get("case_id")?,
-                        bank_id: r.try_get("bank_id")?,
+                        case_id: CaseId(r.try_get("case_id")?),
+                        bank_id: BankId(r.try_get("bank_id")?),
                         loan_no: r.try_get("loan_no")?,
                         principal_won: r.try_get("principal_won")?,
                         annual_rate_pct: r.try_get("annual_rate_pct")?,
@@ -384,7 +390,11 @@ async fn scan(tx: &mut Tx, table: &'static str, mut each: impl FnMut(Found)) -> 
                         annual_rate_pct: r.try_get("annual_rate_pct")?,
                         seq: r.try_get("seq")?,
                     };
-                    let now = event_hash(r.try_get("loan_id")?, &event, r.try_get("reported_by")?);
+                    let now = event_hash(
+                        LoanId(r.try_get("loan_id")?),
+                        &event,
+                        UserId(r.try_get("reported_by")?),
+                    );
                     (Key::Id(r.try_get("loan_event_id")?), now)
                 }
                 CANCEL => {
@@ -392,42 +402,42 @@ async fn scan(tx: &mut Tx, table: &'static str, mut each: impl FnMut(Found)) -> 
                     let now = cancel_hash(
                         id,
                         r.try_get::<i64, _>("cancelled")? == 1,
-                        r.try_get("cancelled_by")?,
+                        r.try_get::<Option<i64>, _>("cancelled_by")?.map(UserId),
                         r.try_get::<Option<String>, _>("cancel_reason")?.as_deref(),
-                        r.try_get("cancelled_after_batch")?,
+                        r.try_get::<Option<i64>, _>("cancelled_after_batch")?.map(BatchId),
                     );
                     (Key::Id(id), now)
                 }
                 BATCH => {
                     let id: i64 = r.try_get("batch_id")?;
                     let now = batch_hash(
-                        id,
+                        BatchId(id),
                         r.try_get("through_on")?,
                         r.try_get("event_mark")?,
-                        r.try_get("prepared_by")?,
+                        UserId(r.try_get("prepared_by")?),
                     );
                     (Key::Id(id), now)
                 }
                 DECISION => {
                     let id: i64 = r.try_get("batch_id")?;
                     let now = decision_hash(
-                        id,
+                        BatchId(id),
                         &r.try_get::<String, _>("state")?,
-                        r.try_get("decided_by")?,
+                        r.try_get::<Option<i64>, _>("decided_by")?.map(UserId),
                         r.try_get::<Option<String>, _>("reason")?.as_deref(),
                     );
                     (Key::Id(id), now)
                 }
                 _ => {
                     let claim = ClaimRow {
-                        bank_id: r.try_get("bank_id")?,
+                        bank_id: BankId(r.try_get("bank_id")?),
                         loan_no: r.try_get("loan_no")?,
                         period_from: r.try_get("period_from")?,
                         period_to: r.try_get("period_to")?,
-                        claimed_won: r.try_get("claimed_won")?,
+                        claimed: Won::new(r.try_get("claimed_won")?),
                         revision: r.try_get("revision")?,
                     };
-                    let now = claim_hash(&claim, r.try_get("imported_by")?);
+                    let now = claim_hash(&claim, UserId(r.try_get("imported_by")?));
                     (Key::Id(r.try_get("claim_id")?), now)
                 }
             };

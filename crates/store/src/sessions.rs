@@ -4,12 +4,14 @@
 
 use chrono::{DateTime, Utc};
 
+use jumpup_domain::ids::UserId;
+
 use crate::{Result, Tx, with_tx};
 
 /// A stored session.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Session {
-    pub user_id: i64,
+    pub user_id: UserId,
     /// The digest of the token a state-changing request authenticated by this session must
     /// echo (the token itself is derived from the session's secret and never stored).
     pub csrf_token: String,
@@ -20,7 +22,7 @@ pub struct Session {
 pub async fn insert_session(
     tx: &mut Tx,
     session_hash: &str,
-    user_id: i64,
+    user_id: UserId,
     csrf_token_hash: &str,
     at: DateTime<Utc>,
 ) -> Result<()> {
@@ -30,7 +32,7 @@ pub async fn insert_session(
              values ($1, $2, $3, $4, $4)",
         )
         .bind(session_hash)
-        .bind(user_id)
+        .bind(user_id.0)
         .bind(csrf_token_hash)
         .bind(at)
         .execute(c)
@@ -53,7 +55,7 @@ pub async fn session(db: &crate::Db, session_hash: &str) -> Result<Option<Sessio
     });
     Ok(
         row.map(|(user_id, csrf_token, created_at, last_seen_at)| Session {
-            user_id,
+            user_id: UserId(user_id),
             csrf_token,
             created_at,
             last_seen_at,
@@ -83,14 +85,18 @@ pub async fn delete_session(tx: &mut Tx, session_hash: &str) -> Result<()> {
 }
 
 /// Ends every session of a user but `keep` (a password change keeps the session that made it).
-pub async fn delete_sessions_of_user(tx: &mut Tx, user_id: i64, keep: Option<&str>) -> Result<()> {
+pub async fn delete_sessions_of_user(
+    tx: &mut Tx,
+    user_id: UserId,
+    keep: Option<&str>,
+) -> Result<()> {
     with_tx!(tx, c => {
         sqlx::query(
             "delete from user_session
              where user_id = $1
                and ($2 is null or session_hash <> $2)",
         )
-        .bind(user_id)
+        .bind(user_id.0)
         .bind(keep)
         .execute(c)
         .await?;
@@ -99,10 +105,10 @@ pub async fn delete_sessions_of_user(tx: &mut Tx, user_id: i64, keep: Option<&st
 }
 
 /// Revokes every API token of a user that is not revoked yet.
-pub async fn revoke_tokens_of_user(tx: &mut Tx, user_id: i64, at: DateTime<Utc>) -> Result<()> {
+pub async fn revoke_tokens_of_user(tx: &mut Tx, user_id: UserId, at: DateTime<Utc>) -> Result<()> {
     with_tx!(tx, c => {
         sqlx::query("update api_token set revoked_at = $2 where user_id = $1 and revoked_at is null")
-            .bind(user_id)
+            .bind(user_id.0)
             .bind(at)
             .execute(c)
             .await?;
@@ -130,7 +136,7 @@ pub async fn delete_expired_sessions(
 pub async fn insert_token(
     tx: &mut Tx,
     token_hash: &str,
-    user_id: i64,
+    user_id: UserId,
     at: DateTime<Utc>,
 ) -> Result<i64> {
     let id: i64 = with_tx!(tx, c => {
@@ -140,7 +146,7 @@ pub async fn insert_token(
              returning api_token_id",
         )
         .bind(token_hash)
-        .bind(user_id)
+        .bind(user_id.0)
         .bind(at)
         .fetch_one(c)
         .await?
@@ -237,8 +243,8 @@ pub async fn lift_lockouts(tx: &mut Tx, name: &str, by: &str, at: DateTime<Utc>)
 pub async fn lockouts_since(
     tx: &mut Tx,
     since: DateTime<Utc>,
-) -> Result<Vec<(i64, String, i64, DateTime<Utc>)>> {
-    let rows = with_tx!(tx, c => {
+) -> Result<Vec<(UserId, String, i64, DateTime<Utc>)>> {
+    let rows: Vec<(i64, String, i64, DateTime<Utc>)> = with_tx!(tx, c => {
         sqlx::query_as(
             "select u.user_id, l.name, count(*), max(l.locked_at) from login_lockout l \
              join app_user u on u.name = l.name where l.locked_at >= $1 \
@@ -249,5 +255,8 @@ pub async fn lockouts_since(
         .fetch_all(c)
         .await?
     });
-    Ok(rows)
+    Ok(rows
+        .into_iter()
+        .map(|(u, name, n, at)| (UserId(u), name, n, at))
+        .collect())
 }

@@ -9,7 +9,9 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use jumpup_domain::settlement::BatchState;
+use jumpup_domain::ids::{BankId, BatchId, CaseId, LoanId, UserId};
+use jumpup_domain::money::Won;
+use jumpup_domain::settlement::{BatchState, Status};
 use sqlx::Row;
 
 use crate::events::EventRow;
@@ -20,19 +22,19 @@ use crate::{Result, StoreError, Tx, with_tx};
 /// What a batch sees: events up to `event_mark`, cancellations from before `batch_id`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct View {
-    pub batch_id: i64,
+    pub batch_id: BatchId,
     pub event_mark: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BatchRow {
-    pub batch_id: i64,
+    pub batch_id: BatchId,
     pub through_on: NaiveDate,
     pub state: BatchState,
     pub event_mark: i64,
-    pub prepared_by: i64,
+    pub prepared_by: UserId,
     pub prepared_at: DateTime<Utc>,
-    pub decided_by: Option<i64>,
+    pub decided_by: Option<UserId>,
     pub decided_at: Option<DateTime<Utc>>,
     pub reason: Option<String>,
     /// The digest of its lines as prepared (none for batches prepared before it was kept).
@@ -65,13 +67,13 @@ fn batch_of(t: BatchTuple) -> Result<BatchRow> {
     let state = BatchState::parse(&t.2)
         .ok_or_else(|| crate::StoreError::Corrupt(format!("batch {}: state {:?}", t.0, t.2)))?;
     Ok(BatchRow {
-        batch_id: t.0,
+        batch_id: BatchId(t.0),
         through_on: t.1,
         state,
         event_mark: t.3,
-        prepared_by: t.4,
+        prepared_by: UserId(t.4),
         prepared_at: t.5,
-        decided_by: t.6,
+        decided_by: t.6.map(UserId),
         decided_at: t.7,
         reason: t.8,
         lines_digest: t.9,
@@ -94,10 +96,10 @@ pub async fn batches_page(db: &crate::Db, after: i64, limit: i64) -> Result<Vec<
     rows.into_iter().map(batch_of).collect()
 }
 
-pub async fn batch(tx: &mut Tx, batch_id: i64) -> Result<Option<BatchRow>> {
+pub async fn batch(tx: &mut Tx, batch_id: BatchId) -> Result<Option<BatchRow>> {
     let row: Option<BatchTuple> = with_tx!(tx, c => {
         sqlx::query_as(sqlx::AssertSqlSafe(format!("{BATCH} where batch_id = $1")))
-            .bind(batch_id)
+            .bind(batch_id.0)
             .fetch_optional(c)
             .await?
     });
@@ -115,12 +117,12 @@ pub async fn prepared(tx: &mut Tx) -> Result<Option<BatchRow>> {
 }
 
 /// The approved batch with the largest id below `before`.
-pub async fn last_approved_before(tx: &mut Tx, before: i64) -> Result<Option<BatchRow>> {
+pub async fn last_approved_before(tx: &mut Tx, before: BatchId) -> Result<Option<BatchRow>> {
     let row: Option<BatchTuple> = with_tx!(tx, c => {
         sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "{BATCH} where state = 'approved' and batch_id < $1 order by batch_id desc limit 1"
         )))
-        .bind(before)
+        .bind(before.0)
         .fetch_optional(c)
         .await?
     });
@@ -138,23 +140,23 @@ pub async fn event_mark(tx: &mut Tx) -> Result<i64> {
 }
 
 /// The largest batch id so far (0 with none), recorded on a cancelled event.
-pub async fn last_batch_id(tx: &mut Tx) -> Result<i64> {
+pub async fn last_batch_id(tx: &mut Tx) -> Result<BatchId> {
     let n: i64 = with_tx!(tx, c => {
         sqlx::query_scalar("select cast(coalesce(max(batch_id), 0) as bigint) from settlement_batch")
             .fetch_one(c)
             .await?
     });
-    Ok(n)
+    Ok(BatchId(n))
 }
 
 /// A batch about to be stored as prepared.
 #[derive(Debug, Clone, Copy)]
 pub struct NewBatch<'a> {
     /// The next id, taken under the write lock.
-    pub batch_id: i64,
+    pub batch_id: BatchId,
     pub through_on: NaiveDate,
     pub event_mark: i64,
-    pub user_id: i64,
+    pub user_id: UserId,
     pub at: DateTime<Utc>,
     pub lines_digest: &'a str,
 }
@@ -168,10 +170,10 @@ pub async fn insert_batch(tx: &mut Tx, b: NewBatch<'_>) -> Result<()> {
             "insert into settlement_batch (batch_id, through_on, state, event_mark, prepared_by, prepared_at, lines_digest, audit_seq, row_hash)
              values ($1, $2, 'prepared', $3, $4, $5, $6, $7, $8)",
         )
-        .bind(b.batch_id)
+        .bind(b.batch_id.0)
         .bind(b.through_on)
         .bind(b.event_mark)
-        .bind(b.user_id)
+        .bind(b.user_id.0)
         .bind(b.at)
         .bind(b.lines_digest)
         .bind(seq)
@@ -186,9 +188,9 @@ pub async fn insert_batch(tx: &mut Tx, b: NewBatch<'_>) -> Result<()> {
 /// Moves a prepared batch to `approved` or `rejected`.
 pub async fn decide(
     tx: &mut Tx,
-    batch_id: i64,
+    batch_id: BatchId,
     state: BatchState,
-    user_id: i64,
+    user_id: UserId,
     at: DateTime<Utc>,
     reason: Option<&str>,
 ) -> Result<()> {
@@ -200,9 +202,9 @@ pub async fn decide(
                 decision_audit_seq = $6, decision_hash = $7
              where batch_id = $1 and state = 'prepared'",
         )
-        .bind(batch_id)
+        .bind(batch_id.0)
         .bind(state.as_str())
-        .bind(user_id)
+        .bind(user_id.0)
         .bind(at)
         .bind(reason)
         .bind(seq)
@@ -224,12 +226,12 @@ pub async fn decide(
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClaimIn {
     pub claim_id: i64,
-    pub bank_id: i64,
+    pub bank_id: BankId,
     pub loan_no: String,
     pub period_from: NaiveDate,
     pub period_to: NaiveDate,
-    pub claimed_won: i64,
-    pub loan_id: Option<i64>,
+    pub claimed: Won,
+    pub loan_id: Option<LoanId>,
 }
 
 type ClaimTuple = (i64, i64, String, NaiveDate, NaiveDate, i64, Option<i64>);
@@ -237,12 +239,12 @@ type ClaimTuple = (i64, i64, String, NaiveDate, NaiveDate, i64, Option<i64>);
 fn claim_of(t: ClaimTuple) -> ClaimIn {
     ClaimIn {
         claim_id: t.0,
-        bank_id: t.1,
+        bank_id: BankId(t.1),
         loan_no: t.2,
         period_from: t.3,
         period_to: t.4,
-        claimed_won: t.5,
-        loan_id: t.6,
+        claimed: Won::new(t.5),
+        loan_id: t.6.map(LoanId),
     }
 }
 
@@ -275,7 +277,7 @@ pub async fn pending_claims(tx: &mut Tx, through: NaiveDate) -> Result<Vec<Claim
 
 /// The claims a batch's lines answered, each with the loan its line found (a loan reported
 /// after the batch does not change what the batch saw).
-pub async fn claims_of_batch(tx: &mut Tx, batch_id: i64) -> Result<Vec<ClaimIn>> {
+pub async fn claims_of_batch(tx: &mut Tx, batch_id: BatchId) -> Result<Vec<ClaimIn>> {
     let rows: Vec<ClaimTuple> = with_tx!(tx, c => {
         sqlx::query_as(
             "select c.claim_id, c.bank_id, c.loan_no, c.period_from, c.period_to, c.claimed_won, l.loan_id
@@ -285,7 +287,7 @@ pub async fn claims_of_batch(tx: &mut Tx, batch_id: i64) -> Result<Vec<ClaimIn>>
              where s.batch_id = $1
              order by c.claim_id",
         )
-        .bind(batch_id)
+        .bind(batch_id.0)
         .fetch_all(c)
         .await?
     });
@@ -294,7 +296,7 @@ pub async fn claims_of_batch(tx: &mut Tx, batch_id: i64) -> Result<Vec<ClaimIn>>
 
 /// Cases whose loans' events a batch at `view` saw otherwise than things stand now: an event
 /// recorded after its mark, or one cancelled since it was prepared.
-pub async fn cases_changed_since(tx: &mut Tx, view: View) -> Result<Vec<i64>> {
+pub async fn cases_changed_since(tx: &mut Tx, view: View) -> Result<Vec<CaseId>> {
     let ids: Vec<i64> = with_tx!(tx, c => {
         sqlx::query_scalar(
             "select l.case_id from loan_event e join loan l on l.loan_id = e.loan_id
@@ -304,18 +306,18 @@ pub async fn cases_changed_since(tx: &mut Tx, view: View) -> Result<Vec<i64>> {
              where e.cancelled_after_batch >= $2",
         )
         .bind(view.event_mark)
-        .bind(view.batch_id)
+        .bind(view.batch_id.0)
         .fetch_all(c)
         .await?
     });
-    Ok(ids)
+    Ok(ids.into_iter().map(CaseId).collect())
 }
 
 /// The claims of a batch's lines for these cases (as `claims_of_batch`).
 pub async fn claims_of_batch_cases(
     tx: &mut Tx,
-    batch_id: i64,
-    case_ids: &[i64],
+    batch_id: BatchId,
+    case_ids: &[CaseId],
 ) -> Result<Vec<ClaimIn>> {
     let head = format!(
         "select c.claim_id, c.bank_id, c.loan_no, c.period_from, c.period_to, c.claimed_won, l.loan_id
@@ -334,10 +336,10 @@ pub async fn claims_of_batch_cases(
 /// of a kind that can stop or forfeit it, whatever its date.
 pub async fn loans_maybe_stopped(
     tx: &mut Tx,
-    batch_id: i64,
+    batch_id: BatchId,
     by: NaiveDate,
     executed_by: NaiveDate,
-) -> Result<Vec<i64>> {
+) -> Result<Vec<LoanId>> {
     let ids: Vec<i64> = with_tx!(tx, c => {
         sqlx::query_scalar(
             "select distinct l.loan_id
@@ -348,20 +350,20 @@ pub async fn loans_maybe_stopped(
                                where e.loan_id = l.loan_id
                                  and e.kind in ('repayment', 'relocation', 'closure', 'default', 'ineligible')))",
         )
-        .bind(batch_id)
+        .bind(batch_id.0)
         .bind(by)
         .bind(executed_by)
         .fetch_all(c)
         .await?
     });
-    Ok(ids)
+    Ok(ids.into_iter().map(LoanId).collect())
 }
 
 /// Loans with a line in an approved batch before `view`'s whose events a batch at `view`
 /// sees differently from the latest approved batch before it (`since`).
-pub async fn changed_loans(tx: &mut Tx, since: Option<View>, view: View) -> Result<Vec<i64>> {
+pub async fn changed_loans(tx: &mut Tx, since: Option<View>, view: View) -> Result<Vec<LoanId>> {
     let since = since.unwrap_or(View {
-        batch_id: 0,
+        batch_id: BatchId(0),
         event_mark: 0,
     });
     let ids: Vec<i64> = with_tx!(tx, c => {
@@ -380,22 +382,22 @@ pub async fn changed_loans(tx: &mut Tx, since: Option<View>, view: View) -> Resu
              order by e.loan_id",
         )
         .bind(since.event_mark)
-        .bind(since.batch_id)
+        .bind(since.batch_id.0)
         .bind(view.event_mark)
-        .bind(view.batch_id)
+        .bind(view.batch_id.0)
         .fetch_all(c)
         .await?
     });
-    Ok(ids)
+    Ok(ids.into_iter().map(LoanId).collect())
 }
 
 /// A loan with what its case pins (RULES.md 6: the subsidy's inputs).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LoanCase {
-    pub loan_id: i64,
-    pub bank_id: i64,
+    pub loan_id: LoanId,
+    pub bank_id: BankId,
     pub loan_no: String,
-    pub case_id: i64,
+    pub case_id: CaseId,
     pub program_id: String,
     pub state: String,
     pub program_version_id: Option<i64>,
@@ -423,7 +425,7 @@ type LoanTuple = (
     NaiveDate,
 );
 
-pub async fn loan_cases(tx: &mut Tx, loan_ids: &[i64]) -> Result<Vec<LoanCase>> {
+pub async fn loan_cases(tx: &mut Tx, loan_ids: &[LoanId]) -> Result<Vec<LoanCase>> {
     let rows = chunked!(
         tx,
         loan_ids,
@@ -437,10 +439,10 @@ pub async fn loan_cases(tx: &mut Tx, loan_ids: &[i64]) -> Result<Vec<LoanCase>> 
     Ok(rows
         .into_iter()
         .map(|t| LoanCase {
-            loan_id: t.0,
-            bank_id: t.1,
+            loan_id: LoanId(t.0),
+            bank_id: BankId(t.1),
             loan_no: t.2,
-            case_id: t.3,
+            case_id: CaseId(t.3),
             program_id: t.4,
             state: t.5,
             program_version_id: t.6,
@@ -457,9 +459,9 @@ pub async fn loan_cases(tx: &mut Tx, loan_ids: &[i64]) -> Result<Vec<LoanCase>> 
 /// The events of these loans a batch at `view` sees, per loan in the order recorded.
 pub async fn events_of_loans(
     tx: &mut Tx,
-    loan_ids: &[i64],
+    loan_ids: &[LoanId],
     view: View,
-) -> Result<HashMap<i64, Vec<EventRow>>> {
+) -> Result<HashMap<LoanId, Vec<EventRow>>> {
     type Row = (
         i64,
         i64,
@@ -482,9 +484,9 @@ pub async fn events_of_loans(
         &tail,
         Row
     );
-    let mut out: HashMap<i64, Vec<EventRow>> = HashMap::new();
+    let mut out: HashMap<LoanId, Vec<EventRow>> = HashMap::new();
     for (loan_id, loan_event_id, seq, on, kind, amount_won, annual_rate_pct) in rows {
-        out.entry(loan_id).or_default().push(EventRow {
+        out.entry(LoanId(loan_id)).or_default().push(EventRow {
             loan_event_id,
             seq,
             on,
@@ -503,14 +505,14 @@ pub async fn events_of_loans(
 /// period end of the latest of their lines.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Paid {
-    pub case_id: i64,
+    pub case_id: CaseId,
     pub period_from: NaiveDate,
     pub period_to: NaiveDate,
     pub claimed_won: i64,
     pub paid_won: i64,
 }
 
-pub async fn paid_of_cases(tx: &mut Tx, case_ids: &[i64], before: i64) -> Result<Vec<Paid>> {
+pub async fn paid_of_cases(tx: &mut Tx, case_ids: &[CaseId], before: BatchId) -> Result<Vec<Paid>> {
     type Row = (i64, i64, NaiveDate, NaiveDate, i64, i64);
     let tail = format!(
         ") and s.status <> 'rejected' and b.state = 'approved' and b.batch_id < {before}
@@ -527,6 +529,7 @@ pub async fn paid_of_cases(tx: &mut Tx, case_ids: &[i64], before: i64) -> Result
     );
     let mut out: Vec<Paid> = Vec::new();
     for (case_id, _, period_from, period_to, claimed_won, payable) in rows {
+        let case_id = CaseId(case_id);
         match out.last_mut() {
             Some(p) if p.case_id == case_id && p.period_from == period_from => {
                 p.period_to = period_to;
@@ -549,21 +552,21 @@ pub async fn paid_of_cases(tx: &mut Tx, case_ids: &[i64], before: i64) -> Result
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LineRow {
     pub line_no: i64,
-    pub bank_id: i64,
+    pub bank_id: BankId,
     pub loan_no: String,
-    pub case_id: Option<i64>,
+    pub case_id: Option<CaseId>,
     pub claim_id: Option<i64>,
     pub period_from: NaiveDate,
     pub period_to: NaiveDate,
-    pub claimed_won: i64,
-    pub computed_won: i64,
-    pub paid_before_won: i64,
-    pub payable_won: i64,
-    pub status: String,
+    pub claimed: Won,
+    pub computed: Won,
+    pub paid_before: Won,
+    pub payable: Won,
+    pub status: Status,
     pub reason: Option<String>,
 }
 
-pub async fn insert_lines(tx: &mut Tx, batch_id: i64, lines: &[LineRow]) -> Result<()> {
+pub async fn insert_lines(tx: &mut Tx, batch_id: BatchId, lines: &[LineRow]) -> Result<()> {
     let seq = tx.seal_seq().await?;
     let sealed: Vec<_> = lines
         .iter()
@@ -576,19 +579,19 @@ pub async fn insert_lines(tx: &mut Tx, batch_id: i64, lines: &[LineRow]) -> Resu
              claimed_won, computed_won, paid_before_won, payable_won, status, reason, audit_seq, row_hash) ",
         |b, row: &(&LineRow, jumpup_domain::audit::RowHash)| {
             let l = row.0;
-            b.push_bind(batch_id)
+            b.push_bind(batch_id.0)
                 .push_bind(l.line_no)
-                .push_bind(l.bank_id)
+                .push_bind(l.bank_id.0)
                 .push_bind(l.loan_no.clone())
-                .push_bind(l.case_id)
+                .push_bind(l.case_id.map(|c| c.0))
                 .push_bind(l.claim_id)
                 .push_bind(l.period_from)
                 .push_bind(l.period_to)
-                .push_bind(l.claimed_won)
-                .push_bind(l.computed_won)
-                .push_bind(l.paid_before_won)
-                .push_bind(l.payable_won)
-                .push_bind(l.status.clone())
+                .push_bind(l.claimed.get())
+                .push_bind(l.computed.get())
+                .push_bind(l.paid_before.get())
+                .push_bind(l.payable.get())
+                .push_bind(l.status.as_str())
                 .push_bind(l.reason.clone())
                 .push_bind(seq)
                 .push_bind(row.1.hex())
@@ -612,29 +615,31 @@ where
     for<'a> Option<String>: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
     for<'a> NaiveDate: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
 {
+    let status: String = r.try_get("status")?;
     Ok(LineRow {
         line_no: r.try_get("line_no")?,
-        bank_id: r.try_get("bank_id")?,
+        bank_id: BankId(r.try_get("bank_id")?),
         loan_no: r.try_get("loan_no")?,
-        case_id: r.try_get("case_id")?,
+        case_id: r.try_get::<Option<i64>, _>("case_id")?.map(CaseId),
         claim_id: r.try_get("claim_id")?,
         period_from: r.try_get("period_from")?,
         period_to: r.try_get("period_to")?,
-        claimed_won: r.try_get("claimed_won")?,
-        computed_won: r.try_get("computed_won")?,
-        paid_before_won: r.try_get("paid_before_won")?,
-        payable_won: r.try_get("payable_won")?,
-        status: r.try_get("status")?,
+        claimed: Won::new(r.try_get("claimed_won")?),
+        computed: Won::new(r.try_get("computed_won")?),
+        paid_before: Won::new(r.try_get("paid_before_won")?),
+        payable: Won::new(r.try_get("payable_won")?),
+        status: Status::parse(&status)
+            .ok_or_else(|| StoreError::Corrupt(format!("line status {status:?}")))?,
         reason: r.try_get("reason")?,
     })
 }
 
-pub async fn lines(tx: &mut Tx, batch_id: i64) -> Result<Vec<LineRow>> {
+pub async fn lines(tx: &mut Tx, batch_id: BatchId) -> Result<Vec<LineRow>> {
     let sql = sqlx::AssertSqlSafe(format!(
         "select {LINE_COLUMNS} from settlement_line s where s.batch_id = $1 order by s.line_no"
     ));
     let rows = with_tx!(tx, c => {
-        fetch_mapped!(c, sqlx::query(sql).bind(batch_id), line_row)
+        fetch_mapped!(c, sqlx::query(sql).bind(batch_id.0), line_row)
     });
     Ok(rows)
 }
@@ -643,9 +648,9 @@ pub async fn lines(tx: &mut Tx, batch_id: i64) -> Result<Vec<LineRow>> {
 /// bank's (by code) or one status's, each with its bank's code.
 pub async fn lines_page(
     db: &crate::Db,
-    batch_id: i64,
+    batch_id: BatchId,
     bank_code: Option<&str>,
-    status: Option<&str>,
+    status: Option<Status>,
     after: i64,
     limit: i64,
 ) -> Result<Vec<(String, LineRow)>> {
@@ -660,7 +665,7 @@ pub async fn lines_page(
     let rows = crate::with_db!(db, p => {
         fetch_mapped!(
             p,
-            sqlx::query(sql).bind(batch_id).bind(bank_code).bind(status).bind(after).bind(limit),
+            sqlx::query(sql).bind(batch_id.0).bind(bank_code).bind(status.map(Status::as_str)).bind(after).bind(limit),
             |r: &_| -> Result<(String, LineRow)> { Ok((sqlx::Row::try_get(r, "bank_code")?, line_row(r)?)) }
         )
     });
@@ -671,8 +676,8 @@ pub async fn lines_page(
 /// case's claims and payments, oldest batch first.
 pub async fn lines_of_case(
     db: &crate::Db,
-    case_id: i64,
-) -> Result<Vec<(i64, String, NaiveDate, LineRow)>> {
+    case_id: CaseId,
+) -> Result<Vec<(BatchId, BatchState, NaiveDate, LineRow)>> {
     let sql = sqlx::AssertSqlSafe(format!(
         "select {LINE_COLUMNS}, s.batch_id, t.state as batch_state, t.through_on
          from settlement_line s join settlement_batch t on t.batch_id = s.batch_id
@@ -682,11 +687,12 @@ pub async fn lines_of_case(
     let rows = crate::with_db!(db, p => {
         fetch_mapped!(
             p,
-            sqlx::query(sql).bind(case_id),
-            |r: &_| -> Result<(i64, String, NaiveDate, LineRow)> {
+            sqlx::query(sql).bind(case_id.0),
+            |r: &_| -> Result<(BatchId, BatchState, NaiveDate, LineRow)> {
+                let state: String = sqlx::Row::try_get(r, "batch_state")?;
                 Ok((
-                    sqlx::Row::try_get(r, "batch_id")?,
-                    sqlx::Row::try_get(r, "batch_state")?,
+                    BatchId(sqlx::Row::try_get(r, "batch_id")?),
+                    BatchState::parse(&state).ok_or_else(|| StoreError::Corrupt(format!("batch state {state:?}")))?,
                     sqlx::Row::try_get(r, "through_on")?,
                     line_row(r)?,
                 ))
@@ -697,18 +703,22 @@ pub async fn lines_of_case(
 }
 
 /// The lines of a batch for these cases, in line order.
-pub async fn lines_of_cases(tx: &mut Tx, batch_id: i64, case_ids: &[i64]) -> Result<Vec<LineRow>> {
+pub async fn lines_of_cases(
+    tx: &mut Tx,
+    batch_id: BatchId,
+    case_ids: &[CaseId],
+) -> Result<Vec<LineRow>> {
     let mut out = Vec::new();
     for chunk in case_ids.chunks(BATCH_ROWS) {
         let rows = with_tx!(tx, c => {
             let mut q = sqlx::QueryBuilder::new(format!(
                 "select {LINE_COLUMNS} from settlement_line s where s.batch_id = "
             ));
-            q.push_bind(batch_id);
+            q.push_bind(batch_id.0);
             q.push(" and s.case_id in (");
             let mut list = q.separated(", ");
             for id in chunk {
-                list.push_bind(*id);
+                list.push_bind(id.0);
             }
             q.push(")");
             fetch_mapped!(c, q.build(), line_row)
@@ -723,15 +733,15 @@ pub async fn lines_of_cases(tx: &mut Tx, batch_id: i64, case_ids: &[i64]) -> Res
 /// and of its negative ones (as a positive amount).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CasePayable {
-    pub case_id: i64,
+    pub case_id: CaseId,
     pub program_id: String,
-    pub bank_id: i64,
-    pub paid_won: i64,
-    pub clawed_won: i64,
+    pub bank_id: BankId,
+    pub paid: Won,
+    pub clawed: Won,
 }
 
 /// Per case with lines in the batch, in case order, what it moves.
-pub async fn case_payables(tx: &mut Tx, batch_id: i64) -> Result<Vec<CasePayable>> {
+pub async fn case_payables(tx: &mut Tx, batch_id: BatchId) -> Result<Vec<CasePayable>> {
     let rows: Vec<(i64, String, i64, i64, i64)> = with_tx!(tx, c => {
         sqlx::query_as(
             "select s.case_id, c.program_id, max(s.bank_id),
@@ -742,7 +752,7 @@ pub async fn case_payables(tx: &mut Tx, batch_id: i64) -> Result<Vec<CasePayable
              group by s.case_id, c.program_id
              order by s.case_id",
         )
-        .bind(batch_id)
+        .bind(batch_id.0)
         .fetch_all(c)
         .await?
     });
@@ -750,11 +760,11 @@ pub async fn case_payables(tx: &mut Tx, batch_id: i64) -> Result<Vec<CasePayable
         .into_iter()
         .map(
             |(case_id, program_id, bank_id, paid_won, clawed_won)| CasePayable {
-                case_id,
+                case_id: CaseId(case_id),
                 program_id,
-                bank_id,
-                paid_won,
-                clawed_won,
+                bank_id: BankId(bank_id),
+                paid: Won::new(paid_won),
+                clawed: Won::new(clawed_won),
             },
         )
         .collect())
@@ -791,7 +801,7 @@ where
 /// A batch's lines in line order, each bank's together (one bank's with `bank_code`).
 pub async fn export_lines(
     tx: &mut Tx,
-    batch_id: i64,
+    batch_id: BatchId,
     bank_code: Option<&str>,
 ) -> Result<Vec<ExportLine>> {
     let sql = sqlx::AssertSqlSafe(format!(
@@ -804,7 +814,7 @@ pub async fn export_lines(
          order by s.line_no"
     ));
     let rows = with_tx!(tx, c => {
-        fetch_mapped!(c, sqlx::query(sql).bind(batch_id).bind(bank_code), export_line)
+        fetch_mapped!(c, sqlx::query(sql).bind(batch_id.0).bind(bank_code), export_line)
     });
     Ok(rows)
 }
@@ -813,7 +823,7 @@ pub async fn export_lines(
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Tally {
     pub bank_code: String,
-    pub status: String,
+    pub status: Status,
     pub lines: i64,
     pub claimed_won: i64,
     pub computed_won: i64,
@@ -822,7 +832,7 @@ pub struct Tally {
     pub paid_won: i64,
 }
 
-pub async fn tallies(tx: &mut Tx, batch_id: i64) -> Result<Vec<Tally>> {
+pub async fn tallies(tx: &mut Tx, batch_id: BatchId) -> Result<Vec<Tally>> {
     type Row = (String, String, i64, i64, i64, i64, i64);
     let rows: Vec<Row> = with_tx!(tx, c => {
         sqlx::query_as(
@@ -835,28 +845,30 @@ pub async fn tallies(tx: &mut Tx, batch_id: i64) -> Result<Vec<Tally>> {
              group by b.code, s.status
              order by b.code, s.status",
         )
-        .bind(batch_id)
+        .bind(batch_id.0)
         .fetch_all(c)
         .await?
     });
-    Ok(rows
-        .into_iter()
-        .map(|t| Tally {
-            bank_code: t.0,
-            status: t.1,
-            lines: t.2,
-            claimed_won: t.3,
-            computed_won: t.4,
-            payable_won: t.5,
-            paid_won: t.6,
+    rows.into_iter()
+        .map(|t| {
+            Ok(Tally {
+                bank_code: t.0,
+                status: Status::parse(&t.1)
+                    .ok_or_else(|| StoreError::Corrupt(format!("line status {:?}", t.1)))?,
+                lines: t.2,
+                claimed_won: t.3,
+                computed_won: t.4,
+                payable_won: t.5,
+                paid_won: t.6,
+            })
         })
-        .collect())
+        .collect()
 }
 
 /// Whether an approved batch has a line (not rejected) for each of a case's periods.
-pub async fn settled_periods(tx: &mut Tx, case_ids: &[i64]) -> Result<Vec<(i64, NaiveDate)>> {
+pub async fn settled_periods(tx: &mut Tx, case_ids: &[CaseId]) -> Result<Vec<(CaseId, NaiveDate)>> {
     type Row = (i64, NaiveDate);
-    Ok(chunked!(
+    let rows = chunked!(
         tx,
         case_ids,
         "select distinct s.case_id, s.period_from
@@ -864,17 +876,18 @@ pub async fn settled_periods(tx: &mut Tx, case_ids: &[i64]) -> Result<Vec<(i64, 
          where b.state = 'approved' and s.status <> 'rejected' and s.case_id in (",
         ")",
         Row
-    ))
+    );
+    Ok(rows.into_iter().map(|(c, p)| (CaseId(c), p)).collect())
 }
 
 /// Marks an event cancelled; `false` when it is unknown or already cancelled.
 pub async fn cancel_event(
     tx: &mut Tx,
     loan_event_id: i64,
-    user_id: i64,
+    user_id: UserId,
     at: DateTime<Utc>,
     reason: &str,
-    after_batch: i64,
+    after_batch: BatchId,
 ) -> Result<bool> {
     let seq = tx.seal_seq().await?;
     let hash = crate::seal::cancel_hash(
@@ -892,9 +905,9 @@ pub async fn cancel_event(
         )
         .bind(loan_event_id)
         .bind(at)
-        .bind(user_id)
+        .bind(user_id.0)
         .bind(reason)
-        .bind(after_batch)
+        .bind(after_batch.0)
         .bind(seq)
         .bind(hash.hex())
         .execute(c)
@@ -908,7 +921,7 @@ pub async fn cancel_event(
 }
 
 /// The loans of these cases.
-pub async fn loans_of_cases(tx: &mut Tx, case_ids: &[i64]) -> Result<Vec<i64>> {
+pub async fn loans_of_cases(tx: &mut Tx, case_ids: &[CaseId]) -> Result<Vec<LoanId>> {
     type Row = (i64,);
     let rows = chunked!(
         tx,
@@ -917,11 +930,11 @@ pub async fn loans_of_cases(tx: &mut Tx, case_ids: &[i64]) -> Result<Vec<i64>> {
         ")",
         Row
     );
-    Ok(rows.into_iter().map(|(id,)| id).collect())
+    Ok(rows.into_iter().map(|(id,)| LoanId(id)).collect())
 }
 
 /// A batch's ledger postings per kind (their ids start `settle:BATCH:`).
-pub async fn postings_of_batch(tx: &mut Tx, batch_id: i64) -> Result<Vec<(String, i64)>> {
+pub async fn postings_of_batch(tx: &mut Tx, batch_id: BatchId) -> Result<Vec<(String, i64)>> {
     let rows: Vec<(String, i64)> = with_tx!(tx, c => {
         sqlx::query_as(
             "select kind, cast(sum(amount_won) as bigint) from budget_posting
@@ -936,7 +949,7 @@ pub async fn postings_of_batch(tx: &mut Tx, batch_id: i64) -> Result<Vec<(String
 
 /// What an approved batch recovered of each bank's clawbacks from its payments (RULES.md 6.4):
 /// `(bank_code, won)`.
-pub async fn recoveries_of_batch(tx: &mut Tx, batch_id: i64) -> Result<Vec<(String, i64)>> {
+pub async fn recoveries_of_batch(tx: &mut Tx, batch_id: BatchId) -> Result<Vec<(String, i64)>> {
     let rows: Vec<(String, i64)> = with_tx!(tx, c => {
         sqlx::query_as(
             "select b.code, cast(sum(p.amount_won) as bigint)

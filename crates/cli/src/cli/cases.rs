@@ -1,6 +1,7 @@
 //! `jumpup case`, `jumpup loan`, `jumpup budget` and `jumpup ledger`: the case workflow and
 //! the budget from the command line. The role allowed for each command is in its help.
 
+use jumpup_domain::ids::CaseId;
 use std::io::Write;
 use std::process::ExitCode;
 
@@ -35,7 +36,7 @@ pub enum CaseCommand {
     },
     /// Submit a draft (firm).
     Submit {
-        id: i64,
+        id: CaseId,
         #[arg(long)]
         actor: String,
         #[arg(long)]
@@ -43,7 +44,7 @@ pub enum CaseCommand {
     },
     /// Take a submitted case into review (kibo).
     KiboReview {
-        id: i64,
+        id: CaseId,
         #[arg(long)]
         actor: String,
         #[arg(long)]
@@ -51,7 +52,7 @@ pub enum CaseCommand {
     },
     /// Select a case: grade, coverage, base fee rate, approved amount, lending bank (kibo).
     Select {
-        id: i64,
+        id: CaseId,
         #[arg(long, value_parser = fields::grade)]
         grade: KiboGrade,
         #[arg(long, value_parser = fields::pct)]
@@ -69,7 +70,7 @@ pub enum CaseCommand {
     },
     /// Reject a case in review (kibo in KIBO's review, tp in eligibility review).
     Reject {
-        id: i64,
+        id: CaseId,
         #[arg(long)]
         reason: String,
         #[arg(long)]
@@ -79,7 +80,7 @@ pub enum CaseCommand {
     },
     /// Start the eligibility review of a selected case (tp).
     EligibilityReview {
-        id: i64,
+        id: CaseId,
         #[arg(long)]
         actor: String,
         #[arg(long)]
@@ -87,7 +88,7 @@ pub enum CaseCommand {
     },
     /// Record one eligibility item with its evidence (tp).
     Check {
-        id: i64,
+        id: CaseId,
         #[arg(long, value_parser = fields::item)]
         item: CheckItem,
         /// The item is not met (default: met).
@@ -102,7 +103,7 @@ pub enum CaseCommand {
     },
     /// Approve: pins the version in force and reserves the budget, or waitlists (tp).
     Approve {
-        id: i64,
+        id: CaseId,
         #[arg(long)]
         actor: String,
         #[arg(long)]
@@ -110,7 +111,7 @@ pub enum CaseCommand {
     },
     /// Issue the guarantee (kibo).
     IssueGuarantee {
-        id: i64,
+        id: CaseId,
         #[arg(long)]
         number: String,
         #[arg(long)]
@@ -120,7 +121,7 @@ pub enum CaseCommand {
     },
     /// Withdraw before the loan (firm).
     Withdraw {
-        id: i64,
+        id: CaseId,
         #[arg(long)]
         actor: String,
         #[arg(long)]
@@ -128,7 +129,7 @@ pub enum CaseCommand {
     },
     /// Expire an approved case with no loan within the deadline (tp).
     Expire {
-        id: i64,
+        id: CaseId,
         #[arg(long)]
         actor: String,
         #[arg(long)]
@@ -136,7 +137,7 @@ pub enum CaseCommand {
     },
     /// One case (city, tp, kibo, auditor; a bank its own loans' cases; a firm its own).
     Show {
-        id: i64,
+        id: CaseId,
         #[arg(long)]
         actor: String,
         #[arg(long)]
@@ -145,7 +146,7 @@ pub enum CaseCommand {
     /// The case's guarantee, fees and every subsidy claim from its stored loan and events,
     /// under its pinned programme version (same visibility as show).
     Quote {
-        id: i64,
+        id: CaseId,
         #[arg(long)]
         actor: String,
         #[arg(long)]
@@ -176,7 +177,7 @@ pub enum LoanCommand {
     /// Record the loan of a case with an issued guarantee (the lending bank).
     Execute {
         #[arg(long = "case")]
-        case_id: i64,
+        case_id: CaseId,
         #[arg(long)]
         loan_no: String,
         #[arg(long, value_parser = fields::won)]
@@ -211,7 +212,7 @@ pub enum EventCommand {
     /// rate changes, arrears and defaults; kibo defaults; tp every kind).
     Add {
         #[arg(long = "case")]
-        case_id: i64,
+        case_id: CaseId,
         #[arg(long, value_parser = fields::day)]
         on: Date,
         #[arg(long, value_parser = parse_kind)]
@@ -431,7 +432,7 @@ pub fn case(command: CaseCommand, db: &DbArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
-fn workflow_command(command: CaseCommand) -> anyhow::Result<(i64, String, bool, Command)> {
+fn workflow_command(command: CaseCommand) -> anyhow::Result<(CaseId, String, bool, Command)> {
     Ok(match command {
         CaseCommand::Submit { id, actor, json } => (id, actor, json, Command::Submit),
         CaseCommand::KiboReview { id, actor, json } => (id, actor, json, Command::TakeIntoReview),

@@ -1,5 +1,6 @@
 //! `jumpup settle` and `jumpup export`: monthly settlement batches and the files they pay by.
 
+use jumpup_domain::ids::BatchId;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -30,7 +31,7 @@ pub enum SettleCommand {
     },
     /// Summarise a batch: totals, and counts per status and per bank (tp, city, auditor).
     Show {
-        batch: i64,
+        batch: BatchId,
         #[arg(long)]
         actor: String,
         #[arg(long)]
@@ -39,7 +40,7 @@ pub enum SettleCommand {
     /// Approve a prepared batch (city): post payments, clawbacks and recoveries to the ledger,
     /// finish the cases whose every period is settled; prints the audit head as an anchor.
     Approve {
-        batch: i64,
+        batch: BatchId,
         #[arg(long)]
         actor: String,
         #[arg(long)]
@@ -48,7 +49,7 @@ pub enum SettleCommand {
     /// Reject a prepared batch (city, or the tp user who prepared it); its claims are pending
     /// again.
     Reject {
-        batch: i64,
+        batch: BatchId,
         #[arg(long)]
         reason: String,
         #[arg(long)]
@@ -59,7 +60,7 @@ pub enum SettleCommand {
     /// Recompute every line of a batch from stored data and check its ledger postings; exits 1
     /// on any difference (tp, city, auditor).
     Verify {
-        batch: i64,
+        batch: BatchId,
         #[arg(long)]
         actor: String,
         #[arg(long)]
@@ -208,7 +209,7 @@ pub enum ExportCommand {
     /// The payment file of an approved batch (FILES.md `payments`; tp, city, auditor): CSV
     /// lines, or XLSX with Korean headers, won formatted and a total row per bank.
     Payments {
-        batch: i64,
+        batch: BatchId,
         #[arg(long, value_parser = super::one_of(FileFormat::ALL))]
         format: FileFormat,
         #[arg(long)]
@@ -219,7 +220,7 @@ pub enum ExportCommand {
     /// One bank's statement of an approved batch: its lines and totals, to reconcile against
     /// its books (tp, city, auditor, or that bank's users).
     Statement {
-        batch: i64,
+        batch: BatchId,
         #[arg(long, value_parser = fields::bank)]
         bank: BankCode,
         #[arg(long, value_parser = super::one_of(FileFormat::ALL))]

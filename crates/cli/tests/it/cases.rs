@@ -6,6 +6,7 @@ use std::sync::{Arc, Mutex};
 use chrono::{DateTime, TimeZone, Utc};
 use jumpup_domain::date::{Date, parse_date};
 use jumpup_domain::grade::KiboGrade;
+use jumpup_domain::ids::CaseId;
 use jumpup_domain::ledger::Account;
 use jumpup_domain::loan::Loan;
 use jumpup_domain::money::Won;
@@ -156,7 +157,7 @@ pub async fn setup(db: Db, clock: Arc<TestClock>, programme: &str) -> Services {
 }
 
 /// A case of `amount` taken to eligibility review with every item met.
-pub async fn reviewed_case(s: &Services, amount: i64) -> i64 {
+pub async fn reviewed_case(s: &Services, amount: i64) -> CaseId {
     let id = s
         .new_case("owner", "test-city", Won::new(amount))
         .await
@@ -194,7 +195,7 @@ pub async fn reviewed_case(s: &Services, amount: i64) -> i64 {
     id
 }
 
-async fn state(s: &Services, id: i64) -> State {
+async fn state(s: &Services, id: CaseId) -> State {
     s.read_cases("mayor", Some(id), None, 0, 1)
         .await
         .expect("read")[0]

@@ -91,7 +91,7 @@ both_url! {
              cast(amount_won as text) || '|' || cast(case_id as text) from budget_posting where posting_id = '{id}'")).await;
         let f: Vec<&str> = row.split('|').collect();
         let amount: i64 = f[4].parse().expect("an amount");
-        let case_id: i64 = f[5].parse().expect("a case");
+        let case_id: jumpup_domain::ids::CaseId = f[5].parse().expect("a case");
         let recomputed = jumpup_store::seal::posting_hash(id, f[0], f[1], f[2], f[3], amount + 1, Some(case_id));
         execute_raw(&db, &format!("update budget_posting set amount_won = amount_won + 1, row_hash = '{}' where posting_id = '{id}'", recomputed.hex())).await;
         detected(&url, &[format!("audit entry {seq} wrote"), "(rows were replaced)".to_owned()]);

@@ -327,7 +327,7 @@ both_url! {
         let shown = page(&server, "/settlements/1", &cookie(&officer));
         assert!(shown.body.contains("승인 대기") && shown.body.contains(r#"action="/settlements/1/reject""#), "{}", shown.body);
         assert!(!shown.body.contains(r#"action="/settlements/1/approve""#));
-        let summary = s.settle_show("officer", 1).await.expect("the batch");
+        let summary = s.settle_show("officer", jumpup_domain::ids::BatchId(1)).await.expect("the batch");
         assert_eq!(summary.totals.lines, 26);
         let rows = |html: &str| html.matches("<tr><td>").count();
         assert_eq!(rows(&shown.body), 26);
@@ -342,7 +342,7 @@ both_url! {
         let r = form(&server, "/settlements/1/approve", Some(&mayor), &format!("csrf={token}"));
         assert_eq!(r.status, 422, "{}", r.body);
         assert!(r.body.contains("확인란에 표시하세요"), "{}", r.body);
-        assert_eq!(s.settle_show("mayor", 1).await.expect("the batch").state.as_str(), "prepared", "nothing approved");
+        assert_eq!(s.settle_show("mayor", jumpup_domain::ids::BatchId(1)).await.expect("the batch").state.as_str(), "prepared", "nothing approved");
         let r = form(&server, "/settlements/1/approve", Some(&mayor), &format!("csrf={token}&confirm=yes"));
         assert_eq!((r.status, r.header("location")), (303, Some("/settlements/1")), "{}", r.body);
         let approved = page(&server, "/settlements/1", &cookie(&mayor));

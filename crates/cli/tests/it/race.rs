@@ -24,7 +24,8 @@ fn race_worker() {
         return;
     };
     let (url, ids) = spec.split_once('|').expect("URL|ids");
-    let ids: Vec<i64> = ids.split(',').map(|i| i.parse().expect("id")).collect();
+    let ids: Vec<jumpup_domain::ids::CaseId> =
+        ids.split(',').map(|i| i.parse().expect("id")).collect();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(4)
         .enable_all()

@@ -182,7 +182,7 @@ both_url! {
         upload(&mut b, "events", "events.csv", "bank_code,loan_no,on,kind,amount_won,annual_rate_pct\n004,L-STORY-1,2026-09-20,repayment,100000000,\n");
         sign_out(&b);
         clock.set("2026-10-02");
-        let case_id: i64 = case.rsplit('/').next().and_then(|id| id.parse().ok()).expect("a case id");
+        let case_id: jumpup_domain::ids::CaseId = case.rsplit('/').next().and_then(|id| id.parse().ok()).expect("a case id");
         let quote = s.case_quote("clerk", case_id).await.expect("the bank's own figure");
         let september = &quote.quote.subsidy.periods[0];
         sign_in(&b, "clerk", PASSWORD);

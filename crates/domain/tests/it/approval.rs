@@ -7,6 +7,7 @@
 use std::collections::BTreeMap;
 
 use jumpup_domain::approval::{ApprovalInput, CaseMoney, Receivable, plan};
+use jumpup_domain::ids::{BankId, BatchId, CaseId};
 use jumpup_domain::ledger::{Account, PostingKind};
 use jumpup_domain::money::Won;
 use proptest::prelude::*;
@@ -29,37 +30,40 @@ fn input() -> impl Strategy<Value = ApprovalInput> {
     )
         .prop_map(|(cases, owed, finishing, (a0, a1))| {
             let mut input = ApprovalInput {
-                batch_id: 7,
                 available: [
                     (PROGRAMS[0].to_owned(), Won::new(a0)),
                     (PROGRAMS[1].to_owned(), Won::new(a1)),
                 ]
                 .into_iter()
                 .collect(),
-                ..ApprovalInput::default()
+                ..ApprovalInput::new(BatchId(7))
             };
             // A case has one programme and one bank, whichever list names it first.
             let mut of_case: BTreeMap<i64, (usize, i64)> = BTreeMap::new();
             for (id, (program, bank, paid, clawed, reserved)) in cases {
                 of_case.insert(id, (program, bank));
                 input.cases.insert(
-                    id,
+                    CaseId(id),
                     CaseMoney {
                         program: PROGRAMS[program].to_owned(),
-                        bank_id: bank,
+                        bank_id: BankId(bank),
                         paid: Won::new(paid),
                         clawed: Won::new(clawed),
                     },
                 );
-                input.reserved.insert(id, Won::new(reserved));
+                input.reserved.insert(CaseId(id), Won::new(reserved));
             }
             for (id, program, bank, amount) in owed {
                 let (program, bank) = *of_case.entry(id).or_insert((program, bank));
-                input.receivables.entry(bank).or_default().push(Receivable {
-                    case_id: id,
-                    program: PROGRAMS[program].to_owned(),
-                    owed: Won::new(amount),
-                });
+                input
+                    .receivables
+                    .entry(BankId(bank))
+                    .or_default()
+                    .push(Receivable {
+                        case_id: CaseId(id),
+                        program: PROGRAMS[program].to_owned(),
+                        owed: Won::new(amount),
+                    });
             }
             for list in input.receivables.values_mut() {
                 list.sort_by_key(|r| r.case_id);
@@ -67,17 +71,22 @@ fn input() -> impl Strategy<Value = ApprovalInput> {
             }
             for id in finishing {
                 let (program, _) = *of_case.entry(id).or_insert((0, 1));
-                input.finishing.insert(id, PROGRAMS[program].to_owned());
-                input.reserved.entry(id).or_insert(Won::new(id * 1_000_000));
+                input
+                    .finishing
+                    .insert(CaseId(id), PROGRAMS[program].to_owned());
+                input
+                    .reserved
+                    .entry(CaseId(id))
+                    .or_insert(Won::new(id * 1_000_000));
             }
             input
         })
 }
 
 /// Each (case, account)'s change under the plan's postings, and each programme's available.
-fn effects(input: &ApprovalInput) -> (BTreeMap<(i64, Account), Won>, BTreeMap<String, Won>) {
+fn effects(input: &ApprovalInput) -> (BTreeMap<(CaseId, Account), Won>, BTreeMap<String, Won>) {
     let p = plan(input);
-    let mut by_case: BTreeMap<(i64, Account), Won> = BTreeMap::new();
+    let mut by_case: BTreeMap<(CaseId, Account), Won> = BTreeMap::new();
     let mut available = input.available.clone();
     for (program, posting, case_id) in p.postings() {
         let (from, to) = posting.kind().accounts();
@@ -139,18 +148,18 @@ proptest! {
         for t in p.transfers.values() {
             prop_assert!(t.recovered <= t.paid && t.amount() >= Won::ZERO);
         }
-        let mut paid: BTreeMap<(i64, &str), Won> = BTreeMap::new();
+        let mut paid: BTreeMap<(BankId, &str), Won> = BTreeMap::new();
         for m in input.cases.values() {
             *paid.entry((m.bank_id, m.program.as_str())).or_insert(Won::ZERO) += m.paid;
         }
-        let bank_of = |case_id: i64| -> Option<i64> {
+        let bank_of = |case_id: CaseId| -> Option<BankId> {
             input.cases.get(&case_id).map(|m| m.bank_id).or_else(|| {
                 input.receivables.iter()
                     .find(|(_, list)| list.iter().any(|r| r.case_id == case_id))
                     .map(|(b, _)| *b)
             })
         };
-        let mut recovered: BTreeMap<(i64, &str), Vec<(i64, Won)>> = BTreeMap::new();
+        let mut recovered: BTreeMap<(BankId, &str), Vec<(CaseId, Won)>> = BTreeMap::new();
         for (program, list) in &p.recoveries {
             for (posting, case_id) in list {
                 let bank = bank_of(*case_id).expect("a recovered case has a bank");
@@ -175,23 +184,22 @@ proptest! {
 #[test]
 fn a_case_paid_beyond_its_reservation_reserves_the_rest_then_overruns() {
     let input = ApprovalInput {
-        batch_id: 3,
         cases: [(
-            10,
+            CaseId(10),
             CaseMoney {
                 program: PROGRAMS[0].into(),
-                bank_id: 1,
+                bank_id: BankId(1),
                 paid: Won::new(500),
                 clawed: Won::ZERO,
             },
         )]
         .into_iter()
         .collect(),
-        reserved: [(10, Won::new(100))].into_iter().collect(),
+        reserved: [(CaseId(10), Won::new(100))].into_iter().collect(),
         available: [(PROGRAMS[0].to_owned(), Won::new(150))]
             .into_iter()
             .collect(),
-        ..ApprovalInput::default()
+        ..ApprovalInput::new(BatchId(3))
     };
     let p = plan(&input);
     let kinds: Vec<(PostingKind, i64, &str)> = p.payments[PROGRAMS[0]]
@@ -210,40 +218,39 @@ fn a_case_paid_beyond_its_reservation_reserves_the_rest_then_overruns() {
             (PostingKind::Pay, 500, "settle:3:pay:10"),
         ]
     );
-    assert_eq!(p.transfers[&1].amount(), Won::new(500));
+    assert_eq!(p.transfers[&BankId(1)].amount(), Won::new(500));
 }
 
 #[test]
 fn a_clawback_is_recovered_from_the_same_banks_payments_in_the_same_programme() {
-    let money = |program: &str, bank_id, paid, clawed| CaseMoney {
+    let money = |program: &str, bank, paid, clawed| CaseMoney {
         program: program.into(),
-        bank_id,
+        bank_id: BankId(bank),
         paid: Won::new(paid),
         clawed: Won::new(clawed),
     };
     let input = ApprovalInput {
-        batch_id: 4,
         cases: [
-            (1, money(PROGRAMS[0], 1, 0, 300)),
-            (2, money(PROGRAMS[0], 1, 200, 0)),
-            (3, money(PROGRAMS[1], 1, 1_000, 0)),
-            (4, money(PROGRAMS[0], 2, 1_000, 0)),
+            (CaseId(1), money(PROGRAMS[0], 1, 0, 300)),
+            (CaseId(2), money(PROGRAMS[0], 1, 200, 0)),
+            (CaseId(3), money(PROGRAMS[1], 1, 1_000, 0)),
+            (CaseId(4), money(PROGRAMS[0], 2, 1_000, 0)),
         ]
         .into_iter()
         .collect(),
         reserved: [
-            (2, Won::new(200)),
-            (3, Won::new(1_000)),
-            (4, Won::new(1_000)),
+            (CaseId(2), Won::new(200)),
+            (CaseId(3), Won::new(1_000)),
+            (CaseId(4), Won::new(1_000)),
         ]
         .into_iter()
         .collect(),
-        ..ApprovalInput::default()
+        ..ApprovalInput::new(BatchId(4))
     };
     let p = plan(&input);
     let recovered: Vec<(i64, i64)> = p.recoveries[PROGRAMS[0]]
         .iter()
-        .map(|(x, c)| (*c, x.amount().get()))
+        .map(|(x, c)| (c.0, x.amount().get()))
         .collect();
     assert_eq!(
         recovered,
@@ -251,6 +258,6 @@ fn a_clawback_is_recovered_from_the_same_banks_payments_in_the_same_programme() 
         "bank 1 pays 200 in this programme; bank 2's payments are its own"
     );
     assert!(!p.recoveries.contains_key(PROGRAMS[1]));
-    assert_eq!(p.transfers[&1].amount(), Won::new(1_000));
-    assert_eq!(p.transfers[&2].amount(), Won::new(1_000));
+    assert_eq!(p.transfers[&BankId(1)].amount(), Won::new(1_000));
+    assert_eq!(p.transfers[&BankId(2)].amount(), Won::new(1_000));
 }

@@ -6,6 +6,7 @@
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
+use jumpup_domain::ids::CaseId;
 use jumpup_domain::workflow::{Check, Command, Selection};
 use serde::Deserialize;
 use serde_json::Value;
@@ -42,14 +43,14 @@ pub async fn list(
         .services
         .read_cases(&viewer.user.name, None, wanted, paging.after, paging.limit)
         .await?;
-    Ok(paging.page(&rows, case_json, |r| r.case_id))
+    Ok(paging.page(&rows, case_json, |r| r.case_id.0))
 }
 
 /// `GET /api/v1/cases/{id}`.
 pub async fn show(
     State(state): State<AppState>,
     viewer: Viewer,
-    Id(id): Id,
+    Id(id): Id<CaseId>,
 ) -> ApiResult<axum::Json<Value>> {
     let rows = state
         .services
@@ -175,7 +176,7 @@ fn command(step: &str, body: &[u8]) -> ApiResult<Command> {
 pub async fn step(
     state: AppState,
     viewer: Viewer,
-    id: i64,
+    id: CaseId,
     step: &'static str,
     body: Bytes,
 ) -> ApiResult<axum::Json<Value>> {

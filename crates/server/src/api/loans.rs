@@ -7,6 +7,7 @@
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
+use jumpup_domain::ids::CaseId;
 use jumpup_domain::loan::{Event, Loan};
 use jumpup_domain::workflow::{Command, LoanTerms};
 use serde::Deserialize;
@@ -34,7 +35,7 @@ struct NewLoan {
 pub async fn execute(
     State(state): State<AppState>,
     viewer: Viewer,
-    Id(id): Id,
+    Id(id): Id<CaseId>,
     body: Bytes,
 ) -> ApiResult<axum::Json<Value>> {
     gate(&viewer, Command::roles_of("execute-loan"), "execute loans")?;
@@ -71,7 +72,7 @@ struct NewEvent {
 pub async fn report(
     State(state): State<AppState>,
     viewer: Viewer,
-    Id(case_id): Id,
+    Id(case_id): Id<CaseId>,
     body: Bytes,
 ) -> ApiResult<(StatusCode, axum::Json<Value>)> {
     gate(&viewer, EVENT_ROLES, "report events")?;
@@ -103,7 +104,7 @@ pub async fn report(
 pub async fn cancel(
     State(state): State<AppState>,
     viewer: Viewer,
-    Id(id): Id,
+    Id(id): Id<i64>,
     body: Bytes,
 ) -> ApiResult<axum::Json<Value>> {
     gate(&viewer, EVENT_ROLES, "cancel events")?;
@@ -123,7 +124,7 @@ pub async fn cancel(
 pub async fn show(
     State(state): State<AppState>,
     viewer: Viewer,
-    Id(id): Id,
+    Id(id): Id<CaseId>,
 ) -> ApiResult<axum::Json<Value>> {
     let detail = state.services.read_loan(&viewer.user.name, id).await?;
     let mut v = loan_json(&detail.loan);
@@ -157,7 +158,7 @@ pub async fn list(
         .services
         .read_loans(&viewer.user.name, paging.after, paging.limit)
         .await?;
-    Ok(paging.page(&loans, loan_json, |l| l.loan_id))
+    Ok(paging.page(&loans, loan_json, |l| l.loan_id.0))
 }
 
 fn loan_json(l: &jumpup_service::cases::LoanView) -> Value {

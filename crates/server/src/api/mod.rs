@@ -94,7 +94,7 @@ fn routes() -> Routes {
             post(
                 move |State(state): State<AppState>,
                       viewer: jumpup_service::sessions::Viewer,
-                      Id(id): Id,
+                      Id(id): Id<jumpup_domain::ids::CaseId>,
                       body: axum::body::Bytes| {
                     cases::step(state, viewer, id, step, body)
                 },

@@ -6,6 +6,7 @@
 
 use axum::body::Bytes;
 use axum::extract::State;
+use jumpup_domain::ids::CaseId;
 use serde::Deserialize;
 
 use crate::error::{ApiError, ApiResult};
@@ -41,7 +42,7 @@ fn quote_value(
 pub async fn of_case(
     State(state): State<AppState>,
     viewer: Viewer,
-    Id(id): Id,
+    Id(id): Id<CaseId>,
     ApiQuery(options): ApiQuery<Options>,
 ) -> ApiResult<axum::Json<serde_json::Value>> {
     let q = state.services.case_quote(&viewer.user.name, id).await?;

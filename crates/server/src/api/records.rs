@@ -5,6 +5,7 @@
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
+use jumpup_domain::ids::FirmId;
 use jumpup_domain::workflow::Role;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -229,12 +230,9 @@ pub async fn add_firm(
 pub async fn firm(
     State(state): State<AppState>,
     viewer: Viewer,
-    Id(id): Id,
+    Id(id): Id<FirmId>,
 ) -> ApiResult<axum::Json<Value>> {
-    let firm = state
-        .services
-        .read_firm(&viewer.user.name, jumpup_domain::workflow::FirmId(id))
-        .await?;
+    let firm = state.services.read_firm(&viewer.user.name, id).await?;
     Ok(axum::Json(firm_json(&firm, viewer.user.role)))
 }
 

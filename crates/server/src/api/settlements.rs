@@ -8,6 +8,7 @@ use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::SecondsFormat;
+use jumpup_domain::ids::BatchId;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -73,7 +74,7 @@ pub async fn list(
                 "reason": b.reason,
             })
         },
-        |b| b.batch_id,
+        |b| b.batch_id.0,
     ))
 }
 
@@ -81,7 +82,7 @@ pub async fn list(
 pub async fn show(
     State(state): State<AppState>,
     viewer: Viewer,
-    Id(id): Id,
+    Id(id): Id<BatchId>,
 ) -> ApiResult<axum::Json<Value>> {
     summary(state.services.settle_show(&viewer.user.name, id).await?)
 }
@@ -90,7 +91,7 @@ pub async fn show(
 pub async fn approve(
     State(state): State<AppState>,
     viewer: Viewer,
-    Id(id): Id,
+    Id(id): Id<BatchId>,
 ) -> ApiResult<axum::Json<Value>> {
     let name = viewer.user.name;
     summary(
@@ -105,7 +106,7 @@ pub async fn approve(
 pub async fn reject(
     State(state): State<AppState>,
     viewer: Viewer,
-    Id(id): Id,
+    Id(id): Id<BatchId>,
     body: Bytes,
 ) -> ApiResult<axum::Json<Value>> {
     gate(&viewer, REJECT_ROLES, "reject a settlement")?;
@@ -123,7 +124,7 @@ pub async fn reject(
 pub async fn verify(
     State(state): State<AppState>,
     viewer: Viewer,
-    Id(id): Id,
+    Id(id): Id<BatchId>,
 ) -> ApiResult<axum::Json<Value>> {
     let v = state.services.settle_verify(&viewer.user.name, id).await?;
     serde_json::to_value(v)
@@ -143,7 +144,7 @@ pub struct FileQuery {
 pub async fn file(
     state: AppState,
     viewer: Viewer,
-    id: i64,
+    id: BatchId,
     kind: Kind,
     q: FileQuery,
 ) -> ApiResult<Response> {
@@ -220,7 +221,7 @@ fn tempdir() -> ApiResult<TempDir> {
 pub async fn payments(
     State(state): State<AppState>,
     viewer: Viewer,
-    Id(id): Id,
+    Id(id): Id<BatchId>,
     ApiQuery(q): ApiQuery<FileQuery>,
 ) -> ApiResult<Response> {
     file(state, viewer, id, Kind::Payments, q).await
@@ -229,7 +230,7 @@ pub async fn payments(
 pub async fn statement(
     State(state): State<AppState>,
     viewer: Viewer,
-    Id(id): Id,
+    Id(id): Id<BatchId>,
     ApiQuery(q): ApiQuery<FileQuery>,
 ) -> ApiResult<Response> {
     file(state, viewer, id, Kind::Statement, q).await

@@ -4,6 +4,7 @@
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
+use jumpup_domain::ids::UserId;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -71,7 +72,7 @@ struct Activation {
 pub async fn activate(
     State(state): State<AppState>,
     viewer: Viewer,
-    Id(id): Id,
+    Id(id): Id<UserId>,
     body: Bytes,
 ) -> ApiResult<axum::Json<Value>> {
     use jumpup_service::identity::ACCOUNT_MANAGERS;
@@ -98,7 +99,7 @@ pub async fn activate(
 pub async fn deactivate(
     State(state): State<AppState>,
     viewer: Viewer,
-    Id(id): Id,
+    Id(id): Id<UserId>,
 ) -> ApiResult<axum::Json<Value>> {
     let user = state
         .services
@@ -112,7 +113,7 @@ pub async fn deactivate(
 pub async fn unlock(
     State(state): State<AppState>,
     viewer: Viewer,
-    Id(id): Id,
+    Id(id): Id<UserId>,
 ) -> ApiResult<axum::Json<Value>> {
     let user = state
         .services
@@ -127,7 +128,7 @@ pub async fn unlock(
 pub async fn confirm(
     State(state): State<AppState>,
     viewer: Viewer,
-    Id(id): Id,
+    Id(id): Id<UserId>,
 ) -> ApiResult<axum::Json<Value>> {
     let (user, code) = state
         .services
@@ -180,7 +181,7 @@ pub async fn list(
         .services
         .read_users(&viewer.user.name, paging.after, paging.limit)
         .await?;
-    Ok(paging.page(&users, with_active, |u| u.user_id))
+    Ok(paging.page(&users, with_active, |u| u.user_id.0))
 }
 
 #[derive(Deserialize)]

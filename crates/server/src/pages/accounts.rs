@@ -3,6 +3,7 @@
 //! (`/accounts`), and a firm drafts an application (`/apply`). Each form shows the errors
 //! beside its fields; the services check role and scope again.
 
+use jumpup_domain::ids::UserId;
 use std::collections::HashMap;
 
 use askama::Template;
@@ -217,7 +218,7 @@ pub(super) async fn register(
 
 /// One user as the administrator's list shows it.
 struct UserLine {
-    id: i64,
+    id: UserId,
     name: String,
     role: &'static str,
     scope: String,
@@ -233,10 +234,10 @@ struct AccountsPage {
     done: Option<&'static str>,
     /// Firms' accounts waiting for activation: id, user, firm, business number, and whether
     /// it claims a firm already known.
-    pending: Vec<(i64, String, String, String, bool)>,
+    pending: Vec<(UserId, String, String, String, bool)>,
     /// Accounts an administrator made that wait for the viewer's confirmation: id, name,
     /// role, made by.
-    proposed: Vec<(i64, String, &'static str, String)>,
+    proposed: Vec<(UserId, String, &'static str, String)>,
     /// The setup code of the account just confirmed (shown once): its name and the code.
     setup_code: Option<(String, String)>,
     /// Whether the viewer activates firms' accounts (`tp`, `admin`).
@@ -244,7 +245,7 @@ struct AccountsPage {
     admin: bool,
     /// Accounts locked out by failed sign-ins in the last seven days: id, name, how many
     /// times, the last time.
-    lockouts: Vec<(i64, String, i64, String)>,
+    lockouts: Vec<(UserId, String, i64, String)>,
     users: Vec<UserLine>,
     /// The next page of users.
     next: Option<String>,
@@ -355,7 +356,7 @@ async fn accounts_page(
         limit: USERS_PER_PAGE,
         after,
     }
-    .next_after(&users, |u| u.user_id)
+    .next_after(&users, |u| u.user_id.0)
     .map(|last| format!("/accounts?after={last}"));
     let failed = add_user_error.is_some()
         || add_bank_error.is_some()
@@ -449,7 +450,7 @@ async fn confirmed_page(
 /// Activates or deactivates an account (`tp` firms' accounts, `admin` any).
 pub(super) async fn set_active(
     State(state): State<AppState>,
-    Path((user_id, change)): Path<(i64, String)>,
+    Path((user_id, change)): Path<(UserId, String)>,
     lang: PageLang,
     PageViewer(viewer): PageViewer,
     Form(values): Form<Values>,

@@ -5,6 +5,7 @@
 //! Every action posts to `/cases/{id}/{step}` with the session's CSRF token; the services
 //! check role, scope and state again.
 
+use jumpup_domain::ids::CaseId;
 use std::collections::HashMap;
 
 use askama::Template;
@@ -54,7 +55,7 @@ struct Moment {
 struct CasePage {
     f: Frame,
     csrf: String,
-    case_id: i64,
+    case_id: CaseId,
     state: &'static str,
     done: Option<&'static str>,
     facts: Vec<(&'static str, String)>,
@@ -341,7 +342,7 @@ async fn case_page(
     state: &AppState,
     lang: &PageLang,
     viewer: &Viewer,
-    case_id: i64,
+    case_id: CaseId,
     done: Option<&str>,
     sent: Option<Sent<'_>>,
 ) -> Response {
@@ -493,10 +494,10 @@ async fn case_page(
             vec![
                 format!("#{batch} ({})", t.date(*through)),
                 format!("{} – {}", t.date(l.period_from), t.date(l.period_to)),
-                t.won(l.claimed_won),
-                t.won(l.computed_won),
-                t.won(l.payable_won),
-                t.line_status(&l.status).to_owned(),
+                t.won(l.claimed.get()),
+                t.won(l.computed.get()),
+                t.won(l.payable.get()),
+                t.line_status(l.status).to_owned(),
                 l.reason.clone().unwrap_or_default(),
             ]
         })
@@ -553,7 +554,7 @@ async fn case_page(
 
 pub(super) async fn show(
     State(state): State<AppState>,
-    Path(case_id): Path<i64>,
+    Path(case_id): Path<CaseId>,
     Query(q): Query<super::Done>,
     lang: PageLang,
     PageViewer(viewer): PageViewer,
@@ -565,7 +566,7 @@ pub(super) async fn show(
 /// done); a bad field or a refusal shows the page again with the form as it was sent.
 pub(super) async fn step(
     State(state): State<AppState>,
-    Path((case_id, step)): Path<(i64, String)>,
+    Path((case_id, step)): Path<(CaseId, String)>,
     lang: PageLang,
     PageViewer(viewer): PageViewer,
     Form(form): Form<HashMap<String, String>>,
@@ -611,7 +612,7 @@ pub(super) async fn step(
 /// anyone else; a refused file is shown above the upload form.
 pub(super) async fn upload_document(
     State(state): State<AppState>,
-    Path(case_id): Path<i64>,
+    Path(case_id): Path<CaseId>,
     lang: PageLang,
     PageViewer(viewer): PageViewer,
     mut parts: axum::extract::Multipart,
@@ -674,7 +675,7 @@ fn encoded_name(name: &str) -> String {
 /// One document of a case, downloaded as an attachment (never shown inline).
 pub(super) async fn document(
     State(state): State<AppState>,
-    Path((case_id, document_id)): Path<(i64, i64)>,
+    Path((case_id, document_id)): Path<(CaseId, i64)>,
     lang: PageLang,
     PageViewer(viewer): PageViewer,
 ) -> Result<Response, Response> {

@@ -18,6 +18,7 @@ use axum::extract::{Form, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
+use jumpup_domain::ids::{BatchId, CaseId};
 use jumpup_domain::ledger::Account;
 use jumpup_domain::workflow::State as CaseState;
 use serde::Deserialize;
@@ -445,7 +446,7 @@ impl axum::extract::FromRequestParts<AppState> for PageViewer {
         {
             Ok(viewer) => {
                 if let Some(slot) = parts.extensions.get::<crate::auth::LoggedUser>() {
-                    let _ = slot.0.set(viewer.user.user_id);
+                    let _ = slot.0.set(viewer.user.user_id.0);
                 }
                 Ok(PageViewer(viewer))
             }
@@ -604,7 +605,7 @@ fn budget_view(t: &Ui, b: &jumpup_service::budget::ProgramBudget) -> BudgetView 
 
 /// The newest settlement batch as the dashboard shows it.
 struct BatchView {
-    id: i64,
+    id: BatchId,
     through: String,
     state: &'static str,
     lines: i64,
@@ -615,7 +616,7 @@ struct BatchView {
 
 /// A firm's case as its dashboard lists it.
 struct OwnCase {
-    id: i64,
+    id: CaseId,
     program: String,
     state: &'static str,
     requested: String,
@@ -840,7 +841,7 @@ struct CaseFilter {
 
 /// One case as the list shows it.
 struct CaseLine {
-    case_id: i64,
+    case_id: CaseId,
     program: String,
     firm_id: i64,
     state: &'static str,
@@ -919,7 +920,7 @@ async fn cases(
         limit: CASES_PER_PAGE,
         after,
     };
-    let next = paging.next_after(&rows, |r| r.case_id).map(|last| {
+    let next = paging.next_after(&rows, |r| r.case_id.0).map(|last| {
         format!(
             "/cases?state={}&program={}&cursor={last}",
             chosen.unwrap_or_default(),

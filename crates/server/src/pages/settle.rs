@@ -8,21 +8,19 @@ use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::Datelike;
+use jumpup_domain::ids::BatchId;
 use serde::Deserialize;
 
 use super::{Frame, PageLang, PageViewer, Ui, csrf_of, page, service_error};
 use crate::state::AppState;
-use jumpup_domain::settlement::BatchState;
+use jumpup_domain::settlement::{BatchState, Status};
 use jumpup_service::sessions::Viewer;
 use jumpup_service::settle::{APPROVE_ROLES, BatchSummary, PREPARE_ROLES, REJECT_ROLES, Totals};
 
 /// A line's statuses as the filter offers them: the common first (the domain's precedence,
 /// reversed).
-fn statuses() -> impl Iterator<Item = &'static str> {
-    jumpup_domain::settlement::Status::ALL
-        .into_iter()
-        .rev()
-        .map(|s| s.as_str())
+fn statuses() -> impl Iterator<Item = Status> {
+    Status::ALL.into_iter().rev()
 }
 /// Lines per page of a batch.
 const LINES_PER_PAGE: i64 = 100;
@@ -35,7 +33,7 @@ struct ListPage {
     may_prepare: bool,
     through: String,
     error: Option<String>,
-    batches: Vec<(i64, String, &'static str)>,
+    batches: Vec<(BatchId, String, &'static str)>,
 }
 
 async fn list_page(
@@ -51,7 +49,7 @@ async fn list_page(
     loop {
         let after = batches
             .last()
-            .map_or(0, |b: &jumpup_service::settle::BatchRow| b.batch_id);
+            .map_or(0, |b: &jumpup_service::settle::BatchRow| b.batch_id.0);
         match state
             .services
             .settle_list(&viewer.user.name, after, 200)
@@ -142,7 +140,7 @@ pub(super) struct LineFilter {
 struct BatchPage {
     f: Frame,
     csrf: String,
-    batch_id: i64,
+    batch_id: BatchId,
     state: &'static str,
     through: String,
     approved: bool,
@@ -153,7 +151,7 @@ struct BatchPage {
     by_status: Vec<(&'static str, Vec<String>)>,
     by_bank: Vec<(String, Vec<String>)>,
     bank: String,
-    status: String,
+    status: &'static str,
     statuses: Vec<(&'static str, &'static str)>,
     lines: Vec<Vec<String>>,
     next: Option<String>,
@@ -172,7 +170,7 @@ async fn batch_page(
     state: &AppState,
     lang: &PageLang,
     viewer: &Viewer,
-    batch_id: i64,
+    batch_id: BatchId,
     filter: &LineFilter,
     error: Option<(StatusCode, String)>,
 ) -> Response {
@@ -190,10 +188,7 @@ async fn batch_page(
         .as_deref()
         .and_then(|b| jumpup_service::fields::bank(b).ok())
         .map(|b| b.as_str().to_owned());
-    let status = filter
-        .status
-        .clone()
-        .filter(|s| statuses().any(|known| known == s));
+    let status = filter.status.as_deref().and_then(Status::parse);
     let after = filter
         .cursor
         .as_deref()
@@ -206,7 +201,7 @@ async fn batch_page(
             &viewer.user.name,
             batch_id,
             bank.as_deref(),
-            status.as_deref(),
+            status,
             after,
             LINES_PER_PAGE,
         )
@@ -223,7 +218,7 @@ async fn batch_page(
         format!(
             "/settlements/{batch_id}?bank={}&status={}&cursor={last}",
             bank.as_deref().unwrap_or_default(),
-            status.as_deref().unwrap_or_default(),
+            status.map_or("", Status::as_str),
         )
     });
     let prepared = summary.state == BatchState::Prepared;
@@ -241,7 +236,7 @@ async fn batch_page(
         by_status: summary
             .by_status
             .iter()
-            .map(|(s, x)| (t.line_status(s), cells(t, x)))
+            .filter_map(|(s, x)| Some((t.line_status(Status::parse(s)?), cells(t, x))))
             .collect(),
         by_bank: summary
             .by_bank
@@ -249,8 +244,8 @@ async fn batch_page(
             .map(|(b, x)| (b.clone(), cells(t, x)))
             .collect(),
         bank: bank.unwrap_or_default(),
-        status: status.unwrap_or_default(),
-        statuses: statuses().map(|s| (s, t.line_status(s))).collect(),
+        status: status.map_or("", Status::as_str),
+        statuses: statuses().map(|s| (s.as_str(), t.line_status(s))).collect(),
         lines: rows
             .iter()
             .map(|(code, l)| {
@@ -259,11 +254,11 @@ async fn batch_page(
                     code.clone(),
                     l.loan_no.clone(),
                     format!("{} – {}", t.date(l.period_from), t.date(l.period_to)),
-                    t.won(l.claimed_won),
-                    t.won(l.computed_won),
-                    t.won(l.paid_before_won),
-                    t.won(l.payable_won),
-                    t.line_status(&l.status).to_owned(),
+                    t.won(l.claimed.get()),
+                    t.won(l.computed.get()),
+                    t.won(l.paid_before.get()),
+                    t.won(l.payable.get()),
+                    t.line_status(l.status).to_owned(),
                 ]
             })
             .collect(),
@@ -274,7 +269,7 @@ async fn batch_page(
 
 pub(super) async fn show(
     State(state): State<AppState>,
-    Path(batch_id): Path<i64>,
+    Path(batch_id): Path<BatchId>,
     Query(q): Query<LineFilter>,
     lang: PageLang,
     PageViewer(viewer): PageViewer,
@@ -295,7 +290,7 @@ async fn decide(
     state: AppState,
     lang: PageLang,
     PageViewer(viewer): PageViewer,
-    batch_id: i64,
+    batch_id: BatchId,
     form: DecideForm,
     reject: bool,
 ) -> Result<Response, Response> {
@@ -341,7 +336,7 @@ async fn decide(
 
 pub(super) async fn approve(
     State(state): State<AppState>,
-    Path(batch_id): Path<i64>,
+    Path(batch_id): Path<BatchId>,
     lang: PageLang,
     viewer: PageViewer,
     Form(form): Form<DecideForm>,
@@ -351,7 +346,7 @@ pub(super) async fn approve(
 
 pub(super) async fn reject(
     State(state): State<AppState>,
-    Path(batch_id): Path<i64>,
+    Path(batch_id): Path<BatchId>,
     lang: PageLang,
     viewer: PageViewer,
     Form(form): Form<DecideForm>,

@@ -2,7 +2,7 @@
 //! struct, so a text missing in one language does not compile.
 
 use jumpup_domain::ledger::Account;
-use jumpup_domain::settlement::BatchState;
+use jumpup_domain::settlement::{BatchState, Status};
 use jumpup_domain::workflow::State;
 
 use jumpup_service::Reason;
@@ -787,15 +787,14 @@ impl Ui {
     }
 
     /// A settlement line's status (FILES.md).
-    pub fn line_status(&self, status: &str) -> &'static str {
+    pub fn line_status(&self, status: Status) -> &'static str {
         let (k, e) = match status {
-            "match" => ("일치", "Match"),
-            "reduced" => ("감액", "Reduced"),
-            "under_claimed" => ("과소 청구", "Under-claimed"),
-            "adjustment" => ("추가 지급", "Adjustment"),
-            "clawback" => ("환수", "Clawback"),
-            "rejected" => ("불인정", "Rejected"),
-            _ => ("", ""),
+            Status::Match => ("일치", "Match"),
+            Status::Reduced => ("감액", "Reduced"),
+            Status::UnderClaimed => ("과소 청구", "Under-claimed"),
+            Status::Adjustment => ("추가 지급", "Adjustment"),
+            Status::Clawback => ("환수", "Clawback"),
+            Status::Rejected => ("불인정", "Rejected"),
         };
         if self.lang_code == "ko" { k } else { e }
     }
@@ -1274,7 +1273,7 @@ mod tests {
                 "{kind}"
             );
         }
-        for status in jumpup_domain::settlement::Status::ALL.map(|s| s.as_str()) {
+        for status in jumpup_domain::settlement::Status::ALL {
             assert!(
                 hangul(KO.line_status(status)) && !hangul(EN.line_status(status)),
                 "{status}"

@@ -2,6 +2,7 @@
 //! case in state `guarantee_issued`, pinned to the version in force on its decision date,
 //! with its reservation (RULES.md 6.4).
 
+use jumpup_domain::ids::{BankId, CaseId};
 use std::collections::{HashMap, HashSet};
 
 use jumpup_domain::Date;
@@ -32,7 +33,7 @@ pub(super) struct Known {
     /// What the firms' open cases hold, by programme and firm (RULES.md 1).
     pub open_won: HashMap<(String, FirmId), i64>,
     /// The partner banks' ids by code.
-    pub banks: HashMap<String, i64>,
+    pub banks: HashMap<String, BankId>,
     /// The available budget of each programme the file names.
     pub available: HashMap<String, Won>,
     /// The programmes the file names that have waitlisted cases.
@@ -46,7 +47,7 @@ pub(super) struct Known {
 pub(super) struct NewCase<'r> {
     pub record: &'r CaseRecord,
     pub version_id: i64,
-    pub bank_id: Option<i64>,
+    pub bank_id: Option<BankId>,
     pub reservation: Won,
 }
 
@@ -58,7 +59,7 @@ async fn load(tx: &mut Tx, catalog: &Catalog, records: &[CaseRecord]) -> Result<
     let business_nos: Vec<String> = records.iter().map(|r| r.business_no.to_string()).collect();
     let firms = identity::firms_by_business_no(tx, &business_nos).await?;
     drop(business_nos);
-    let firm_ids: Vec<i64> = firms.values().map(|f| f.firm_id.0).collect();
+    let firm_ids: Vec<FirmId> = firms.values().map(|f| f.firm_id).collect();
     let open_won = store::open_won_of_firms(tx, &firm_ids).await?;
     let mut known = Known {
         stored,
@@ -355,7 +356,7 @@ impl Services {
                 },
             )
             .await?;
-            let mut created_firms: Vec<i64> = new_firm_ids.iter().map(|(_, id)| id.0).collect();
+            let mut created_firms: Vec<FirmId> = new_firm_ids.iter().map(|(_, id)| *id).collect();
             created_firms.sort_unstable();
             firm_ids.extend(new_firm_ids);
             let rows: Vec<DecidedCase<'_>> = decided
@@ -374,7 +375,7 @@ impl Services {
                     guarantee_no: &c.record.guarantee_no,
                 })
                 .collect();
-            let mut case_ids: HashMap<String, i64> = HashMap::with_capacity(rows.len());
+            let mut case_ids: HashMap<String, CaseId> = HashMap::with_capacity(rows.len());
             self.write_in_slices(
                 "storing cases",
                 tx,
@@ -387,7 +388,7 @@ impl Services {
             )
             .await?;
             drop(rows);
-            let mut postings: HashMap<&str, Vec<(Posting, Option<i64>)>> = HashMap::new();
+            let mut postings: HashMap<&str, Vec<(Posting, Option<CaseId>)>> = HashMap::new();
             let mut created = Vec::with_capacity(decided.new.len());
             for c in &decided.new {
                 let case_id = case_ids[&c.record.guarantee_no];
@@ -477,7 +478,7 @@ mod tests {
             .and_then(|p| p.version_on(date("2025-09-01")))
             .expect("in force");
         Known {
-            banks: HashMap::from([("003".to_owned(), 3)]),
+            banks: HashMap::from([("003".to_owned(), BankId(3))]),
             available: HashMap::from([(JUMPUP.to_owned(), Won::new(available))]),
             version_ids: HashMap::from([((JUMPUP.to_owned(), version.in_force_from), 7)]),
             ..Known::default()
@@ -531,7 +532,7 @@ mod tests {
                 .iter()
                 .all(|c| c.reservation == each && c.version_id == 7)
         );
-        assert_eq!(decided.new[0].bank_id, Some(3));
+        assert_eq!(decided.new[0].bank_id, Some(BankId(3)));
         assert_eq!(columns(&decided), vec![(4, "approved_won".to_owned())]);
         assert_eq!(decided.errors.total(), 1, "the budget is named once");
     }
@@ -584,7 +585,7 @@ mod tests {
         known.stored.insert(
             "G-1".into(),
             CaseRow {
-                case_id: 41,
+                case_id: CaseId(41),
                 program_id: JUMPUP.into(),
                 firm_id: FirmId(9),
                 state: State::GuaranteeIssued,

@@ -2,6 +2,7 @@
 //! The same claim again is skipped; a stored key with another amount or period end is an
 //! error (a correction is a higher `revision`).
 
+use jumpup_domain::ids::BankId;
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
@@ -15,7 +16,7 @@ use crate::interchange::claims::{ClaimRecord, Parsed};
 use crate::{Result, Services, actor, in_write_tx, require_role};
 
 /// A claim's key: bank, loan number, period start, revision.
-type Key = (i64, String, NaiveDate, i64);
+type Key = (BankId, String, NaiveDate, i64);
 
 fn key(row: &ClaimRow) -> Key {
     (
@@ -30,19 +31,19 @@ fn key(row: &ClaimRow) -> Key {
 #[derive(Debug, Default)]
 pub(super) struct Known {
     /// The partner banks' ids by code.
-    pub banks: HashMap<String, i64>,
+    pub banks: HashMap<String, BankId>,
     /// The stored claims with the rows' keys.
     pub stored: HashMap<Key, ClaimRow>,
 }
 
 /// A row as the claim it would store, where its bank is a partner bank.
-fn claim_row(r: &ClaimRecord, banks: &HashMap<String, i64>) -> Option<ClaimRow> {
+fn claim_row(r: &ClaimRecord, banks: &HashMap<String, BankId>) -> Option<ClaimRow> {
     Some(ClaimRow {
         bank_id: *banks.get(r.bank.as_str())?,
         loan_no: r.loan_no.clone(),
         period_from: r.period_from,
         period_to: r.period_to,
-        claimed_won: r.claimed.get(),
+        claimed: r.claimed,
         revision: r.revision,
     })
 }
@@ -155,7 +156,10 @@ mod tests {
 
     #[test]
     fn claims_are_new_repeated_or_contradicting_by_their_key_within_the_actors_scope() {
-        let banks = HashMap::from([("003".to_owned(), 3), ("020".to_owned(), 20)]);
+        let banks = HashMap::from([
+            ("003".to_owned(), BankId(3)),
+            ("020".to_owned(), BankId(20)),
+        ]);
         let stored = claim_row(&record(0, "003", 1_000, 1), &banks).expect("a partner bank");
         let known = Known {
             stored: HashMap::from([(key(&stored), stored)]),
@@ -179,7 +183,7 @@ mod tests {
                 .iter()
                 .map(|c| (c.bank_id, c.revision))
                 .collect::<Vec<_>>(),
-            vec![(3, 2), (20, 1)]
+            vec![(BankId(3), 2), (BankId(20), 1)]
         );
         let refused = |d: &Decided<ClaimRow>| -> Vec<(usize, String)> {
             d.errors

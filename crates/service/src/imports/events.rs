@@ -1,6 +1,7 @@
 //! The events file (FILES.md `events`): loan events in file order, each checked with the
 //! loan's stored events and the rows before it; who may report which kind is RULES.md 8's.
 
+use jumpup_domain::ids::{BankId, CaseId, LoanId};
 use std::collections::{BTreeMap, HashMap};
 
 use jumpup_domain::Date;
@@ -18,20 +19,20 @@ use crate::{Reason, Result, ServiceError, Services, actor, in_write_tx, require_
 #[derive(Debug, Default)]
 pub(super) struct Known {
     /// Each row's case, where its loan is found.
-    pub row_cases: Vec<Option<i64>>,
+    pub row_cases: Vec<Option<CaseId>>,
     /// The loans of those cases with their stored events, by case.
-    pub loans: HashMap<i64, LoanRecord>,
+    pub loans: HashMap<CaseId, LoanRecord>,
 }
 
 /// The new events to store, each with its loan.
-type NewEvents = Decided<(i64, EventRow)>;
+type NewEvents = Decided<(LoanId, EventRow)>;
 
 /// The cases the new events finish, with their loans, in case order.
-type Finished = BTreeMap<i64, i64>;
+type Finished = BTreeMap<CaseId, LoanId>;
 
 /// Reads what `records` refer to.
 async fn load(tx: &mut Tx, records: &[EventRecord]) -> Result<Known> {
-    let banks: HashMap<String, i64> = identity::bank_ids(tx).await?;
+    let banks: HashMap<String, BankId> = identity::bank_ids(tx).await?;
     let bank_id = |bank: &BankCode| banks.get(bank.as_str()).copied();
     let mut loan_keys = Vec::new();
     let mut guarantees = Vec::new();
@@ -48,7 +49,7 @@ async fn load(tx: &mut Tx, records: &[EventRecord]) -> Result<Known> {
     let by_loan_no = stored_events::cases_of_loan_nos(tx, &loan_keys).await?;
     drop(loan_keys);
     let by_guarantee = store::ids_of_guarantees(tx, &guarantees).await?;
-    let row_cases: Vec<Option<i64>> = records
+    let row_cases: Vec<Option<CaseId>> = records
         .iter()
         .map(|r| match &r.loan {
             LoanRef::Bank { bank, loan_no } => {
@@ -57,7 +58,7 @@ async fn load(tx: &mut Tx, records: &[EventRecord]) -> Result<Known> {
             LoanRef::Guarantee(g) => by_guarantee.get(g).copied(),
         })
         .collect();
-    let mut case_ids: Vec<i64> = row_cases.iter().flatten().copied().collect();
+    let mut case_ids: Vec<CaseId> = row_cases.iter().flatten().copied().collect();
     case_ids.sort_unstable();
     case_ids.dedup();
     let loans = stored_events::records_of_cases(tx, &case_ids).await?;
@@ -203,13 +204,13 @@ mod tests {
     #[test]
     fn each_event_is_judged_with_its_loans_events_and_the_rows_before_it() {
         let record = LoanRecord {
-            case_id: 1,
+            case_id: CaseId(1),
             state: State::LoanExecuted,
             bank_code: "003".into(),
-            loan_id: 11,
+            loan_id: LoanId(11),
             loan: LoanRow {
-                case_id: 1,
-                bank_id: 3,
+                case_id: CaseId(1),
+                bank_id: BankId(3),
                 loan_no: "L-1".into(),
                 principal_won: 500_000_000,
                 annual_rate_pct: "5.0".into(),
@@ -229,8 +230,10 @@ mod tests {
             repayment(8, by_loan_no("003"), "2025-10-01", 2_000_000, 1),
         ];
         let known = Known {
-            row_cases: vec![Some(1), None, Some(2), Some(1), Some(1), Some(1), Some(1)],
-            loans: HashMap::from([(1, record)]),
+            row_cases: [Some(1), None, Some(2), Some(1), Some(1), Some(1), Some(1)]
+                .map(|c| c.map(CaseId))
+                .to_vec(),
+            loans: HashMap::from([(CaseId(1), record)]),
         };
         let parsed = Parsed {
             records,
@@ -255,7 +258,7 @@ mod tests {
         ];
         assert_eq!(refused, expected.map(|(r, c)| (r, c.to_owned())).to_vec());
         assert_eq!(decided.new.len(), 1);
-        assert_eq!(decided.new[0].0, 11);
+        assert_eq!(decided.new[0].0, LoanId(11));
         assert_eq!(decided.new[0].1.amount_won, Some(1_000_000));
         assert_eq!(decided.skipped, 1, "row 6 repeats row 5");
         assert!(finished.is_empty());

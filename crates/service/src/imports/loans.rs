@@ -3,6 +3,7 @@
 //! rules of `loan execute`); its case moves to `loan_executed` and its reservation is
 //! recomputed for the real loan (RULES.md 6.4), an overrun named in the report's warnings.
 
+use jumpup_domain::ids::{BankId, CaseId};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use jumpup_domain::Date;
@@ -25,13 +26,13 @@ pub(super) struct Known {
     /// Stored cases by guarantee number.
     pub cases: HashMap<String, CaseRow>,
     /// Those cases' stored loans, by case.
-    pub loans: HashMap<i64, LoanRow>,
+    pub loans: HashMap<CaseId, LoanRow>,
     /// The partner banks' ids by code.
-    pub banks: HashMap<String, i64>,
+    pub banks: HashMap<String, BankId>,
     /// The (bank, loan number) pairs the file names that are taken.
-    pub loan_nos: HashSet<(i64, String)>,
+    pub loan_nos: HashSet<(BankId, String)>,
     /// What each case holds reserved.
-    pub held: HashMap<i64, Won>,
+    pub held: HashMap<CaseId, Won>,
     /// The versions the cases are pinned to, by id.
     pub versions: HashMap<i64, Version>,
     /// Each of the cases' programmes: its available budget and whether cases wait for it.
@@ -42,7 +43,7 @@ pub(super) struct Known {
 /// they release (waitlisted cases may now fit).
 #[derive(Debug, Default)]
 pub(super) struct Booked<'k> {
-    pub postings: BTreeMap<&'k str, Vec<(Posting, Option<i64>)>>,
+    pub postings: BTreeMap<&'k str, Vec<(Posting, Option<CaseId>)>>,
     pub released: BTreeSet<&'k str>,
 }
 
@@ -51,10 +52,10 @@ async fn load(tx: &mut Tx, records: &[LoanRecord]) -> Result<Known> {
     let guarantees: Vec<String> = records.iter().map(|r| r.guarantee_no.clone()).collect();
     let cases = store::by_guarantees(tx, &guarantees).await?;
     drop(guarantees);
-    let case_ids: Vec<i64> = cases.values().map(|c| c.case_id).collect();
+    let case_ids: Vec<CaseId> = cases.values().map(|c| c.case_id).collect();
     let loans = store::loans_of_cases(tx, &case_ids).await?;
     let banks = identity::bank_ids(tx).await?;
-    let keys: Vec<(i64, String)> = records
+    let keys: Vec<(BankId, String)> = records
         .iter()
         .filter_map(|r| Some((*banks.get(r.bank.as_str())?, r.loan_no.clone())))
         .collect();
@@ -94,8 +95,8 @@ async fn load(tx: &mut Tx, records: &[LoanRecord]) -> Result<Known> {
 /// What the rows before a row have taken: their cases, their loan numbers, the budget.
 #[derive(Debug, Default)]
 struct Running {
-    cases: HashSet<i64>,
-    loan_nos: HashSet<(i64, String)>,
+    cases: HashSet<CaseId>,
+    loan_nos: HashSet<(BankId, String)>,
     available: HashMap<String, Won>,
 }
 
@@ -259,7 +260,7 @@ pub(super) fn decide<'k>(
 }
 
 /// Whether a row repeats the stored loan of its case.
-fn same_loan(loan: &LoanRow, r: &LoanRecord, bank_id: i64) -> bool {
+fn same_loan(loan: &LoanRow, r: &LoanRecord, bank_id: BankId) -> bool {
     loan.loan_no == r.loan_no
         && loan.bank_id == bank_id
         && loan.principal_won == r.principal.get()
@@ -310,7 +311,7 @@ impl Services {
                 async |tx, slice| Ok(store::insert_loans(tx, slice, at).await?),
             )
             .await?;
-            let moved: Vec<(i64, i64)> =
+            let moved: Vec<(CaseId, BankId)> =
                 decided.new.iter().map(|l| (l.case_id, l.bank_id)).collect();
             self.write_in_slices(
                 "moving cases",
@@ -330,7 +331,7 @@ impl Services {
                 )
                 .await?;
             }
-            let cases: Vec<i64> = moved.iter().map(|(case, _)| *case).collect();
+            let cases: Vec<CaseId> = moved.iter().map(|(case, _)| *case).collect();
             let details = json!({ "loans_for_cases": crate::catalog::ids_summary(&cases), "rows": records.len(), "digest": digest });
             // The file's own entry first: it seals the loans and postings written above; the
             // cases the released budget now reaches are promoted after it, each in its entry.
@@ -381,7 +382,7 @@ mod tests {
 
     fn case(case_id: i64, guarantee: &str) -> CaseRow {
         CaseRow {
-            case_id,
+            case_id: CaseId(case_id),
             program_id: JUMPUP.into(),
             firm_id: FirmId(case_id),
             state: State::GuaranteeIssued,
@@ -405,8 +406,8 @@ mod tests {
                 ("G-1".into(), case(1, "G-1")),
                 ("G-2".into(), case(2, "G-2")),
             ]),
-            banks: HashMap::from([("003".into(), 3), ("020".into(), 20)]),
-            held: HashMap::from([(1, held()), (2, held())]),
+            banks: HashMap::from([("003".into(), BankId(3)), ("020".into(), BankId(20))]),
+            held: HashMap::from([(CaseId(1), held()), (CaseId(2), held())]),
             versions: HashMap::from([(7, version())]),
             budgets: HashMap::from([(JUMPUP.into(), (Won::new(available), false))]),
             ..Known::default()
@@ -460,12 +461,12 @@ mod tests {
         let loan = &decided.new[0];
         assert_eq!(
             (loan.case_id, loan.bank_id, loan.loan_no.as_str()),
-            (1, 3, "L-1")
+            (CaseId(1), BankId(3), "L-1")
         );
         let postings = &booked.postings[JUMPUP];
         assert_eq!(postings.len(), 1);
         let (posting, case) = &postings[0];
-        assert_eq!(*case, Some(1));
+        assert_eq!(*case, Some(CaseId(1)));
         assert_eq!(posting.kind(), PostingKind::Release);
         assert_eq!(posting.id(), "case:1:loan:release");
         assert!(posting.amount() < held(), "part, not all, is released");
@@ -477,10 +478,10 @@ mod tests {
         let mut known = known(1_000_000_000);
         let first = record(2, "G-1", "L-1", APPROVED);
         known.loans.insert(
-            1,
+            CaseId(1),
             LoanRow {
-                case_id: 1,
-                bank_id: 3,
+                case_id: CaseId(1),
+                bank_id: BankId(3),
                 loan_no: "L-1".into(),
                 principal_won: APPROVED,
                 annual_rate_pct: first.rate.to_string(),
@@ -498,7 +499,7 @@ mod tests {
     #[test]
     fn rows_are_refused_on_the_column_at_fault() {
         let mut known = known(1_000_000_000);
-        known.loan_nos.insert((3, "TAKEN".into()));
+        known.loan_nos.insert((BankId(3), "TAKEN".into()));
         for (id, g) in [(3, "G-3"), (4, "G-4")] {
             known.cases.insert(g.into(), case(id, g));
         }
