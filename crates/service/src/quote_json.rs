@@ -103,9 +103,52 @@ pub fn parse<'c>(text: &str, catalog: &'c Catalog) -> Result<Request<'c>, Vec<Pr
             return Err(problems.into_sorted());
         }
     };
+    let program = program_of(take(&mut root, "program"), catalog, &mut problems);
+    let decided_on = decided_on_of(take(&mut root, "decided_on"), program, &mut problems);
+    let overrides = rule_overrides(take(&mut root, "rules"), &mut problems);
+    let grade = grade_of(take(&mut root, "firm"), &mut problems);
+    let loan = loan_of(take(&mut root, "loan"), program, &mut problems);
+    let version = program.and_then(|p| p.version_on(decided_on.or(loan.executed_on)?));
+    let params = version_params(version, &overrides, &mut problems);
+    let terms = guarantee_of(take(&mut root, "guarantee"), params.as_ref(), &mut problems);
+    let history = history_of(take(&mut root, "events"), &loan, &mut problems);
+    match (program, version, params, loan.loan, terms, history) {
+        (
+            Some(program),
+            Some(version),
+            Some(params),
+            Some(loan),
+            Some(guarantee),
+            Some(history),
+        ) if problems.0.is_empty() => Ok(Request {
+            program,
+            version,
+            overrides,
+            input: QuoteInput {
+                rules: params.rules,
+                grade,
+                loan,
+                guarantee,
+                history,
+            },
+        }),
+        _ => {
+            assert!(
+                !problems.0.is_empty(),
+                "invariant: a refused quote names a problem"
+            );
+            Err(problems.into_sorted())
+        }
+    }
+}
 
-    // program
-    let program = match take(&mut root, "program") {
+/// `program`: a programme of the catalogue.
+fn program_of<'c>(
+    value: Option<Value>,
+    catalog: &'c Catalog,
+    problems: &mut Problems,
+) -> Option<&'c Program> {
+    match value {
         Some(Value::String(id)) => match catalog.get(&id) {
             Some(p) => Some(p),
             None => {
@@ -125,38 +168,45 @@ pub fn parse<'c>(text: &str, catalog: &'c Catalog) -> Result<Request<'c>, Vec<Pr
             problems.add(Place::Program, "program", "is required");
             None
         }
-    };
-    let before_first = |day: Date| {
-        program
-            .filter(|p| day < p.first_day())
-            .map(|p| p.first_day())
-    };
+    }
+}
 
-    // decided_on
-    let decided_on = match take(&mut root, "decided_on") {
-        None => None,
-        Some(v) => match date_value(&v) {
-            Ok(day) => match before_first(day) {
-                Some(first) => {
-                    problems.add(
-                        Place::DecidedOn,
-                        "decided_on",
-                        format!("is before the programme's first version ({first})"),
-                    );
-                    None
-                }
-                None => Some(day),
-            },
-            Err(msg) => {
-                problems.add(Place::DecidedOn, "decided_on", msg);
+/// The programme's first day, when `day` falls before it.
+fn before_first(program: Option<&Program>, day: Date) -> Option<Date> {
+    program
+        .filter(|p| day < p.first_day())
+        .map(|p| p.first_day())
+}
+
+/// `decided_on`: optional, not before the programme's first version.
+fn decided_on_of(
+    value: Option<Value>,
+    program: Option<&Program>,
+    problems: &mut Problems,
+) -> Option<Date> {
+    match date_value(&value?) {
+        Ok(day) => match before_first(program, day) {
+            Some(first) => {
+                problems.add(
+                    Place::DecidedOn,
+                    "decided_on",
+                    format!("is before the programme's first version ({first})"),
+                );
                 None
             }
+            None => Some(day),
         },
-    };
+        Err(msg) => {
+            problems.add(Place::DecidedOn, "decided_on", msg);
+            None
+        }
+    }
+}
 
-    // rules: names and types now; the coverage range once the version is known
+/// `rules`: names and types now; the coverage range once the version is known.
+fn rule_overrides(value: Option<Value>, problems: &mut Problems) -> Vec<(Param, rules::Value)> {
     let mut overrides = Vec::new();
-    match take(&mut root, "rules") {
+    match value {
         None => {}
         Some(Value::Object(rules)) => {
             for (name, value) in &rules {
@@ -180,20 +230,21 @@ pub fn parse<'c>(text: &str, catalog: &'c Catalog) -> Result<Request<'c>, Vec<Pr
             "must be an object of rule parameters",
         ),
     }
+    overrides
+}
 
-    // firm
-    let grade = match take(&mut root, "firm") {
-        None => None,
-        Some(Value::Object(mut firm)) => match take(&mut firm, "kibo_grade") {
-            None => None,
-            Some(Value::String(g)) => match KiboGrade::parse(&g) {
+/// `firm.kibo_grade`: optional.
+fn grade_of(value: Option<Value>, problems: &mut Problems) -> Option<KiboGrade> {
+    match value? {
+        Value::Object(mut firm) => match take(&mut firm, "kibo_grade")? {
+            Value::String(g) => match KiboGrade::parse(&g) {
                 Ok(g) => Some(g),
                 Err(e) => {
                     problems.add(Place::Firm, "firm.kibo_grade", e.to_string());
                     None
                 }
             },
-            Some(_) => {
+            _ => {
                 problems.add(
                     Place::Firm,
                     "firm.kibo_grade",
@@ -202,45 +253,50 @@ pub fn parse<'c>(text: &str, catalog: &'c Catalog) -> Result<Request<'c>, Vec<Pr
                 None
             }
         },
-        Some(_) => {
+        _ => {
             problems.add(Place::Firm, "firm", "must be an object");
             None
         }
-    };
+    }
+}
 
-    // loan
-    let loan_map = object_or_empty(
-        take(&mut root, "loan"),
-        Place::Loan(0),
-        "loan",
-        &mut problems,
-    );
+/// The loan as read: the whole loan when every field holds, and the principal and execution
+/// date on their own (the version and the events' checks need them even so).
+struct LoanRead {
+    principal: Option<Won>,
+    executed_on: Option<Date>,
+    loan: Option<Loan>,
+}
+
+/// `loan`: its four fields, each checked; a loan cannot predate its programme.
+fn loan_of(value: Option<Value>, program: Option<&Program>, problems: &mut Problems) -> LoanRead {
+    let map = object_or_empty(value, Place::Loan(0), "loan", problems);
     let principal = required(
-        &loan_map,
+        &map,
         "principal_won",
         "loan.principal_won",
         Place::Loan(0),
-        &mut problems,
+        problems,
         won_value,
     );
     let annual_rate = required(
-        &loan_map,
+        &map,
         "annual_rate_pct",
         "loan.annual_rate_pct",
         Place::Loan(1),
-        &mut problems,
+        problems,
         pct_value,
     );
     let executed_on = required(
-        &loan_map,
+        &map,
         "executed_on",
         "loan.executed_on",
         Place::Loan(2),
-        &mut problems,
+        problems,
         date_value,
     );
     // A loan cannot predate its programme; the date still serves the other checks.
-    let executed_too_early = match executed_on.and_then(before_first) {
+    let executed_too_early = match executed_on.and_then(|day| before_first(program, day)) {
         Some(first) => {
             problems.add(
                 Place::Loan(2),
@@ -252,11 +308,11 @@ pub fn parse<'c>(text: &str, catalog: &'c Catalog) -> Result<Request<'c>, Vec<Pr
         None => false,
     };
     let maturity_on = required(
-        &loan_map,
+        &map,
         "maturity_on",
         "loan.maturity_on",
         Place::Loan(3),
-        &mut problems,
+        problems,
         date_value,
     );
     let loan = match (principal, annual_rate, executed_on, maturity_on) {
@@ -284,11 +340,21 @@ pub fn parse<'c>(text: &str, catalog: &'c Catalog) -> Result<Request<'c>, Vec<Pr
         _ => None,
     }
     .filter(|_| !executed_too_early);
+    LoanRead {
+        principal,
+        executed_on,
+        loan,
+    }
+}
 
-    // the version in force and the rules with overrides
-    let version = program.and_then(|p| p.version_on(decided_on.or(executed_on)?));
-    if version.is_none() {
-        // Without a version only an overridden range can be checked: both ends given.
+/// The parameters of the version in force with the overrides applied; without a version only
+/// an overridden coverage range can be checked (both ends given).
+fn version_params(
+    version: Option<&Version>,
+    overrides: &[(Param, rules::Value)],
+    problems: &mut Problems,
+) -> Option<VersionParams> {
+    let Some(version) = version else {
         let given = |p: Param| overrides.iter().find(|(q, _)| *q == p).map(|(_, v)| *v);
         if let (Some(rules::Value::Pct(min)), Some(rules::Value::Pct(max))) = (
             given(Param::GuaranteeCoveragePctMin),
@@ -301,52 +367,52 @@ pub fn parse<'c>(text: &str, catalog: &'c Catalog) -> Result<Request<'c>, Vec<Pr
                 ParamSetError::CoverageRange.reason(),
             );
         }
+        return None;
+    };
+    if overrides.is_empty() {
+        return Some(version.params.clone());
     }
-    let params: Option<VersionParams> = version.and_then(|v| {
-        if overrides.is_empty() {
-            return Some(v.params.clone());
+    let mut set = version.params.to_set();
+    for (param, value) in overrides {
+        set.set(*param, *value);
+    }
+    match VersionParams::from_set(&set) {
+        Ok(params) => Some(params),
+        Err(e) => {
+            problems.add(
+                Place::Rules,
+                format!("rules.{}", e.param().name()),
+                e.reason(),
+            );
+            None
         }
-        let mut set = v.params.to_set();
-        for (param, value) in &overrides {
-            set.set(*param, *value);
-        }
-        match VersionParams::from_set(&set) {
-            Ok(params) => Some(params),
-            Err(e) => {
-                problems.add(
-                    Place::Rules,
-                    format!("rules.{}", e.param().name()),
-                    e.reason(),
-                );
-                None
-            }
-        }
-    });
+    }
+}
 
-    // guarantee
-    let guarantee_map = object_or_empty(
-        take(&mut root, "guarantee"),
-        Place::Guarantee(0),
-        "guarantee",
-        &mut problems,
-    );
+/// `guarantee`: coverage (within the version's range) and base fee rate.
+fn guarantee_of(
+    value: Option<Value>,
+    params: Option<&VersionParams>,
+    problems: &mut Problems,
+) -> Option<GuaranteeTerms> {
+    let map = object_or_empty(value, Place::Guarantee(0), "guarantee", problems);
     let coverage = required(
-        &guarantee_map,
+        &map,
         "coverage_pct",
         "guarantee.coverage_pct",
         Place::Guarantee(0),
-        &mut problems,
+        problems,
         pct_value,
     );
     let base_fee = required(
-        &guarantee_map,
+        &map,
         "base_fee_rate_pct",
         "guarantee.base_fee_rate_pct",
         Place::Guarantee(1),
-        &mut problems,
+        problems,
         pct_value,
     );
-    let coverage = match (&params, coverage) {
+    let coverage = match (params, coverage) {
         (Some(params), Some(c)) => match GuaranteeTerms::check_coverage(c, &params.rules.guarantee)
         {
             Ok(()) => Some(c),
@@ -357,13 +423,16 @@ pub fn parse<'c>(text: &str, catalog: &'c Catalog) -> Result<Request<'c>, Vec<Pr
         },
         (_, c) => c,
     };
-    let terms = match (&params, coverage, base_fee) {
+    match (params, coverage, base_fee) {
         (Some(params), Some(c), Some(f)) => GuaranteeTerms::new(c, f, &params.rules.guarantee).ok(),
         _ => None,
-    };
+    }
+}
 
-    // events
-    let events = match take(&mut root, "events") {
+/// `events`: each read, then the whole history checked against the loan whenever its
+/// execution date is known (an unreadable principal only skips the balance check).
+fn history_of(value: Option<Value>, loan: &LoanRead, problems: &mut Problems) -> Option<History> {
+    let events = match value {
         None => Some(ParsedEvents::default()),
         Some(Value::Array(items)) if items.len() > MAX_EVENTS => {
             problems.add(
@@ -373,87 +442,50 @@ pub fn parse<'c>(text: &str, catalog: &'c Catalog) -> Result<Request<'c>, Vec<Pr
             );
             None
         }
-        Some(Value::Array(items)) => parse_events(&items, &mut problems),
+        Some(Value::Array(items)) => parse_events(&items, problems),
         Some(_) => {
             problems.add(Place::Events, "events", "must be an array");
             None
         }
     };
-    // Events are checked whenever the execution date is known; an unreadable principal only
-    // skips the balance check.
-    let history = match (executed_on, events) {
-        (
-            Some(executed_on),
-            Some(ParsedEvents {
-                events,
-                indexes,
-                dated_only,
-            }),
-        ) => {
-            for (index, on) in dated_only {
-                if on < executed_on {
-                    problems.add(
-                        Place::Event(index, 0),
-                        format!("events[{index}].on"),
-                        EventProblem::BeforeExecution.to_string(),
-                    );
-                }
-            }
-            match History::new(
-                principal.unwrap_or(Won::new(MAX_AMOUNT_WON)),
-                executed_on,
-                &events,
-            ) {
-                Ok(h) => Some(h),
-                Err(errors) => {
-                    for e in errors {
-                        let index = indexes[e.index];
-                        let (sub, name) = match e.problem {
-                            EventProblem::BeforeExecution => (0, "on"),
-                            EventProblem::ArrearsAlreadyOpen | EventProblem::NoArrearsOpen => {
-                                (1, "kind")
-                            }
-                            EventProblem::ExceedsBalance => (2, "amount_won"),
-                        };
-                        problems.add(
-                            Place::Event(index, sub),
-                            format!("events[{index}].{name}"),
-                            e.problem.to_string(),
-                        );
-                    }
-                    None
-                }
-            }
-        }
-        _ => None,
-    };
-
-    match (program, version, params, loan, terms, history) {
-        (
-            Some(program),
-            Some(version),
-            Some(params),
-            Some(loan),
-            Some(guarantee),
-            Some(history),
-        ) if problems.0.is_empty() => Ok(Request {
-            program,
-            version,
-            overrides,
-            input: QuoteInput {
-                rules: params.rules,
-                grade,
-                loan,
-                guarantee,
-                history,
-            },
+    let (
+        Some(executed_on),
+        Some(ParsedEvents {
+            events,
+            indexes,
+            dated_only,
         }),
-        _ => {
-            assert!(
-                !problems.0.is_empty(),
-                "invariant: a refused quote names a problem"
+    ) = (loan.executed_on, events)
+    else {
+        return None;
+    };
+    for (index, on) in dated_only {
+        if on < executed_on {
+            problems.add(
+                Place::Event(index, 0),
+                format!("events[{index}].on"),
+                EventProblem::BeforeExecution.to_string(),
             );
-            Err(problems.into_sorted())
+        }
+    }
+    let principal = loan.principal.unwrap_or(Won::new(MAX_AMOUNT_WON));
+    match History::new(principal, executed_on, &events) {
+        Ok(h) => Some(h),
+        Err(errors) => {
+            for e in errors {
+                let index = indexes[e.index];
+                let (sub, name) = match e.problem {
+                    EventProblem::BeforeExecution => (0, "on"),
+                    EventProblem::ArrearsAlreadyOpen | EventProblem::NoArrearsOpen => (1, "kind"),
+                    EventProblem::ExceedsBalance => (2, "amount_won"),
+                };
+                problems.add(
+                    Place::Event(index, sub),
+                    format!("events[{index}].{name}"),
+                    e.problem.to_string(),
+                );
+            }
+            None
         }
     }
 }
