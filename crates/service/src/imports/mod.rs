@@ -2,7 +2,6 @@
 //! reported with its row number, column and reason; rows identified by natural keys, so the
 //! same file again stores nothing new; one audit entry listing what the file created, with a
 //! digest of its rows.
-
 //!
 //! Each file kind has its module, in three steps: `load` reads once what the file's rows refer
 //! to; `decide` judges every row against it without touching the database (what to store,
@@ -15,10 +14,9 @@ mod events;
 mod loans;
 
 use jumpup_domain::workflow::{Actor, BankCode, Role};
+use jumpup_store::audit;
 use serde::Serialize;
 use serde_json::json;
-
-use jumpup_store::audit;
 
 use super::{Result, ServiceError, Services, entry};
 use crate::interchange::{Parsed, RowError, RowErrors};
