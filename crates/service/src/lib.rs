@@ -268,26 +268,32 @@ pub(crate) use in_write_tx;
 /// way: by the user's name (the command line's `--actor`, the server's signed-in user), read
 /// again in the service's own transaction, so a user deactivated a moment ago is refused.
 pub async fn actor(tx: &mut Tx, name: &str) -> Result<(User, Actor)> {
-    let user = jumpup_store::identity::user_by_name(tx, name)
-        .await?
-        .ok_or_else(|| {
-            ServiceError::refused(Reason::UnknownActor, format!("no user named {name:?}"))
-        })?;
+    let user = jumpup_store::identity::user_by_name(tx, name).await?;
+    let user = active(user, name)?;
+    let actor = actor_of(&user)?;
+    Ok((user, actor))
+}
+
+/// The user found by `name`, who must exist and be active.
+fn active(user: Option<User>, name: &str) -> Result<User> {
+    let user = user.ok_or_else(|| {
+        ServiceError::refused(Reason::UnknownActor, format!("no user named {name:?}"))
+    })?;
     if !user.active {
         return Err(ServiceError::refused(
             Reason::InactiveActor,
             format!("user {name:?} is not active"),
         ));
     }
-    let actor = actor_of(&user)?;
-    Ok((user, actor))
+    Ok(user)
 }
 
 impl Services {
-    /// The caller of a read that needs no transaction of its own: [`actor`]'s user.
+    /// The caller of a read that needs no transaction of its own, as [`actor`] finds it (one
+    /// statement, no transaction).
     pub(crate) async fn reader(&self, actor_name: &str) -> Result<User> {
-        let mut tx = self.db.begin_read().await?;
-        Ok(actor(&mut tx, actor_name).await?.0)
+        let user = jumpup_store::identity::user_by_name_read(&self.db, actor_name).await?;
+        active(user, actor_name)
     }
 }
 

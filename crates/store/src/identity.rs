@@ -246,6 +246,14 @@ pub async fn user_by_name(tx: &mut Tx, name: &str) -> Result<Option<User>> {
     row.map(user_from).transpose()
 }
 
+/// A user by name, read outside any transaction (the caller of a read).
+pub async fn user_by_name_read(db: &Db, name: &str) -> Result<Option<User>> {
+    let sql = sqlx::AssertSqlSafe(format!("{USER_SELECT} where u.name = $1"));
+    let row: Option<UserRow> =
+        with_db!(db, p => sqlx::query_as(sql).bind(name).fetch_optional(p).await?);
+    row.map(user_from).transpose()
+}
+
 /// A user by id, with the bank's code for a bank user.
 pub async fn user_by_id(tx: &mut Tx, user_id: UserId) -> Result<Option<User>> {
     let sql = sqlx::AssertSqlSafe(format!("{USER_SELECT} where u.user_id = $1"));
