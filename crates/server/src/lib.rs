@@ -10,6 +10,7 @@
 //! string, a header, a body, a cookie, a token, a name or a business number.
 
 pub mod api;
+pub mod assets;
 pub mod auth;
 pub mod error;
 pub mod extract;

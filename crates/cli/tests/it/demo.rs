@@ -599,6 +599,7 @@ both_url! {
             ("GET", "/uploads", "/uploads".into(), "", [303, 403, 403, 200, 200, 200, 403, 403]),
             ("POST", "/uploads", "/uploads".into(), "", [303, 403, 403, 422, 403, 422, 403, 403]),
             ("GET", "/static/site.css", "/static/site.css".into(), "", [200; 8]),
+            ("GET", "/static/krds/{*path}", "/static/krds/css/component/output.css".into(), "", [200; 8]),
             // Last: it ends each session.
             ("POST", "/logout", "/logout".into(), "", [303; 8]),
         ];

@@ -204,7 +204,8 @@ both_url! {
         // 9. The City approves it, and its dashboard shows what was paid.
         sign_in(&b, "mayor", PASSWORD);
         b.open(&format!("{base}{batch}"));
-        b.click("#confirm");
+        // KRDS draws the box on the label, as a person sees and clicks it.
+        b.click("label[for=confirm]");
         b.click(&format!("form[action='{batch}/approve'] button"));
         b.wait_for("지급 명세");
         b.shot("batch-approved");

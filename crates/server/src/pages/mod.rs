@@ -121,6 +121,7 @@ fn pages() -> Pages {
             .layer(crate::uploads::body_limit()),
     )
     .route("/static/site.css", &["GET"], get(stylesheet))
+    .route("/static/krds/{*path}", &["GET"], get(crate::assets::krds))
 }
 
 /// The portal's routes (merged into the server's router).
