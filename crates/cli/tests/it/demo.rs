@@ -96,10 +96,18 @@ both_url! {
         for figure in ["Firms supported", "1,183", "220,000,000,000 won", "Subsidy paid", "Latest settlement"] {
             assert!(dashboard.body.contains(figure), "{figure}: {}", dashboard.body);
         }
+        // Programmes by their names, never their ids as text (ids stay in links and values).
+        assert!(dashboard.body.contains("SME Agreement Guarantee") && dashboard.body.contains("Technology-Innovation Company Jump-Up"), "{}", dashboard.body);
+        assert!(!dashboard.body.contains(">incheon-jumpup<") && !dashboard.body.contains("incheon-agreement-guarantee<"), "{}", dashboard.body);
+        let cases = page(&server, "/cases?lang=en", &cookie);
+        assert!(cases.body.contains("<td>SME Agreement Guarantee</td>") && !cases.body.contains(">incheon-agreement-guarantee<"), "{}", cases.body);
         let (bank, password) = &logins["bank"];
         let cookie = format!("jumpup_session={}", sign_in(&server, bank, password));
         let r = page(&server, "/dashboard?lang=en", &cookie);
-        assert!(r.body.contains("Our bank (003)") && r.body.contains("Paid to the bank") && r.body.contains("statement?bank=003"), "{}", r.body);
+        // The bank by its name (003 is IBK, not 우리은행: the heading said "우리 은행" before).
+        assert!(r.body.contains("Your bank: IBK기업은행 (003)") && r.body.contains("Paid to the bank") && r.body.contains("statement?bank=003"), "{}", r.body);
+        let r = page(&server, "/dashboard?lang=ko", &cookie);
+        assert!(r.body.contains("소속 은행 현황: IBK기업은행 (003)") && !r.body.contains("우리 은행"), "{}", r.body);
         assert!(!r.body.contains("Programme figures"), "a bank sees no programme totals");
         let (firm, password) = &logins["firm"];
         let cookie = format!("jumpup_session={}", sign_in(&server, firm, password));

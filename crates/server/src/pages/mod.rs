@@ -571,7 +571,17 @@ struct BudgetView {
     rows: Vec<(&'static str, String)>,
 }
 
-fn budget_view(t: &Ui, b: &jumpup_service::budget::ProgramBudget) -> BudgetView {
+/// A programme as people read it: its name in the page's language (the id only for one the
+/// catalogue does not know, which a stored case never names).
+fn programme_name(catalog: &jumpup_domain::program::Catalog, t: &Ui, id: &str) -> String {
+    match catalog.get(id) {
+        Some(p) if t.lang_code == "ko" => p.name_ko().to_owned(),
+        Some(p) => p.name_en().to_owned(),
+        None => id.to_owned(),
+    }
+}
+
+fn budget_view(t: &Ui, name: String, b: &jumpup_service::budget::ProgramBudget) -> BudgetView {
     let balance = |a: Account| {
         b.balances
             .iter()
@@ -593,7 +603,7 @@ fn budget_view(t: &Ui, b: &jumpup_service::budget::ProgramBudget) -> BudgetView 
         }
     };
     BudgetView {
-        program: b.program_id.clone(),
+        program: name,
         paid_permille: permille(paid),
         reserved_permille: permille(reserved),
         available_permille: permille(available),
@@ -636,6 +646,7 @@ struct DashboardPage {
     /// A bank's own figures and its latest statements (batch id, through).
     bank: Vec<(&'static str, String)>,
     bank_code: String,
+    bank_name: String,
     statements: Vec<(i64, String)>,
     /// A firm's own cases.
     firm: bool,
@@ -655,6 +666,7 @@ async fn dashboard(
     let s = &state.services;
     let fail = |e: ServiceError| service_error(&lang, &viewer, e);
     let role = viewer.user.role;
+    let catalog = s.catalog().await.map_err(fail)?;
     let mut p = DashboardPage {
         f: Frame::new(&lang, t.dashboard, Some(&viewer)),
         programmes: Vec::new(),
@@ -664,6 +676,7 @@ async fn dashboard(
         counts: Vec::new(),
         bank: Vec::new(),
         bank_code: String::new(),
+        bank_name: String::new(),
         statements: Vec::new(),
         firm: role == Role::Firm,
         own_cases: Vec::new(),
@@ -673,7 +686,10 @@ async fn dashboard(
         // The programme in force now first, its predecessors beside it.
         let mut figures: Vec<_> = o.figures.iter().collect();
         figures.sort_by(|a, b| b.program_id.cmp(&a.program_id));
-        p.programmes = figures.iter().map(|f| f.program_id.clone()).collect();
+        p.programmes = figures
+            .iter()
+            .map(|f| programme_name(&catalog, t, &f.program_id))
+            .collect();
         p.figures = vec![
             (
                 t.firms_supported,
@@ -711,7 +727,7 @@ async fn dashboard(
                     .iter()
                     .any(|(a, w)| *a == Account::Funding && *w > jumpup_domain::money::Won::ZERO)
             })
-            .map(|b| budget_view(t, b))
+            .map(|b| budget_view(t, programme_name(&catalog, t, &b.program_id), b))
             .collect();
         p.counts = o
             .counts
@@ -734,6 +750,15 @@ async fn dashboard(
             .bank
             .map(|c| c.as_str().to_owned())
             .unwrap_or_default();
+        // The bank by its name, its code beside it as officials write it.
+        p.bank_name = s
+            .read_banks()
+            .await
+            .map_err(fail)?
+            .into_iter()
+            .find(|bank| bank.code.as_str() == p.bank_code)
+            .map(|bank| bank.name)
+            .unwrap_or_default();
         p.bank = vec![
             (t.loans, t.count(b.loans)),
             (t.lent, t.won(b.principal_won)),
@@ -755,7 +780,7 @@ async fn dashboard(
             .into_iter()
             .map(|r| OwnCase {
                 id: r.case_id,
-                program: r.program_id,
+                program: programme_name(&catalog, t, &r.program_id),
                 state: t.state(r.state),
                 requested: t.won(r.requested_won),
             })
@@ -857,8 +882,8 @@ struct CaseLine {
 struct CasesPage {
     f: Frame,
     states: Vec<(&'static str, &'static str, bool)>,
-    /// The programmes to filter by: (id, chosen).
-    programmes: Vec<(String, bool)>,
+    /// The programmes to filter by: (id, name, chosen).
+    programmes: Vec<(String, String, bool)>,
     error: Option<&'static str>,
     rows: Vec<CaseLine>,
     next: Option<String>,
@@ -898,7 +923,14 @@ async fn cases(
     let programmes = catalog
         .programs()
         .iter()
-        .map(|p| (p.id().as_str().to_owned(), Some(p.id().as_str()) == program))
+        .map(|p| {
+            let id = p.id().as_str();
+            (
+                id.to_owned(),
+                programme_name(&catalog, t, id),
+                Some(id) == program,
+            )
+        })
         .collect();
     let (rows, error) = match wanted {
         Some(None) => (Vec::new(), Some(t.not_a_state)),
@@ -932,7 +964,7 @@ async fn cases(
         .iter()
         .map(|r| CaseLine {
             case_id: r.case_id,
-            program: r.program_id.clone(),
+            program: programme_name(&catalog, t, &r.program_id),
             firm_id: r.firm_id.0,
             state: t.state(r.state),
             requested: t.won(r.requested_won),

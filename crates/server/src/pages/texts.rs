@@ -454,7 +454,7 @@ pub const KO: Ui = Ui {
     lent: "대출 실행액",
     claims: "청구 건수",
     paid_to_bank: "지급받은 금액 (환수 차감)",
-    my_bank: "우리 은행 현황",
+    my_bank: "소속 은행 현황",
     statements: "은행별 정산 명세",
     my_cases: "우리 기업 신청",
     new_application: "새 신청서 작성",
@@ -695,7 +695,7 @@ pub const EN: Ui = Ui {
     lent: "Amount lent",
     claims: "Claims",
     paid_to_bank: "Paid to the bank (net of clawbacks)",
-    my_bank: "Our bank",
+    my_bank: "Your bank",
     statements: "Statements",
     my_cases: "Our applications",
     new_application: "Draft a new application",
@@ -809,7 +809,7 @@ impl Ui {
             Status::UnderClaimed => ("과소 청구", "Under-claimed"),
             Status::Adjustment => ("추가 지급", "Adjustment"),
             Status::Clawback => ("환수", "Clawback"),
-            Status::Rejected => ("불인정", "Rejected"),
+            Status::Rejected => ("지급 불가", "Rejected"),
         };
         if self.lang_code == "ko" { k } else { e }
     }
