@@ -666,7 +666,6 @@ async fn dashboard(
     let s = &state.services;
     let fail = |e: ServiceError| service_error(&lang, &viewer, e);
     let role = viewer.user.role;
-    let catalog = s.catalog().await.map_err(fail)?;
     let mut p = DashboardPage {
         f: Frame::new(&lang, t.dashboard, Some(&viewer)),
         programmes: Vec::new(),
@@ -683,6 +682,7 @@ async fn dashboard(
     };
     if jumpup_service::budget::BUDGET_READERS.contains(&role) {
         let o = s.overview(&viewer.user.name).await.map_err(fail)?;
+        let catalog = s.catalog().await.map_err(fail)?;
         // The programme in force now first, its predecessors beside it.
         let mut figures: Vec<_> = o.figures.iter().collect();
         figures.sort_by(|a, b| b.program_id.cmp(&a.program_id));
@@ -773,6 +773,7 @@ async fn dashboard(
             .collect();
     }
     if role == Role::Firm {
+        let catalog = s.catalog().await.map_err(fail)?;
         p.own_cases = s
             .read_cases(&viewer.user.name, None, None, 0, 50)
             .await

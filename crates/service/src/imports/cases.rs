@@ -21,7 +21,7 @@ use serde_json::json;
 use super::{Decided, FileKind, ImportReport, conclude, row_error};
 use crate::interchange::RowError;
 use crate::interchange::cases::{CaseRecord, Parsed};
-use crate::{Result, Services, actor, in_write_tx, require_role};
+use crate::{Result, Services, in_write_tx};
 
 /// What a cases file's rows refer to, read once for all of them.
 #[derive(Debug, Default)]
@@ -315,13 +315,9 @@ impl Services {
         let records = &parsed.records;
         in_write_tx!(self, |tx| {
             let catalog = self.catalog_in(tx).await?;
-            let (user, _) = actor(tx, actor_name).await?;
-            require_role(&user, FileKind::Cases.importers(), "import decided cases")?;
-            let at = self.clock.now();
+            let (user, _, at) = self.importer(tx, actor_name, FileKind::Cases).await?;
             let known = load(tx, &catalog, records).await?;
-            let decided = decide(&catalog, parsed, &known, |done| {
-                self.report("checking rows", done, records.len())
-            });
+            let decided = decide(&catalog, parsed, &known, self.checking(records.len()));
             decided.refuse_if_any()?;
             // New firms, then the cases, then their reservations, in multi-row statements.
             let mut new_firms: Vec<NewFirm> = Vec::new();

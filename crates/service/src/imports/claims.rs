@@ -13,7 +13,7 @@ use serde_json::json;
 
 use super::{Decided, FileKind, ImportReport, conclude, outside_scope, row_error};
 use crate::interchange::claims::{ClaimRecord, Parsed};
-use crate::{Result, Services, actor, in_write_tx, require_role};
+use crate::{Result, Services, in_write_tx};
 
 /// A claim's key: bank, loan number, period start, revision.
 type Key = (BankId, String, NaiveDate, i64);
@@ -112,13 +112,9 @@ impl Services {
     ) -> Result<ImportReport> {
         let records = &parsed.records;
         in_write_tx!(self, |tx| {
-            let (user, who) = actor(tx, actor_name).await?;
-            require_role(&user, FileKind::Claims.importers(), "import claims")?;
-            let at = self.clock.now();
+            let (user, who, at) = self.importer(tx, actor_name, FileKind::Claims).await?;
             let known = load(tx, records).await?;
-            let decided = decide(parsed, &known, who, |done| {
-                self.report("checking rows", done, records.len())
-            });
+            let decided = decide(parsed, &known, who, self.checking(records.len()));
             decided.refuse_if_any()?;
             self.write_in_slices(
                 "storing claims",

@@ -13,7 +13,7 @@ use serde_json::json;
 use super::{Decided, FileKind, ImportReport, conclude, outside_scope, row_error};
 use crate::events::{Reported, decide_event};
 use crate::interchange::events::{EventRecord, LoanRef, Parsed};
-use crate::{Reason, Result, ServiceError, Services, actor, in_write_tx, require_role};
+use crate::{Reason, Result, ServiceError, Services, in_write_tx};
 
 /// What an events file's rows refer to, read once for all of them.
 #[derive(Debug, Default)]
@@ -140,14 +140,16 @@ impl Services {
     ) -> Result<ImportReport> {
         let records = &parsed.records;
         in_write_tx!(self, |tx| {
-            let (user, who) = actor(tx, actor_name).await?;
-            require_role(&user, FileKind::Events.importers(), "import events")?;
-            let at = self.clock.now();
+            let (user, who, at) = self.importer(tx, actor_name, FileKind::Events).await?;
             let known = load(tx, records).await?;
             let today = crate::korea_date(at);
-            let (decided, finished) = decide(parsed, known, (user.role, who), today, |done| {
-                self.report("checking rows", done, records.len())
-            })?;
+            let (decided, finished) = decide(
+                parsed,
+                known,
+                (user.role, who),
+                today,
+                self.checking(records.len()),
+            )?;
             decided.refuse_if_any()?;
             self.write_in_slices("storing events", tx, "loan_event", &decided.new, async |tx, slice| {
                 Ok(stored_events::insert_many(tx, slice, user.user_id, at).await?)

@@ -18,7 +18,7 @@ use serde_json::json;
 
 use super::{Decided, FileKind, ImportReport, conclude, outside_scope, row_error};
 use crate::interchange::loans::{LoanRecord, Parsed};
-use crate::{Result, Services, actor, in_write_tx, require_role};
+use crate::{Result, Services, in_write_tx};
 
 /// What a loans file's rows refer to, read once for all of them.
 #[derive(Debug, Default)]
@@ -295,13 +295,11 @@ impl Services {
         let records = &parsed.records;
         in_write_tx!(self, |tx| {
             let catalog = self.catalog_in(tx).await?;
-            let (user, who) = actor(tx, actor_name).await?;
-            require_role(&user, FileKind::Loans.importers(), "import loans")?;
-            let at = self.clock.now();
+            let (user, who, at) = self.importer(tx, actor_name, FileKind::Loans).await?;
             let known = load(tx, records).await?;
-            let (decided, booked) = decide(parsed, &known, who, crate::korea_date(at), |done| {
-                self.report("checking rows", done, records.len())
-            })?;
+            let today = crate::korea_date(at);
+            let (decided, booked) =
+                decide(parsed, &known, who, today, self.checking(records.len()))?;
             decided.refuse_if_any()?;
             self.write_in_slices(
                 "storing loans",

@@ -18,7 +18,9 @@ use jumpup_store::audit;
 use serde::Serialize;
 use serde_json::json;
 
-use super::{Result, ServiceError, Services, entry};
+use jumpup_store::identity::User;
+
+use super::{Result, ServiceError, Services, actor, entry, require_role};
 use crate::interchange::{Parsed, RowError, RowErrors};
 
 /// FILES.md's import report.
@@ -164,6 +166,30 @@ impl FileKind {
 }
 
 impl Services {
+    /// Who loads a file of `kind`, and when: the acting user, who must be one of its
+    /// importers, read in the import's transaction.
+    async fn importer(
+        &self,
+        tx: &mut jumpup_store::Tx,
+        actor_name: &str,
+        kind: FileKind,
+    ) -> Result<(User, Actor, chrono::DateTime<chrono::Utc>)> {
+        let (user, who) = actor(tx, actor_name).await?;
+        let what = match kind {
+            FileKind::Cases => "import decided cases",
+            FileKind::Loans => "import loans",
+            FileKind::Events => "import events",
+            FileKind::Claims => "import claims",
+        };
+        require_role(&user, kind.importers(), what)?;
+        Ok((user, who, self.clock.now()))
+    }
+
+    /// Reports how many of a file's `total` rows are checked.
+    fn checking(&self, total: usize) -> impl FnMut(usize) + '_ {
+        move |done| self.report("checking rows", done, total)
+    }
+
     /// Imports a file already read into rows: its form checked by the kind's reader (a file
     /// refused on its form is `ServiceError::Import` with the report), then stored all or
     /// nothing.
